@@ -1,0 +1,154 @@
+/**
+ * CreateProject: validates the request synchronously, then stores the raw dataset, the project
+ * (PREPROCESSING) and its first event in one transaction. Preprocessing runs afterwards.
+ */
+import type { Knex } from "knex";
+import type { ProjectRow } from "../store/rows.js";
+import { appendEvents } from "../store/sql/events.js";
+import { findPlugins } from "../store/sql/plugins.js";
+import { findProject, findProjectByRequestId, insertProject } from "../store/sql/projects.js";
+import { BlobWriter } from "./blob-writer.js";
+import { AppError } from "./errors.js";
+import { projectEvent } from "./plugin-reports.js";
+import { inTransaction } from "./transactions.js";
+
+export interface CreateProjectInput {
+  readonly name: string;
+  readonly description: string;
+  readonly datasetCsv: Uint8Array;
+  readonly caseIdColumn: string;
+  readonly holdoutFraction: number | undefined;
+  readonly pluginKeys: readonly string[];
+  readonly parameters: Record<string, Record<string, unknown>>;
+  readonly additionalInfo: Record<string, Record<string, unknown>>;
+  readonly requestId: string;
+}
+
+export interface CreateProjectDeps {
+  readonly db: Knex;
+  readonly maxDatasetBytes: number;
+  /** Plugin keys with an instance online now. */
+  onlineKeys(): string[];
+  /** Called once the project is stored. */
+  created(projectId: number): void;
+}
+
+export const defaultHoldoutFraction = 0.2;
+const maxNameLength = 200;
+const maxDescriptionLength = 10_000;
+const maxRequestIdLength = 200;
+
+const invalid = (message: string) => new AppError("INVALID_ARGUMENT", message);
+
+function validateFields(input: CreateProjectInput, maxDatasetBytes: number): number {
+  if (input.name.trim() === "") throw invalid("name is required");
+  if (input.name.length > maxNameLength) {
+    throw invalid(`name is longer than ${maxNameLength} characters`);
+  }
+  if (input.description.length > maxDescriptionLength) {
+    throw invalid(`description is longer than ${maxDescriptionLength} characters`);
+  }
+  if (input.requestId.length > maxRequestIdLength) {
+    throw invalid(`request_id is longer than ${maxRequestIdLength} characters`);
+  }
+  if (input.datasetCsv.length === 0) throw invalid("dataset_csv is empty");
+  if (input.datasetCsv.length > maxDatasetBytes) {
+    throw invalid(
+      `dataset_csv has ${input.datasetCsv.length} bytes; the limit is ${maxDatasetBytes} (CORE_MAX_DATASET_BYTES)`,
+    );
+  }
+  const fraction = input.holdoutFraction ?? defaultHoldoutFraction;
+  if (!(fraction >= 0 && fraction < 1)) {
+    throw invalid(`holdout_fraction must be in [0, 1); got ${input.holdoutFraction}`);
+  }
+  return fraction;
+}
+
+async function resolvePluginKeys(
+  input: CreateProjectInput,
+  deps: CreateProjectDeps,
+): Promise<string[]> {
+  const requested = [...new Set(input.pluginKeys)];
+  if (requested.length === 0) {
+    const online = deps.onlineKeys();
+    if (online.length === 0) {
+      throw new AppError(
+        "FAILED_PRECONDITION",
+        "no plugin is online: start a plugin first, or name the plugins in plugin_keys",
+      );
+    }
+    return online;
+  }
+  const known = new Set((await findPlugins(deps.db, requested)).map((p) => p.key));
+  const unknown = requested.filter((key) => !known.has(key));
+  if (unknown.length > 0) {
+    throw invalid(
+      `unknown plugin key(s): ${unknown.join(", ")}; a plugin becomes known when it first connects (see ListPlugins)`,
+    );
+  }
+  return requested;
+}
+
+function checkPerPluginMaps(input: CreateProjectInput, keys: readonly string[]): void {
+  const targets = new Set(keys);
+  for (const [field, map] of [
+    ["parameters", input.parameters],
+    ["additional_info", input.additionalInfo],
+  ] as const) {
+    const strays = Object.keys(map).filter((key) => !targets.has(key));
+    if (strays.length > 0) {
+      throw invalid(
+        `${field} names plugin key(s) the project does not target: ${strays.join(", ")}`,
+      );
+    }
+  }
+}
+
+export async function createProject(
+  input: CreateProjectInput,
+  deps: CreateProjectDeps,
+): Promise<ProjectRow> {
+  const holdoutFraction = validateFields(input, deps.maxDatasetBytes);
+  if (input.requestId) {
+    const existing = await findProjectByRequestId(deps.db, input.requestId);
+    if (existing) return existing;
+  }
+  const pluginKeys = await resolvePluginKeys(input, deps);
+  checkPerPluginMaps(input, pluginKeys);
+
+  const nowMs = Date.now();
+  let projectId: number;
+  try {
+    projectId = await inTransaction(deps.db, async ({ trx }) => {
+      const raw = await BlobWriter.create(trx, "raw", nowMs);
+      await raw.write(input.datasetCsv);
+      await raw.finish();
+      const id = await insertProject(trx, {
+        name: input.name,
+        description: input.description,
+        status: "PREPROCESSING",
+        error: "",
+        request_id: input.requestId || null,
+        plugin_keys_json: JSON.stringify(pluginKeys),
+        parameters_json: JSON.stringify(input.parameters),
+        additional_info_json: JSON.stringify(input.additionalInfo),
+        requested_case_id_column: input.caseIdColumn,
+        holdout_fraction: holdoutFraction,
+        raw_blob_id: raw.id,
+        created_ms: nowMs,
+        updated_ms: nowMs,
+      });
+      await appendEvents(trx, [projectEvent(id, "PREPROCESSING", "project created", nowMs)]);
+      return id;
+    });
+  } catch (error) {
+    // Two requests with one request_id raced: the loser returns the winner's project.
+    const winner = input.requestId && (await findProjectByRequestId(deps.db, input.requestId));
+    if (winner) return winner;
+    throw error;
+  }
+  deps.created(projectId);
+  const row = await findProject(deps.db, projectId);
+  if (!row) throw new Error(`project ${projectId} vanished after insert`);
+  return row;
+}

@@ -1,0 +1,144 @@
+/**
+ * Applying one plugin report: checks who may report on which membership, runs the pure state
+ * machine, and stores the change, its events and the derived project status in the caller's
+ * transaction.
+ */
+import { applyPluginReport, type PluginReport } from "../domain/plugin-transitions.js";
+import { deriveProjectStatus } from "../domain/project-status.js";
+import type { PluginStatus, ProjectStatus } from "../domain/statuses.js";
+import {
+  findAssignment,
+  listProjectAssignments,
+  updateAssignmentStatus,
+} from "../store/sql/assignments.js";
+import { appendEvents, type NewEventRow } from "../store/sql/events.js";
+import { lockProject, touchProject, updateProjectStatus } from "../store/sql/projects.js";
+import type { ChangeFeed } from "./change-feed.js";
+import type { ErrorCode } from "./errors.js";
+import type { WorkContext } from "./transactions.js";
+
+export interface ReportInput {
+  readonly projectId: number;
+  readonly pluginId: number;
+  readonly report: PluginReport;
+}
+
+export type ReportResult =
+  | { readonly code: "OK"; readonly changed: boolean }
+  | { readonly code: ErrorCode; readonly message: string };
+
+const maxModelNameLength = 1024;
+const maxDetailLength = 16 * 1024;
+
+/** Checks the fields of a report; returns the problem, or undefined when it is well formed. */
+export function checkReport(input: ReportInput): string | undefined {
+  if (!Number.isSafeInteger(input.projectId) || input.projectId <= 0) {
+    return "project_id is required (a positive id from TrainingData)";
+  }
+  if (!Number.isSafeInteger(input.pluginId) || input.pluginId <= 0) {
+    return "plugin_id is required (a positive id from TrainingData)";
+  }
+  const { report } = input;
+  if (report.kind === "model-name") {
+    if (report.modelName.trim() === "") return "model_name must not be empty";
+    if (report.modelName.length > maxModelNameLength) {
+      return `model_name is longer than ${maxModelNameLength} characters`;
+    }
+  }
+  if (report.kind === "error" && report.detail.length > maxDetailLength) {
+    return `detail is longer than ${maxDetailLength} characters`;
+  }
+  return undefined;
+}
+
+const notFound = (message: string): ReportResult => ({ code: "NOT_FOUND", message });
+
+export async function applyReport(
+  ctx: WorkContext,
+  feed: ChangeFeed,
+  reporterKey: string,
+  input: ReportInput,
+  nowMs: number,
+): Promise<ReportResult> {
+  const problem = checkReport(input);
+  if (problem) return { code: "INVALID_ARGUMENT", message: problem };
+  const { trx } = ctx;
+  const project = await lockProject(trx, input.projectId);
+  if (!project) return notFound(`project ${input.projectId} does not exist`);
+  const assignment = await findAssignment(trx, input.pluginId);
+  if (!assignment || assignment.project_id !== input.projectId) {
+    return notFound(`plugin_id ${input.pluginId} is not part of project ${input.projectId}`);
+  }
+  if (assignment.plugin_key !== reporterKey) {
+    return {
+      code: "PERMISSION_DENIED",
+      message: `plugin_id ${input.pluginId} belongs to plugin "${assignment.plugin_key}", not "${reporterKey}"`,
+    };
+  }
+  const outcome = applyPluginReport(
+    {
+      status: assignment.status as PluginStatus,
+      modelName: assignment.model_name,
+      error: assignment.error,
+    },
+    input.report,
+  );
+  if (outcome.outcome === "duplicate") return { code: "OK", changed: false };
+  if (outcome.outcome === "rejected") {
+    return {
+      code: "FAILED_PRECONDITION",
+      message: `plugin_id ${input.pluginId}: ${outcome.reason}`,
+    };
+  }
+
+  const { next } = outcome;
+  await updateAssignmentStatus(
+    trx,
+    assignment.id,
+    { status: next.status, model_name: next.modelName, error: next.error },
+    nowMs,
+  );
+  const memberships = (await listProjectAssignments(trx, input.projectId)).map((row) =>
+    row.id === assignment.id
+      ? { key: row.plugin_key, status: next.status, error: next.error }
+      : { key: row.plugin_key, status: row.status as PluginStatus, error: row.error },
+  );
+  const derived = deriveProjectStatus(memberships);
+  const events: NewEventRow[] = [
+    {
+      project_id: input.projectId,
+      assignment_id: assignment.id,
+      plugin_key: assignment.plugin_key,
+      project_status: derived.status,
+      plugin_status: next.status,
+      detail: next.modelName || next.error,
+      created_ms: nowMs,
+    },
+  ];
+  if (derived.status !== project.status || derived.error !== project.error) {
+    await updateProjectStatus(trx, input.projectId, derived.status, derived.error, nowMs);
+    events.push(projectEvent(input.projectId, derived.status, derived.error, nowMs));
+  } else {
+    await touchProject(trx, input.projectId, nowMs);
+  }
+  await appendEvents(trx, events);
+  ctx.afterCommit(() => feed.projectChanged(input.projectId));
+  return { code: "OK", changed: true };
+}
+
+export function projectEvent(
+  projectId: number,
+  status: ProjectStatus,
+  detail: string,
+  nowMs: number,
+): NewEventRow {
+  return {
+    project_id: projectId,
+    assignment_id: null,
+    plugin_key: "",
+    project_status: status,
+    plugin_status: null,
+    detail,
+    created_ms: nowMs,
+  };
+}

@@ -1,0 +1,66 @@
+/**
+ * The plugin instances connected to this core: one session per open Connect stream, grouped by
+ * plugin key. Held in memory only: a stream does not outlive the process, and everything a
+ * session is sent is re-derived from the store when it reconnects.
+ */
+export interface TrainingDataMessage {
+  readonly projectId: number;
+  readonly pluginId: number;
+  readonly trainingDfName: string;
+  readonly additionalInfo: Record<string, unknown>;
+  readonly parameters: Record<string, unknown>;
+}
+
+export interface PluginSession {
+  readonly id: number;
+  readonly key: string;
+  /** Last time the instance registered or answered an OnlineInquiry. */
+  lastAnswerMs: number;
+  /** Resolves once the stream took the message (waits while its buffer is full). */
+  sendTrainingData(message: TrainingDataMessage): Promise<void>;
+  sendOnlineInquiry(): void;
+}
+
+export class PluginSessions {
+  private readonly byKey = new Map<string, PluginSession[]>();
+  private readonly nextPick = new Map<string, number>();
+
+  constructor(private readonly onlineWindowMs: number) {}
+
+  add(session: PluginSession): void {
+    const sessions = this.byKey.get(session.key) ?? [];
+    sessions.push(session);
+    this.byKey.set(session.key, sessions);
+  }
+
+  remove(session: PluginSession): void {
+    const remaining = (this.byKey.get(session.key) ?? []).filter((s) => s !== session);
+    if (remaining.length > 0) this.byKey.set(session.key, remaining);
+    else this.byKey.delete(session.key);
+  }
+
+  all(): PluginSession[] {
+    return [...this.byKey.values()].flat();
+  }
+
+  private isOnline(session: PluginSession, nowMs: number): boolean {
+    return nowMs - session.lastAnswerMs <= this.onlineWindowMs;
+  }
+
+  onlineCount(key: string, nowMs: number): number {
+    return (this.byKey.get(key) ?? []).filter((s) => this.isOnline(s, nowMs)).length;
+  }
+
+  onlineKeys(nowMs: number): string[] {
+    return [...this.byKey.keys()].filter((key) => this.onlineCount(key, nowMs) > 0).sort();
+  }
+
+  /** An online instance of `key`, taking turns between instances; undefined when none. */
+  pick(key: string, nowMs: number): PluginSession | undefined {
+    const online = (this.byKey.get(key) ?? []).filter((s) => this.isOnline(s, nowMs));
+    if (online.length === 0) return undefined;
+    const turn = (this.nextPick.get(key) ?? 0) % online.length;
+    this.nextPick.set(key, turn + 1);
+    return online[turn];
+  }
+}

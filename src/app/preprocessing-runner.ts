@@ -1,0 +1,228 @@
+/**
+ * Runs preprocessing in the background, one project at a time, in arrival order. On success one
+ * transaction records the dataset and creates a WAITING assignment per target plugin; on a bad
+ * dataset one transaction puts the project in ERROR. A project whose preprocessing did not
+ * finish (crash, shutdown, database outage) stays PREPROCESSING without a dataset and is picked
+ * up again by `resumePending()` at the next start.
+ */
+import type { Knex } from "knex";
+import type { Logger } from "../logger.js";
+import type { ProjectRow } from "../store/rows.js";
+import { insertAssignments } from "../store/sql/assignments.js";
+import { readBlobChunks } from "../store/sql/blobs.js";
+import { appendEvents } from "../store/sql/events.js";
+import { findPlugins } from "../store/sql/plugins.js";
+import {
+  findProject,
+  listProjectsAwaitingPreprocessing,
+  lockProject,
+  recordPreprocessedDataset,
+  updateProjectStatus,
+} from "../store/sql/projects.js";
+import { BlobWriter } from "./blob-writer.js";
+import type { ChangeFeed } from "./change-feed.js";
+import { isStoreUnavailable } from "./errors.js";
+import { projectEvent } from "./plugin-reports.js";
+import { DatasetError, type PreprocessSummary, preprocessDataset } from "./preprocess/index.js";
+import { trainingDataOf } from "./training-data.js";
+import { inTransaction } from "./transactions.js";
+
+const maxRetryDelayMs = 30_000;
+
+export class PreprocessingRunner {
+  private readonly queue: number[] = [];
+  private readonly queued = new Set<number>();
+  private running: Promise<void> | undefined;
+  private readonly abort = new AbortController();
+
+  constructor(
+    private readonly db: Knex,
+    private readonly feed: ChangeFeed,
+    private readonly logger: Logger,
+  ) {}
+
+  enqueue(projectId: number): void {
+    if (this.abort.signal.aborted || this.queued.has(projectId)) return;
+    this.queued.add(projectId);
+    this.queue.push(projectId);
+    this.running ??= this.work();
+  }
+
+  /** Queues every project whose preprocessing never finished. */
+  async resumePending(): Promise<void> {
+    for (const id of await listProjectsAwaitingPreprocessing(this.db)) this.enqueue(id);
+  }
+
+  /** Abandons the running job (it is redone at the next start) and waits for it to stop. */
+  async stop(): Promise<void> {
+    this.abort.abort();
+    await this.running;
+  }
+
+  /** Resolves once the queue is empty (for tests and benchmarks). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async work(): Promise<void> {
+    let retryDelayMs = 500;
+    while (this.queue.length > 0 && !this.abort.signal.aborted) {
+      const projectId = this.queue[0] as number;
+      try {
+        await this.preprocess(projectId);
+        retryDelayMs = 500;
+      } catch (error) {
+        if (this.abort.signal.aborted) break;
+        if (isStoreUnavailable(error)) {
+          this.logger.warn(
+            { err: error, projectId, retryDelayMs },
+            "database unavailable; will retry preprocessing",
+          );
+          await sleep(retryDelayMs, this.abort.signal);
+          retryDelayMs = Math.min(retryDelayMs * 2, maxRetryDelayMs);
+          continue;
+        }
+        this.logger.error({ err: error, projectId }, "preprocessing failed unexpectedly");
+        await this.fail(
+          projectId,
+          "preprocessing failed: internal error (see the core's log)",
+        ).catch((failError: unknown) =>
+          this.logger.error({ err: failError, projectId }, "could not record the failure"),
+        );
+      }
+      this.queue.shift();
+      this.queued.delete(projectId);
+    }
+    this.running = undefined;
+  }
+
+  private async preprocess(projectId: number): Promise<void> {
+    const project = await findProject(this.db, projectId);
+    if (project?.status !== "PREPROCESSING" || project.preprocessed_ms !== null) return;
+    const log = this.logger.child({ projectId });
+    const started = Date.now();
+    const training = await BlobWriter.create(this.db, "td");
+    const holdout = await BlobWriter.create(this.db, "ho");
+    let summary: PreprocessSummary;
+    try {
+      summary = await preprocessDataset(
+        abortable(readBlobChunks(this.db, project.raw_blob_id), this.abort.signal),
+        {
+          caseIdColumn: project.requested_case_id_column,
+          holdoutFraction: project.holdout_fraction,
+        },
+        { training, holdout },
+      );
+    } catch (error) {
+      if (!(error instanceof DatasetError)) throw error;
+      log.info({ reason: error.message }, "dataset rejected");
+      await this.fail(projectId, `dataset: ${error.message}`);
+      return;
+    }
+    await training.finish();
+    await holdout.finish();
+    await this.recordSuccess(project, summary, training.id, holdout.id);
+    log.info({ ...summary, columns: undefined, ms: Date.now() - started }, "dataset preprocessed");
+  }
+
+  private async recordSuccess(
+    project: ProjectRow,
+    summary: PreprocessSummary,
+    trainingBlobId: string,
+    holdoutBlobId: string,
+  ): Promise<void> {
+    await inTransaction(this.db, async ({ trx, afterCommit }) => {
+      const locked = await lockProject(trx, project.id);
+      if (!locked || locked.preprocessed_ms !== null || locked.status !== "PREPROCESSING") return;
+      const nowMs = Date.now();
+      await recordPreprocessedDataset(
+        trx,
+        project.id,
+        {
+          training_blob_id: trainingBlobId,
+          holdout_blob_id: holdoutBlobId,
+          rows: summary.rows,
+          training_rows: summary.trainingRows,
+          holdout_rows: summary.holdoutRows,
+          cases: summary.cases,
+          columns_json: JSON.stringify(summary.columns),
+          case_id_column: summary.caseIdColumn,
+        },
+        nowMs,
+      );
+      const assignments = await insertAssignments(
+        trx,
+        await this.newAssignments(trx, project, nowMs),
+      );
+      await appendEvents(
+        trx,
+        assignments.map((a) => ({
+          project_id: project.id,
+          assignment_id: a.id,
+          plugin_key: a.plugin_key,
+          project_status: "PREPROCESSING",
+          plugin_status: "WAITING",
+          detail: "",
+          created_ms: nowMs,
+        })),
+      );
+      afterCommit(() => {
+        this.feed.assignmentsCreated(
+          assignments.map((a) => ({
+            key: a.plugin_key,
+            message: trainingDataOf(a, trainingBlobId),
+          })),
+        );
+        this.feed.projectChanged(project.id);
+      });
+    });
+  }
+
+  private async newAssignments(trx: Knex, project: ProjectRow, nowMs: number) {
+    const keys = JSON.parse(project.plugin_keys_json) as string[];
+    const parameters = JSON.parse(project.parameters_json) as Record<string, object>;
+    const additionalInfo = JSON.parse(project.additional_info_json) as Record<string, object>;
+    const defaults = new Map(
+      (await findPlugins(trx, keys)).map((p) => [p.key, JSON.parse(p.parameters_json) as object]),
+    );
+    return keys.map((key) => ({
+      project_id: project.id,
+      plugin_key: key,
+      status: "WAITING",
+      model_name: "",
+      error: "",
+      parameters_json: JSON.stringify({ ...defaults.get(key), ...parameters[key] }),
+      additional_info_json: JSON.stringify(additionalInfo[key] ?? {}),
+      created_ms: nowMs,
+      updated_ms: nowMs,
+    }));
+  }
+
+  private async fail(projectId: number, reason: string): Promise<void> {
+    await inTransaction(this.db, async ({ trx, afterCommit }) => {
+      const locked = await lockProject(trx, projectId);
+      if (locked?.status !== "PREPROCESSING" || locked.preprocessed_ms !== null) return;
+      const nowMs = Date.now();
+      await updateProjectStatus(trx, projectId, "ERROR", reason, nowMs);
+      await appendEvents(trx, [projectEvent(projectId, "ERROR", reason, nowMs)]);
+      afterCommit(() => this.feed.projectChanged(projectId));
+    });
+  }
+}
+
+async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  for await (const item of source) {
+    signal.throwIfAborted();
+    yield item;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener("abort", () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

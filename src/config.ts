@@ -1,0 +1,108 @@
+/**
+ * Every setting of the core: its environment variable, default and validation, read once.
+ */
+export interface CoreConfig {
+  /** host:port the gRPC server binds; port 0 picks a free port. */
+  readonly address: string;
+  /** `sqlite:<path>` or `postgres://…`. */
+  readonly databaseUrl: string;
+  readonly logLevel: string;
+  readonly onlineInquiryIntervalMs: number;
+  /** Largest inline `dataset_csv` accepted by CreateProject. */
+  readonly maxDatasetBytes: number;
+  /** How long SIGTERM waits for in-flight calls before cutting them. */
+  readonly shutdownGraceMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+interface Setting {
+  readonly env: string;
+  readonly default: string;
+  readonly meaning: string;
+}
+
+/** The table of settings; the README's configuration section mirrors it. */
+export const settings = {
+  address: {
+    env: "CORE_ADDRESS",
+    default: "127.0.0.1:50051",
+    meaning: "host:port the gRPC server listens on (port 0: any free port)",
+  },
+  databaseUrl: {
+    env: "CORE_DATABASE_URL",
+    default: "sqlite:./data/training-core.db",
+    meaning: "`sqlite:<path>` (embedded, single process) or `postgres://user:pass@host:port/db`",
+  },
+  logLevel: {
+    env: "CORE_LOG_LEVEL",
+    default: "info",
+    meaning: "pino level: fatal, error, warn, info, debug, trace or silent",
+  },
+  onlineInquiryIntervalMs: {
+    env: "CORE_ONLINE_INQUIRY_INTERVAL_MS",
+    default: "30000",
+    meaning:
+      "how often plugins are sent OnlineInquiry; an instance that did not answer within two intervals is offline",
+  },
+  maxDatasetBytes: {
+    env: "CORE_MAX_DATASET_BYTES",
+    default: String(64 * 1024 * 1024),
+    meaning: "largest `dataset_csv` CreateProject accepts (the gRPC message limit follows it)",
+  },
+  shutdownGraceMs: {
+    env: "CORE_SHUTDOWN_GRACE_MS",
+    default: "10000",
+    meaning: "on SIGTERM, how long in-flight calls may take before they are cut",
+  },
+} as const satisfies Record<keyof CoreConfig, Setting>;
+
+const logLevels = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
+
+function read(env: NodeJS.ProcessEnv, setting: Setting): string {
+  const value = env[setting.env]?.trim();
+  return value ? value : setting.default;
+}
+
+function readInteger(env: NodeJS.ProcessEnv, setting: Setting, min: number, max: number): number {
+  const raw = read(env, setting);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${setting.env}=${raw}: expected a whole number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function validateAddress(raw: string): string {
+  const match = /^(.+):(\d{1,5})$/.exec(raw);
+  if (!match || Number(match[2]) > 65535) {
+    throw new ConfigError(`CORE_ADDRESS=${raw}: expected host:port, e.g. 127.0.0.1:50051`);
+  }
+  return raw;
+}
+
+function validateDatabaseUrl(raw: string): string {
+  if (/^sqlite:.+/.test(raw) || /^postgres(ql)?:\/\/.+/.test(raw)) return raw;
+  throw new ConfigError(
+    `CORE_DATABASE_URL=${raw}: expected sqlite:<path> or postgres://user:pass@host:port/db`,
+  );
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
+  const logLevel = read(env, settings.logLevel);
+  if (!logLevels.has(logLevel)) {
+    throw new ConfigError(
+      `CORE_LOG_LEVEL=${logLevel}: expected one of ${[...logLevels].join(", ")}`,
+    );
+  }
+  return {
+    address: validateAddress(read(env, settings.address)),
+    databaseUrl: validateDatabaseUrl(read(env, settings.databaseUrl)),
+    logLevel,
+    onlineInquiryIntervalMs: readInteger(env, settings.onlineInquiryIntervalMs, 100, 86_400_000),
+    maxDatasetBytes: readInteger(env, settings.maxDatasetBytes, 1024, 1024 * 1024 * 1024),
+    shutdownGraceMs: readInteger(env, settings.shutdownGraceMs, 0, 600_000),
+  };
+}

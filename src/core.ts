@@ -1,0 +1,102 @@
+/**
+ * Composition of a running core: store → use cases → gRPC server, and its orderly shutdown.
+ */
+import { ChangeFeed } from "./app/change-feed.js";
+import { Dispatcher } from "./app/dispatcher.js";
+import { GroupCommitter } from "./app/group-commit.js";
+import { startOnlineInquiries } from "./app/online-inquirer.js";
+import { PluginSessions } from "./app/plugin-sessions.js";
+import { PreprocessingRunner } from "./app/preprocessing-runner.js";
+import type { CoreConfig } from "./config.js";
+import type { Logger } from "./logger.js";
+import { openStore, type Store } from "./store/connect.js";
+import { deleteIncompleteBlobs } from "./store/sql/blobs.js";
+import { OpenStreams } from "./transport/open-streams.js";
+import { createGrpcServer } from "./transport/server.js";
+
+export interface RunningCore {
+  /** host:port actually bound (the real port when the configured one was 0). */
+  readonly address: string;
+  readonly port: number;
+  readonly store: Store;
+  /** Resolves when every queued preprocessing job has finished (tests, benchmarks). */
+  preprocessingIdle(): Promise<void>;
+  /**
+   * Stops accepting calls, ends long-lived streams with UNAVAILABLE, lets in-flight calls and
+   * transactions finish (up to the grace period), and closes the database.
+   */
+  shutdown(): Promise<void>;
+}
+
+export async function startCore(config: CoreConfig, logger: Logger): Promise<RunningCore> {
+  const store = await openStore(config.databaseUrl);
+  const { db } = store;
+  const removed = await deleteIncompleteBlobs(db, Date.now());
+  if (removed > 0) logger.info({ removed }, "removed files left incomplete by a previous run");
+
+  const feed = new ChangeFeed();
+  const sessions = new PluginSessions(2 * config.onlineInquiryIntervalMs);
+  const committer = new GroupCommitter(db, logger);
+  const dispatcher = new Dispatcher(db, sessions, feed, logger);
+  const runner = new PreprocessingRunner(db, feed, logger);
+  const openStreams = new OpenStreams();
+
+  const grpc = createGrpcServer({
+    db,
+    feed,
+    sessions,
+    committer,
+    dispatcher,
+    openStreams,
+    logger,
+    maxDatasetBytes: config.maxDatasetBytes,
+    projectCreated: (projectId) => runner.enqueue(projectId),
+  });
+  let port: number;
+  try {
+    port = await grpc.listen(config.address);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const stopInquiries = startOnlineInquiries(sessions, config.onlineInquiryIntervalMs);
+  await runner.resumePending();
+  grpc.health.setServing(true);
+  const host = config.address.slice(0, config.address.lastIndexOf(":"));
+  const address = `${host}:${port}`;
+  logger.info({ address, database: store.dialect }, "training core serving");
+
+  let stopping: Promise<void> | undefined;
+  const stop = async () => {
+    logger.info("shutting down");
+    grpc.health.close();
+    stopInquiries();
+    dispatcher.stop();
+    openStreams.endAll("the training core is shutting down; reconnect");
+    await runner.stop();
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        logger.warn("grace period over; cutting the remaining calls");
+        grpc.server.forceShutdown();
+        resolve();
+      }, config.shutdownGraceMs);
+      grpc.server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    await committer.drain();
+    await store.close();
+    logger.info("stopped");
+  };
+  return {
+    address,
+    port,
+    store,
+    preprocessingIdle: () => runner.idle(),
+    shutdown: () => {
+      stopping ??= stop();
+      return stopping;
+    },
+  };
+}

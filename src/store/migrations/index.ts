@@ -1,0 +1,16 @@
+import type { Knex } from "knex";
+import * as initial from "./001-initial.js";
+
+interface Migration {
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+/** Numbered migrations, applied in order, each in its own transaction. */
+const ordered: [string, Migration][] = [["001-initial", initial]];
+
+export const migrations: Knex.MigrationSource<[string, Migration]> = {
+  getMigrations: async () => ordered,
+  getMigrationName: ([name]) => name,
+  getMigration: async ([, migration]) => migration,
+};

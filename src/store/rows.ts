@@ -1,0 +1,73 @@
+/** Row shapes as stored; column names kept. Times are epoch milliseconds. */
+
+export interface PluginRow {
+  key: string;
+  name: string;
+  type: string;
+  description: string;
+  /** JSON object: the plugin's default parameters. */
+  parameters_json: string;
+  first_seen_ms: number;
+  last_seen_ms: number;
+}
+
+export interface ProjectRow {
+  id: number;
+  name: string;
+  description: string;
+  status: string;
+  error: string;
+  request_id: string | null;
+  /** JSON array of the plugin keys the project targets. */
+  plugin_keys_json: string;
+  /** JSON object: plugin key → parameters given by the consumer. */
+  parameters_json: string;
+  /** JSON object: plugin key → additional info given by the consumer. */
+  additional_info_json: string;
+  /** The case id column asked for at creation ('' = detect). */
+  requested_case_id_column: string;
+  holdout_fraction: number;
+  raw_blob_id: string;
+  /** Null until preprocessing succeeded. */
+  preprocessed_ms: number | null;
+  training_blob_id: string | null;
+  holdout_blob_id: string | null;
+  rows: number | null;
+  training_rows: number | null;
+  holdout_rows: number | null;
+  cases: number | null;
+  /** JSON array: the header. */
+  columns_json: string | null;
+  /** The case id column used ('' = none). */
+  case_id_column: string | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface AssignmentRow {
+  /** The protocol's plugin_id. */
+  id: number;
+  project_id: number;
+  plugin_key: string;
+  status: string;
+  model_name: string;
+  error: string;
+  /** JSON object sent as TrainingData.parameters. */
+  parameters_json: string;
+  /** JSON object sent as TrainingData.additional_info. */
+  additional_info_json: string;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface EventRow {
+  id: number;
+  project_id: number;
+  /** Null for a project-level event. */
+  assignment_id: number | null;
+  plugin_key: string;
+  project_status: string;
+  plugin_status: string | null;
+  detail: string;
+  created_ms: number;
+}

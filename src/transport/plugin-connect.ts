@@ -1,0 +1,246 @@
+/**
+ * PluginService.Connect: registers the stream from its first OnlineReport, then answers every
+ * request with one Ack, in order, once its effect committed. A bad report gets a non-zero Ack
+ * and never ends the stream; only a stream that does not start with a valid OnlineReport does.
+ */
+import { status as grpcStatus, type ServerDuplexStream } from "@grpc/grpc-js";
+import type { ChangeFeed } from "../app/change-feed.js";
+import type { Dispatcher } from "../app/dispatcher.js";
+import { type ErrorCode, toAppError } from "../app/errors.js";
+import type { GroupCommitter } from "../app/group-commit.js";
+import {
+  checkIdentity,
+  type PluginIdentity,
+  recordOnlineReport,
+} from "../app/plugin-registration.js";
+import { applyReport, type ReportInput } from "../app/plugin-reports.js";
+import type { PluginSession, PluginSessions } from "../app/plugin-sessions.js";
+import type {
+  ConnectRequest,
+  ConnectResponse,
+  OnlineReport,
+} from "../gen/trainingcore/v1/plugin_service.js";
+import type { Logger } from "../logger.js";
+import { grpcCodeOf } from "./grpc-errors.js";
+import type { OpenStreams } from "./open-streams.js";
+import { StreamWriter } from "./stream-writer.js";
+
+export interface PluginConnectDeps {
+  readonly committer: GroupCommitter;
+  readonly feed: ChangeFeed;
+  readonly sessions: PluginSessions;
+  readonly dispatcher: Dispatcher;
+  readonly openStreams: OpenStreams;
+  readonly logger: Logger;
+}
+
+type Call = ServerDuplexStream<ConnectRequest, ConnectResponse>;
+
+/** Requests read ahead of their acks; past this the stream is not read until acks catch up. */
+const maxUnackedRequests = 64;
+let nextSessionId = 1;
+
+function identityOf(report: OnlineReport): PluginIdentity {
+  return {
+    key: report.id,
+    name: report.name,
+    type: report.type,
+    description: report.description,
+    parameters: report.parameters ?? {},
+  };
+}
+
+function ackOf(sequence: number, code: ErrorCode | "OK", message = ""): ConnectResponse {
+  const numeric = code === "OK" ? grpcStatus.OK : grpcCodeOf[code];
+  return { message: { $case: "ack", value: { sequence, code: numeric, message } } };
+}
+
+function reportInputOf(request: ConnectRequest): ReportInput | undefined {
+  const message = request.message;
+  switch (message?.$case) {
+    case "dataReport":
+      return {
+        ...ids(message.value),
+        report: { kind: "data", applicable: message.value.applicable },
+      };
+    case "trainingStart":
+      return { ...ids(message.value), report: { kind: "training-start" } };
+    case "modelName":
+      return {
+        ...ids(message.value),
+        report: { kind: "model-name", modelName: message.value.modelName },
+      };
+    case "errorReport":
+      return { ...ids(message.value), report: { kind: "error", detail: message.value.detail } };
+    default:
+      return undefined;
+  }
+}
+
+function ids(value: { projectId: number; pluginId: number }) {
+  return { projectId: value.projectId, pluginId: value.pluginId };
+}
+
+function endWith(call: Call, code: grpcStatus, details: string): void {
+  call.emit("error", { code, details, message: details });
+}
+
+export function createConnectHandler(deps: PluginConnectDeps) {
+  return (call: Call): void => {
+    void new PluginStream(call, deps).run();
+  };
+}
+
+class PluginStream {
+  private readonly writer: StreamWriter<ConnectResponse>;
+  private session: PluginSession | undefined;
+  private log: Logger;
+  private acks: Promise<void> = Promise.resolve();
+  private unacked = 0;
+
+  constructor(
+    private readonly call: Call,
+    private readonly deps: PluginConnectDeps,
+  ) {
+    this.writer = new StreamWriter(call);
+    this.log = deps.logger.child({ peer: call.getPeer() });
+  }
+
+  async run(): Promise<void> {
+    const forget = this.deps.openStreams.add(this.call);
+    try {
+      for await (const request of this.call as AsyncIterable<ConnectRequest>) {
+        if (!this.session) {
+          if (!(await this.register(request))) return;
+          continue;
+        }
+        this.enqueueAck(request.sequence, this.answer(this.session, request));
+        if (++this.unacked >= maxUnackedRequests) await this.acks;
+      }
+      await this.acks;
+      if (this.writer.isOpen) this.call.end();
+    } catch (error) {
+      if (this.writer.isOpen) this.log.warn({ err: error }, "plugin stream failed");
+    } finally {
+      forget();
+      if (this.session) {
+        this.deps.sessions.remove(this.session);
+        this.log.info("plugin disconnected");
+      }
+    }
+  }
+
+  /** Handles the first request; false when the stream was ended. */
+  private async register(request: ConnectRequest): Promise<boolean> {
+    if (request.message?.$case !== "onlineReport") {
+      endWith(
+        this.call,
+        grpcStatus.INVALID_ARGUMENT,
+        "the first message on Connect must be an OnlineReport",
+      );
+      return false;
+    }
+    const identity = identityOf(request.message.value);
+    const problem = checkIdentity(identity);
+    if (problem) {
+      endWith(this.call, grpcStatus.INVALID_ARGUMENT, problem);
+      return false;
+    }
+    try {
+      await recordOnlineReport(this.deps.committer, identity);
+    } catch (error) {
+      const appError = toAppError(error);
+      this.log.error({ err: error, key: identity.key }, "could not register plugin");
+      endWith(this.call, grpcCodeOf[appError.code], appError.message);
+      return false;
+    }
+    const session = this.createSession(identity.key);
+    this.session = session;
+    this.log = this.log.child({ key: identity.key, sessionId: session.id });
+    await this.writer.write(ackOf(request.sequence, "OK"));
+    this.deps.sessions.add(session);
+    this.log.info("plugin connected");
+    this.deps.dispatcher.replayWaiting(session).then(
+      (sent) => sent > 0 && this.log.info({ sent }, "sent waiting TrainingData"),
+      (error: unknown) => this.writer.isOpen && this.log.warn({ err: error }, "replay failed"),
+    );
+    return true;
+  }
+
+  private createSession(key: string): PluginSession {
+    const writer = this.writer;
+    return {
+      id: nextSessionId++,
+      key,
+      lastAnswerMs: Date.now(),
+      sendTrainingData: (data) => writer.write({ message: { $case: "trainingData", value: data } }),
+      sendOnlineInquiry: () => {
+        writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
+      },
+    };
+  }
+
+  private enqueueAck(sequence: number, answer: Promise<ConnectResponse>): void {
+    this.acks = this.acks.then(async () => {
+      const ack = await answer.catch((error: unknown) => {
+        const appError = toAppError(error);
+        this.log.error({ err: error }, "report failed");
+        return ackOf(sequence, appError.code, appError.message);
+      });
+      this.unacked--;
+      if (this.writer.isOpen) await this.writer.write(ack);
+    });
+  }
+
+  private async answer(session: PluginSession, request: ConnectRequest): Promise<ConnectResponse> {
+    const { sequence, message } = request;
+    if (message?.$case === "onlineReport")
+      return this.answerOnlineReport(session, sequence, message.value);
+    const input = reportInputOf(request);
+    if (!input) return ackOf(sequence, "INVALID_ARGUMENT", "ConnectRequest carries no report");
+    const { committer, feed } = this.deps;
+    const result = await committer.run(
+      (ctx) => applyReport(ctx, feed, session.key, input, Date.now()),
+      input.projectId > 0 ? [input.projectId] : [],
+    );
+    if (result.code === "OK") {
+      if (result.changed) {
+        this.log.info(
+          { projectId: input.projectId, pluginId: input.pluginId, report: input.report.kind },
+          "report stored",
+        );
+      }
+      return ackOf(sequence, "OK");
+    }
+    this.log.info(
+      {
+        projectId: input.projectId,
+        pluginId: input.pluginId,
+        code: result.code,
+        reason: result.message,
+      },
+      "report refused",
+    );
+    return ackOf(sequence, result.code, result.message);
+  }
+
+  private async answerOnlineReport(
+    session: PluginSession,
+    sequence: number,
+    report: OnlineReport,
+  ): Promise<ConnectResponse> {
+    if (report.id !== session.key) {
+      return ackOf(
+        sequence,
+        "PERMISSION_DENIED",
+        `this stream is registered as "${session.key}"; it cannot report as "${report.id}"`,
+      );
+    }
+    const identity = identityOf(report);
+    const problem = checkIdentity(identity);
+    if (problem) return ackOf(sequence, "INVALID_ARGUMENT", problem);
+    await recordOnlineReport(this.deps.committer, identity);
+    session.lastAnswerMs = Date.now();
+    return ackOf(sequence, "OK");
+  }
+}

@@ -1,0 +1,137 @@
+import type {
+  ServerUnaryCall,
+  ServerWritableStream,
+  sendUnaryData,
+  UntypedHandleCall,
+} from "@grpc/grpc-js";
+import type { Knex } from "knex";
+import type { ChangeFeed } from "../app/change-feed.js";
+import { createProject } from "../app/create-project.js";
+import type { PluginSessions } from "../app/plugin-sessions.js";
+import { getProject, listPluginViews, listProjectPage } from "../app/project-views.js";
+import { watchProject } from "../app/watch-project.js";
+import type {
+  CreateProjectRequest,
+  CreateProjectResponse,
+  GetProjectRequest,
+  GetProjectResponse,
+  ListPluginsRequest,
+  ListPluginsResponse,
+  ListProjectsRequest,
+  ListProjectsResponse,
+  ProjectServiceServer,
+  WatchProjectRequest,
+  WatchProjectResponse,
+} from "../gen/trainingcore/v1/project_service.js";
+import type { Logger } from "../logger.js";
+import { toServiceError } from "./grpc-errors.js";
+import { toProtoEvent, toProtoPluginInfo, toProtoProject } from "./message-mapping.js";
+import type { OpenStreams } from "./open-streams.js";
+import { StreamWriter } from "./stream-writer.js";
+
+export interface ProjectHandlerDeps {
+  readonly db: Knex;
+  readonly feed: ChangeFeed;
+  readonly sessions: PluginSessions;
+  readonly openStreams: OpenStreams;
+  readonly logger: Logger;
+  readonly maxDatasetBytes: number;
+  /** Called once a new project is stored: starts its preprocessing. */
+  projectCreated(projectId: number): void;
+}
+
+function definedEntries<T>(map: Record<string, T | undefined>): Record<string, T> {
+  return Object.fromEntries(
+    Object.entries(map).filter((entry): entry is [string, T] => entry[1] !== undefined),
+  );
+}
+
+/** Adapts an async function to a grpc-js unary handler; every error goes through one mapping. */
+function unary<Req, Res>(logger: Logger, handle: (request: Req) => Promise<Res>) {
+  return (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>): void => {
+    handle(call.request).then(
+      (response) => callback(null, response),
+      (error: unknown) => callback(toServiceError(error, logger)),
+    );
+  };
+}
+
+export function createProjectHandlers(
+  deps: ProjectHandlerDeps,
+): ProjectServiceServer & Record<string, UntypedHandleCall> {
+  const { db, logger } = deps;
+  return {
+    createProject: unary<CreateProjectRequest, CreateProjectResponse>(logger, async (request) => {
+      const row = await createProject(
+        {
+          name: request.name,
+          description: request.description,
+          datasetCsv: request.datasetCsv,
+          caseIdColumn: request.caseIdColumn,
+          holdoutFraction: request.holdoutFraction,
+          pluginKeys: request.pluginKeys,
+          parameters: definedEntries(request.parameters),
+          additionalInfo: definedEntries(request.additionalInfo),
+          requestId: request.requestId,
+        },
+        {
+          db,
+          maxDatasetBytes: deps.maxDatasetBytes,
+          onlineKeys: () => deps.sessions.onlineKeys(Date.now()),
+          created: (projectId) => {
+            logger.info({ projectId }, "project created");
+            deps.projectCreated(projectId);
+          },
+        },
+      );
+      return { project: toProtoProject(await getProject(db, row.id)) };
+    }),
+
+    getProject: unary<GetProjectRequest, GetProjectResponse>(logger, async (request) => ({
+      project: toProtoProject(await getProject(db, request.projectId)),
+    })),
+
+    listProjects: unary<ListProjectsRequest, ListProjectsResponse>(logger, async (request) => {
+      const page = await listProjectPage(db, request.pageSize, request.pageToken);
+      return { projects: page.projects.map(toProtoProject), nextPageToken: page.nextPageToken };
+    }),
+
+    listPlugins: unary<ListPluginsRequest, ListPluginsResponse>(logger, async () => ({
+      plugins: (await listPluginViews(db, deps.sessions)).map(toProtoPluginInfo),
+    })),
+
+    watchProject: (call: ServerWritableStream<WatchProjectRequest, WatchProjectResponse>) => {
+      void streamProjectEvents(call, deps);
+    },
+  };
+}
+
+async function streamProjectEvents(
+  call: ServerWritableStream<WatchProjectRequest, WatchProjectResponse>,
+  deps: ProjectHandlerDeps,
+): Promise<void> {
+  const forget = deps.openStreams.add(call);
+  const writer = new StreamWriter<WatchProjectResponse>(call);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  call.once("cancelled", stop);
+  call.once("close", stop);
+  try {
+    const { projectId, afterEventId } = call.request;
+    for await (const event of watchProject(
+      deps.db,
+      deps.feed,
+      projectId,
+      afterEventId,
+      abort.signal,
+    )) {
+      await writer.write({ event: toProtoEvent(event) });
+    }
+    if (writer.isOpen) call.end();
+  } catch (error) {
+    if (writer.isOpen) call.emit("error", toServiceError(error, deps.logger));
+  } finally {
+    forget();
+    abort.abort();
+  }
+}

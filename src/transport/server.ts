@@ -1,0 +1,52 @@
+import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js";
+import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
+import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
+import { createDatasetHandlers } from "./dataset-handlers.js";
+import { createHealth, type Health } from "./health.js";
+import { createConnectHandler, type PluginConnectDeps } from "./plugin-connect.js";
+import { createProjectHandlers, type ProjectHandlerDeps } from "./project-handlers.js";
+import { addReflection, serviceNameOf } from "./reflection.js";
+
+export type ServerDeps = PluginConnectDeps & ProjectHandlerDeps;
+
+const applicationServices = [PluginServiceService, ProjectServiceService, DatasetServiceService];
+const healthServiceName = "grpc.health.v1.Health";
+
+/** Room for protobuf framing and the other fields around the largest inline dataset. */
+const messageOverheadBytes = 1024 * 1024;
+
+export interface GrpcServer {
+  readonly server: Server;
+  readonly health: Health;
+  /** Binds and starts; resolves with the bound port. */
+  listen(address: string): Promise<number>;
+}
+
+export function createGrpcServer(deps: ServerDeps): GrpcServer {
+  const server = new Server({
+    "grpc.max_receive_message_length": deps.maxDatasetBytes + messageOverheadBytes,
+    // Ping idle connections so that a plugin that vanished without closing is noticed.
+    "grpc.keepalive_time_ms": 20_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.keepalive_permit_without_calls": 1,
+    "grpc.http2.min_ping_interval_without_data_ms": 5_000,
+  });
+  server.addService(PluginServiceService, { connect: createConnectHandler(deps) });
+  server.addService(ProjectServiceService, createProjectHandlers(deps));
+  server.addService(DatasetServiceService, createDatasetHandlers(deps));
+  const names = applicationServices.map(serviceNameOf);
+  const health = createHealth(names);
+  health.addToServer(server);
+  addReflection(server, [...names, healthServiceName]);
+  return {
+    server,
+    health,
+    listen: (address) =>
+      new Promise((resolve, reject) => {
+        server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+          error ? reject(error) : resolve(port),
+        );
+      }),
+  };
+}
