@@ -122,7 +122,9 @@ export async function listProjectPage(
     db,
     page.map((row) => row.id),
   );
-  const byProject = Map.groupBy(assignments, (a) => a.project_id);
+  const byProject = new Map<number, AssignmentRow[]>();
+  for (const a of assignments)
+    byProject.set(a.project_id, [...(byProject.get(a.project_id) ?? []), a]);
   const last = page.at(-1);
   return {
     projects: page.map((row) => projectView(row, byProject.get(row.id) ?? [])),

@@ -109,7 +109,12 @@ class PluginStream {
   async run(): Promise<void> {
     const forget = this.deps.openStreams.add(this.call);
     try {
-      for await (const request of this.call as AsyncIterable<ConnectRequest>) {
+      // destroyOnReturn: false, or the iterator destroys the call when the client half-closes,
+      // and the client never receives its status.
+      const requests = this.call.iterator({
+        destroyOnReturn: false,
+      }) as AsyncIterable<ConnectRequest>;
+      for await (const request of requests) {
         if (!this.session) {
           if (!(await this.register(request))) return;
           continue;
@@ -157,8 +162,8 @@ class PluginStream {
     const session = this.createSession(identity.key);
     this.session = session;
     this.log = this.log.child({ key: identity.key, sessionId: session.id });
-    await this.writer.write(ackOf(request.sequence, "OK"));
     this.deps.sessions.add(session);
+    await this.writer.write(ackOf(request.sequence, "OK"));
     this.log.info("plugin connected");
     this.deps.dispatcher.replayWaiting(session).then(
       (sent) => sent > 0 && this.log.info({ sent }, "sent waiting TrainingData"),

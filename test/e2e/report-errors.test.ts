@@ -179,4 +179,10 @@ describeEachDialect("plugin reports that are refused", (dialect) => {
     expect(end.code).toBe(status.INVALID_ARGUMENT);
     expect(end.details).toContain("OnlineReport.id must be");
   });
+
+  it("ends the stream with OK once the plugin closes its side", async () => {
+    await plugin.dataReport(td);
+    plugin.close();
+    expect(await plugin.ended).toEqual({ code: status.OK, details: "OK" });
+  });
 });

@@ -1,7 +1,12 @@
-import { type ClientReadableStream, Metadata, type ServiceError } from "@grpc/grpc-js";
+import type { ClientReadableStream, ServiceError } from "@grpc/grpc-js";
 import type { Project, ProjectEvent } from "../../src/gen/trainingcore/v1/project.js";
 import type {
   CreateProjectRequest,
+  CreateProjectResponse,
+  GetProjectResponse,
+  ListPluginsResponse,
+  ListProjectsRequest,
+  ListProjectsResponse,
   ProjectServiceClient,
   WatchProjectResponse,
 } from "../../src/gen/trainingcore/v1/project_service.js";
@@ -15,22 +20,6 @@ export const tinyCsv = [
   "c3,register,2024-01-03T10:00:00Z",
   "",
 ].join("\n");
-
-/** Promisifies a unary call of a generated grpc-js client. */
-export function call<Req, Res>(
-  method: (
-    request: Req,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: Res) => void,
-  ) => unknown,
-  request: Req,
-): Promise<Res> {
-  return new Promise((resolve, reject) => {
-    method(request, new Metadata(), (error, response) =>
-      error ? reject(error) : resolve(response),
-    );
-  });
-}
 
 export function createProjectRequest(
   overrides: Partial<CreateProjectRequest> = {},
@@ -53,7 +42,11 @@ export async function createProject(
   client: ProjectServiceClient,
   overrides: Partial<CreateProjectRequest> = {},
 ): Promise<Project> {
-  const response = await call(client.createProject.bind(client), createProjectRequest(overrides));
+  const response = await new Promise<CreateProjectResponse>((resolve, reject) => {
+    client.createProject(createProjectRequest(overrides), (error, res) =>
+      error ? reject(error) : resolve(res),
+    );
+  });
   if (!response.project) throw new Error("CreateProject returned no project");
   return response.project;
 }
@@ -62,7 +55,9 @@ export async function getProject(
   client: ProjectServiceClient,
   projectId: number,
 ): Promise<Project> {
-  const response = await call(client.getProject.bind(client), { projectId });
+  const response = await new Promise<GetProjectResponse>((resolve, reject) => {
+    client.getProject({ projectId }, (error, res) => (error ? reject(error) : resolve(res)));
+  });
   if (!response.project) throw new Error("GetProject returned no project");
   return response.project;
 }
@@ -99,4 +94,19 @@ export async function failureOf(
     return { code: e.code, details: e.details };
   }
   throw new Error("the call succeeded");
+}
+
+export function listProjects(
+  client: ProjectServiceClient,
+  request: ListProjectsRequest,
+): Promise<ListProjectsResponse> {
+  return new Promise((resolve, reject) => {
+    client.listProjects(request, (error, response) => (error ? reject(error) : resolve(response)));
+  });
+}
+
+export function listPlugins(client: ProjectServiceClient): Promise<ListPluginsResponse> {
+  return new Promise((resolve, reject) => {
+    client.listPlugins({}, (error, response) => (error ? reject(error) : resolve(response)));
+  });
 }
