@@ -28,7 +28,9 @@ export interface StreamEnd {
 export class TestPlugin {
   readonly trainingData = new AsyncQueue<TrainingData>();
   readonly acks: Ack[] = [];
-  inquiries = 0;
+  /** One item per OnlineInquiry received. */
+  readonly inquiries = new AsyncQueue<number>();
+  private inquiryCount = 0;
   /** Resolves with the status the stream ended with. */
   readonly ended: Promise<StreamEnd>;
   private sequence = 0;
@@ -153,7 +155,7 @@ export class TestPlugin {
         this.trainingData.push(message.value);
         break;
       case "onlineInquiry":
-        this.inquiries++;
+        this.inquiries.push(++this.inquiryCount);
         if (this.answerInquiries) void this.send({ $case: "onlineReport", value: this.identity() });
         break;
     }

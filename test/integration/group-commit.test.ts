@@ -1,0 +1,150 @@
+import pino from "pino";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { ChangeFeed } from "../../src/app/change-feed.js";
+import { GroupCommitter } from "../../src/app/group-commit.js";
+import { applyReport } from "../../src/app/plugin-reports.js";
+import { openStore, type Store } from "../../src/store/connect.js";
+import { insertAssignments } from "../../src/store/sql/assignments.js";
+import { createBlob } from "../../src/store/sql/blobs.js";
+import { insertProject } from "../../src/store/sql/projects.js";
+import {
+  createTestDatabaseUrl,
+  describeEachDialect,
+  type TestDatabase,
+} from "../helpers/databases.js";
+
+const silent = pino({ level: "silent" });
+
+/** A project with `keys.length` memberships, all TRAINING. */
+async function seedProject(
+  store: Store,
+  keys: string[],
+  round: number,
+): Promise<{ projectId: number; pluginIds: number[] }> {
+  const now = Date.now();
+  const rawId = `raw_${round}`;
+  await createBlob(store.db, rawId, now);
+  const projectId = await insertProject(store.db, {
+    name: "p",
+    description: "",
+    status: "TRAINING",
+    error: "",
+    request_id: null,
+    plugin_keys_json: JSON.stringify(keys),
+    parameters_json: "{}",
+    additional_info_json: "{}",
+    requested_case_id_column: "",
+    holdout_fraction: 0.2,
+    raw_blob_id: rawId,
+    created_ms: now,
+    updated_ms: now,
+  });
+  const rows = await insertAssignments(
+    store.db,
+    keys.map((key) => ({
+      project_id: projectId,
+      plugin_key: key,
+      status: "TRAINING",
+      model_name: "",
+      error: "",
+      parameters_json: "{}",
+      additional_info_json: "{}",
+      created_ms: now,
+      updated_ms: now,
+    })),
+  );
+  return { projectId, pluginIds: rows.map((r) => r.id) };
+}
+
+describeEachDialect("group commit", (dialect) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl(dialect);
+    store = await openStore(database.url);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it("commits the other units of a batch when one throws, and runs effects after commit", async () => {
+    const committer = new GroupCommitter(store.db, silent);
+    const effects: string[] = [];
+    const insert = (key: string) =>
+      committer.run(async ({ trx, afterCommit }) => {
+        await trx("plugins").insert({
+          key,
+          name: key,
+          type: "",
+          description: "",
+          parameters_json: "{}",
+          first_seen_ms: 0,
+          last_seen_ms: 0,
+        });
+        afterCommit(() => effects.push(key));
+        return key;
+      });
+    const failing = committer.run(async ({ trx }) => {
+      await trx("plugins").insert({ key: "bad" });
+      return "bad";
+    });
+    const results = await Promise.allSettled([insert("a"), failing, insert("b")]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    const keys = (await store.db("plugins").select("key").orderBy("key")).map(
+      (r: { key: string }) => r.key,
+    );
+    expect(keys).toEqual(["a", "b"]);
+    expect(effects.sort()).toEqual(["a", "b"]);
+  });
+
+  // Several connection pools on one database are how replicas share PostgreSQL; SQLite is the
+  // single-process embedded store (one connection), so the race cannot happen there.
+  it.runIf(dialect === "postgres")(
+    "derives the project status right when its plugins finish at the same moment",
+    async () => {
+      const keys = ["k1", "k2", "k3", "k4"];
+      const feed = new ChangeFeed();
+      // One store (connection pool) and committer per plugin: replicas racing each other.
+      const stores = [
+        store,
+        ...(await Promise.all(keys.slice(1).map(() => openStore(database.url)))),
+      ];
+      try {
+        const committers = stores.map((s) => new GroupCommitter(s.db, silent));
+        for (let round = 0; round < 10; round++) {
+          const { projectId, pluginIds } = await seedProject(store, keys, round);
+          const results = await Promise.all(
+            pluginIds.map((pluginId, i) =>
+              (committers[i] as GroupCommitter).run(
+                (ctx) =>
+                  applyReport(
+                    ctx,
+                    feed,
+                    keys[i] as string,
+                    { projectId, pluginId, report: { kind: "model-name", modelName: `m${i}` } },
+                    Date.now(),
+                  ),
+                [projectId],
+              ),
+            ),
+          );
+          expect(results.every((r) => r.code === "OK")).toBe(true);
+          const project = await store.db("projects").where({ id: projectId }).first();
+          expect(project.status).toBe("TRAINED");
+          const projectEvents = await store
+            .db("events")
+            .where({ project_id: projectId })
+            .whereNull("assignment_id");
+          expect(projectEvents.map((e: { project_status: string }) => e.project_status)).toEqual([
+            "TRAINED",
+          ]);
+        }
+      } finally {
+        for (const extra of stores.slice(1)) await extra.close();
+      }
+    },
+  );
+});
