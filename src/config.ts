@@ -10,6 +10,8 @@ export interface CoreConfig {
   readonly onlineInquiryIntervalMs: number;
   /** Largest inline `dataset_csv` accepted by CreateProject. */
   readonly maxDatasetBytes: number;
+  /** Largest file accepted by UploadDataset. */
+  readonly maxUploadBytes: number;
   /** How long SIGTERM waits for in-flight calls before cutting them. */
   readonly shutdownGraceMs: number;
 }
@@ -51,6 +53,11 @@ export const settings = {
     env: "CORE_MAX_DATASET_BYTES",
     default: String(64 * 1024 * 1024),
     meaning: "largest `dataset_csv` CreateProject accepts (the gRPC message limit follows it)",
+  },
+  maxUploadBytes: {
+    env: "CORE_MAX_UPLOAD_BYTES",
+    default: String(8 * 1024 * 1024 * 1024),
+    meaning: "largest file UploadDataset accepts, in bytes as sent (compressed for gzip)",
   },
   shutdownGraceMs: {
     env: "CORE_SHUTDOWN_GRACE_MS",
@@ -103,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
     logLevel,
     onlineInquiryIntervalMs: readInteger(env, settings.onlineInquiryIntervalMs, 100, 86_400_000),
     maxDatasetBytes: readInteger(env, settings.maxDatasetBytes, 1024, 1024 * 1024 * 1024),
+    maxUploadBytes: readInteger(env, settings.maxUploadBytes, 1024, Number.MAX_SAFE_INTEGER),
     shutdownGraceMs: readInteger(env, settings.shutdownGraceMs, 0, 600_000),
   };
 }

@@ -50,6 +50,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     openStreams,
     logger,
     maxDatasetBytes: config.maxDatasetBytes,
+    maxUploadBytes: config.maxUploadBytes,
     projectCreated: (projectId) => runner.enqueue(projectId),
   });
   let port: number;

@@ -4,6 +4,7 @@
  */
 import type { Knex } from "knex";
 import type { ProjectRow } from "../store/rows.js";
+import { findCompleteBlob } from "../store/sql/blobs.js";
 import { appendEvents } from "../store/sql/events.js";
 import { findPlugins } from "../store/sql/plugins.js";
 import { findProject, findProjectByRequestId, insertProject } from "../store/sql/projects.js";
@@ -15,7 +16,9 @@ import { inTransaction } from "./transactions.js";
 export interface CreateProjectInput {
   readonly name: string;
   readonly description: string;
+  /** Inline dataset; or `datasetId` of an upload. Exactly one of them is set. */
   readonly datasetCsv: Uint8Array;
+  readonly datasetId: string;
   readonly caseIdColumn: string;
   readonly holdoutFraction: number | undefined;
   readonly pluginKeys: readonly string[];
@@ -34,6 +37,11 @@ export interface CreateProjectDeps {
 }
 
 export const defaultHoldoutFraction = 0.2;
+
+/** Uploads (`ds_…`) may back any number of projects. */
+async function findUpload(db: Knex, datasetId: string) {
+  return /^ds_[0-9a-f]{24}$/.test(datasetId) ? findCompleteBlob(db, datasetId) : undefined;
+}
 const maxNameLength = 200;
 const maxDescriptionLength = 10_000;
 const maxRequestIdLength = 200;
@@ -51,7 +59,14 @@ function validateFields(input: CreateProjectInput, maxDatasetBytes: number): num
   if (input.requestId.length > maxRequestIdLength) {
     throw invalid(`request_id is longer than ${maxRequestIdLength} characters`);
   }
-  if (input.datasetCsv.length === 0) throw invalid("dataset_csv is empty");
+  const inline = input.datasetCsv.length > 0;
+  if (inline === (input.datasetId !== "")) {
+    throw invalid(
+      inline
+        ? "set only one of dataset_csv and dataset_id"
+        : "a dataset is required: dataset_csv (inline) or dataset_id (from UploadDataset)",
+    );
+  }
   if (input.datasetCsv.length > maxDatasetBytes) {
     throw invalid(
       `dataset_csv has ${input.datasetCsv.length} bytes; the limit is ${maxDatasetBytes} (CORE_MAX_DATASET_BYTES)`,
@@ -116,13 +131,20 @@ export async function createProject(
   const pluginKeys = await resolvePluginKeys(input, deps);
   checkPerPluginMaps(input, pluginKeys);
 
+  if (input.datasetId !== "" && !(await findUpload(deps.db, input.datasetId))) {
+    throw new AppError("NOT_FOUND", `no uploaded dataset "${input.datasetId.slice(0, 100)}"`);
+  }
+
   const nowMs = Date.now();
   let projectId: number;
   try {
     projectId = await inTransaction(deps.db, async ({ trx }) => {
-      const raw = await BlobWriter.create(trx, "raw", nowMs);
-      await raw.write(input.datasetCsv);
-      await raw.finish();
+      let rawBlobId = input.datasetId;
+      if (rawBlobId === "") {
+        const raw = await BlobWriter.create(trx, "raw", nowMs);
+        await raw.write(input.datasetCsv);
+        rawBlobId = (await raw.finish()).id;
+      }
       const id = await insertProject(trx, {
         name: input.name,
         description: input.description,
@@ -134,7 +156,7 @@ export async function createProject(
         additional_info_json: JSON.stringify(input.additionalInfo),
         requested_case_id_column: input.caseIdColumn,
         holdout_fraction: holdoutFraction,
-        raw_blob_id: raw.id,
+        raw_blob_id: rawBlobId,
         created_ms: nowMs,
         updated_ms: nowMs,
       });

@@ -17,10 +17,12 @@ import {
   listProjectsAwaitingPreprocessing,
   lockProject,
   recordPreprocessedDataset,
+  recordPreprocessingProgress,
   updateProjectStatus,
 } from "../store/sql/projects.js";
 import { BlobWriter } from "./blob-writer.js";
 import type { ChangeFeed } from "./change-feed.js";
+import { CompressedFileError, datasetBytes } from "./dataset-source.js";
 import { isStoreUnavailable } from "./errors.js";
 import { projectEvent } from "./plugin-reports.js";
 import { DatasetError, type PreprocessSummary, preprocessDataset } from "./preprocess/index.js";
@@ -103,26 +105,49 @@ export class PreprocessingRunner {
     const started = Date.now();
     const training = await BlobWriter.create(this.db, "td");
     const holdout = await BlobWriter.create(this.db, "ho");
+    let storedBytes = 0;
+    const source = datasetBytes(
+      abortable(readBlobChunks(this.db, project.raw_blob_id), this.abort.signal),
+      (bytes) => {
+        storedBytes = bytes;
+      },
+    );
     let summary: PreprocessSummary;
     try {
       summary = await preprocessDataset(
-        abortable(readBlobChunks(this.db, project.raw_blob_id), this.abort.signal),
+        source,
         {
           caseIdColumn: project.requested_case_id_column,
           holdoutFraction: project.holdout_fraction,
+          onProgress: ({ rows }) => this.reportProgress(projectId, rows, storedBytes),
         },
         { training, holdout },
       );
     } catch (error) {
-      if (!(error instanceof DatasetError)) throw error;
+      if (!(error instanceof DatasetError || error instanceof CompressedFileError)) throw error;
       log.info({ reason: error.message }, "dataset rejected");
+      await this.progressWrite;
+      await Promise.all([training.discard(), holdout.discard()]);
       await this.fail(projectId, `dataset: ${error.message}`);
       return;
     }
+    await this.progressWrite;
     await training.finish();
     await holdout.finish();
     await this.recordSuccess(project, summary, training.id, holdout.id);
     log.info({ ...summary, columns: undefined, ms: Date.now() - started }, "dataset preprocessed");
+  }
+
+  private progressWrite: Promise<void> = Promise.resolve();
+
+  /** Stores progress without holding up the pipeline; a write still running is not doubled. */
+  private reportProgress(projectId: number, rows: number, bytes: number): void {
+    this.progressWrite = this.progressWrite
+      .then(() => recordPreprocessingProgress(this.db, projectId, { rows, bytes }))
+      .then(() => this.feed.projectChanged(projectId))
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, projectId }, "could not store progress"),
+      );
   }
 
   private async recordSuccess(

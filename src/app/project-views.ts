@@ -3,6 +3,7 @@ import type { Knex } from "knex";
 import type { PluginStatus, ProjectStatus } from "../domain/statuses.js";
 import type { AssignmentRow, ProjectRow } from "../store/rows.js";
 import { listAssignmentsOfProjects } from "../store/sql/assignments.js";
+import { blobSizes } from "../store/sql/blobs.js";
 import { listPlugins } from "../store/sql/plugins.js";
 import { findProject, listProjects } from "../store/sql/projects.js";
 import { AppError } from "./errors.js";
@@ -28,6 +29,13 @@ export interface ProjectPluginView {
   updatedMs: number;
 }
 
+export interface PreprocessingProgressView {
+  rowsDone: number;
+  bytesDone: number;
+  bytesTotal: number;
+  done: boolean;
+}
+
 export interface ProjectView {
   id: number;
   name: string;
@@ -39,6 +47,7 @@ export interface ProjectView {
   requestId: string;
   pluginKeys: string[];
   dataset: DatasetView | undefined;
+  preprocessing: PreprocessingProgressView;
   plugins: ProjectPluginView[];
 }
 
@@ -67,7 +76,11 @@ function datasetView(row: ProjectRow): DatasetView | undefined {
   };
 }
 
-export function projectView(row: ProjectRow, assignments: readonly AssignmentRow[]): ProjectView {
+export function projectView(
+  row: ProjectRow,
+  assignments: readonly AssignmentRow[],
+  rawSizeBytes: number,
+): ProjectView {
   return {
     id: row.id,
     name: row.name,
@@ -79,6 +92,12 @@ export function projectView(row: ProjectRow, assignments: readonly AssignmentRow
     requestId: row.request_id ?? "",
     pluginKeys: JSON.parse(row.plugin_keys_json) as string[],
     dataset: datasetView(row),
+    preprocessing: {
+      rowsDone: row.progress_rows,
+      bytesDone: row.progress_bytes,
+      bytesTotal: rawSizeBytes,
+      done: row.preprocessed_ms !== null || row.status === "ERROR",
+    },
     plugins: assignments.map((a) => ({
       pluginId: a.id,
       key: a.plugin_key,
@@ -96,7 +115,12 @@ export async function getProject(db: Knex, projectId: number): Promise<ProjectVi
   }
   const row = await findProject(db, projectId);
   if (!row) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
-  return projectView(row, await listAssignmentsOfProjects(db, [projectId]));
+  const sizes = await blobSizes(db, [row.raw_blob_id]);
+  return projectView(
+    row,
+    await listAssignmentsOfProjects(db, [projectId]),
+    sizes.get(row.raw_blob_id) ?? 0,
+  );
 }
 
 export const defaultPageSize = 50;
@@ -125,9 +149,15 @@ export async function listProjectPage(
   const byProject = new Map<number, AssignmentRow[]>();
   for (const a of assignments)
     byProject.set(a.project_id, [...(byProject.get(a.project_id) ?? []), a]);
+  const sizes = await blobSizes(
+    db,
+    page.map((row) => row.raw_blob_id),
+  );
   const last = page.at(-1);
   return {
-    projects: page.map((row) => projectView(row, byProject.get(row.id) ?? [])),
+    projects: page.map((row) =>
+      projectView(row, byProject.get(row.id) ?? [], sizes.get(row.raw_blob_id) ?? 0),
+    ),
     nextPageToken: rows.length > limit && last ? `p${last.id}` : "",
   };
 }

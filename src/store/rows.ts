@@ -40,6 +40,10 @@ export interface ProjectRow {
   columns_json: string | null;
   /** The case id column used ('' = none). */
   case_id_column: string | null;
+  /** Preprocessing progress: data rows read so far. */
+  progress_rows: number;
+  /** Preprocessing progress: bytes of the stored file read so far. */
+  progress_bytes: number;
   created_ms: number;
   updated_ms: number;
 }
@@ -69,5 +73,17 @@ export interface EventRow {
   project_status: string;
   plugin_status: string | null;
   detail: string;
+  created_ms: number;
+}
+
+export interface BlobRow {
+  /** Prefix tells the kind: `raw_` inline dataset, `ds_` upload, `td_` training, `ho_` holdout. */
+  id: string;
+  file_name: string;
+  size_bytes: number;
+  /** Lower-case hex SHA-256 of the content; '' when not computed. */
+  sha256: string;
+  /** False while being written; incomplete blobs are never read. */
+  complete: boolean;
   created_ms: number;
 }

@@ -34,6 +34,7 @@ export function toProtoProject(view: ProjectView): Project {
     })),
     requestId: view.requestId,
     pluginKeys: view.pluginKeys,
+    preprocessing: view.preprocessing,
   };
 }
 

@@ -67,6 +67,7 @@ export function createProjectHandlers(
           name: request.name,
           description: request.description,
           datasetCsv: request.datasetCsv,
+          datasetId: request.datasetId,
           caseIdColumn: request.caseIdColumn,
           holdoutFraction: request.holdoutFraction,
           pluginKeys: request.pluginKeys,

@@ -2,13 +2,13 @@ import { Server, ServerCredentials } from "@grpc/grpc-js";
 import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
 import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
-import { createDatasetHandlers } from "./dataset-handlers.js";
+import { createDatasetHandlers, type DatasetHandlerDeps } from "./dataset-handlers.js";
 import { createHealth, type Health } from "./health.js";
 import { createConnectHandler, type PluginConnectDeps } from "./plugin-connect.js";
 import { createProjectHandlers, type ProjectHandlerDeps } from "./project-handlers.js";
 import { addReflection, serviceNameOf } from "./reflection.js";
 
-export type ServerDeps = PluginConnectDeps & ProjectHandlerDeps;
+export type ServerDeps = PluginConnectDeps & ProjectHandlerDeps & DatasetHandlerDeps;
 
 const applicationServices = [PluginServiceService, ProjectServiceService, DatasetServiceService];
 const healthServiceName = "grpc.health.v1.Health";

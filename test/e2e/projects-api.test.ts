@@ -45,7 +45,12 @@ describeEachDialect("project service", (dialect) => {
   });
 
   it.each<[string, Parameters<typeof createProject>[1], string]>([
-    ["an empty dataset", { datasetCsv: Buffer.alloc(0) }, "dataset_csv is empty"],
+    ["no dataset", { datasetCsv: Buffer.alloc(0) }, "a dataset is required"],
+    [
+      "both dataset_csv and dataset_id",
+      { datasetId: "ds_000000000000000000000000" },
+      "set only one of",
+    ],
     ["an oversized dataset", { datasetCsv: Buffer.alloc(64 * 1024 + 1, 97) }, "the limit is 65536"],
     ["holdout_fraction 1", { holdoutFraction: 1 }, "holdout_fraction must be in [0, 1)"],
     [
@@ -144,7 +149,10 @@ describeEachDialect("project service", (dialect) => {
     const td = await plugin.trainingData.next();
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
-      const stream = core.datasets.downloadDataset({ trainingDfName: td.trainingDfName });
+      const stream = core.datasets.downloadDataset({
+        trainingDfName: td.trainingDfName,
+        offset: 0,
+      });
       stream.on("data", (r: { chunk: Buffer }) => chunks.push(r.chunk));
       stream.on("end", resolve);
       stream.on("error", reject);
@@ -157,6 +165,7 @@ describeEachDialect("project service", (dialect) => {
     const missing = await new Promise<{ code: number }>((resolve) => {
       const stream = core.datasets.downloadDataset({
         trainingDfName: "td_000000000000000000000000",
+        offset: 0,
       });
       stream.on("data", () => {});
       stream.on("error", resolve);

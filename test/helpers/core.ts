@@ -8,6 +8,7 @@ import { createLogger } from "../../src/logger.js";
 export interface TestCoreOptions {
   onlineInquiryIntervalMs?: number;
   maxDatasetBytes?: number;
+  maxUploadBytes?: number;
   port?: number;
 }
 
@@ -29,6 +30,7 @@ export async function startTestCore(
     CORE_DATABASE_URL: databaseUrl,
     CORE_ONLINE_INQUIRY_INTERVAL_MS: String(options.onlineInquiryIntervalMs ?? 30_000),
     CORE_MAX_DATASET_BYTES: String(options.maxDatasetBytes ?? 8 * 1024 * 1024),
+    CORE_MAX_UPLOAD_BYTES: String(options.maxUploadBytes ?? 1024 * 1024 * 1024),
     CORE_SHUTDOWN_GRACE_MS: "2000",
   });
   const core = await startCore(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));

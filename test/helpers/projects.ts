@@ -34,6 +34,7 @@ export function createProjectRequest(
     parameters: {},
     additionalInfo: {},
     requestId: "",
+    datasetId: "",
     ...overrides,
   };
 }

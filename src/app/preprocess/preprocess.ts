@@ -37,10 +37,11 @@ export async function preprocessDataset(
     let reported = { rows: 0, bytes: 0 };
     const progress = (final: boolean): void => {
       const rows = router.rowCount;
-      if (!options.onProgress) return;
-      if (!final && rows - reported.rows < PROGRESS_ROWS) {
-        if (stats.bytes - reported.bytes < PROGRESS_BYTES) return;
-      }
+      const due =
+        final ||
+        rows - reported.rows >= PROGRESS_ROWS ||
+        stats.bytes - reported.bytes >= PROGRESS_BYTES;
+      if (!options.onProgress || !due) return;
       reported = { rows, bytes: stats.bytes };
       options.onProgress({ ...reported });
     };
@@ -48,8 +49,8 @@ export async function preprocessDataset(
     let chunk: Buffer | undefined = head;
     while (chunk !== undefined) {
       parser.write(chunk); // parsed synchronously: the router sees the records before it returns
+      while (parser.writableLength > 0 && !parser.errored) await nextTurn(); // not expected
       if (parser.errored) throw router.parseFailure(parser.errored);
-      if (parser.writableLength > 0) await drained(parser); // not expected; for safety
       await router.flush();
       progress(false);
       const next: IteratorResult<Buffer> = await chunks.next();
@@ -85,8 +86,9 @@ async function readHeaderLine(chunks: AsyncIterator<Buffer>): Promise<Buffer | u
  * csv-parse's stream parser, taking each record synchronously as the parser emits it: a
  * Transform emits its output through `push`, and csv-parse does so while parsing the chunk
  * given to `write`, so `info` (empty line count, line count) is current for that record. This
- * avoids a promise per row (async iteration) and the per-record context object of `on_record`,
- * and the records never queue up in the stream's readable buffer.
+ * avoids a promise per row (async iteration) and the per-record context object of `on_record`
+ * (about 10% of the run time), and the records never queue up in the readable buffer. The line
+ * number tests would catch a csv-parse version that pushed records later.
  */
 class RecordParser extends Parser {
   constructor(
@@ -114,17 +116,8 @@ class RecordParser extends Parser {
   }
 }
 
-function drained(parser: Parser): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const done = (error?: unknown): void => {
-      parser.off("drain", done);
-      parser.off("error", done);
-      if (error === undefined) resolve();
-      else reject(error);
-    };
-    parser.on("drain", done);
-    parser.on("error", done);
-  });
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function endParser(parser: Parser): Promise<void> {

@@ -12,16 +12,20 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger("last_seen_ms").notNullable();
   });
 
-  // Stored files (raw uploads, training and holdout sets), written in chunks.
+  // Stored files (uploads, training and holdout sets), written in chunks; readable once complete.
   await db.schema.createTable("blobs", (t) => {
     t.string("id", 64).primary();
+    t.text("file_name").notNullable().defaultTo("");
     t.bigInteger("size_bytes").notNullable().defaultTo(0);
+    t.string("sha256", 64).notNullable().defaultTo("");
     t.boolean("complete").notNullable().defaultTo(false);
     t.bigInteger("created_ms").notNullable();
   });
   await db.schema.createTable("blob_chunks", (t) => {
     t.string("blob_id", 64).notNullable().references("blobs.id").onDelete("CASCADE");
     t.integer("seq").notNullable();
+    // Byte offset of this chunk in the file: lets a download resume in the middle.
+    t.bigInteger("start_offset").notNullable();
     t.binary("data").notNullable();
     t.primary(["blob_id", "seq"]);
   });
@@ -49,6 +53,9 @@ export async function up(db: Knex): Promise<void> {
     t.bigInteger("cases").nullable();
     t.text("columns_json").nullable();
     t.text("case_id_column").nullable();
+    // Preprocessing progress: rows and stored-file bytes read so far.
+    t.bigInteger("progress_rows").notNullable().defaultTo(0);
+    t.bigInteger("progress_bytes").notNullable().defaultTo(0);
     t.bigInteger("created_ms").notNullable();
     t.bigInteger("updated_ms").notNullable();
     t.index(["status"]);

@@ -1,47 +1,83 @@
 import { randomBytes } from "node:crypto";
 import type { Knex } from "knex";
+import type { BlobRow } from "../rows.js";
 
 /** A new opaque blob id with a readable prefix, e.g. `td_3f9a…`. */
 export function newBlobId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString("hex")}`;
 }
 
-export async function createBlob(db: Knex, id: string, nowMs: number): Promise<void> {
-  await db("blobs").insert({ id, size_bytes: 0, complete: false, created_ms: nowMs });
+export async function createBlob(
+  db: Knex,
+  id: string,
+  nowMs: number,
+  fileName = "",
+): Promise<void> {
+  await db("blobs").insert({
+    id,
+    file_name: fileName,
+    size_bytes: 0,
+    complete: false,
+    created_ms: nowMs,
+  });
 }
 
 export async function appendBlobChunk(
   db: Knex,
   blobId: string,
   seq: number,
+  startOffset: number,
   data: Buffer,
 ): Promise<void> {
-  await db("blob_chunks").insert({ blob_id: blobId, seq, data });
+  await db("blob_chunks").insert({ blob_id: blobId, seq, start_offset: startOffset, data });
 }
 
-export async function completeBlob(db: Knex, id: string, sizeBytes: number): Promise<void> {
-  await db("blobs").where({ id }).update({ size_bytes: sizeBytes, complete: true });
-}
-
-export async function findCompleteBlob(
+export async function completeBlob(
   db: Knex,
   id: string,
-): Promise<{ id: string; size_bytes: number } | undefined> {
-  return db("blobs").select("id", "size_bytes").where({ id, complete: true }).first();
+  sizeBytes: number,
+  sha256: string,
+): Promise<void> {
+  await db("blobs").where({ id }).update({ size_bytes: sizeBytes, sha256, complete: true });
 }
 
-/** Reads a blob's chunks in order, a few at a time, so memory stays bounded. */
-export async function* readBlobChunks(db: Knex, blobId: string): AsyncGenerator<Buffer> {
+export async function findCompleteBlob(db: Knex, id: string): Promise<BlobRow | undefined> {
+  return db<BlobRow>("blobs").where({ id, complete: true }).first();
+}
+
+export async function deleteBlob(db: Knex, id: string): Promise<void> {
+  await db("blob_chunks").where({ blob_id: id }).delete();
+  await db("blobs").where({ id }).delete();
+}
+
+/**
+ * Reads a blob's bytes from `offset` on, a few chunks per query, so memory stays bounded
+ * whatever the file's size.
+ */
+export async function* readBlobChunks(
+  db: Knex,
+  blobId: string,
+  offset = 0,
+): AsyncGenerator<Buffer> {
   const pageSize = 8;
-  let nextSeq = 0;
+  const first: { seq: number } | undefined = await db("blob_chunks")
+    .select("seq")
+    .where("blob_id", blobId)
+    .andWhere("start_offset", "<=", offset)
+    .orderBy("seq", "desc")
+    .first();
+  let nextSeq = first?.seq ?? 0;
   for (;;) {
-    const rows: { seq: number; data: Buffer }[] = await db("blob_chunks")
-      .select("seq", "data")
+    const rows: { seq: number; start_offset: number; data: Buffer }[] = await db("blob_chunks")
+      .select("seq", "start_offset", "data")
       .where("blob_id", blobId)
       .andWhere("seq", ">=", nextSeq)
       .orderBy("seq")
       .limit(pageSize);
-    for (const row of rows) yield row.data;
+    for (const row of rows) {
+      const skip = Math.max(0, offset - row.start_offset);
+      if (skip < row.data.length) yield skip > 0 ? row.data.subarray(skip) : row.data;
+    }
     if (rows.length < pageSize) return;
     nextSeq = (rows.at(-1)?.seq ?? 0) + 1;
   }
@@ -55,4 +91,12 @@ export async function deleteIncompleteBlobs(db: Knex, olderThanMs: number): Prom
     .andWhere("created_ms", "<", olderThanMs);
   await db("blob_chunks").whereIn("blob_id", ids.clone()).delete();
   return db("blobs").whereIn("id", ids).delete();
+}
+
+export async function blobSizes(db: Knex, ids: readonly string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows: { id: string; size_bytes: number }[] = await db("blobs")
+    .select("id", "size_bytes")
+    .whereIn("id", [...new Set(ids)]);
+  return new Map(rows.map((row) => [row.id, row.size_bytes]));
 }

@@ -13,6 +13,8 @@ export type NewProjectRow = Omit<
   | "cases"
   | "columns_json"
   | "case_id_column"
+  | "progress_rows"
+  | "progress_bytes"
 >;
 
 export async function insertProject(db: Knex, row: NewProjectRow): Promise<number> {
@@ -99,4 +101,14 @@ export async function recordPreprocessedDataset(
 
 export async function touchProject(db: Knex, id: number, nowMs: number): Promise<void> {
   await db("projects").where({ id }).update({ updated_ms: nowMs });
+}
+
+export async function recordPreprocessingProgress(
+  db: Knex,
+  id: number,
+  progress: { rows: number; bytes: number },
+): Promise<void> {
+  await db("projects")
+    .where({ id })
+    .update({ progress_rows: progress.rows, progress_bytes: progress.bytes });
 }

@@ -12,16 +12,54 @@ import {
   Client,
   type ClientOptions,
   type ClientReadableStream,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   makeGenericClientConstructor,
   type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 
-/** DownloadDatasetRequest names a dataset. */
+/** UploadDatasetRequest is one message of an upload: metadata first, then chunks. */
+export interface UploadDatasetRequest {
+  /** What this message carries. */
+  message:
+    | //
+    /** The first message: what is about to be sent. */
+    { $case: "metadata"; value: UploadMetadata }
+    | //
+    /** The next bytes of the file (any size up to the message limit; 64 KiB to 1 MiB works well). */
+    { $case: "chunk"; value: Buffer }
+    | undefined;
+}
+
+/** UploadMetadata describes the file about to be uploaded. */
+export interface UploadMetadata {
+  /** The file's name, for people (e.g. `receipt.csv.gz`); may be empty. */
+  fileName: string;
+  /** The number of bytes that will be sent; 0 when unknown. Checked when given. */
+  sizeBytes: number;
+  /** Lower-case hex SHA-256 of the bytes that will be sent; empty when unknown. Checked when given. */
+  sha256: string;
+}
+
+/** UploadDatasetResponse names the stored file. */
+export interface UploadDatasetResponse {
+  /** Pass as `CreateProjectRequest.dataset_id`; may be used by any number of projects. */
+  datasetId: string;
+  /** The number of bytes received. */
+  sizeBytes: number;
+  /** Lower-case hex SHA-256 of the bytes received, computed by the core. */
+  sha256: string;
+}
+
+/** DownloadDatasetRequest names a dataset and where to start. */
 export interface DownloadDatasetRequest {
   /** `TrainingData.training_df_name` (or `Dataset.holdout_df_name`). */
   trainingDfName: string;
+  /** Start this many bytes into the file, to resume an interrupted download; 0 from the start. */
+  offset: number;
 }
 
 /** DownloadDatasetResponse carries one chunk of the file. */
@@ -30,14 +68,336 @@ export interface DownloadDatasetResponse {
   chunk: Buffer;
 }
 
+function createBaseUploadDatasetRequest(): UploadDatasetRequest {
+  return { message: undefined };
+}
+
+export const UploadDatasetRequest: MessageFns<UploadDatasetRequest> = {
+  encode(message: UploadDatasetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.message?.$case) {
+      case "metadata":
+        UploadMetadata.encode(message.message.value, writer.uint32(10).fork()).join();
+        break;
+      case "chunk":
+        writer.uint32(18).bytes(message.message.value);
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadDatasetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadDatasetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = { $case: "metadata", value: UploadMetadata.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = { $case: "chunk", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadDatasetRequest {
+    return {
+      message: isSet(object.metadata)
+        ? { $case: "metadata", value: UploadMetadata.fromJSON(object.metadata) }
+        : isSet(object.chunk)
+        ? { $case: "chunk", value: Buffer.from(bytesFromBase64(object.chunk)) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: UploadDatasetRequest): unknown {
+    const obj: any = {};
+    if (message.message?.$case === "metadata") {
+      obj.metadata = UploadMetadata.toJSON(message.message.value);
+    } else if (message.message?.$case === "chunk") {
+      obj.chunk = base64FromBytes(message.message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadDatasetRequest>, I>>(base?: I): UploadDatasetRequest {
+    return UploadDatasetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadDatasetRequest>, I>>(object: I): UploadDatasetRequest {
+    const message = createBaseUploadDatasetRequest();
+    switch (object.message?.$case) {
+      case "metadata": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "metadata", value: UploadMetadata.fromPartial(object.message.value) };
+        }
+        break;
+      }
+      case "chunk": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "chunk", value: object.message.value };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseUploadMetadata(): UploadMetadata {
+  return { fileName: "", sizeBytes: 0, sha256: "" };
+}
+
+export const UploadMetadata: MessageFns<UploadMetadata> = {
+  encode(message: UploadMetadata, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.fileName !== "") {
+      writer.uint32(10).string(message.fileName);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(16).int64(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(26).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadMetadata {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadMetadata();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.fileName = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadMetadata {
+    return {
+      fileName: isSet(object.fileName)
+        ? globalThis.String(object.fileName)
+        : isSet(object.file_name)
+        ? globalThis.String(object.file_name)
+        : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: UploadMetadata): unknown {
+    const obj: any = {};
+    if (message.fileName !== "") {
+      obj.fileName = message.fileName;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadMetadata>, I>>(base?: I): UploadMetadata {
+    return UploadMetadata.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadMetadata>, I>>(object: I): UploadMetadata {
+    const message = createBaseUploadMetadata();
+    message.fileName = object.fileName ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
+function createBaseUploadDatasetResponse(): UploadDatasetResponse {
+  return { datasetId: "", sizeBytes: 0, sha256: "" };
+}
+
+export const UploadDatasetResponse: MessageFns<UploadDatasetResponse> = {
+  encode(message: UploadDatasetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.datasetId !== "") {
+      writer.uint32(10).string(message.datasetId);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(16).int64(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(26).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadDatasetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadDatasetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datasetId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadDatasetResponse {
+    return {
+      datasetId: isSet(object.datasetId)
+        ? globalThis.String(object.datasetId)
+        : isSet(object.dataset_id)
+        ? globalThis.String(object.dataset_id)
+        : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: UploadDatasetResponse): unknown {
+    const obj: any = {};
+    if (message.datasetId !== "") {
+      obj.datasetId = message.datasetId;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UploadDatasetResponse>, I>>(base?: I): UploadDatasetResponse {
+    return UploadDatasetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UploadDatasetResponse>, I>>(object: I): UploadDatasetResponse {
+    const message = createBaseUploadDatasetResponse();
+    message.datasetId = object.datasetId ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
 function createBaseDownloadDatasetRequest(): DownloadDatasetRequest {
-  return { trainingDfName: "" };
+  return { trainingDfName: "", offset: 0 };
 }
 
 export const DownloadDatasetRequest: MessageFns<DownloadDatasetRequest> = {
   encode(message: DownloadDatasetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.trainingDfName !== "") {
       writer.uint32(10).string(message.trainingDfName);
+    }
+    if (message.offset !== 0) {
+      writer.uint32(16).int64(message.offset);
     }
     return writer;
   },
@@ -63,6 +423,14 @@ export const DownloadDatasetRequest: MessageFns<DownloadDatasetRequest> = {
             message.trainingDfName = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.offset = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -82,6 +450,7 @@ export const DownloadDatasetRequest: MessageFns<DownloadDatasetRequest> = {
         : isSet(object.training_df_name)
         ? globalThis.String(object.training_df_name)
         : "",
+      offset: isSet(object.offset) ? globalThis.Number(object.offset) : 0,
     };
   },
 
@@ -89,6 +458,9 @@ export const DownloadDatasetRequest: MessageFns<DownloadDatasetRequest> = {
     const obj: any = {};
     if (message.trainingDfName !== "") {
       obj.trainingDfName = message.trainingDfName;
+    }
+    if (message.offset !== 0) {
+      obj.offset = Math.round(message.offset);
     }
     return obj;
   },
@@ -99,6 +471,7 @@ export const DownloadDatasetRequest: MessageFns<DownloadDatasetRequest> = {
   fromPartial<I extends Exact<DeepPartial<DownloadDatasetRequest>, I>>(object: I): DownloadDatasetRequest {
     const message = createBaseDownloadDatasetRequest();
     message.trainingDfName = object.trainingDfName ?? "";
+    message.offset = object.offset ?? 0;
     return message;
   },
 };
@@ -170,9 +543,29 @@ export const DownloadDatasetResponse: MessageFns<DownloadDatasetResponse> = {
   },
 };
 
-/** DatasetService serves stored datasets, so a plugin on any machine can read them. */
+/**
+ * DatasetService moves dataset files in and out of the core in chunks, so files of any size
+ * flow through with bounded memory, and a plugin on any machine can read them.
+ */
 export type DatasetServiceService = typeof DatasetServiceService;
 export const DatasetServiceService = {
+  /**
+   * UploadDataset stores a CSV file (plain or gzip-compressed) for `CreateProject.dataset_id`.
+   * The first message carries the metadata, every later one a chunk of the file. A declared size
+   * or sha256 that does not match what arrived is INVALID_ARGUMENT; a file over the core's
+   * `CORE_MAX_UPLOAD_BYTES` is RESOURCE_EXHAUSTED. On any failure, or when the client goes away
+   * before half-closing, nothing is kept.
+   */
+  uploadDataset: {
+    path: "/trainingcore.v1.DatasetService/UploadDataset" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: UploadDatasetRequest): Buffer => Buffer.from(UploadDatasetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UploadDatasetRequest => UploadDatasetRequest.decode(value),
+    responseSerialize: (value: UploadDatasetResponse): Buffer =>
+      Buffer.from(UploadDatasetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UploadDatasetResponse => UploadDatasetResponse.decode(value),
+  },
   /** DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks. */
   downloadDataset: {
     path: "/trainingcore.v1.DatasetService/DownloadDataset" as const,
@@ -188,11 +581,42 @@ export const DatasetServiceService = {
 } as const;
 
 export interface DatasetServiceServer extends UntypedServiceImplementation {
+  /**
+   * UploadDataset stores a CSV file (plain or gzip-compressed) for `CreateProject.dataset_id`.
+   * The first message carries the metadata, every later one a chunk of the file. A declared size
+   * or sha256 that does not match what arrived is INVALID_ARGUMENT; a file over the core's
+   * `CORE_MAX_UPLOAD_BYTES` is RESOURCE_EXHAUSTED. On any failure, or when the client goes away
+   * before half-closing, nothing is kept.
+   */
+  uploadDataset: handleClientStreamingCall<UploadDatasetRequest, UploadDatasetResponse>;
   /** DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks. */
   downloadDataset: handleServerStreamingCall<DownloadDatasetRequest, DownloadDatasetResponse>;
 }
 
 export interface DatasetServiceClient extends Client {
+  /**
+   * UploadDataset stores a CSV file (plain or gzip-compressed) for `CreateProject.dataset_id`.
+   * The first message carries the metadata, every later one a chunk of the file. A declared size
+   * or sha256 that does not match what arrived is INVALID_ARGUMENT; a file over the core's
+   * `CORE_MAX_UPLOAD_BYTES` is RESOURCE_EXHAUSTED. On any failure, or when the client goes away
+   * before half-closing, nothing is kept.
+   */
+  uploadDataset(
+    callback: (error: ServiceError | null, response: UploadDatasetResponse) => void,
+  ): ClientWritableStream<UploadDatasetRequest>;
+  uploadDataset(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UploadDatasetResponse) => void,
+  ): ClientWritableStream<UploadDatasetRequest>;
+  uploadDataset(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadDatasetResponse) => void,
+  ): ClientWritableStream<UploadDatasetRequest>;
+  uploadDataset(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadDatasetResponse) => void,
+  ): ClientWritableStream<UploadDatasetRequest>;
   /** DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks. */
   downloadDataset(
     request: DownloadDatasetRequest,
@@ -234,6 +658,17 @@ type DeepPartial<T> = T extends Builtin ? T
 type KeysOfUnion<T> = T extends T ? keyof T : never;
 type Exact<P, I extends P> = P extends Builtin ? P
   : P & { [K in keyof P]: Exact<P[K], I[K]> } & { [K in Exclude<keyof I, KeysOfUnion<P>>]: never };
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;

@@ -167,6 +167,20 @@ export interface Project {
   requestId: string;
   /** The plugin keys the project targets (given, or every plugin online at creation). */
   pluginKeys: string[];
+  /** How far preprocessing got; updated every few MiB while it runs. */
+  preprocessing: PreprocessingProgress | undefined;
+}
+
+/** PreprocessingProgress tells how much of the dataset preprocessing has read. */
+export interface PreprocessingProgress {
+  /** Data rows read so far. */
+  rowsDone: number;
+  /** Bytes of the stored file read so far (compressed bytes for a gzip file). */
+  bytesDone: number;
+  /** Size of the stored file in bytes. */
+  bytesTotal: number;
+  /** True once preprocessing finished (successfully or not). */
+  done: boolean;
 }
 
 /** Dataset describes a preprocessed dataset. */
@@ -263,6 +277,7 @@ function createBaseProject(): Project {
     plugins: [],
     requestId: "",
     pluginKeys: [],
+    preprocessing: undefined,
   };
 }
 
@@ -300,6 +315,9 @@ export const Project: MessageFns<Project> = {
     }
     for (const v of message.pluginKeys) {
       writer.uint32(90).string(v!);
+    }
+    if (message.preprocessing !== undefined) {
+      PreprocessingProgress.encode(message.preprocessing, writer.uint32(98).fork()).join();
     }
     return writer;
   },
@@ -405,6 +423,14 @@ export const Project: MessageFns<Project> = {
             message.pluginKeys.push(reader.string());
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.preprocessing = PreprocessingProgress.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -448,6 +474,7 @@ export const Project: MessageFns<Project> = {
         : globalThis.Array.isArray(object?.plugin_keys)
         ? object.plugin_keys.map((e: any) => globalThis.String(e))
         : [],
+      preprocessing: isSet(object.preprocessing) ? PreprocessingProgress.fromJSON(object.preprocessing) : undefined,
     };
   },
 
@@ -486,6 +513,9 @@ export const Project: MessageFns<Project> = {
     if (message.pluginKeys?.length) {
       obj.pluginKeys = message.pluginKeys;
     }
+    if (message.preprocessing !== undefined) {
+      obj.preprocessing = PreprocessingProgress.toJSON(message.preprocessing);
+    }
     return obj;
   },
 
@@ -507,6 +537,138 @@ export const Project: MessageFns<Project> = {
     message.plugins = object.plugins?.map((e) => ProjectPlugin.fromPartial(e)) || [];
     message.requestId = object.requestId ?? "";
     message.pluginKeys = object.pluginKeys?.map((e) => e) || [];
+    message.preprocessing = (object.preprocessing !== undefined && object.preprocessing !== null)
+      ? PreprocessingProgress.fromPartial(object.preprocessing)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePreprocessingProgress(): PreprocessingProgress {
+  return { rowsDone: 0, bytesDone: 0, bytesTotal: 0, done: false };
+}
+
+export const PreprocessingProgress: MessageFns<PreprocessingProgress> = {
+  encode(message: PreprocessingProgress, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rowsDone !== 0) {
+      writer.uint32(8).int64(message.rowsDone);
+    }
+    if (message.bytesDone !== 0) {
+      writer.uint32(16).int64(message.bytesDone);
+    }
+    if (message.bytesTotal !== 0) {
+      writer.uint32(24).int64(message.bytesTotal);
+    }
+    if (message.done !== false) {
+      writer.uint32(32).bool(message.done);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PreprocessingProgress {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePreprocessingProgress();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rowsDone = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.bytesDone = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.bytesTotal = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.done = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PreprocessingProgress {
+    return {
+      rowsDone: isSet(object.rowsDone)
+        ? globalThis.Number(object.rowsDone)
+        : isSet(object.rows_done)
+        ? globalThis.Number(object.rows_done)
+        : 0,
+      bytesDone: isSet(object.bytesDone)
+        ? globalThis.Number(object.bytesDone)
+        : isSet(object.bytes_done)
+        ? globalThis.Number(object.bytes_done)
+        : 0,
+      bytesTotal: isSet(object.bytesTotal)
+        ? globalThis.Number(object.bytesTotal)
+        : isSet(object.bytes_total)
+        ? globalThis.Number(object.bytes_total)
+        : 0,
+      done: isSet(object.done) ? globalThis.Boolean(object.done) : false,
+    };
+  },
+
+  toJSON(message: PreprocessingProgress): unknown {
+    const obj: any = {};
+    if (message.rowsDone !== 0) {
+      obj.rowsDone = Math.round(message.rowsDone);
+    }
+    if (message.bytesDone !== 0) {
+      obj.bytesDone = Math.round(message.bytesDone);
+    }
+    if (message.bytesTotal !== 0) {
+      obj.bytesTotal = Math.round(message.bytesTotal);
+    }
+    if (message.done !== false) {
+      obj.done = message.done;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PreprocessingProgress>, I>>(base?: I): PreprocessingProgress {
+    return PreprocessingProgress.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PreprocessingProgress>, I>>(object: I): PreprocessingProgress {
+    const message = createBasePreprocessingProgress();
+    message.rowsDone = object.rowsDone ?? 0;
+    message.bytesDone = object.bytesDone ?? 0;
+    message.bytesTotal = object.bytesTotal ?? 0;
+    message.done = object.done ?? false;
     return message;
   },
 };

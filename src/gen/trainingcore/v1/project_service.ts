@@ -30,8 +30,9 @@ export interface CreateProjectRequest {
   /** A description for people; may be empty. */
   description: string;
   /**
-   * The dataset: a CSV file (comma, semicolon or tab separated; UTF-8, optional BOM)
-   * with a header row. At most `CORE_MAX_DATASET_BYTES`.
+   * The dataset inline: a CSV file (comma, semicolon or tab separated; UTF-8, optional BOM;
+   * plain or gzip-compressed) with a header row. At most `CORE_MAX_DATASET_BYTES`. Set exactly
+   * one of `dataset_csv` and `dataset_id`.
    */
   datasetCsv: Buffer;
   /**
@@ -55,6 +56,11 @@ export interface CreateProjectRequest {
    * `request_id` seen before returns the project created the first time.
    */
   requestId: string;
+  /**
+   * A dataset stored with `DatasetService.UploadDataset`, for files of any size. Set exactly
+   * one of `dataset_csv` and `dataset_id`.
+   */
+  datasetId: string;
 }
 
 export interface CreateProjectRequest_ParametersEntry {
@@ -139,6 +145,7 @@ function createBaseCreateProjectRequest(): CreateProjectRequest {
     parameters: {},
     additionalInfo: {},
     requestId: "",
+    datasetId: "",
   };
 }
 
@@ -178,6 +185,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     );
     if (message.requestId !== "") {
       writer.uint32(74).string(message.requestId);
+    }
+    if (message.datasetId !== "") {
+      writer.uint32(82).string(message.datasetId);
     }
     return writer;
   },
@@ -273,6 +283,14 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
             message.requestId = reader.string();
             continue;
           }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.datasetId = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -355,6 +373,11 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
         : isSet(object.request_id)
         ? globalThis.String(object.request_id)
         : "",
+      datasetId: isSet(object.datasetId)
+        ? globalThis.String(object.datasetId)
+        : isSet(object.dataset_id)
+        ? globalThis.String(object.dataset_id)
+        : "",
     };
   },
 
@@ -402,6 +425,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     if (message.requestId !== "") {
       obj.requestId = message.requestId;
     }
+    if (message.datasetId !== "") {
+      obj.datasetId = message.datasetId;
+    }
     return obj;
   },
 
@@ -443,6 +469,7 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
         {},
       );
     message.requestId = object.requestId ?? "";
+    message.datasetId = object.datasetId ?? "";
     return message;
   },
 };
