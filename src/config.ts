@@ -14,7 +14,11 @@ export interface CoreConfig {
   readonly maxUploadBytes: number;
   /** How long SIGTERM waits for in-flight calls before cutting them. */
   readonly shutdownGraceMs: number;
+  /** Per-phase deadlines of plugin memberships. */
+  readonly timeouts: PhaseTimeouts;
 }
+
+import type { PhaseTimeouts } from "./domain/deadlines.js";
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";
@@ -64,8 +68,27 @@ export const settings = {
     default: "10000",
     meaning: "on SIGTERM, how long in-flight calls may take before they are cut",
   },
-} as const satisfies Record<keyof CoreConfig, Setting>;
+  dataReportTimeoutMs: {
+    env: "CORE_DATA_REPORT_TIMEOUT_MS",
+    default: String(60 * 60 * 1000),
+    meaning:
+      "a plugin membership without DataReport this long after TrainingData was first due goes to ERROR",
+  },
+  trainingStartTimeoutMs: {
+    env: "CORE_TRAINING_START_TIMEOUT_MS",
+    default: String(60 * 60 * 1000),
+    meaning: "a plugin without TrainingStart this long after its DataReport goes to ERROR",
+  },
+  trainingTimeoutMs: {
+    env: "CORE_TRAINING_TIMEOUT_MS",
+    default: String(24 * 60 * 60 * 1000),
+    meaning: "a plugin without ModelName this long after TrainingStart goes to ERROR",
+  },
+} as const satisfies Record<Exclude<keyof CoreConfig, "timeouts">, Setting> &
+  Record<string, Setting>;
 
+/** A year: long enough for any training, short enough to stay a safe integer when added to now. */
+const maxTimeoutMs = 365 * 24 * 60 * 60 * 1000;
 const logLevels = new Set(["fatal", "error", "warn", "info", "debug", "trace", "silent"]);
 
 function read(env: NodeJS.ProcessEnv, setting: Setting): string {
@@ -112,5 +135,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
     maxDatasetBytes: readInteger(env, settings.maxDatasetBytes, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: readInteger(env, settings.maxUploadBytes, 1024, Number.MAX_SAFE_INTEGER),
     shutdownGraceMs: readInteger(env, settings.shutdownGraceMs, 0, 600_000),
+    timeouts: {
+      dataReportMs: readInteger(env, settings.dataReportTimeoutMs, 1, maxTimeoutMs),
+      trainingStartMs: readInteger(env, settings.trainingStartTimeoutMs, 1, maxTimeoutMs),
+      trainingMs: readInteger(env, settings.trainingTimeoutMs, 1, maxTimeoutMs),
+    },
   };
 }

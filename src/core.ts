@@ -2,6 +2,7 @@
  * Composition of a running core: store → use cases → gRPC server, and its orderly shutdown.
  */
 import { ChangeFeed } from "./app/change-feed.js";
+import { startDeadlineSweeps } from "./app/deadline-sweeper.js";
 import { Dispatcher } from "./app/dispatcher.js";
 import { GroupCommitter } from "./app/group-commit.js";
 import { startOnlineInquiries } from "./app/online-inquirer.js";
@@ -28,6 +29,12 @@ export interface RunningCore {
   shutdown(): Promise<void>;
 }
 
+/** Often enough to honour short test timeouts, rarely enough to cost nothing in production. */
+function sweepIntervalFor(config: CoreConfig): number {
+  const shortest = Math.min(...Object.values(config.timeouts));
+  return Math.min(1000, Math.max(25, Math.floor(shortest / 4)));
+}
+
 export async function startCore(config: CoreConfig, logger: Logger): Promise<RunningCore> {
   const store = await openStore(config.databaseUrl);
   const { db } = store;
@@ -38,7 +45,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   const sessions = new PluginSessions(2 * config.onlineInquiryIntervalMs);
   const committer = new GroupCommitter(db, logger);
   const dispatcher = new Dispatcher(db, sessions, feed, logger);
-  const runner = new PreprocessingRunner(db, feed, logger);
+  const runner = new PreprocessingRunner(db, feed, logger, config.timeouts);
   const openStreams = new OpenStreams();
 
   const grpc = createGrpcServer({
@@ -49,6 +56,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     dispatcher,
     openStreams,
     logger,
+    timeouts: config.timeouts,
     maxDatasetBytes: config.maxDatasetBytes,
     maxUploadBytes: config.maxUploadBytes,
     projectCreated: (projectId) => runner.enqueue(projectId),
@@ -61,6 +69,10 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     throw error;
   }
   const stopInquiries = startOnlineInquiries(sessions, config.onlineInquiryIntervalMs);
+  const stopDeadlineSweeps = startDeadlineSweeps(
+    { db, committer, feed, logger, timeouts: config.timeouts },
+    sweepIntervalFor(config),
+  );
   await runner.resumePending();
   grpc.health.setServing(true);
   const host = config.address.slice(0, config.address.lastIndexOf(":"));
@@ -72,6 +84,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     logger.info("shutting down");
     grpc.health.close();
     stopInquiries();
+    await stopDeadlineSweeps();
     dispatcher.stop();
     openStreams.endAll("the training core is shutting down; reconnect");
     await runner.stop();

@@ -3,9 +3,11 @@
  * machine, and stores the change, its events and the derived project status in the caller's
  * transaction.
  */
+import { deadlineFor, type PhaseTimeouts } from "../domain/deadlines.js";
 import { applyPluginReport, type PluginReport } from "../domain/plugin-transitions.js";
 import { deriveProjectStatus } from "../domain/project-status.js";
 import type { PluginStatus, ProjectStatus } from "../domain/statuses.js";
+import type { AssignmentRow, ProjectRow } from "../store/rows.js";
 import {
   findAssignment,
   listProjectAssignments,
@@ -53,9 +55,14 @@ export function checkReport(input: ReportInput): string | undefined {
 
 const notFound = (message: string): ReportResult => ({ code: "NOT_FOUND", message });
 
+export interface ReportDeps {
+  readonly feed: ChangeFeed;
+  readonly timeouts: PhaseTimeouts;
+}
+
 export async function applyReport(
   ctx: WorkContext,
-  feed: ChangeFeed,
+  deps: ReportDeps,
   reporterKey: string,
   input: ReportInput,
   nowMs: number,
@@ -75,13 +82,30 @@ export async function applyReport(
       message: `plugin_id ${input.pluginId} belongs to plugin "${assignment.plugin_key}", not "${reporterKey}"`,
     };
   }
+  return applyTransition(ctx, deps, project, assignment, input.report, nowMs);
+}
+
+/**
+ * Runs the state machine for one report on a locked project and stores the change, its
+ * events and the derived project status. Also used by the core itself (missed deadlines).
+ */
+export async function applyTransition(
+  ctx: WorkContext,
+  deps: ReportDeps,
+  project: ProjectRow,
+  assignment: AssignmentRow,
+  report: PluginReport,
+  nowMs: number,
+): Promise<ReportResult> {
+  const { trx } = ctx;
+  const input = { projectId: project.id, pluginId: assignment.id };
   const outcome = applyPluginReport(
     {
       status: assignment.status as PluginStatus,
       modelName: assignment.model_name,
       error: assignment.error,
     },
-    input.report,
+    report,
   );
   if (outcome.outcome === "duplicate") return { code: "OK", changed: false };
   if (outcome.outcome === "rejected") {
@@ -95,7 +119,12 @@ export async function applyReport(
   await updateAssignmentStatus(
     trx,
     assignment.id,
-    { status: next.status, model_name: next.modelName, error: next.error },
+    {
+      status: next.status,
+      model_name: next.modelName,
+      error: next.error,
+      deadline_ms: deadlineFor(next.status, deps.timeouts, nowMs),
+    },
     nowMs,
   );
   const memberships = (await listProjectAssignments(trx, input.projectId)).map((row) =>
@@ -122,7 +151,7 @@ export async function applyReport(
     await touchProject(trx, input.projectId, nowMs);
   }
   await appendEvents(trx, events);
-  ctx.afterCommit(() => feed.projectChanged(input.projectId));
+  ctx.afterCommit(() => deps.feed.projectChanged(input.projectId));
   return { code: "OK", changed: true };
 }
 

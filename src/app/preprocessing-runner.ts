@@ -6,6 +6,7 @@
  * up again by `resumePending()` at the next start.
  */
 import type { Knex } from "knex";
+import { deadlineFor, type PhaseTimeouts } from "../domain/deadlines.js";
 import type { Logger } from "../logger.js";
 import type { ProjectRow } from "../store/rows.js";
 import { insertAssignments } from "../store/sql/assignments.js";
@@ -41,6 +42,7 @@ export class PreprocessingRunner {
     private readonly db: Knex,
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
+    private readonly timeouts: PhaseTimeouts,
   ) {}
 
   enqueue(projectId: number): void {
@@ -218,6 +220,7 @@ export class PreprocessingRunner {
       error: "",
       parameters_json: JSON.stringify({ ...defaults.get(key), ...parameters[key] }),
       additional_info_json: JSON.stringify(additionalInfo[key] ?? {}),
+      deadline_ms: deadlineFor("WAITING", this.timeouts, nowMs),
       created_ms: nowMs,
       updated_ms: nowMs,
     }));
@@ -244,10 +247,12 @@ async function* abortable<T>(source: AsyncIterable<T>, signal: AbortSignal): Asy
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    const wake = () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", wake);
       resolve();
-    });
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener("abort", wake, { once: true });
   });
 }

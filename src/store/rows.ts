@@ -60,6 +60,8 @@ export interface AssignmentRow {
   parameters_json: string;
   /** JSON object sent as TrainingData.additional_info. */
   additional_info_json: string;
+  /** When the current phase runs out of time (epoch ms); null once finished. */
+  deadline_ms: number | null;
   created_ms: number;
   updated_ms: number;
 }

@@ -15,6 +15,7 @@ import {
 } from "../app/plugin-registration.js";
 import { applyReport, type ReportInput } from "../app/plugin-reports.js";
 import type { PluginSession, PluginSessions } from "../app/plugin-sessions.js";
+import type { PhaseTimeouts } from "../domain/deadlines.js";
 import type {
   ConnectRequest,
   ConnectResponse,
@@ -32,6 +33,7 @@ export interface PluginConnectDeps {
   readonly dispatcher: Dispatcher;
   readonly openStreams: OpenStreams;
   readonly logger: Logger;
+  readonly timeouts: PhaseTimeouts;
 }
 
 type Call = ServerDuplexStream<ConnectRequest, ConnectResponse>;
@@ -203,9 +205,9 @@ class PluginStream {
       return this.answerOnlineReport(session, sequence, message.value);
     const input = reportInputOf(request);
     if (!input) return ackOf(sequence, "INVALID_ARGUMENT", "ConnectRequest carries no report");
-    const { committer, feed } = this.deps;
+    const { committer } = this.deps;
     const result = await committer.run(
-      (ctx) => applyReport(ctx, feed, session.key, input, Date.now()),
+      (ctx) => applyReport(ctx, this.deps, session.key, input, Date.now()),
       input.projectId > 0 ? [input.projectId] : [],
     );
     if (result.code === "OK") {

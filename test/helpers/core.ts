@@ -9,6 +9,7 @@ export interface TestCoreOptions {
   onlineInquiryIntervalMs?: number;
   maxDatasetBytes?: number;
   maxUploadBytes?: number;
+  timeouts?: { dataReportMs: number; trainingStartMs: number; trainingMs: number };
   port?: number;
 }
 
@@ -32,6 +33,11 @@ export async function startTestCore(
     CORE_MAX_DATASET_BYTES: String(options.maxDatasetBytes ?? 8 * 1024 * 1024),
     CORE_MAX_UPLOAD_BYTES: String(options.maxUploadBytes ?? 1024 * 1024 * 1024),
     CORE_SHUTDOWN_GRACE_MS: "2000",
+    ...(options.timeouts && {
+      CORE_DATA_REPORT_TIMEOUT_MS: String(options.timeouts.dataReportMs),
+      CORE_TRAINING_START_TIMEOUT_MS: String(options.timeouts.trainingStartMs),
+      CORE_TRAINING_TIMEOUT_MS: String(options.timeouts.trainingMs),
+    }),
   });
   const core = await startCore(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
   const projects = new ProjectServiceClient(core.address, credentials.createInsecure());

@@ -14,6 +14,7 @@ import {
 } from "../helpers/databases.js";
 
 const silent = pino({ level: "silent" });
+const timeouts = { dataReportMs: 60_000, trainingStartMs: 60_000, trainingMs: 60_000 };
 
 /** A project with `keys.length` memberships, all TRAINING. */
 async function seedProject(
@@ -49,6 +50,7 @@ async function seedProject(
       error: "",
       parameters_json: "{}",
       additional_info_json: "{}",
+      deadline_ms: null,
       created_ms: now,
       updated_ms: now,
     })),
@@ -122,7 +124,7 @@ describeEachDialect("group commit", (dialect) => {
                 (ctx) =>
                   applyReport(
                     ctx,
-                    feed,
+                    { feed, timeouts },
                     keys[i] as string,
                     { projectId, pluginId, report: { kind: "model-name", modelName: `m${i}` } },
                     Date.now(),

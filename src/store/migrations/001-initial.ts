@@ -71,10 +71,13 @@ export async function up(db: Knex): Promise<void> {
     t.text("error").notNullable().defaultTo("");
     t.text("parameters_json").notNullable();
     t.text("additional_info_json").notNullable();
+    // When the current phase runs out of time; null once finished.
+    t.bigInteger("deadline_ms").nullable();
     t.bigInteger("created_ms").notNullable();
     t.bigInteger("updated_ms").notNullable();
     t.index(["project_id"]);
     t.index(["plugin_key", "status"]);
+    t.index(["deadline_ms"]);
   });
 
   // Append-only history of every project and plugin status change.

@@ -37,7 +37,7 @@ export async function listAssignmentsOfProjects(
 export async function updateAssignmentStatus(
   db: Knex,
   id: number,
-  change: { status: string; model_name: string; error: string },
+  change: { status: string; model_name: string; error: string; deadline_ms: number | null },
   nowMs: number,
 ): Promise<void> {
   await db("assignments")
@@ -63,5 +63,18 @@ export async function listWaitingDeliveries(
     .andWhere("a.id", ">", afterId)
     .whereNotNull("p.training_blob_id")
     .orderBy("a.id")
+    .limit(limit);
+}
+
+/** Unfinished assignments whose deadline passed, oldest deadline first. */
+export async function listOverdueAssignments(
+  db: Knex,
+  nowMs: number,
+  limit: number,
+): Promise<AssignmentRow[]> {
+  return db<AssignmentRow>("assignments")
+    .whereNotNull("deadline_ms")
+    .andWhere("deadline_ms", "<=", nowMs)
+    .orderBy("deadline_ms")
     .limit(limit);
 }
