@@ -1,0 +1,129 @@
+/**
+ * The CLI's view of ProjectService: promise-returning calls with a deadline, the watch stream,
+ * and gRPC failures turned into `CODE_NAME: details` messages.
+ */
+import {
+  type CallOptions,
+  type ClientReadableStream,
+  connectivityState,
+  credentials,
+  Metadata,
+  type ServiceError,
+  status,
+} from "@grpc/grpc-js";
+import type { PluginInfo, Project } from "../gen/trainingcore/v1/project.js";
+import {
+  type CreateProjectRequest,
+  ProjectServiceClient,
+  type WatchProjectResponse,
+} from "../gen/trainingcore/v1/project_service.js";
+import { CliError } from "./errors.js";
+
+export const defaultAddress = "127.0.0.1:50051";
+export const defaultTimeoutSeconds = 30;
+
+type Callback<Res> = (error: ServiceError | null, response: Res) => void;
+
+/** A wildcard listen address (as CORE_ADDRESS may be for the server) is reached on loopback. */
+export function connectAddress(address: string): string {
+  return address.replace(/^0\.0\.0\.0:|^\[::\]:/, "127.0.0.1:");
+}
+
+function isServiceError(error: unknown): error is ServiceError {
+  return error instanceof Error && typeof (error as Partial<ServiceError>).code === "number";
+}
+
+export class CoreClient {
+  readonly address: string;
+  private readonly client: ProjectServiceClient;
+
+  constructor(
+    address: string,
+    /** Deadline of each unary call; 0: none. */
+    private readonly timeoutSeconds: number,
+  ) {
+    this.address = connectAddress(address);
+    this.client = new ProjectServiceClient(this.address, credentials.createInsecure(), {
+      // Project lists of 500 projects with their plugins can exceed the 4 MiB default.
+      "grpc.max_receive_message_length": 64 * 1024 * 1024,
+    });
+  }
+
+  async createProject(request: CreateProjectRequest, timeoutSeconds?: number): Promise<Project> {
+    const response = await this.unary<{ project?: Project }>(
+      (metadata, options, callback) =>
+        this.client.createProject(request, metadata, options, callback),
+      timeoutSeconds,
+    );
+    return required(response.project, "CreateProject");
+  }
+
+  async getProject(projectId: number): Promise<Project> {
+    const response = await this.unary<{ project?: Project }>((metadata, options, callback) =>
+      this.client.getProject({ projectId }, metadata, options, callback),
+    );
+    return required(response.project, "GetProject");
+  }
+
+  listProjects(
+    pageSize: number,
+    pageToken: string,
+  ): Promise<{ projects: Project[]; nextPageToken: string }> {
+    return this.unary((metadata, options, callback) =>
+      this.client.listProjects({ pageSize, pageToken }, metadata, options, callback),
+    );
+  }
+
+  async listPlugins(): Promise<PluginInfo[]> {
+    const response = await this.unary<{ plugins: PluginInfo[] }>((metadata, options, callback) =>
+      this.client.listPlugins({}, metadata, options, callback),
+    );
+    return response.plugins;
+  }
+
+  /** The WatchProject stream: no deadline (it ends by itself after the final event). */
+  watch(projectId: number, afterEventId: number): ClientReadableStream<WatchProjectResponse> {
+    return this.client.watchProject({ projectId, afterEventId }, new Metadata(), {});
+  }
+
+  /** Turns a failed call into a CliError; anything that is not a gRPC status is rethrown. */
+  failure(error: unknown, timeoutSeconds = this.timeoutSeconds): CliError {
+    if (!isServiceError(error)) throw error;
+    const name = status[error.code] ?? String(error.code);
+    // grpc-js ends connection errors with an empty "Resolution note: ".
+    const details = (error.details || error.message).replace(/\.? Resolution note: ?$/, "");
+    const connected =
+      this.client.getChannel().getConnectivityState(false) === connectivityState.READY;
+    if (!connected && error.code === status.UNAVAILABLE) {
+      return new CliError(`${name}: the core is not reachable at ${this.address} (${details})`);
+    }
+    if (!connected && error.code === status.DEADLINE_EXCEEDED) {
+      return new CliError(
+        `${name}: the core is not reachable at ${this.address} (no answer within ${timeoutSeconds} s)`,
+      );
+    }
+    return new CliError(`${name}: ${details}`);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private unary<Res>(
+    invoke: (metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Res>) => void,
+    timeoutSeconds = this.timeoutSeconds,
+  ): Promise<Res> {
+    const options: Partial<CallOptions> =
+      timeoutSeconds > 0 ? { deadline: Date.now() + timeoutSeconds * 1000 } : {};
+    return new Promise((resolve, reject) => {
+      invoke(new Metadata(), options, (error, response) =>
+        error ? reject(this.failure(error, timeoutSeconds)) : resolve(response),
+      );
+    });
+  }
+}
+
+function required(project: Project | undefined, method: string): Project {
+  if (!project) throw new CliError(`${method} returned no project`);
+  return project;
+}

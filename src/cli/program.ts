@@ -1,0 +1,58 @@
+/** The command tree: global options, the commands, and help that documents the exit codes. */
+import { createRequire } from "node:module";
+import { Command, Option } from "commander";
+import { parseSeconds } from "./args.js";
+import { defaultAddress, defaultTimeoutSeconds } from "./client.js";
+import { registerPlugins } from "./commands/plugins.js";
+import { registerProjectCreate } from "./commands/project-create.js";
+import { registerProjectGet } from "./commands/project-get.js";
+import { registerProjectList } from "./commands/project-list.js";
+import { registerProjectWatch } from "./commands/project-watch.js";
+import { registerServe } from "./commands/serve.js";
+
+// src/cli and dist/cli are both two levels below package.json.
+const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
+
+const helpFooter = `
+Exit codes:
+  0    success; for --wait and watch: the project is TRAINED
+  1    the project ended in ERROR, the core answered with an error, or it was not reachable
+  2    usage error: unknown option or command, missing or malformed argument, unreadable file
+  130  interrupted (Ctrl-C) while following a project; the project goes on in the core
+
+Errors are printed to stderr as "error: <GRPC_CODE>: <details>",
+e.g. "error: NOT_FOUND: project 9 does not exist".`;
+
+export function buildProgram(): Command {
+  const program = new Command("training-core")
+    .description(
+      "Command line for the Training Core: run it, create projects, follow their training",
+    )
+    .version(version, "-V, --version")
+    .addOption(
+      new Option("--address <host:port>", "address of the core")
+        .env("CORE_ADDRESS")
+        .default(defaultAddress),
+    )
+    .option("--json", "print one JSON document (JSON Lines for project watch) for scripts")
+    .addOption(
+      new Option(
+        "--timeout <seconds>",
+        `deadline of each request (default: ${defaultTimeoutSeconds}, more for large uploads; 0: none)`,
+      ).argParser(parseSeconds),
+    )
+    // Usage errors throw instead of exiting: main maps them to exit code 2.
+    .exitOverride()
+    .showHelpAfterError("(run with --help for usage)")
+    .configureHelp({ showGlobalOptions: true })
+    .addHelpText("after", helpFooter);
+
+  registerServe(program);
+  registerPlugins(program);
+  const project = program.command("project").description("create, show, list and follow projects");
+  registerProjectCreate(project);
+  registerProjectGet(project);
+  registerProjectList(project);
+  registerProjectWatch(project);
+  return program;
+}
