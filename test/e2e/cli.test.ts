@@ -274,7 +274,7 @@ describe("training-core CLI [sqlite]", () => {
     );
   });
 
-  it("announces the upload of a file over 1 MB", async () => {
+  it("streams a file over 1 MB with UploadDataset, showing progress", async () => {
     const bigPath = join(workDir, "big.csv");
     const rows = Array.from(
       { length: 40_000 },
@@ -284,12 +284,11 @@ describe("training-core CLI [sqlite]", () => {
     const args = ["project", "create", "--dataset", bigPath, "--plugin", "knn"];
     const human = await runCli(args, options());
     expect(human.code).toBe(0);
-    expect(human.stdout).toMatch(
-      new RegExp(`^sending 1\\.\\d MB to ${core.address}…\ncreated project \\d+ "big.csv"`),
-    );
+    expect(human.stderr).toMatch(/uploading 1\.\d MB \/ 1\.\d MB\n$/);
+    expect(human.stdout).toMatch(/^created project \d+ "big.csv"/);
     const json = await runCli([...args, "--json"], options());
     expect(json.code).toBe(0);
-    expect(json.stderr).toMatch(/^sending 1\.\d MB/);
+    expect(json.stderr).toMatch(/^uploading /);
     expect(JSON.parse(json.stdout)).toMatchObject({
       name: "big.csv",
       status: "PROJECT_STATUS_PREPROCESSING",

@@ -1,5 +1,5 @@
 /** `training-core project create`: uploads a CSV dataset as a new project, optionally follows it. */
-import { readFile } from "node:fs/promises";
+import { readFile, stat } from "node:fs/promises";
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { CreateProjectRequest } from "../../gen/trainingcore/v1/project_service.js";
@@ -16,6 +16,7 @@ import { usageError } from "../errors.js";
 import { follow, humanProgressMode } from "../follow.js";
 import { formatMegabytes, projectStatusName } from "../format.js";
 import { printJson, projectJson } from "../json.js";
+import { uploadFile } from "../upload.js";
 
 interface CreateOptions {
   readonly dataset: string;
@@ -30,8 +31,8 @@ interface CreateOptions {
   readonly wait?: boolean;
 }
 
-/** Files larger than this get a "sending …" line: the upload is one message, without progress. */
-const announceBytes = 1_000_000;
+/** Files larger than this are streamed with UploadDataset (with progress); smaller ones go inline. */
+const uploadBytes = 1_000_000;
 
 export function registerProjectCreate(project: Command): void {
   project
@@ -81,23 +82,22 @@ export function registerProjectCreate(project: Command): void {
       ].join("\n"),
     )
     .action(async (options: CreateOptions, command: Command) => {
-      const datasetCsv = await readDataset(options.dataset);
+      const size = await sizeOf(options.dataset);
       const pluginKeys = [...new Set(options.plugin ?? [])];
       checkSettingKeys(pluginKeys, options.param ?? [], "--param");
       checkSettingKeys(pluginKeys, options.info ?? [], "--info");
       await withClient(command, async (client, { json, timeout }) => {
-        if (datasetCsv.length > announceBytes) {
-          const line = `sending ${formatMegabytes(datasetCsv.length)} to ${client.address}…\n`;
-          (json ? process.stderr : process.stdout).write(line);
-        }
-        // The whole file goes in one message: allow a second per MB on top of the default.
-        const deadline = timeout ?? defaultTimeoutSeconds + Math.ceil(datasetCsv.length / 1e6);
+        const large = size > uploadBytes;
+        const datasetCsv = large ? Buffer.alloc(0) : await readDataset(options.dataset);
+        const datasetId = large ? await upload(client.address, options.dataset, json) : "";
+        const deadline = timeout ?? defaultTimeoutSeconds;
         const created = await client.createProject(
           // fromPartial: fields added to the request later default to empty.
           CreateProjectRequest.fromPartial({
             name: options.name ?? basename(options.dataset),
             description: options.description ?? "",
             datasetCsv,
+            datasetId,
             caseIdColumn: options.caseColumn ?? "",
             holdoutFraction: options.holdout,
             pluginKeys,
@@ -125,6 +125,32 @@ export function registerProjectCreate(project: Command): void {
         });
       });
     });
+}
+
+async function sizeOf(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw usageError(`cannot read --dataset ${path}: ${reason}`);
+  }
+}
+
+/** Streams the file, showing progress on stderr (in place on a terminal). */
+async function upload(address: string, path: string, json: boolean): Promise<string> {
+  const out = process.stderr;
+  const live = out.isTTY && !json;
+  let shownTenth = -1;
+  const result = await uploadFile(address, path, (sent, total) => {
+    const line = `uploading ${formatMegabytes(sent)} / ${formatMegabytes(total)}`;
+    if (live) out.write(`\r${line}`);
+    else if (Math.floor((sent / total) * 10) > shownTenth) {
+      shownTenth = Math.floor((sent / total) * 10);
+      out.write(`${line}\n`);
+    }
+  });
+  if (live) out.write("\n");
+  return result.datasetId;
 }
 
 async function readDataset(path: string): Promise<Buffer> {
