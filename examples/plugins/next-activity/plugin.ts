@@ -1,0 +1,206 @@
+/**
+ * Next-activity plugin, built on the TypeScript SDK: learns, for every activity of an event log,
+ * how often each activity follows it within a case (ordered by timestamp), and how often the
+ * case ends after it (`__end__`). The model is written as JSON to
+ * `<modelDir>/next-activity-<projectId>-<pluginId>.json`.
+ */
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { parse } from "csv-parse";
+import type { Logger } from "pino";
+import {
+  type JobContext,
+  type ReconnectOptions,
+  runPlugin,
+  type TrainingJob,
+} from "../../../src/sdk/index.js";
+
+export const endMarker = "__end__";
+
+/** Recognised column names, in order of preference (compared case-insensitively). */
+export const columnNames = {
+  case: ["case:concept:name", "case_id", "caseid", "case"],
+  activity: ["concept:name", "activity", "event"],
+  timestamp: ["time:timestamp", "timestamp", "time"],
+} as const;
+
+export type ColumnRole = keyof typeof columnNames;
+export type Columns = Record<ColumnRole, { readonly name: string; readonly index: number }>;
+
+export interface NextActivityModel {
+  readonly type: "next-activity";
+  readonly projectId: number;
+  readonly pluginId: number;
+  /** The columns the model was trained on. */
+  readonly columns: Record<ColumnRole, string>;
+  readonly cases: number;
+  readonly events: number;
+  /** How often each activity started a case. */
+  readonly start: Record<string, number>;
+  /** For each activity, how often each activity followed it; `__end__`: the case ended. */
+  readonly next: Record<string, Record<string, number>>;
+}
+
+export interface NextActivityPluginOptions {
+  /** host:port of the training core. */
+  readonly address: string;
+  /** Where model files are written (created if missing). */
+  readonly modelDir: string;
+  /** Aborting it stops the plugin. */
+  readonly signal: AbortSignal;
+  /** The plugin key. Default `plugin-next-activity`. */
+  readonly key?: string;
+  readonly logger?: Logger;
+  readonly reconnect?: Partial<ReconnectOptions>;
+  readonly concurrency?: number;
+}
+
+/** Runs the plugin until `signal` aborts (see `runPlugin`). */
+export function startNextActivityPlugin(options: NextActivityPluginOptions): Promise<void> {
+  return runPlugin({
+    address: options.address,
+    signal: options.signal,
+    logger: options.logger,
+    reconnect: options.reconnect,
+    concurrency: options.concurrency,
+    report: {
+      id: options.key ?? "plugin-next-activity",
+      name: "Next activity (transition frequencies)",
+      type: "next-activity",
+      description:
+        "Counts which activity follows which within a case, ordered by timestamp; " +
+        "needs case, activity and timestamp columns.",
+      parameters: {},
+    },
+    onTrainingData: (job, ctx) => train(job, ctx, options.modelDir),
+  });
+}
+
+/** The case, activity and timestamp columns of `header`; undefined when one is missing. */
+export function findColumns(header: readonly string[]): Columns | undefined {
+  const normalized = header.map((name) => name.trim().toLowerCase());
+  const find = (role: ColumnRole) => {
+    for (const candidate of columnNames[role]) {
+      const index = normalized.indexOf(candidate);
+      if (index >= 0) return { name: header[index] as string, index };
+    }
+    return undefined;
+  };
+  const [caseColumn, activity, timestamp] = [find("case"), find("activity"), find("timestamp")];
+  if (!caseColumn || !activity || !timestamp) return undefined;
+  return { case: caseColumn, activity, timestamp };
+}
+
+/** Milliseconds since the epoch; accepts ISO 8601 with a space instead of the `T`. */
+export function parseTimestamp(value: string): number {
+  const trimmed = value.trim();
+  const ms = Date.parse(trimmed);
+  return Number.isNaN(ms) ? Date.parse(trimmed.replace(" ", "T")) : ms;
+}
+
+interface Event {
+  readonly time: number;
+  readonly row: number;
+  readonly activity: string;
+}
+
+/** Collects events per case and turns them into transition counts. */
+export class NextActivityCounter {
+  private readonly cases = new Map<string, Event[]>();
+  private rows = 0;
+
+  constructor(private readonly columns: Columns) {}
+
+  add(record: readonly string[]): void {
+    const row = ++this.rows;
+    const raw = record[this.columns.timestamp.index] ?? "";
+    const time = parseTimestamp(raw);
+    if (Number.isNaN(time)) {
+      throw new Error(
+        `data row ${row}: cannot read timestamp ${JSON.stringify(raw.slice(0, 100))} in column "${this.columns.timestamp.name}"`,
+      );
+    }
+    const caseId = record[this.columns.case.index] ?? "";
+    const activity = record[this.columns.activity.index] ?? "";
+    const events = this.cases.get(caseId);
+    if (events) events.push({ time, row, activity });
+    else this.cases.set(caseId, [{ time, row, activity }]);
+  }
+
+  model(job: TrainingJob): NextActivityModel {
+    const start = new Map<string, number>();
+    const next = new Map<string, Map<string, number>>();
+    const count = (from: string, to: string) => {
+      const followers = next.get(from) ?? new Map<string, number>();
+      followers.set(to, (followers.get(to) ?? 0) + 1);
+      next.set(from, followers);
+    };
+    for (const events of this.cases.values()) {
+      events.sort((a, b) => a.time - b.time || a.row - b.row);
+      const first = events[0];
+      if (first) start.set(first.activity, (start.get(first.activity) ?? 0) + 1);
+      events.forEach((event, i) => {
+        count(event.activity, events[i + 1]?.activity ?? endMarker);
+      });
+    }
+    return {
+      type: "next-activity",
+      projectId: job.projectId,
+      pluginId: job.pluginId,
+      columns: {
+        case: this.columns.case.name,
+        activity: this.columns.activity.name,
+        timestamp: this.columns.timestamp.name,
+      },
+      cases: this.cases.size,
+      events: this.rows,
+      start: sortedCounts(start),
+      next: Object.fromEntries(
+        [...next.keys()].sort().map((from) => [from, sortedCounts(next.get(from) ?? new Map())]),
+      ),
+    };
+  }
+}
+
+/** Counts as an object, most frequent first (ties by name). */
+function sortedCounts(counts: Map<string, number>): Record<string, number> {
+  return Object.fromEntries(
+    [...counts].sort(([a, x], [b, y]) => y - x || (a < b ? -1 : a > b ? 1 : 0)),
+  );
+}
+
+export function modelFileName(job: TrainingJob): string {
+  return `next-activity-${job.projectId}-${job.pluginId}.json`;
+}
+
+async function train(job: TrainingJob, ctx: JobContext, modelDir: string): Promise<void> {
+  const parser = parse({ bom: true, skip_empty_lines: true });
+  // Errors of the download reach the loop below through the parser.
+  pipeline(Readable.from(ctx.download()), parser, { signal: ctx.signal }).catch(() => {});
+  let counter: NextActivityCounter | undefined;
+  for await (const record of parser as AsyncIterable<string[]>) {
+    if (counter) {
+      counter.add(record);
+      continue;
+    }
+    const columns = findColumns(record);
+    if (!columns) {
+      await ctx.reject(); // leaving the loop stops the download
+      return;
+    }
+    await ctx.accept();
+    await ctx.started();
+    counter = new NextActivityCounter(columns);
+  }
+  if (!counter) throw new Error("the training set is empty (no header row)");
+  const model = counter.model(job);
+  await mkdir(modelDir, { recursive: true });
+  const fileName = modelFileName(job);
+  const path = join(modelDir, fileName);
+  const partial = `${path}.${process.pid}.partial`;
+  await writeFile(partial, `${JSON.stringify(model, null, 2)}\n`);
+  await rename(partial, path);
+  await ctx.trained(fileName);
+}

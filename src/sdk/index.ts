@@ -1,0 +1,17 @@
+/** The TypeScript plugin SDK of the training core. */
+export {
+  codeName,
+  PluginRegistrationError,
+  PluginReportError,
+  PluginStoppedError,
+  type ReportKind,
+} from "./errors.js";
+export { runPlugin } from "./run-plugin.js";
+export type {
+  JobContext,
+  PluginIdentity,
+  ReconnectOptions,
+  RunPluginOptions,
+  TrainingDataHandler,
+  TrainingJob,
+} from "./types.js";

@@ -1,0 +1,117 @@
+/**
+ * One `PluginService.Connect` stream: numbers the requests 1, 2, 3, ..., writes them in order
+ * with backpressure, routes every Ack to the callback of its request, hands TrainingData and
+ * OnlineInquiry messages on, and reports how the stream ended.
+ */
+import { once } from "node:events";
+import { type ClientDuplexStream, type ServiceError, status } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type {
+  Ack,
+  ConnectRequest,
+  ConnectResponse,
+  PluginServiceClient,
+  TrainingData,
+} from "../gen/trainingcore/v1/plugin_service.js";
+
+export type Report = NonNullable<ConnectRequest["message"]>;
+export type AckCallback = (ack: Ack) => void;
+
+export interface StreamEnd {
+  readonly code: number;
+  readonly details: string;
+}
+
+export interface LinkEvents {
+  onTrainingData(data: TrainingData): void;
+  onOnlineInquiry(): void;
+}
+
+export class Link {
+  /** Resolves with the stream's final status (or the error that ended it). */
+  readonly ended: Promise<StreamEnd>;
+  private readonly call: ClientDuplexStream<ConnectRequest, ConnectResponse>;
+  private readonly awaitingAck = new Map<number, AckCallback>();
+  private readonly closedSignal = new AbortController();
+  private nextSequence = 1;
+  private writes: Promise<void> = Promise.resolve();
+
+  constructor(
+    client: PluginServiceClient,
+    private readonly events: LinkEvents,
+    private readonly logger: Logger,
+  ) {
+    this.call = client.connect();
+    this.ended = new Promise((resolve) => {
+      const finish = (end: StreamEnd) => {
+        if (this.closedSignal.signal.aborted) return;
+        this.closedSignal.abort();
+        this.awaitingAck.clear();
+        resolve(end);
+      };
+      this.call.on("status", (s: { code: number; details: string }) =>
+        finish({ code: s.code, details: s.details }),
+      );
+      this.call.on("error", (error: Partial<ServiceError>) =>
+        finish({ code: error.code ?? status.UNKNOWN, details: error.details ?? String(error) }),
+      );
+    });
+    this.call.on("data", (response: ConnectResponse) => this.receive(response));
+  }
+
+  get isOpen(): boolean {
+    return !this.closedSignal.signal.aborted;
+  }
+
+  /**
+   * Numbers `message` and queues it behind the earlier writes; `onAck` gets its Ack. Returns the
+   * sequence. On a closed stream nothing is written and no Ack will come.
+   */
+  send(message: Report, onAck: AckCallback): number {
+    const sequence = this.nextSequence++;
+    if (!this.isOpen) return sequence;
+    this.awaitingAck.set(sequence, onAck);
+    this.writes = this.writes.then(() => this.write({ sequence, message }));
+    return sequence;
+  }
+
+  /** Half-closes: tells the core that no more requests follow; it ends the stream after its acks. */
+  halfClose(): void {
+    if (this.isOpen) this.call.end();
+  }
+
+  cancel(): void {
+    if (this.isOpen) this.call.cancel();
+  }
+
+  private async write(request: ConnectRequest): Promise<void> {
+    if (!this.isOpen) return;
+    if (this.call.write(request)) return;
+    // The buffer is full: wait until it drains (or the stream ends) before the next write.
+    await once(this.call, "drain", { signal: this.closedSignal.signal }).catch(() => {});
+  }
+
+  private receive(response: ConnectResponse): void {
+    const message = response.message;
+    switch (message?.$case) {
+      case "ack": {
+        const callback = this.awaitingAck.get(message.value.sequence);
+        if (!callback) {
+          this.logger.warn({ sequence: message.value.sequence }, "ack for an unknown sequence");
+          return;
+        }
+        this.awaitingAck.delete(message.value.sequence);
+        callback(message.value);
+        return;
+      }
+      case "trainingData":
+        this.events.onTrainingData(message.value);
+        return;
+      case "onlineInquiry":
+        this.events.onOnlineInquiry();
+        return;
+      default:
+        this.logger.debug("ignoring an unknown message from the core");
+    }
+  }
+}

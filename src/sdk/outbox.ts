@@ -1,0 +1,139 @@
+/**
+ * Reports waiting for their Ack. Each report is sent on the current stream; reports about the
+ * same job go one at a time (the next after the previous was acked), so they reach the core in
+ * the order they were made even across retries. When a stream drops, every report without an
+ * Ack is sent again, in order, on the next stream (reports are idempotent). An Ack with code
+ * UNAVAILABLE (the core's store was unreachable) is retried after a jittered delay.
+ */
+import { status } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+import type { Ack } from "../gen/trainingcore/v1/plugin_service.js";
+import { PluginReportError, type ReportKind } from "./errors.js";
+import type { Link, Report } from "./link.js";
+import { jitteredDelay } from "./timing.js";
+import type { ReconnectOptions } from "./types.js";
+
+interface Entry {
+  readonly kind: ReportKind;
+  readonly pluginId: number;
+  readonly message: Report;
+  readonly resolve: () => void;
+  readonly reject: (error: Error) => void;
+  /** The stream it was sent on and whose Ack it awaits. */
+  sentOn: Link | undefined;
+  retryTimer: NodeJS.Timeout | undefined;
+  retries: number;
+}
+
+export class Outbox {
+  private entries: Entry[] = [];
+  private link: Link | undefined;
+  private closedWith: Error | undefined;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly retryDelays: ReconnectOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get size(): number {
+    return this.entries.length;
+  }
+
+  /** Queues a report; resolves on its Ack with code 0, rejects on a refusal. */
+  submit(kind: ReportKind, pluginId: number, message: Report): Promise<void> {
+    if (this.closedWith) return Promise.reject(this.closedWith);
+    return new Promise((resolve, reject) => {
+      this.entries.push({
+        kind,
+        pluginId,
+        message,
+        resolve,
+        reject,
+        sentOn: undefined,
+        retryTimer: undefined,
+        retries: 0,
+      });
+      this.flush();
+    });
+  }
+
+  /** A registered stream: sends, in order, every report that has no Ack yet. */
+  attach(link: Link): void {
+    this.link = link;
+    this.flush();
+  }
+
+  /** The stream ended: its reports without an Ack wait for the next one. */
+  detach(link: Link): void {
+    if (this.link === link) this.link = undefined;
+    for (const entry of this.entries) if (entry.sentOn === link) entry.sentOn = undefined;
+  }
+
+  /** Resolves once no report awaits an Ack. */
+  idle(): Promise<void> {
+    if (this.entries.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Rejects every waiting report (and every later one) with `error`. */
+  close(error: Error): void {
+    this.closedWith ??= error;
+    const entries = this.entries;
+    this.entries = [];
+    for (const entry of entries) {
+      clearTimeout(entry.retryTimer);
+      entry.reject(error);
+    }
+    this.notifyIdle();
+  }
+
+  private flush(): void {
+    const link = this.link;
+    if (!link?.isOpen) return;
+    const blocked = new Set<number>();
+    for (const entry of this.entries) {
+      // Only the oldest report of each job may be on its way.
+      if (blocked.has(entry.pluginId)) continue;
+      blocked.add(entry.pluginId);
+      if (entry.sentOn || entry.retryTimer) continue;
+      entry.sentOn = link;
+      link.send(entry.message, (ack) => this.acked(entry, link, ack));
+    }
+  }
+
+  private acked(entry: Entry, link: Link, ack: Ack): void {
+    if (entry.sentOn !== link) return;
+    entry.sentOn = undefined;
+    if (ack.code === status.UNAVAILABLE) {
+      const delayMs = jitteredDelay(this.retryDelays, entry.retries++);
+      this.logger.warn(
+        { pluginId: entry.pluginId, report: entry.kind, reason: ack.message, delayMs },
+        "the core could not store a report; sending it again",
+      );
+      entry.retryTimer = setTimeout(() => {
+        entry.retryTimer = undefined;
+        this.flush();
+      }, delayMs);
+      return;
+    }
+    this.entries = this.entries.filter((e) => e !== entry);
+    if (ack.code === status.OK) {
+      entry.resolve();
+    } else {
+      this.logger.warn(
+        { pluginId: entry.pluginId, report: entry.kind, code: ack.code, reason: ack.message },
+        "the core refused a report",
+      );
+      entry.reject(new PluginReportError(ack.code, ack.message, entry.kind, entry.pluginId));
+    }
+    this.flush();
+    if (this.entries.length === 0) this.notifyIdle();
+  }
+
+  private notifyIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const resolve of waiters) resolve();
+  }
+}

@@ -1,0 +1,218 @@
+/**
+ * `runPlugin`: keeps one registered Connect stream to the core for as long as the plugin runs,
+ * reconnecting with exponential backoff and full jitter whenever the stream drops, and shuts
+ * down cleanly when its signal aborts.
+ */
+import { type ChannelOptions, credentials as grpcCredentials, status } from "@grpc/grpc-js";
+import { type Logger, pino } from "pino";
+import { DatasetServiceClient } from "../gen/trainingcore/v1/dataset_service.js";
+import { PluginServiceClient } from "../gen/trainingcore/v1/plugin_service.js";
+import { downloadDataset } from "./download.js";
+import { codeName, PluginRegistrationError, PluginStoppedError } from "./errors.js";
+import { JobRunner } from "./jobs.js";
+import { Link, type Report, type StreamEnd } from "./link.js";
+import { Outbox } from "./outbox.js";
+import { Backoff, settlesWithin, sleep, whenAborted } from "./timing.js";
+import type { ReconnectOptions, RunPluginOptions } from "./types.js";
+
+const defaultReconnect: ReconnectOptions = { initialDelayMs: 250, maxDelayMs: 30_000 };
+const defaultShutdownTimeoutMs = 5_000;
+/** How long a half-closed stream may take to end before it is cancelled. */
+const halfCloseTimeoutMs = 2_000;
+/** Registration refusals that no retry can fix. */
+const fatalCodes: ReadonlySet<number> = new Set([
+  status.INVALID_ARGUMENT,
+  status.PERMISSION_DENIED,
+  status.UNAUTHENTICATED,
+  status.UNIMPLEMENTED,
+]);
+
+type Registration = { registered: true; lastedMs: number } | { registered: false; end: StreamEnd };
+type Answer =
+  | { kind: "ack"; code: number; details: string }
+  | { kind: "end"; code: number; details: string }
+  | { kind: "stop" };
+
+/** Runs a plugin until `options.signal` aborts; rejects only when the core refuses to register it. */
+export async function runPlugin(options: RunPluginOptions): Promise<void> {
+  await new PluginRuntime(options).run();
+}
+
+function checkOptions(options: RunPluginOptions): void {
+  if (!options.address) throw new TypeError("runPlugin: address is required");
+  if (!options.report?.id) throw new TypeError("runPlugin: report.id (the plugin key) is required");
+  if (typeof options.onTrainingData !== "function") {
+    throw new TypeError("runPlugin: onTrainingData must be a function");
+  }
+  const concurrency = options.concurrency ?? 1;
+  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
+    throw new TypeError(`runPlugin: concurrency must be a positive integer, got ${concurrency}`);
+  }
+}
+
+class PluginRuntime {
+  private readonly logger: Logger;
+  private readonly reconnect: ReconnectOptions;
+  private readonly plugins: PluginServiceClient;
+  private readonly datasets: DatasetServiceClient;
+  private readonly outbox: Outbox;
+  private readonly jobs: JobRunner;
+  private readonly stopping = new AbortController();
+  private readonly stopped: Promise<void>;
+  private readonly onlineReport: Report;
+  /** Set once a shutdown on a connected stream let the jobs end. */
+  private drained = false;
+
+  constructor(private readonly options: RunPluginOptions) {
+    checkOptions(options);
+    const { report } = options;
+    this.logger = (options.logger ?? pino({ level: "silent" })).child({ plugin: report.id });
+    this.reconnect = { ...defaultReconnect, ...options.reconnect };
+    this.onlineReport = {
+      $case: "onlineReport",
+      value: {
+        id: report.id,
+        name: report.name,
+        type: report.type,
+        description: report.description ?? "",
+        parameters: report.parameters ?? {},
+      },
+    };
+    const channelOptions: ChannelOptions = {
+      // The channel's own reconnect backoff must not outlast ours (grpc-js defaults to 120 s).
+      "grpc.initial_reconnect_backoff_ms": Math.max(1, this.reconnect.initialDelayMs),
+      "grpc.max_reconnect_backoff_ms": Math.max(1, this.reconnect.maxDelayMs),
+      // Notice a core that vanished without closing the connection.
+      "grpc.keepalive_time_ms": 60_000,
+      "grpc.keepalive_timeout_ms": 20_000,
+    };
+    const creds = options.credentials ?? grpcCredentials.createInsecure();
+    this.plugins = new PluginServiceClient(options.address, creds, channelOptions);
+    this.datasets = new DatasetServiceClient(options.address, creds, channelOptions);
+    this.outbox = new Outbox(this.reconnect, this.logger);
+    this.jobs = new JobRunner({
+      handler: options.onTrainingData,
+      concurrency: options.concurrency ?? 1,
+      submit: (kind, pluginId, message) => this.outbox.submit(kind, pluginId, message),
+      download: (name, signal) =>
+        downloadDataset(this.datasets, name, signal, this.reconnect, this.logger),
+      logger: this.logger,
+    });
+    this.stopped = whenAborted(this.stopping.signal);
+  }
+
+  async run(): Promise<void> {
+    const external = this.options.signal;
+    const onAbort = () => this.stopping.abort();
+    external?.addEventListener("abort", onAbort, { once: true });
+    if (external?.aborted) this.stopping.abort();
+    let fatal: Error | undefined;
+    try {
+      const backoff = new Backoff(this.reconnect);
+      while (!this.stopping.signal.aborted) {
+        const registration = await this.session();
+        if (this.stopping.signal.aborted) break;
+        // A stream that stayed up for a while starts the delays over; a core that keeps
+        // dropping fresh streams gets ever longer pauses, as if it refused the connection.
+        if (registration.registered && registration.lastedMs >= this.reconnect.maxDelayMs) {
+          backoff.reset();
+        }
+        const delayMs = backoff.next();
+        this.logger.warn({ delayMs }, "reconnecting to the training core");
+        await sleep(delayMs, this.stopping.signal);
+      }
+      if (!this.drained) {
+        // Stopped while disconnected: nothing more can be delivered; let running jobs end.
+        const jobsStopped = this.jobs.stop(this.shutdownTimeoutMs);
+        this.outbox.close(new PluginStoppedError());
+        await jobsStopped;
+      }
+    } catch (error) {
+      fatal = error instanceof Error ? error : new Error(String(error));
+      this.stopping.abort();
+      await this.jobs.stop(0);
+    } finally {
+      external?.removeEventListener("abort", onAbort);
+      this.outbox.close(fatal ?? new PluginStoppedError());
+      this.plugins.close();
+      this.datasets.close();
+    }
+    if (fatal) throw fatal;
+    this.logger.info("plugin stopped");
+  }
+
+  private get shutdownTimeoutMs(): number {
+    return this.options.shutdownTimeoutMs ?? defaultShutdownTimeoutMs;
+  }
+
+  /** One stream from connecting to its end; throws when the core refuses the registration. */
+  private async session(): Promise<Registration> {
+    const link = new Link(
+      this.plugins,
+      {
+        onTrainingData: (data) => this.jobs.offer(data),
+        onOnlineInquiry: () => this.answerInquiry(link),
+      },
+      this.logger,
+    );
+    const registration = await this.register(link);
+    if (!registration.registered) return registration;
+    const registeredAt = Date.now();
+    this.logger.info("registered with the training core");
+    this.outbox.attach(link);
+    const end = await Promise.race([link.ended, this.stopped.then(() => undefined)]);
+    if (end) {
+      this.logger.warn({ code: codeName(end.code), details: end.details }, "stream ended");
+    } else {
+      await this.shutDown(link);
+    }
+    this.outbox.detach(link);
+    return { registered: true, lastedMs: Date.now() - registeredAt };
+  }
+
+  private async register(link: Link): Promise<Registration> {
+    const acked = new Promise<Answer>((resolve) => {
+      link.send(this.onlineReport, (ack) =>
+        resolve({ kind: "ack", code: ack.code, details: ack.message }),
+      );
+    });
+    const answer = await Promise.race<Answer>([
+      acked,
+      link.ended.then((end) => ({ kind: "end", ...end })),
+      this.stopped.then(() => ({ kind: "stop" })),
+    ]);
+    if (answer.kind === "ack" && answer.code === status.OK)
+      return { registered: true, lastedMs: 0 };
+    link.cancel();
+    const end = answer.kind === "stop" ? await link.ended : answer;
+    if (answer.kind !== "stop" && fatalCodes.has(answer.code)) {
+      throw new PluginRegistrationError(answer.code, answer.details, this.options.report.id);
+    }
+    if (answer.kind !== "stop") {
+      this.logger.warn(
+        { code: codeName(end.code), details: end.details },
+        "could not register with the training core",
+      );
+    }
+    return { registered: false, end: { code: end.code, details: end.details } };
+  }
+
+  private answerInquiry(link: Link): void {
+    link.send(this.onlineReport, (ack) => {
+      if (ack.code !== status.OK) {
+        this.logger.warn({ code: codeName(ack.code), reason: ack.message }, "OnlineReport refused");
+      }
+    });
+  }
+
+  /** Lets jobs end, waits briefly for outstanding acks, then half-closes the stream. */
+  private async shutDown(link: Link): Promise<void> {
+    const deadline = Date.now() + this.shutdownTimeoutMs;
+    this.logger.info("stopping: waiting for running jobs and outstanding acks");
+    await this.jobs.stop(this.shutdownTimeoutMs);
+    this.drained = true;
+    await settlesWithin(Promise.race([this.outbox.idle(), link.ended]), deadline - Date.now());
+    link.halfClose();
+    if (!(await settlesWithin(link.ended, halfCloseTimeoutMs))) link.cancel();
+  }
+}

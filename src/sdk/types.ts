@@ -1,0 +1,82 @@
+/** Public types of the plugin SDK. */
+import type { ChannelCredentials } from "@grpc/grpc-js";
+import type { Logger } from "pino";
+
+/** Who the plugin is: sent as the `OnlineReport` that registers every stream. */
+export interface PluginIdentity {
+  /** The plugin key: a stable name of the plugin kind, 1 to 200 characters from [A-Za-z0-9._:-]. */
+  readonly id: string;
+  /** A human-readable name. */
+  readonly name: string;
+  /** The kind of model the plugin trains, for example `next-activity`. */
+  readonly type: string;
+  /** What the plugin does. */
+  readonly description?: string;
+  /** The plugin's default training parameters (JSON values). */
+  readonly parameters?: Record<string, unknown>;
+}
+
+/** One `TrainingData`: a dataset offered to this plugin for one project. */
+export interface TrainingJob {
+  readonly projectId: number;
+  /** This plugin's membership in the project; identifies the job. */
+  readonly pluginId: number;
+  /** Opaque name of the training set (read it with `ctx.download()`). */
+  readonly trainingDfName: string;
+  /** Extra information the consumer gave for this plugin key. */
+  readonly additionalInfo: Record<string, unknown>;
+  /** The plugin's default parameters overlaid with the consumer's values. */
+  readonly parameters: Record<string, unknown>;
+}
+
+/**
+ * What a handler can do for its job. Every report method resolves once the core durably stored
+ * the report, and rejects with a `PluginReportError` when the core refused it (or with a
+ * `PluginStoppedError` when the plugin stopped before the core answered).
+ */
+export interface JobContext {
+  /** Aborted when the plugin shuts down. */
+  readonly signal: AbortSignal;
+  /** Streams the training CSV (header row first) from the core, in chunks. */
+  download(): AsyncIterable<Buffer>;
+  /** The dataset suits the plugin (DataReport applicable=true). */
+  accept(): Promise<void>;
+  /** The dataset does not suit the plugin (DataReport applicable=false). Final. */
+  reject(): Promise<void>;
+  /** Training started (TrainingStart). */
+  started(): Promise<void>;
+  /** Training finished; `modelName` names the model file (ModelName). Final. */
+  trained(modelName: string): Promise<void>;
+  /** Training failed; `detail` says why, for a person to read (ErrorReport). Final. */
+  fail(detail: string): Promise<void>;
+}
+
+export type TrainingDataHandler = (job: TrainingJob, ctx: JobContext) => unknown;
+
+/** Exponential backoff with full jitter between reconnect attempts. */
+export interface ReconnectOptions {
+  /** Upper bound of the first delay. Default 250 ms. */
+  readonly initialDelayMs: number;
+  /** Upper bound of every delay. Default 30 s. */
+  readonly maxDelayMs: number;
+}
+
+export interface RunPluginOptions {
+  /** host:port of the training core. */
+  readonly address: string;
+  /** Default: insecure (plaintext). */
+  readonly credentials?: ChannelCredentials;
+  /** The plugin's identity (`OnlineReport`). */
+  readonly report: PluginIdentity;
+  /** Called once per job; must end it with `trained`, `fail` or `reject`. */
+  readonly onTrainingData: TrainingDataHandler;
+  /** Jobs run at the same time; further jobs wait in arrival order. Default 1. */
+  readonly concurrency?: number;
+  /** Aborting it shuts the plugin down; `runPlugin` then resolves. */
+  readonly signal?: AbortSignal;
+  /** A pino logger. Default: silent. */
+  readonly logger?: Logger;
+  readonly reconnect?: Partial<ReconnectOptions>;
+  /** How long a shutdown waits for running jobs and outstanding acks. Default 5 s. */
+  readonly shutdownTimeoutMs?: number;
+}
