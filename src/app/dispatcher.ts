@@ -36,7 +36,7 @@ export class Dispatcher {
       if (!session) {
         this.logger.info(
           { projectId: message.projectId, pluginId: message.pluginId, key },
-          "no instance online; TrainingData waits for one to connect",
+          "no instance connected; TrainingData waits for one",
         );
         continue;
       }

@@ -43,7 +43,7 @@ export class PluginSessions {
     return [...this.byKey.values()].flat();
   }
 
-  private isOnline(session: PluginSession, nowMs: number): boolean {
+  isOnline(session: PluginSession, nowMs: number): boolean {
     return nowMs - session.lastAnswerMs <= this.onlineWindowMs;
   }
 
@@ -55,12 +55,17 @@ export class PluginSessions {
     return [...this.byKey.keys()].filter((key) => this.onlineCount(key, nowMs) > 0).sort();
   }
 
-  /** An online instance of `key`, taking turns between instances; undefined when none. */
+  /**
+   * An instance of `key` to send work to, taking turns: an online one when there is one, else
+   * any connected one (a slow answer to an inquiry must not leave work undelivered).
+   */
   pick(key: string, nowMs: number): PluginSession | undefined {
-    const online = (this.byKey.get(key) ?? []).filter((s) => this.isOnline(s, nowMs));
-    if (online.length === 0) return undefined;
-    const turn = (this.nextPick.get(key) ?? 0) % online.length;
+    const connected = this.byKey.get(key) ?? [];
+    const online = connected.filter((s) => this.isOnline(s, nowMs));
+    const candidates = online.length > 0 ? online : connected;
+    if (candidates.length === 0) return undefined;
+    const turn = (this.nextPick.get(key) ?? 0) % candidates.length;
     this.nextPick.set(key, turn + 1);
-    return online[turn];
+    return candidates[turn];
   }
 }

@@ -7,8 +7,15 @@ import { status as grpcStatus } from "@grpc/grpc-js";
  */
 export class OpenStreams {
   private readonly calls = new Set<EventEmitter>();
+  private closingDetails: string | undefined;
 
+  /** Tracks a call; once `endAll` ran, a call that arrives late is ended at once. */
   add(call: EventEmitter): () => void {
+    if (this.closingDetails !== undefined) {
+      const details = this.closingDetails;
+      queueMicrotask(() => unavailable(call, details));
+      return () => {};
+    }
     this.calls.add(call);
     return () => this.calls.delete(call);
   }
@@ -18,9 +25,12 @@ export class OpenStreams {
   }
 
   endAll(details: string): void {
-    for (const call of this.calls) {
-      call.emit("error", { code: grpcStatus.UNAVAILABLE, details, message: details });
-    }
+    this.closingDetails = details;
+    for (const call of this.calls) unavailable(call, details);
     this.calls.clear();
   }
+}
+
+function unavailable(call: EventEmitter, details: string): void {
+  call.emit("error", { code: grpcStatus.UNAVAILABLE, details, message: details });
 }

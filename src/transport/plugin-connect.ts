@@ -167,11 +167,15 @@ class PluginStream {
     this.deps.sessions.add(session);
     await this.writer.write(ackOf(request.sequence, "OK"));
     this.log.info("plugin connected");
+    this.replay(session);
+    return true;
+  }
+
+  private replay(session: PluginSession): void {
     this.deps.dispatcher.replayWaiting(session).then(
       (sent) => sent > 0 && this.log.info({ sent }, "sent waiting TrainingData"),
       (error: unknown) => this.writer.isOpen && this.log.warn({ err: error }, "replay failed"),
     );
-    return true;
   }
 
   private createSession(key: string): PluginSession {
@@ -247,7 +251,11 @@ class PluginStream {
     const problem = checkIdentity(identity);
     if (problem) return ackOf(sequence, "INVALID_ARGUMENT", problem);
     await recordOnlineReport(this.deps.committer, identity);
-    session.lastAnswerMs = Date.now();
+    const nowMs = Date.now();
+    const wasOffline = !this.deps.sessions.isOnline(session, nowMs);
+    session.lastAnswerMs = nowMs;
+    // Back from being offline: anything that waited for an online instance goes out now.
+    if (wasOffline) this.replay(session);
     return ackOf(sequence, "OK");
   }
 }

@@ -11,7 +11,7 @@ import {
   type TestDatabase,
 } from "../helpers/databases.js";
 import { TestPlugin } from "../helpers/plugin-client.js";
-import { listPlugins } from "../helpers/projects.js";
+import { createProject, listPlugins } from "../helpers/projects.js";
 
 describeEachDialect("online status and health", (dialect) => {
   let database: TestDatabase;
@@ -39,6 +39,14 @@ describeEachDialect("online status and health", (dialect) => {
       ["silent", false, 0],
     ]);
     answering.close();
+    silent.close();
+  });
+
+  it("still sends work to a connected instance that answers inquiries late", async () => {
+    const silent = await TestPlugin.connect(core.address, "silent", { answerInquiries: false });
+    for (let i = 0; i < 3; i++) await silent.inquiries.next();
+    const project = await createProject(core.projects, { pluginKeys: ["silent"] });
+    expect((await silent.trainingData.next()).projectId).toBe(project.id);
     silent.close();
   });
 
