@@ -1,4 +1,6 @@
 # syntax=docker/dockerfile:1
+# One image for the core and the TypeScript example plugin (different commands).
+
 # Build stage: compiles TypeScript and the native better-sqlite3 addon.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
@@ -6,9 +8,10 @@ RUN apt-get update && apt-get install -y --no-install-recommends python3 make g+
   && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
 RUN npm ci
-COPY tsconfig.json tsconfig.build.json ./
+COPY tsconfig.json tsconfig.docker.json ./
 COPY src ./src
-RUN npm run build && npm prune --omit=dev
+COPY examples/plugins ./examples/plugins
+RUN npx tsc -p tsconfig.docker.json && npm prune --omit=dev
 
 # Runtime stage: production dependencies and compiled code only, as a non-root user.
 FROM node:20-bookworm-slim
@@ -17,12 +20,12 @@ ENV NODE_ENV=production \
     CORE_DATABASE_URL=sqlite:/data/training-core.db
 WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
-COPY --from=build /app/dist ./dist
+COPY --from=build /app/build ./build
 COPY package.json ./
-RUN mkdir -p /data && chown node:node /data
+RUN mkdir -p /data /models && chown node:node /data /models
 USER node
 VOLUME ["/data"]
 EXPOSE 50051
 HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
-  CMD ["node", "dist/cli/health-check.js"]
-CMD ["node", "dist/main.js"]
+  CMD ["node", "build/src/cli/health-check.js"]
+CMD ["node", "build/src/main.js"]
