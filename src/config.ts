@@ -14,6 +14,10 @@ export interface CoreConfig {
   readonly maxUploadBytes: number;
   /** How long SIGTERM waits for in-flight calls before cutting them. */
   readonly shutdownGraceMs: number;
+  /** TrainingData in flight per plugin stream (sent, no DataReport yet). */
+  readonly maxInFlightPerStream: number;
+  /** How long an instance has for a DataReport before its assignment may go to another. */
+  readonly deliveryLeaseMs: number;
   /** Per-phase deadlines of plugin memberships. */
   readonly timeouts: PhaseTimeouts;
 }
@@ -67,6 +71,18 @@ export const settings = {
     env: "CORE_SHUTDOWN_GRACE_MS",
     default: "10000",
     meaning: "on SIGTERM, how long in-flight calls may take before they are cut",
+  },
+  maxInFlightPerStream: {
+    env: "CORE_MAX_INFLIGHT_PER_STREAM",
+    default: "16",
+    meaning:
+      "TrainingData sent to one plugin stream and not yet answered by a DataReport; the rest waits in the store",
+  },
+  deliveryLeaseMs: {
+    env: "CORE_DELIVERY_LEASE_MS",
+    default: "60000",
+    meaning:
+      "how long an instance has for its DataReport before the assignment is offered to another instance",
   },
   dataReportTimeoutMs: {
     env: "CORE_DATA_REPORT_TIMEOUT_MS",
@@ -135,6 +151,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
     maxDatasetBytes: readInteger(env, settings.maxDatasetBytes, 1024, 1024 * 1024 * 1024),
     maxUploadBytes: readInteger(env, settings.maxUploadBytes, 1024, Number.MAX_SAFE_INTEGER),
     shutdownGraceMs: readInteger(env, settings.shutdownGraceMs, 0, 600_000),
+    maxInFlightPerStream: readInteger(env, settings.maxInFlightPerStream, 1, 10_000),
+    deliveryLeaseMs: readInteger(env, settings.deliveryLeaseMs, 100, maxTimeoutMs),
     timeouts: {
       dataReportMs: readInteger(env, settings.dataReportTimeoutMs, 1, maxTimeoutMs),
       trainingStartMs: readInteger(env, settings.trainingStartTimeoutMs, 1, maxTimeoutMs),

@@ -22,6 +22,8 @@ export interface RunningCore {
   readonly store: Store;
   /** Resolves when every queued preprocessing job has finished (tests, benchmarks). */
   preprocessingIdle(): Promise<void>;
+  /** Resolves when no TrainingData is being handed out (tests, benchmarks). */
+  dispatchIdle(): Promise<void>;
   /**
    * Stops accepting calls, ends long-lived streams with UNAVAILABLE, lets in-flight calls and
    * transactions finish (up to the grace period), and closes the database.
@@ -44,7 +46,10 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   const feed = new ChangeFeed();
   const sessions = new PluginSessions(2 * config.onlineInquiryIntervalMs);
   const committer = new GroupCommitter(db, logger);
-  const dispatcher = new Dispatcher(db, sessions, feed, logger);
+  const dispatcher = new Dispatcher(db, sessions, feed, logger, {
+    capacity: config.maxInFlightPerStream,
+    leaseMs: config.deliveryLeaseMs,
+  });
   const runner = new PreprocessingRunner(db, feed, logger, config.timeouts);
   const openStreams = new OpenStreams();
 
@@ -108,6 +113,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     port,
     store,
     preprocessingIdle: () => runner.idle(),
+    dispatchIdle: () => dispatcher.idle(),
     shutdown: () => {
       stopping ??= stop();
       return stopping;

@@ -29,6 +29,16 @@ export class ChangeFeed {
     return () => this.emitter.off(name, listener);
   }
 
+  /** An assignment left WAITING (DataReport, error, deadline): its lease can end. */
+  assignmentLeftWaiting(key: string, assignmentId: number): void {
+    this.emitter.emit("left-waiting", key, assignmentId);
+  }
+
+  onAssignmentLeftWaiting(listener: (key: string, assignmentId: number) => void): () => void {
+    this.emitter.on("left-waiting", listener);
+    return () => this.emitter.off("left-waiting", listener);
+  }
+
   /** New WAITING assignments were stored: each should reach an instance of its key. */
   assignmentsCreated(deliveries: readonly Delivery[]): void {
     this.emitter.emit("assignments", deliveries);

@@ -1,64 +1,155 @@
 /**
- * Sends TrainingData to plugin instances, at least once: a new assignment goes to one online
- * instance of its key at once, and every instance that registers is sent every assignment of
- * its key that is still WAITING (so nothing is lost while a plugin was offline or the core was
- * down). Duplicates are harmless: reports are idempotent.
+ * Hands WAITING assignments to connected plugin instances, at least once.
+ *
+ * Each WAITING assignment is leased to one instance (the least loaded, online ones first) and
+ * sent to it as TrainingData. An instance holds at most `capacity` leases; the rest wait in the
+ * store. When the assignment leaves WAITING (its DataReport, an error, a deadline) the lease
+ * ends and the instance gets the next one. When the instance disconnects or its lease runs out
+ * (`leaseMs`) before a DataReport, the assignment goes to another instance (or the same one
+ * again when it is the only one). Every change that may free work or capacity calls
+ * `dispatch(key)`; dispatches of one key run one after another, so nothing is handed out twice
+ * at once. A report from an instance whose lease moved on is still judged by the state machine:
+ * a late duplicate is a no-op.
  */
 import type { Knex } from "knex";
 import type { Logger } from "../logger.js";
 import { listWaitingDeliveries } from "../store/sql/assignments.js";
-import type { ChangeFeed, Delivery } from "./change-feed.js";
+import type { ChangeFeed } from "./change-feed.js";
+import { Leases } from "./leases.js";
 import type { PluginSession, PluginSessions } from "./plugin-sessions.js";
 import { trainingDataOf } from "./training-data.js";
 
-const replayPageSize = 500;
+const pageSize = 200;
+
+export interface DispatcherOptions {
+  /** TrainingData in flight per stream: leased, no DataReport yet. */
+  readonly capacity: number;
+  /** How long an instance has for its DataReport before the assignment may go elsewhere. */
+  readonly leaseMs: number;
+}
 
 export class Dispatcher {
-  private readonly unsubscribe: () => void;
+  private readonly leases: Leases;
+  private readonly running = new Map<string, Promise<void>>();
+  private readonly again = new Set<string>();
+  private readonly unsubscribe: (() => void)[];
+  private readonly expiryTimer: NodeJS.Timeout;
+  private stopped = false;
 
   constructor(
     private readonly db: Knex,
     private readonly sessions: PluginSessions,
     feed: ChangeFeed,
     private readonly logger: Logger,
+    private readonly options: DispatcherOptions,
   ) {
-    this.unsubscribe = feed.onAssignmentsCreated((deliveries) => this.deliverNew(deliveries));
+    this.leases = new Leases(options.capacity);
+    this.unsubscribe = [
+      feed.onAssignmentsCreated((deliveries) => {
+        for (const key of new Set(deliveries.map((d) => d.key))) this.dispatch(key);
+      }),
+      feed.onAssignmentLeftWaiting((key, assignmentId) => {
+        this.leases.release(assignmentId);
+        this.dispatch(key);
+      }),
+    ];
+    this.expiryTimer = setInterval(
+      () => {
+        for (const key of this.leases.expire(Date.now())) this.dispatch(key);
+      },
+      Math.max(50, Math.floor(options.leaseMs / 4)),
+    );
+    this.expiryTimer.unref();
   }
 
   stop(): void {
-    this.unsubscribe();
+    this.stopped = true;
+    clearInterval(this.expiryTimer);
+    for (const unsubscribe of this.unsubscribe) unsubscribe();
   }
 
-  private deliverNew(deliveries: readonly Delivery[]): void {
-    const nowMs = Date.now();
-    for (const { key, message } of deliveries) {
-      const session = this.sessions.pick(key, nowMs);
-      if (!session) {
-        this.logger.info(
-          { projectId: message.projectId, pluginId: message.pluginId, key },
-          "no instance connected; TrainingData waits for one",
-        );
-        continue;
-      }
-      session.sendTrainingData(message).catch((error: unknown) => {
-        this.logger.warn({ err: error, pluginId: message.pluginId, key }, "delivery failed");
-      });
+  /** A new instance connected (or came back online): it may take work. */
+  sessionReady(session: PluginSession): void {
+    this.dispatch(session.key);
+  }
+
+  /** An instance went away: its leased work goes to the others. */
+  sessionClosed(session: PluginSession): void {
+    this.leases.releaseSession(session);
+    this.dispatch(session.key);
+  }
+
+  /** Resolves once no dispatch round is running (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.running.size > 0) await Promise.all(this.running.values());
+  }
+
+  /** In-flight TrainingData of a session (for tests and metrics). */
+  inFlight(session: PluginSession): number {
+    return this.leases.count(session);
+  }
+
+  /** Hands out the WAITING work of `key`; resolves when this round is done. */
+  dispatch(key: string): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    const current = this.running.get(key);
+    if (current) {
+      this.again.add(key);
+      return current;
     }
+    const round = this.handOut(key)
+      .catch((error: unknown) => this.logger.warn({ err: error, key }, "dispatch failed"))
+      .finally(() => {
+        this.running.delete(key);
+        if (this.again.delete(key)) this.dispatch(key);
+      });
+    this.running.set(key, round);
+    return round;
   }
 
-  /** Sends a newly registered instance every WAITING assignment of its key. */
-  async replayWaiting(session: PluginSession): Promise<number> {
+  private async handOut(key: string): Promise<void> {
     let afterId = 0;
-    let sent = 0;
     for (;;) {
-      const rows = await listWaitingDeliveries(this.db, session.key, replayPageSize, afterId);
+      if (this.totalFree(key) === 0) return;
+      const rows = await listWaitingDeliveries(this.db, key, pageSize, afterId);
+      const nowMs = Date.now();
       for (const row of rows) {
-        await session.sendTrainingData(trainingDataOf(row, row.training_blob_id));
-        sent++;
+        if (this.leases.holder(row.id, nowMs)) continue;
+        const session = this.leastLoaded(key, nowMs, this.leases.lapsedHolder(row.id));
+        if (!session) return;
+        this.leases.grant(row.id, session, nowMs + this.options.leaseMs);
+        session.sendTrainingData(trainingDataOf(row, row.training_blob_id)).catch(() => {
+          // The stream closed: sessionClosed() releases the lease and dispatches again.
+        });
       }
       const last = rows.at(-1);
-      if (!last || rows.length < replayPageSize) return sent;
+      if (!last || rows.length < pageSize) return;
       afterId = last.id;
     }
+  }
+
+  private totalFree(key: string): number {
+    return this.sessions.connected(key).reduce((sum, s) => sum + this.leases.free(s), 0);
+  }
+
+  /**
+   * The instance with the fewest leases and room for one more: online ones first, and another
+   * than `avoid` (whose lease ran out) when there is one.
+   */
+  private leastLoaded(
+    key: string,
+    nowMs: number,
+    avoid?: PluginSession,
+  ): PluginSession | undefined {
+    const withRoom = this.sessions.connected(key).filter((s) => this.leases.free(s) > 0);
+    const online = withRoom.filter((s) => this.sessions.isOnline(s, nowMs));
+    const preferred = online.length > 0 ? online : withRoom;
+    const others = preferred.filter((s) => s !== avoid);
+    const candidates = others.length > 0 ? others : preferred;
+    let best: PluginSession | undefined;
+    for (const session of candidates) {
+      if (!best || this.leases.count(session) < this.leases.count(best)) best = session;
+    }
+    return best;
   }
 }

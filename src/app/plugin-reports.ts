@@ -151,7 +151,12 @@ export async function applyTransition(
     await touchProject(trx, input.projectId, nowMs);
   }
   await appendEvents(trx, events);
-  ctx.afterCommit(() => deps.feed.projectChanged(input.projectId));
+  ctx.afterCommit(() => {
+    deps.feed.projectChanged(input.projectId);
+    if (assignment.status === "WAITING") {
+      deps.feed.assignmentLeftWaiting(assignment.plugin_key, assignment.id);
+    }
+  });
   return { code: "OK", changed: true };
 }
 

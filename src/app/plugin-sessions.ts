@@ -23,7 +23,6 @@ export interface PluginSession {
 
 export class PluginSessions {
   private readonly byKey = new Map<string, PluginSession[]>();
-  private readonly nextPick = new Map<string, number>();
 
   constructor(private readonly onlineWindowMs: number) {}
 
@@ -55,17 +54,8 @@ export class PluginSessions {
     return [...this.byKey.keys()].filter((key) => this.onlineCount(key, nowMs) > 0).sort();
   }
 
-  /**
-   * An instance of `key` to send work to, taking turns: an online one when there is one, else
-   * any connected one (a slow answer to an inquiry must not leave work undelivered).
-   */
-  pick(key: string, nowMs: number): PluginSession | undefined {
-    const connected = this.byKey.get(key) ?? [];
-    const online = connected.filter((s) => this.isOnline(s, nowMs));
-    const candidates = online.length > 0 ? online : connected;
-    if (candidates.length === 0) return undefined;
-    const turn = (this.nextPick.get(key) ?? 0) % candidates.length;
-    this.nextPick.set(key, turn + 1);
-    return candidates[turn];
+  /** Every connected instance of `key`, online or not. */
+  connected(key: string): readonly PluginSession[] {
+    return this.byKey.get(key) ?? [];
   }
 }

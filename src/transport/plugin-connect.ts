@@ -132,6 +132,7 @@ class PluginStream {
       forget();
       if (this.session) {
         this.deps.sessions.remove(this.session);
+        this.deps.dispatcher.sessionClosed(this.session);
         this.log.info("plugin disconnected");
       }
     }
@@ -172,10 +173,7 @@ class PluginStream {
   }
 
   private replay(session: PluginSession): void {
-    this.deps.dispatcher.replayWaiting(session).then(
-      (sent) => sent > 0 && this.log.info({ sent }, "sent waiting TrainingData"),
-      (error: unknown) => this.writer.isOpen && this.log.warn({ err: error }, "replay failed"),
-    );
+    this.deps.dispatcher.sessionReady(session);
   }
 
   private createSession(key: string): PluginSession {

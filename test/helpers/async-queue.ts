@@ -26,6 +26,11 @@ export class AsyncQueue<T> {
     });
   }
 
+  /** Everything queued now, without waiting. */
+  takeAll(): T[] {
+    return this.items.splice(0);
+  }
+
   get size(): number {
     return this.items.length;
   }

@@ -10,6 +10,8 @@ export interface TestCoreOptions {
   maxDatasetBytes?: number;
   maxUploadBytes?: number;
   timeouts?: { dataReportMs: number; trainingStartMs: number; trainingMs: number };
+  maxInFlightPerStream?: number;
+  deliveryLeaseMs?: number;
   port?: number;
 }
 
@@ -33,6 +35,8 @@ export async function startTestCore(
     CORE_MAX_DATASET_BYTES: String(options.maxDatasetBytes ?? 8 * 1024 * 1024),
     CORE_MAX_UPLOAD_BYTES: String(options.maxUploadBytes ?? 1024 * 1024 * 1024),
     CORE_SHUTDOWN_GRACE_MS: "2000",
+    CORE_MAX_INFLIGHT_PER_STREAM: String(options.maxInFlightPerStream ?? 16),
+    CORE_DELIVERY_LEASE_MS: String(options.deliveryLeaseMs ?? 60_000),
     ...(options.timeouts && {
       CORE_DATA_REPORT_TIMEOUT_MS: String(options.timeouts.dataReportMs),
       CORE_TRAINING_START_TIMEOUT_MS: String(options.timeouts.trainingStartMs),

@@ -1,45 +1,102 @@
-/** Writes records as CSV (',' delimiter, LF line ends) to a sink in chunks of about 256 KiB. */
-import { type Options, stringify } from "csv-stringify/sync";
+/**
+ * Writes CSV (',' delimiter, LF line ends) to a sink in chunks of exactly 256 KiB (the last one
+ * shorter). Records arrive either as fields (quoted here as needed) or as raw byte ranges of the
+ * input that are already valid output (copied as they are, consecutive ranges in one copy).
+ */
 import type { ChunkSink } from "./types.js";
 
 export const OUTPUT_CHUNK_BYTES = 256 * 1024;
-/** Records are stringified in batches of this many (one csv-stringify call per batch). */
-const BATCH_RECORDS = 128;
+const LF = 0x0a;
+const COMMA = 0x2c;
+const NEEDS_QUOTES = /[",\r\n]/;
+
+/** A field as CSV: quoted iff it holds ',', '"', CR or LF, with quotes doubled. */
+export function csvField(value: string): string {
+  return NEEDS_QUOTES.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+}
 
 /**
- * Collects records synchronously (`add`) and hands complete chunks to the sink when `flush`
- * is awaited; the caller flushes after each input chunk, so at most about one input chunk's
- * worth of output is held in memory.
+ * Collects output synchronously and hands complete chunks to the sink when `flush` is awaited;
+ * the caller flushes after each input chunk, so at most about one input chunk's worth of output
+ * is held in memory. A chunk boundary may fall inside a record: the sink stores a byte stream.
  */
 export class ChunkedCsvWriter {
-  private options: Options = {};
-  private batch: string[][] = [];
-  private parts: string[] = [];
-  private partsBytes = 0;
+  private out = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
+  private used = 0;
   private ready: Buffer[] = [];
+  /** Pending raw range (not copied yet, so that adjacent ranges are copied at once). */
+  private runSource: Buffer | undefined;
+  private runStart = 0;
+  private runEnd = 0;
+  /** With a single column an empty value must be quoted, or it would be a blank line. */
+  private singleColumn = false;
 
   constructor(private readonly sink: ChunkSink) {}
 
-  /** Sets the columns and writes the header line; call once, before `add`. */
+  /** Writes the header line; call once, before any record. */
   writeHeader(columns: readonly string[]): void {
-    this.options = {
-      delimiter: ",",
-      record_delimiter: "unix",
-      quote_record_delimiter: true, // also quote values holding a lone CR
-      eof: true,
-      // With a single column an empty value would be a blank line, which readers skip.
-      quoted_empty: columns.length === 1,
-    };
-    this.append(stringify([columns.slice()], this.options));
+    this.singleColumn = columns.length === 1;
+    this.add(columns);
   }
 
-  add(record: string[]): void {
-    this.batch.push(record);
-    if (this.batch.length >= BATCH_RECORDS) this.stringifyBatch();
+  /** Writes a record given as fields. */
+  add(record: readonly string[]): void {
+    if (this.singleColumn && record.length === 1 && record[0] === "") {
+      this.appendText('""\n');
+      return;
+    }
+    let line = "";
+    for (let i = 0; i < record.length; i++) {
+      if (i > 0) line += ",";
+      line += csvField(record[i] as string);
+    }
+    this.appendText(`${line}\n`);
+  }
+
+  /** Writes `source[start, end)` as it is: one or more complete output lines (LF included). */
+  addRaw(source: Buffer, start: number, end: number): void {
+    if (source === this.runSource && start === this.runEnd) {
+      this.runEnd = end;
+      return;
+    }
+    this.copyRun();
+    this.runSource = source;
+    this.runStart = start;
+    this.runEnd = end;
+  }
+
+  /** Writes `source[start, end)`, a record that needs no quoting, and a LF. */
+  addRawLine(source: Buffer, start: number, end: number): void {
+    this.copyRun();
+    this.copyIn(source, start, end);
+    this.out[this.used++] = LF;
+    if (this.used === OUTPUT_CHUNK_BYTES) this.seal();
+  }
+
+  /**
+   * Writes `source[start, end)`, a record without quotes, CR, LF or ',' whose delimiter is the
+   * (ASCII) byte `delimiter`, with ',' as delimiter, and a LF.
+   */
+  addWithDelimiter(source: Buffer, start: number, end: number, delimiter: number): void {
+    this.copyRun();
+    const length = end - start;
+    if (length >= OUTPUT_CHUNK_BYTES - this.used) {
+      const text = source.toString("utf8", start, end);
+      this.appendText(`${text.replaceAll(String.fromCharCode(delimiter), ",")}\n`);
+      return;
+    }
+    const out = this.out;
+    const from = this.used;
+    source.copy(out, from, start, end);
+    for (let i = from; i < from + length; i++) if (out[i] === delimiter) out[i] = COMMA;
+    this.used += length;
+    out[this.used++] = LF;
+    if (this.used === OUTPUT_CHUNK_BYTES) this.seal();
   }
 
   /** Writes the complete chunks collected so far, one at a time (the sink's backpressure). */
   async flush(): Promise<void> {
+    this.copyRun();
     if (this.ready.length === 0) return;
     const chunks = this.ready;
     this.ready = [];
@@ -48,27 +105,46 @@ export class ChunkedCsvWriter {
 
   /** Writes everything, including the last, shorter chunk. */
   async end(): Promise<void> {
-    this.stringifyBatch();
-    if (this.partsBytes > 0) this.seal();
+    this.copyRun();
+    if (this.used > 0) {
+      this.ready.push(this.out.subarray(0, this.used));
+      this.out = Buffer.allocUnsafe(0);
+      this.used = 0;
+    }
     await this.flush();
   }
 
-  private stringifyBatch(): void {
-    if (this.batch.length === 0) return;
-    const text = stringify(this.batch, this.options);
-    this.batch = [];
-    this.append(text);
+  private appendText(text: string): void {
+    this.copyRun();
+    if (text.length * 3 <= OUTPUT_CHUNK_BYTES - this.used) {
+      this.used += this.out.write(text, this.used);
+      if (this.used === OUTPUT_CHUNK_BYTES) this.seal();
+      return;
+    }
+    const bytes = Buffer.from(text);
+    this.copyIn(bytes, 0, bytes.length);
   }
 
-  private append(text: string): void {
-    this.parts.push(text);
-    this.partsBytes += Buffer.byteLength(text);
-    if (this.partsBytes >= OUTPUT_CHUNK_BYTES) this.seal();
+  private copyRun(): void {
+    if (this.runSource === undefined) return;
+    const source = this.runSource;
+    this.runSource = undefined;
+    this.copyIn(source, this.runStart, this.runEnd);
+  }
+
+  private copyIn(source: Buffer, start: number, end: number): void {
+    while (start < end) {
+      const n = Math.min(end - start, OUTPUT_CHUNK_BYTES - this.used);
+      source.copy(this.out, this.used, start, start + n);
+      this.used += n;
+      start += n;
+      if (this.used === OUTPUT_CHUNK_BYTES) this.seal();
+    }
   }
 
   private seal(): void {
-    this.ready.push(Buffer.from(this.parts.join("")));
-    this.parts = [];
-    this.partsBytes = 0;
+    this.ready.push(this.out);
+    this.out = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
+    this.used = 0;
   }
 }
