@@ -8,6 +8,7 @@ import { GroupCommitter } from "./app/group-commit.js";
 import { startOnlineInquiries } from "./app/online-inquirer.js";
 import { PluginSessions } from "./app/plugin-sessions.js";
 import { PreprocessingRunner } from "./app/preprocessing-runner.js";
+import { startStoreProbe } from "./app/store-probe.js";
 import type { CoreConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { openStore, type Store } from "./store/connect.js";
@@ -30,6 +31,9 @@ export interface RunningCore {
    */
   shutdown(): Promise<void>;
 }
+
+/** How often the database is asked whether it answers (health follows it). */
+const storeProbeIntervalMs = 1000;
 
 /** Often enough to honour short test timeouts, rarely enough to cost nothing in production. */
 function sweepIntervalFor(config: CoreConfig): number {
@@ -80,6 +84,9 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   );
   await runner.resumePending();
   grpc.health.setServing(true);
+  const stopStoreProbe = startStoreProbe(db, storeProbeIntervalMs, logger, (reachable) =>
+    grpc.health.setServing(reachable),
+  );
   const host = config.address.slice(0, config.address.lastIndexOf(":"));
   const address = `${host}:${port}`;
   logger.info({ address, database: store.dialect }, "training core serving");
@@ -87,6 +94,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     logger.info("shutting down");
+    await stopStoreProbe();
     grpc.health.close();
     stopInquiries();
     await stopDeadlineSweeps();
