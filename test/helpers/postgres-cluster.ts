@@ -186,12 +186,8 @@ export async function startCluster(bindir: string, quiet = false): Promise<Clust
       ].join("\n"),
     );
 
-    let port = 0;
-    for (let attempt = 1; ; attempt++) {
-      // The port is only known to be free when picked; another process may grab it before the
-      // postmaster binds it, in which case start fails and we retry with a new one.
-      port = await freePort();
-      const start = await runPg(
+    const startOnPort = (port: number) =>
+      runPg(
         asRoot,
         base,
         pgCtl,
@@ -209,6 +205,12 @@ export async function startCluster(bindir: string, quiet = false): Promise<Clust
         ],
         (START_TIMEOUT_SECONDS + 10) * 1000,
       );
+    let port = 0;
+    for (let attempt = 1; ; attempt++) {
+      // The port is only known to be free when picked; another process may grab it before the
+      // postmaster binds it, in which case start fails and we retry with a new one.
+      port = await freePort();
+      const start = await startOnPort(port);
       // Even a failed `pg_ctl start` may have left a postmaster behind (e.g. on timeout).
       running = true;
       if (start.code === 0) break;
@@ -233,18 +235,7 @@ export async function startCluster(bindir: string, quiet = false): Promise<Clust
       running = false;
     };
     const startServer = async () => {
-      const result = await runPg(asRoot, base, pgCtl, [
-        "start",
-        "-D",
-        dataDir,
-        "-l",
-        logFile,
-        "-w",
-        "-t",
-        String(START_TIMEOUT_SECONDS),
-        "-o",
-        `-p ${port}`,
-      ]);
+      const result = await startOnPort(port);
       running = true;
       if (result.code !== 0) throw new Error(`pg_ctl start failed:\n${result.output}`);
     };
