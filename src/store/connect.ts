@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import { migrations } from "./migrations/index.js";
+import { lockSqliteReplica } from "./replica-lock.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -58,17 +59,36 @@ export function dialectOf(url: string): Dialect {
   return url.startsWith("sqlite:") ? "sqlite" : "postgres";
 }
 
+export interface OpenStoreOptions {
+  /**
+   * Opened by a core replica (not a tool such as `training-core token`): on SQLite, a second
+   * replica on the same file is refused (see replica-lock.ts).
+   */
+  readonly replica?: boolean;
+}
+
 /** Connects to the database named by `url` and brings its schema up to date. */
-export async function openStore(url: string): Promise<Store> {
+export async function openStore(url: string, options: OpenStoreOptions = {}): Promise<Store> {
   const dialect = dialectOf(url);
-  const db = knexFactory(
-    dialect === "sqlite" ? sqliteConfig(url.slice("sqlite:".length)) : postgresConfig(url),
-  );
+  const path = url.slice("sqlite:".length);
+  const unlock =
+    dialect === "sqlite" && options.replica && path !== ":memory:"
+      ? lockSqliteReplica(path)
+      : () => {};
+  const db = knexFactory(dialect === "sqlite" ? sqliteConfig(path) : postgresConfig(url));
   try {
     await db.migrate.latest({ migrationSource: migrations });
   } catch (error) {
     await db.destroy();
+    unlock();
     throw error;
   }
-  return { db, dialect, close: () => db.destroy() };
+  return {
+    db,
+    dialect,
+    close: async () => {
+      await db.destroy();
+      unlock();
+    },
+  };
 }
