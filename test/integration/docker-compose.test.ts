@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const hasDockerCompose = spawnSync("docker-compose", ["version"], { stdio: "ignore" }).status === 0;
 if (!hasDockerCompose) {
-  console.warn("docker-compose (Debian's docker-compose package) is not installed: compose file not validated");
+  console.warn(
+    "docker-compose (Debian's docker-compose package) is not installed: compose file not validated",
+  );
 }
 
 describe.skipIf(!hasDockerCompose)("docker-compose.yml", () => {
@@ -19,7 +21,9 @@ describe.skipIf(!hasDockerCompose)("docker-compose.yml", () => {
       expect(config).toContain(`  ${service}`);
     }
     expect(config).toContain("condition: service_healthy");
-    expect(config).toContain("CORE_DATABASE_URL: postgres://training:training@postgres:5432/training_core");
+    expect(config).toContain(
+      "CORE_DATABASE_URL: postgres://training:training@postgres:5432/training_core",
+    );
     expect(config).toContain("build/examples/plugins/next-activity/main.js");
     expect(config).toContain("pg_isready");
   });
