@@ -18,6 +18,18 @@ export interface CoreConfig {
   readonly maxInFlightPerStream: number;
   /** How long an instance has for a DataReport before its assignment may go to another. */
   readonly deliveryLeaseMs: number;
+  /** Serve without any token on a non-loopback address (development mode exposed). */
+  readonly insecure: boolean;
+  /** How stale a token lookup may be; how often open streams' tokens are checked. */
+  readonly tokenRecheckMs: number;
+  /** PEM server certificate chain; '' serves plaintext. */
+  readonly tlsCert: string;
+  /** PEM private key of `tlsCert`. */
+  readonly tlsKey: string;
+  /** PEM CA bundle for client certificates; '' means no mutual TLS. */
+  readonly tlsClientCa: string;
+  /** host:port serving Prometheus metrics on /metrics; '' = off. */
+  readonly metricsAddress: string;
   /** Per-phase deadlines of plugin memberships. */
   readonly timeouts: PhaseTimeouts;
 }
@@ -84,6 +96,41 @@ export const settings = {
     meaning:
       "how long an instance has for its DataReport before the assignment is offered to another instance",
   },
+  insecure: {
+    env: "CORE_INSECURE",
+    default: "0",
+    meaning:
+      "`1`: start even though no access token exists and the address is not loopback (everything open); `0`: refuse to",
+  },
+  tokenRecheckMs: {
+    env: "CORE_TOKEN_RECHECK_MS",
+    default: "5000",
+    meaning:
+      "how often open streams' tokens are checked against the tokens table (revoked: the stream ends), and how long a token lookup is cached",
+  },
+  tlsCert: {
+    env: "CORE_TLS_CERT",
+    default: "",
+    meaning:
+      "PEM certificate (chain) of the server: serve TLS instead of plaintext (with `CORE_TLS_KEY`)",
+  },
+  tlsKey: {
+    env: "CORE_TLS_KEY",
+    default: "",
+    meaning: "PEM private key of `CORE_TLS_CERT`",
+  },
+  tlsClientCa: {
+    env: "CORE_TLS_CLIENT_CA",
+    default: "",
+    meaning:
+      "PEM CA certificate(s): require a client certificate signed by it (mutual TLS); its common name can stand for a plugin key",
+  },
+  metricsAddress: {
+    env: "CORE_METRICS_ADDRESS",
+    default: "",
+    meaning:
+      "host:port serving Prometheus metrics over HTTP on `/metrics` (no authentication: keep it on loopback or a private network); empty: off",
+  },
   dataReportTimeoutMs: {
     env: "CORE_DATA_REPORT_TIMEOUT_MS",
     default: String(60 * 60 * 1000),
@@ -136,6 +183,39 @@ function validateDatabaseUrl(raw: string): string {
   );
 }
 
+function readFlag(env: NodeJS.ProcessEnv, setting: Setting): boolean {
+  const raw = read(env, setting);
+  if (raw === "1" || raw === "true") return true;
+  if (raw === "0" || raw === "false") return false;
+  throw new ConfigError(`${setting.env}=${raw}: expected 1 or 0`);
+}
+
+function readTls(env: NodeJS.ProcessEnv): { tlsCert: string; tlsKey: string; tlsClientCa: string } {
+  const tlsCert = read(env, settings.tlsCert);
+  const tlsKey = read(env, settings.tlsKey);
+  const tlsClientCa = read(env, settings.tlsClientCa);
+  if ((tlsCert === "") !== (tlsKey === "")) {
+    throw new ConfigError("CORE_TLS_CERT and CORE_TLS_KEY go together: set both (TLS) or neither");
+  }
+  if (tlsClientCa !== "" && tlsCert === "") {
+    throw new ConfigError(
+      "CORE_TLS_CLIENT_CA needs CORE_TLS_CERT and CORE_TLS_KEY: mutual TLS is TLS first",
+    );
+  }
+  return { tlsCert, tlsKey, tlsClientCa };
+}
+
+function readMetricsAddress(env: NodeJS.ProcessEnv): string {
+  const raw = read(env, settings.metricsAddress);
+  const match = /^(.+):(\d{1,5})$/.exec(raw);
+  if (raw !== "" && (!match || Number(match[2]) > 65535)) {
+    throw new ConfigError(
+      `CORE_METRICS_ADDRESS=${raw}: expected host:port, e.g. 127.0.0.1:9464, or empty (off)`,
+    );
+  }
+  return raw;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
   const logLevel = read(env, settings.logLevel);
   if (!logLevels.has(logLevel)) {
@@ -153,6 +233,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
     shutdownGraceMs: readInteger(env, settings.shutdownGraceMs, 0, 600_000),
     maxInFlightPerStream: readInteger(env, settings.maxInFlightPerStream, 1, 10_000),
     deliveryLeaseMs: readInteger(env, settings.deliveryLeaseMs, 100, maxTimeoutMs),
+    insecure: readFlag(env, settings.insecure),
+    tokenRecheckMs: readInteger(env, settings.tokenRecheckMs, 50, 600_000),
+    ...readTls(env),
+    metricsAddress: readMetricsAddress(env),
     timeouts: {
       dataReportMs: readInteger(env, settings.dataReportTimeoutMs, 1, maxTimeoutMs),
       trainingStartMs: readInteger(env, settings.trainingStartTimeoutMs, 1, maxTimeoutMs),

@@ -1,18 +1,24 @@
 /**
  * Composition of a running core: store → use cases → gRPC server, and its orderly shutdown.
  */
+import { Authenticator } from "./app/auth/authenticator.js";
+import { startupPosture } from "./app/auth/posture.js";
 import { ChangeFeed } from "./app/change-feed.js";
 import { startDeadlineSweeps } from "./app/deadline-sweeper.js";
 import { Dispatcher } from "./app/dispatcher.js";
 import { GroupCommitter } from "./app/group-commit.js";
+import { CoreMetrics } from "./app/metrics.js";
 import { startOnlineInquiries } from "./app/online-inquirer.js";
 import { PluginSessions } from "./app/plugin-sessions.js";
 import { PreprocessingRunner } from "./app/preprocessing-runner.js";
 import { startStoreProbe } from "./app/store-probe.js";
-import type { CoreConfig } from "./config.js";
+import { ConfigError, type CoreConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { openStore, type Store } from "./store/connect.js";
 import { deleteIncompleteBlobs } from "./store/sql/blobs.js";
+import { AuthenticatedCalls, startRevocationChecks } from "./transport/auth-calls.js";
+import { securityOf } from "./transport/credentials.js";
+import { type MetricsServer, startMetricsServer } from "./transport/metrics-server.js";
 import { OpenStreams } from "./transport/open-streams.js";
 import { createGrpcServer } from "./transport/server.js";
 
@@ -21,6 +27,8 @@ export interface RunningCore {
   readonly address: string;
   readonly port: number;
   readonly store: Store;
+  /** host:port serving /metrics (the real port when the configured one was 0); undefined: off. */
+  readonly metricsAddress: string | undefined;
   /** Resolves when every queued preprocessing job has finished (tests, benchmarks). */
   preprocessingIdle(): Promise<void>;
   /** Resolves when no TrainingData is being handed out (tests, benchmarks). */
@@ -42,19 +50,39 @@ function sweepIntervalFor(config: CoreConfig): number {
 }
 
 export async function startCore(config: CoreConfig, logger: Logger): Promise<RunningCore> {
-  const store = await openStore(config.databaseUrl);
+  const store = await openStore(config.databaseUrl, { replica: true });
   const { db } = store;
+  // Without any token: development mode, on loopback only unless CORE_INSECURE=1.
+  const authenticator = new Authenticator(db, config.tokenRecheckMs);
+  const posture = startupPosture({
+    address: config.address,
+    insecure: config.insecure,
+    tokensExist: await authenticator.refreshPosture(),
+  });
+  if (posture.kind === "refused") {
+    await store.close();
+    throw new ConfigError(posture.reason);
+  }
+  if (posture.kind === "development") logger.warn(posture.warning);
+  const authCalls = new AuthenticatedCalls();
+  const tls = {
+    certPath: config.tlsCert,
+    keyPath: config.tlsKey,
+    clientCaPath: config.tlsClientCa,
+  };
   const removed = await deleteIncompleteBlobs(db, Date.now());
   if (removed > 0) logger.info({ removed }, "removed files left incomplete by a previous run");
 
   const feed = new ChangeFeed();
   const sessions = new PluginSessions(2 * config.onlineInquiryIntervalMs);
-  const committer = new GroupCommitter(db, logger);
+  const metrics = new CoreMetrics(db);
+  const committer = new GroupCommitter(db, logger, metrics);
   const dispatcher = new Dispatcher(db, sessions, feed, logger, {
     capacity: config.maxInFlightPerStream,
     leaseMs: config.deliveryLeaseMs,
+    metrics,
   });
-  const runner = new PreprocessingRunner(db, feed, logger, config.timeouts);
+  const runner = new PreprocessingRunner(db, feed, logger, config.timeouts, metrics);
   const openStreams = new OpenStreams();
 
   const grpc = createGrpcServer({
@@ -69,17 +97,33 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     maxDatasetBytes: config.maxDatasetBytes,
     maxUploadBytes: config.maxUploadBytes,
     projectCreated: (projectId) => runner.enqueue(projectId),
+    metrics,
+    auth: { authenticator, calls: authCalls, logger },
+    tls,
   });
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsAddress) {
+    metrics.collectProcessMetrics();
+    try {
+      metricsServer = await startMetricsServer(config.metricsAddress, metrics.registry, logger);
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    logger.info({ address: metricsServer.address }, "metrics served on /metrics");
+  }
   let port: number;
   try {
     port = await grpc.listen(config.address);
   } catch (error) {
+    await metricsServer?.close();
     await store.close();
     throw error;
   }
+  const stopRevocationChecks = startRevocationChecks(authenticator, authCalls, logger);
   const stopInquiries = startOnlineInquiries(sessions, config.onlineInquiryIntervalMs);
   const stopDeadlineSweeps = startDeadlineSweeps(
-    { db, committer, feed, logger, timeouts: config.timeouts },
+    { db, committer, feed, logger, timeouts: config.timeouts, metrics },
     sweepIntervalFor(config),
   );
   await runner.resumePending();
@@ -89,11 +133,20 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   );
   const host = config.address.slice(0, config.address.lastIndexOf(":"));
   const address = `${host}:${port}`;
-  logger.info({ address, database: store.dialect }, "training core serving");
+  logger.info(
+    {
+      address,
+      database: store.dialect,
+      transport: securityOf(tls),
+      authentication: authenticator.isEnforcing ? "tokens" : "development",
+    },
+    "training core serving",
+  );
 
   let stopping: Promise<void> | undefined;
   const stop = async () => {
     logger.info("shutting down");
+    await stopRevocationChecks();
     await stopStoreProbe();
     grpc.health.close();
     stopInquiries();
@@ -113,6 +166,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       });
     });
     await committer.drain();
+    await metricsServer?.close();
     await store.close();
     logger.info("stopped");
   };
@@ -120,6 +174,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     address,
     port,
     store,
+    metricsAddress: metricsServer?.address,
     preprocessingIdle: () => runner.idle(),
     dispatchIdle: () => dispatcher.idle(),
     shutdown: () => {

@@ -23,7 +23,9 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     core = await startCore(config, logger);
   } catch (error) {
     logger.fatal({ err: error }, "could not start");
-    process.exit(1);
+    // A setting that cannot work (e.g. a public address without any token) is a usage error.
+    if (error instanceof ConfigError) process.stderr.write(`training-core: ${error.message}\n`);
+    process.exit(error instanceof ConfigError ? 2 : 1);
   }
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, "signal received");

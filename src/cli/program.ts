@@ -9,6 +9,7 @@ import { registerProjectGet } from "./commands/project-get.js";
 import { registerProjectList } from "./commands/project-list.js";
 import { registerProjectWatch } from "./commands/project-watch.js";
 import { registerServe } from "./commands/serve.js";
+import { registerToken } from "./commands/token.js";
 
 // src/cli and dist/cli are both two levels below package.json.
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -54,5 +55,6 @@ export function buildProgram(): Command {
   registerProjectGet(project);
   registerProjectList(project);
   registerProjectWatch(project);
+  registerToken(program);
   return program;
 }

@@ -5,6 +5,7 @@ import type {
   UntypedHandleCall,
 } from "@grpc/grpc-js";
 import type { Knex } from "knex";
+import { checkDownloadAllowed } from "../app/auth/download-access.js";
 import { openDatasetDownload } from "../app/download-dataset.js";
 import { AppError } from "../app/errors.js";
 import { uploadDataset } from "../app/upload-dataset.js";
@@ -16,6 +17,7 @@ import type {
   UploadDatasetResponse,
 } from "../gen/trainingcore/v1/dataset_service.js";
 import type { Logger } from "../logger.js";
+import { principalOf } from "./auth.js";
 import { toServiceError } from "./grpc-errors.js";
 import { StreamWriter } from "./stream-writer.js";
 
@@ -106,6 +108,8 @@ async function download(
 ): Promise<void> {
   const writer = new StreamWriter<DownloadDatasetResponse>(call);
   try {
+    // A plugin reads only the datasets of its own projects.
+    await checkDownloadAllowed(deps.db, principalOf(call), call.request.trainingDfName);
     const chunks = await openDatasetDownload(
       deps.db,
       call.request.trainingDfName,

@@ -8,6 +8,7 @@ import type { ChangeFeed } from "../app/change-feed.js";
 import type { Dispatcher } from "../app/dispatcher.js";
 import { type ErrorCode, toAppError } from "../app/errors.js";
 import type { GroupCommitter } from "../app/group-commit.js";
+import type { CoreMetrics } from "../app/metrics.js";
 import {
   checkIdentity,
   type PluginIdentity,
@@ -22,6 +23,7 @@ import type {
   OnlineReport,
 } from "../gen/trainingcore/v1/plugin_service.js";
 import type { Logger } from "../logger.js";
+import { registrationRefusal } from "./auth.js";
 import { grpcCodeOf } from "./grpc-errors.js";
 import type { OpenStreams } from "./open-streams.js";
 import { StreamWriter } from "./stream-writer.js";
@@ -34,6 +36,8 @@ export interface PluginConnectDeps {
   readonly openStreams: OpenStreams;
   readonly logger: Logger;
   readonly timeouts: PhaseTimeouts;
+  /** Message, ack and stream counts; optional for tests. */
+  readonly metrics?: CoreMetrics;
 }
 
 type Call = ServerDuplexStream<ConnectRequest, ConnectResponse>;
@@ -79,6 +83,20 @@ function reportInputOf(request: ConnectRequest): ReportInput | undefined {
   }
 }
 
+/** The metric label of a request's message: its oneof case in snake_case. */
+const requestKinds: Record<string, string> = {
+  onlineReport: "online_report",
+  dataReport: "data_report",
+  trainingStart: "training_start",
+  modelName: "model_name",
+  errorReport: "error_report",
+};
+
+function kindOf(request: ConnectRequest): string {
+  const kase = request.message?.$case;
+  return kase === undefined ? "empty" : (requestKinds[kase] ?? "other");
+}
+
 function ids(value: { projectId: number; pluginId: number }) {
   return { projectId: value.projectId, pluginId: value.pluginId };
 }
@@ -117,11 +135,13 @@ class PluginStream {
         destroyOnReturn: false,
       }) as AsyncIterable<ConnectRequest>;
       for await (const request of requests) {
+        const receivedMs = performance.now();
+        this.deps.metrics?.messageReceived(kindOf(request));
         if (!this.session) {
-          if (!(await this.register(request))) return;
+          if (!(await this.register(request, receivedMs))) return;
           continue;
         }
-        this.enqueueAck(request.sequence, this.answer(this.session, request));
+        this.enqueueAck(request.sequence, this.answer(this.session, request), receivedMs);
         if (++this.unacked >= maxUnackedRequests) await this.acks;
       }
       await this.acks;
@@ -133,13 +153,14 @@ class PluginStream {
       if (this.session) {
         this.deps.sessions.remove(this.session);
         this.deps.dispatcher.sessionClosed(this.session);
+        this.deps.metrics?.streamClosed(this.session.key);
         this.log.info("plugin disconnected");
       }
     }
   }
 
   /** Handles the first request; false when the stream was ended. */
-  private async register(request: ConnectRequest): Promise<boolean> {
+  private async register(request: ConnectRequest, receivedMs: number): Promise<boolean> {
     if (request.message?.$case !== "onlineReport") {
       endWith(
         this.call,
@@ -154,6 +175,12 @@ class PluginStream {
       endWith(this.call, grpcStatus.INVALID_ARGUMENT, problem);
       return false;
     }
+    // A plugin token (or client certificate) registers only the plugin key it stands for.
+    const refusal = registrationRefusal(this.call, identity.key);
+    if (refusal) {
+      endWith(this.call, grpcStatus.PERMISSION_DENIED, refusal);
+      return false;
+    }
     try {
       await recordOnlineReport(this.deps.committer, identity);
     } catch (error) {
@@ -166,7 +193,10 @@ class PluginStream {
     this.session = session;
     this.log = this.log.child({ key: identity.key, sessionId: session.id });
     this.deps.sessions.add(session);
+    this.deps.metrics?.streamRegistered(session.key);
     await this.writer.write(ackOf(request.sequence, "OK"));
+    this.deps.metrics?.messageSent("ack");
+    this.deps.metrics?.ackWritten(grpcStatus.OK, receivedMs);
     this.log.info("plugin connected");
     this.replay(session);
     return true;
@@ -178,18 +208,23 @@ class PluginStream {
 
   private createSession(key: string): PluginSession {
     const writer = this.writer;
+    const metrics = this.deps.metrics;
     return {
       id: nextSessionId++,
       key,
       lastAnswerMs: Date.now(),
-      sendTrainingData: (data) => writer.write({ message: { $case: "trainingData", value: data } }),
+      sendTrainingData: (data) => {
+        metrics?.messageSent("training_data");
+        return writer.write({ message: { $case: "trainingData", value: data } });
+      },
       sendOnlineInquiry: () => {
+        metrics?.messageSent("online_inquiry");
         writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
       },
     };
   }
 
-  private enqueueAck(sequence: number, answer: Promise<ConnectResponse>): void {
+  private enqueueAck(sequence: number, answer: Promise<ConnectResponse>, receivedMs: number): void {
     this.acks = this.acks.then(async () => {
       const ack = await answer.catch((error: unknown) => {
         const appError = toAppError(error);
@@ -197,7 +232,12 @@ class PluginStream {
         return ackOf(sequence, appError.code, appError.message);
       });
       this.unacked--;
-      if (this.writer.isOpen) await this.writer.write(ack);
+      if (!this.writer.isOpen) return;
+      await this.writer.write(ack);
+      if (ack.message?.$case === "ack") {
+        this.deps.metrics?.messageSent("ack");
+        this.deps.metrics?.ackWritten(ack.message.value.code, receivedMs);
+      }
     });
   }
 

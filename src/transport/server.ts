@@ -1,14 +1,23 @@
-import { Server, ServerCredentials } from "@grpc/grpc-js";
+import { Server } from "@grpc/grpc-js";
 import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
 import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
+import { type AuthGuard, addAuthenticatedService } from "./auth.js";
+import { createServerCredentials, type TlsFiles } from "./credentials.js";
 import { createDatasetHandlers, type DatasetHandlerDeps } from "./dataset-handlers.js";
 import { createHealth, type Health } from "./health.js";
 import { createConnectHandler, type PluginConnectDeps } from "./plugin-connect.js";
 import { createProjectHandlers, type ProjectHandlerDeps } from "./project-handlers.js";
 import { addReflection, serviceNameOf } from "./reflection.js";
 
-export type ServerDeps = PluginConnectDeps & ProjectHandlerDeps & DatasetHandlerDeps;
+export type ServerDeps = PluginConnectDeps &
+  ProjectHandlerDeps &
+  DatasetHandlerDeps & {
+    /** Authentication and the method rules, applied to every application service. */
+    readonly auth: AuthGuard;
+    /** TLS (and mutual TLS) files; all '' for plaintext. */
+    readonly tls: TlsFiles;
+  };
 
 const applicationServices = [PluginServiceService, ProjectServiceService, DatasetServiceService];
 const healthServiceName = "grpc.health.v1.Health";
@@ -32,9 +41,16 @@ export function createGrpcServer(deps: ServerDeps): GrpcServer {
     "grpc.keepalive_permit_without_calls": 1,
     "grpc.http2.min_ping_interval_without_data_ms": 5_000,
   });
-  server.addService(PluginServiceService, { connect: createConnectHandler(deps) });
-  server.addService(ProjectServiceService, createProjectHandlers(deps));
-  server.addService(DatasetServiceService, createDatasetHandlers(deps));
+  // Application services go through authentication; health and reflection below stay open.
+  const { auth } = deps;
+  addAuthenticatedService(
+    server,
+    PluginServiceService,
+    { connect: createConnectHandler(deps) },
+    auth,
+  );
+  addAuthenticatedService(server, ProjectServiceService, createProjectHandlers(deps), auth);
+  addAuthenticatedService(server, DatasetServiceService, createDatasetHandlers(deps), auth);
   const names = applicationServices.map(serviceNameOf);
   const health = createHealth(names);
   health.addToServer(server);
@@ -42,11 +58,13 @@ export function createGrpcServer(deps: ServerDeps): GrpcServer {
   return {
     server,
     health,
-    listen: (address) =>
-      new Promise((resolve, reject) => {
-        server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) =>
+    listen: (address) => {
+      const credentials = createServerCredentials(deps.tls);
+      return new Promise((resolve, reject) => {
+        server.bindAsync(address, credentials, (error, port) =>
           error ? reject(error) : resolve(port),
         );
-      }),
+      });
+    },
   };
 }

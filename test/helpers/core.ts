@@ -1,4 +1,10 @@
-import { credentials } from "@grpc/grpc-js";
+import {
+  type ChannelCredentials,
+  type ClientOptions,
+  credentials,
+  InterceptingCall,
+  type Interceptor,
+} from "@grpc/grpc-js";
 import { loadConfig } from "../../src/config.js";
 import { type RunningCore, startCore } from "../../src/core.js";
 import { DatasetServiceClient } from "../../src/gen/trainingcore/v1/dataset_service.js";
@@ -13,6 +19,27 @@ export interface TestCoreOptions {
   maxInFlightPerStream?: number;
   deliveryLeaseMs?: number;
   port?: number;
+  /** CORE_METRICS_ADDRESS, e.g. `127.0.0.1:0`; default: off. */
+  metricsAddress?: string;
+  /** CORE_TOKEN_RECHECK_MS; default: the core's default. */
+  tokenRecheckMs?: number;
+  /** CORE_TLS_CERT / CORE_TLS_KEY / CORE_TLS_CLIENT_CA; default: plaintext. */
+  tls?: { certPath: string; keyPath: string; clientCaPath?: string };
+  /** Credentials of the `projects` and `datasets` clients; default: plaintext. */
+  clientCredentials?: ChannelCredentials;
+  /** A token the `projects` and `datasets` clients send on every call; default: none. */
+  token?: string;
+}
+
+/** Adds `authorization: Bearer <token>` to every call of a client (works on plaintext too). */
+export function bearerInterceptor(token: string): Interceptor {
+  return (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.set("authorization", `Bearer ${token}`);
+        next(metadata, listener);
+      },
+    });
 }
 
 export interface TestCore {
@@ -37,6 +64,15 @@ export async function startTestCore(
     CORE_SHUTDOWN_GRACE_MS: "2000",
     CORE_MAX_INFLIGHT_PER_STREAM: String(options.maxInFlightPerStream ?? 16),
     CORE_DELIVERY_LEASE_MS: String(options.deliveryLeaseMs ?? 60_000),
+    CORE_METRICS_ADDRESS: options.metricsAddress ?? "",
+    ...(options.tokenRecheckMs !== undefined && {
+      CORE_TOKEN_RECHECK_MS: String(options.tokenRecheckMs),
+    }),
+    ...(options.tls && {
+      CORE_TLS_CERT: options.tls.certPath,
+      CORE_TLS_KEY: options.tls.keyPath,
+      CORE_TLS_CLIENT_CA: options.tls.clientCaPath ?? "",
+    }),
     ...(options.timeouts && {
       CORE_DATA_REPORT_TIMEOUT_MS: String(options.timeouts.dataReportMs),
       CORE_TRAINING_START_TIMEOUT_MS: String(options.timeouts.trainingStartMs),
@@ -44,8 +80,12 @@ export async function startTestCore(
     }),
   });
   const core = await startCore(config, createLogger(process.env.TEST_LOG_LEVEL ?? "silent"));
-  const projects = new ProjectServiceClient(core.address, credentials.createInsecure());
-  const datasets = new DatasetServiceClient(core.address, credentials.createInsecure());
+  const clientCredentials = options.clientCredentials ?? credentials.createInsecure();
+  const clientOptions: ClientOptions = options.token
+    ? { interceptors: [bearerInterceptor(options.token)] }
+    : {};
+  const projects = new ProjectServiceClient(core.address, clientCredentials, clientOptions);
+  const datasets = new DatasetServiceClient(core.address, clientCredentials, clientOptions);
   return {
     core,
     address: core.address,

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import * as initial from "./001-initial.js";
+import * as tokens from "./002-tokens.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -7,7 +8,10 @@ interface Migration {
 }
 
 /** Numbered migrations, applied in order, each in its own transaction. */
-const ordered: [string, Migration][] = [["001-initial", initial]];
+const ordered: [string, Migration][] = [
+  ["001-initial", initial],
+  ["002-tokens", tokens],
+];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {
   getMigrations: async () => ordered,
