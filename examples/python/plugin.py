@@ -81,6 +81,7 @@ class Config:
     core_address: str
     model_dir: Path
     plugin_key: str
+    token: str
 
     @staticmethod
     def from_env() -> Config:
@@ -88,7 +89,35 @@ class Config:
             core_address=os.environ.get("CORE_ADDRESS") or "127.0.0.1:50051",
             model_dir=Path(os.environ.get("MODEL_DIR") or "models"),
             plugin_key=os.environ.get("PLUGIN_KEY") or "plugin-python-next-activity",
+            token=os.environ.get("PLUGIN_TOKEN") or "",
         )
+
+
+class _CallDetails(grpc.ClientCallDetails):  # type: ignore[misc]
+    def __init__(self, details: grpc.ClientCallDetails, metadata: list[tuple[str, str]]) -> None:
+        self.method = details.method
+        self.timeout = details.timeout
+        self.metadata = metadata
+        self.credentials = details.credentials
+        self.wait_for_ready = details.wait_for_ready
+        self.compression = details.compression
+
+
+class BearerToken(grpc.UnaryStreamClientInterceptor, grpc.StreamStreamClientInterceptor):  # type: ignore[misc]
+    """Sends `authorization: Bearer <token>` with every call (a plugin token from
+    `training-core token create --plugin KEY`), needed once the core has tokens."""
+
+    def __init__(self, token: str) -> None:
+        self._header = ("authorization", f"Bearer {token}")
+
+    def _details(self, details: grpc.ClientCallDetails) -> grpc.ClientCallDetails:
+        return _CallDetails(details, [*(details.metadata or []), self._header])
+
+    def intercept_unary_stream(self, continuation: Any, details: Any, request: Any) -> Any:
+        return continuation(self._details(details), request)
+
+    def intercept_stream_stream(self, continuation: Any, details: Any, requests: Any) -> Any:
+        return continuation(self._details(details), requests)
 
 
 def backoff_delay(attempt: int, base_s: float = 0.5, cap_s: float = 15.0) -> float:
@@ -600,7 +629,12 @@ def main() -> int:
 
     stopping = threading.Event()
     failure: list[BaseException] = []
-    with grpc.insecure_channel(config.core_address) as channel:
+    with grpc.insecure_channel(config.core_address) as plain_channel:
+        channel = (
+            grpc.intercept_channel(plain_channel, BearerToken(config.token))
+            if config.token
+            else plain_channel
+        )
         connection = CoreConnection(channel, identity, stopping)
         trainer = NextActivityTrainer(connection, channel, config.model_dir, stopping)
 

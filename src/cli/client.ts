@@ -17,6 +17,7 @@ import {
   ProjectServiceClient,
   type WatchProjectResponse,
 } from "../gen/trainingcore/v1/project_service.js";
+import { bearerInterceptor } from "../sdk/bearer.js";
 import { CliError } from "./errors.js";
 
 export const defaultAddress = "127.0.0.1:50051";
@@ -41,11 +42,14 @@ export class CoreClient {
     address: string,
     /** Deadline of each unary call; 0: none. */
     private readonly timeoutSeconds: number,
+    /** Consumer token; '' for none. */
+    readonly token = "",
   ) {
     this.address = connectAddress(address);
     this.client = new ProjectServiceClient(this.address, credentials.createInsecure(), {
       // Project lists of 500 projects with their plugins can exceed the 4 MiB default.
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
+      ...(token && { interceptors: [bearerInterceptor(token)] }),
     });
   }
 

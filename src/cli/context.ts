@@ -9,6 +9,8 @@ export interface GlobalOptions {
   readonly json: boolean;
   /** Deadline of each call in seconds; undefined: the command's default; 0: none. */
   readonly timeout: number | undefined;
+  /** Consumer token sent as `authorization: Bearer …`; '' for none. */
+  readonly token: string;
 }
 
 export function globalOptions(command: Command): GlobalOptions {
@@ -17,6 +19,7 @@ export function globalOptions(command: Command): GlobalOptions {
     address: options.address ?? "",
     json: options.json ?? false,
     timeout: options.timeout,
+    token: options.token ?? "",
   };
 }
 
@@ -29,7 +32,11 @@ export async function withClient(
   action: (client: CoreClient, options: GlobalOptions) => Promise<number | undefined>,
 ): Promise<void> {
   const options = globalOptions(command);
-  const client = new CoreClient(options.address, options.timeout ?? defaultTimeoutSeconds);
+  const client = new CoreClient(
+    options.address,
+    options.timeout ?? defaultTimeoutSeconds,
+    options.token,
+  );
   try {
     const code = await action(client, options);
     if (code !== undefined) process.exitCode = code;

@@ -35,6 +35,11 @@ export function buildProgram(): Command {
         .env("CORE_ADDRESS")
         .default(defaultAddress),
     )
+    .addOption(
+      new Option("--token <token>", "a consumer token, when the core requires tokens").env(
+        "CORE_TOKEN",
+      ),
+    )
     .option("--json", "print one JSON document (JSON Lines for project watch) for scripts")
     .addOption(
       new Option(

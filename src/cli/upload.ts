@@ -9,6 +9,7 @@ import {
   DatasetServiceClient,
   type UploadDatasetResponse,
 } from "../gen/trainingcore/v1/dataset_service.js";
+import { bearerInterceptor } from "../sdk/bearer.js";
 
 const chunkBytes = 512 * 1024;
 
@@ -16,9 +17,14 @@ export async function uploadFile(
   address: string,
   path: string,
   onProgress: (sent: number, total: number) => void,
+  token = "",
 ): Promise<UploadDatasetResponse> {
   const total = (await stat(path)).size;
-  const client = new DatasetServiceClient(address, credentials.createInsecure());
+  const client = new DatasetServiceClient(
+    address,
+    credentials.createInsecure(),
+    token ? { interceptors: [bearerInterceptor(token)] } : {},
+  );
   const hash = createHash("sha256");
   try {
     let call!: ReturnType<DatasetServiceClient["uploadDataset"]>;

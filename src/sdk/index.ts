@@ -1,4 +1,6 @@
 /** The TypeScript plugin SDK of the training core. */
+
+export { bearerInterceptor } from "./bearer.js";
 export {
   codeName,
   PluginRegistrationError,

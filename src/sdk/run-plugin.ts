@@ -3,10 +3,12 @@
  * reconnecting with exponential backoff and full jitter whenever the stream drops, and shuts
  * down cleanly when its signal aborts.
  */
+
 import { type ChannelOptions, credentials as grpcCredentials, status } from "@grpc/grpc-js";
 import { type Logger, pino } from "pino";
 import { DatasetServiceClient } from "../gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceClient } from "../gen/trainingcore/v1/plugin_service.js";
+import { bearerInterceptor } from "./bearer.js";
 import { downloadDataset } from "./download.js";
 import { codeName, PluginRegistrationError, PluginStoppedError } from "./errors.js";
 import { JobRunner } from "./jobs.js";
@@ -87,8 +89,11 @@ class PluginRuntime {
       "grpc.keepalive_timeout_ms": 20_000,
     };
     const creds = options.credentials ?? grpcCredentials.createInsecure();
-    this.plugins = new PluginServiceClient(options.address, creds, channelOptions);
-    this.datasets = new DatasetServiceClient(options.address, creds, channelOptions);
+    const clientOptions = options.token
+      ? { ...channelOptions, interceptors: [bearerInterceptor(options.token)] }
+      : channelOptions;
+    this.plugins = new PluginServiceClient(options.address, creds, clientOptions);
+    this.datasets = new DatasetServiceClient(options.address, creds, clientOptions);
     this.outbox = new Outbox(this.reconnect, this.logger);
     this.jobs = new JobRunner({
       handler: options.onTrainingData,

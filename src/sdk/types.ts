@@ -66,6 +66,8 @@ export interface RunPluginOptions {
   readonly address: string;
   /** Default: insecure (plaintext). */
   readonly credentials?: ChannelCredentials;
+  /** A plugin token (`training-core token create --plugin KEY`), sent on every call. */
+  readonly token?: string;
   /** The plugin's identity (`OnlineReport`). */
   readonly report: PluginIdentity;
   /** Called once per job; must end it with `trained`, `fail` or `reject`. */

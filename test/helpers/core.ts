@@ -1,15 +1,10 @@
-import {
-  type ChannelCredentials,
-  type ClientOptions,
-  credentials,
-  InterceptingCall,
-  type Interceptor,
-} from "@grpc/grpc-js";
+import { type ChannelCredentials, type ClientOptions, credentials } from "@grpc/grpc-js";
 import { loadConfig } from "../../src/config.js";
 import { type RunningCore, startCore } from "../../src/core.js";
 import { DatasetServiceClient } from "../../src/gen/trainingcore/v1/dataset_service.js";
 import { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_service.js";
 import { createLogger } from "../../src/logger.js";
+import { bearerInterceptor } from "../../src/sdk/bearer.js";
 
 export interface TestCoreOptions {
   onlineInquiryIntervalMs?: number;
@@ -32,15 +27,7 @@ export interface TestCoreOptions {
 }
 
 /** Adds `authorization: Bearer <token>` to every call of a client (works on plaintext too). */
-export function bearerInterceptor(token: string): Interceptor {
-  return (options, nextCall) =>
-    new InterceptingCall(nextCall(options), {
-      start(metadata, listener, next) {
-        metadata.set("authorization", `Bearer ${token}`);
-        next(metadata, listener);
-      },
-    });
-}
+export { bearerInterceptor };
 
 export interface TestCore {
   readonly core: RunningCore;

@@ -4,6 +4,7 @@
  *   CORE_ADDRESS  host:port of the training core (default 127.0.0.1:50051)
  *   MODEL_DIR     where model files are written (default ./models)
  *   PLUGIN_KEY    the plugin key (default plugin-next-activity)
+ *   PLUGIN_TOKEN  a plugin token, when the core requires tokens
  *   LOG_LEVEL     pino log level (default info)
  */
 import { pino } from "pino";
@@ -27,6 +28,7 @@ try {
     modelDir,
     signal: controller.signal,
     key: process.env.PLUGIN_KEY || undefined,
+    token: process.env.PLUGIN_TOKEN || undefined,
     logger,
   });
 } catch (error) {

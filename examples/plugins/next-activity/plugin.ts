@@ -52,6 +52,8 @@ export interface NextActivityPluginOptions {
   readonly signal: AbortSignal;
   /** The plugin key. Default `plugin-next-activity`. */
   readonly key?: string;
+  /** A plugin token, when the core requires tokens. */
+  readonly token?: string;
   readonly logger?: Logger;
   readonly reconnect?: Partial<ReconnectOptions>;
   readonly concurrency?: number;
@@ -61,6 +63,7 @@ export interface NextActivityPluginOptions {
 export function startNextActivityPlugin(options: NextActivityPluginOptions): Promise<void> {
   return runPlugin({
     address: options.address,
+    token: options.token,
     signal: options.signal,
     logger: options.logger,
     reconnect: options.reconnect,

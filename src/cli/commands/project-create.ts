@@ -89,7 +89,9 @@ export function registerProjectCreate(project: Command): void {
       await withClient(command, async (client, { json, timeout }) => {
         const large = size > uploadBytes;
         const datasetCsv = large ? Buffer.alloc(0) : await readDataset(options.dataset);
-        const datasetId = large ? await upload(client.address, options.dataset, json) : "";
+        const datasetId = large
+          ? await upload(client.address, options.dataset, json, client.token)
+          : "";
         const deadline = timeout ?? defaultTimeoutSeconds;
         const created = await client.createProject(
           // fromPartial: fields added to the request later default to empty.
@@ -137,18 +139,28 @@ async function sizeOf(path: string): Promise<number> {
 }
 
 /** Streams the file, showing progress on stderr (in place on a terminal). */
-async function upload(address: string, path: string, json: boolean): Promise<string> {
+async function upload(
+  address: string,
+  path: string,
+  json: boolean,
+  token: string,
+): Promise<string> {
   const out = process.stderr;
   const live = out.isTTY && !json;
   let shownTenth = -1;
-  const result = await uploadFile(address, path, (sent, total) => {
-    const line = `uploading ${formatMegabytes(sent)} / ${formatMegabytes(total)}`;
-    if (live) out.write(`\r${line}`);
-    else if (Math.floor((sent / total) * 10) > shownTenth) {
-      shownTenth = Math.floor((sent / total) * 10);
-      out.write(`${line}\n`);
-    }
-  });
+  const result = await uploadFile(
+    address,
+    path,
+    (sent, total) => {
+      const line = `uploading ${formatMegabytes(sent)} / ${formatMegabytes(total)}`;
+      if (live) out.write(`\r${line}`);
+      else if (Math.floor((sent / total) * 10) > shownTenth) {
+        shownTenth = Math.floor((sent / total) * 10);
+        out.write(`${line}\n`);
+      }
+    },
+    token,
+  );
   if (live) out.write("\n");
   return result.datasetId;
 }
