@@ -11,6 +11,7 @@ import { findProject, findProjectByRequestId, insertProject } from "../store/sql
 import { BlobWriter } from "./blob-writer.js";
 import { AppError } from "./errors.js";
 import { projectEvent } from "./plugin-reports.js";
+import { hasNul } from "./text.js";
 import { inTransaction } from "./transactions.js";
 
 export interface CreateProjectInput {
@@ -50,6 +51,17 @@ const invalid = (message: string) => new AppError("INVALID_ARGUMENT", message);
 
 function validateFields(input: CreateProjectInput, maxDatasetBytes: number): number {
   if (input.name.trim() === "") throw invalid("name is required");
+  const texts = [
+    input.name,
+    input.description,
+    input.caseIdColumn,
+    input.requestId,
+    input.datasetId,
+    ...input.pluginKeys,
+    JSON.stringify(input.parameters),
+    JSON.stringify(input.additionalInfo),
+  ];
+  if (texts.some(hasNul)) throw invalid("text fields must not contain the NUL character (U+0000)");
   if (input.name.length > maxNameLength) {
     throw invalid(`name is longer than ${maxNameLength} characters`);
   }

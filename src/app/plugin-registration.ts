@@ -1,5 +1,6 @@
 import { type PluginIdentity, upsertPlugin } from "../store/sql/plugins.js";
 import type { GroupCommitter } from "./group-commit.js";
+import { hasNul } from "./text.js";
 
 export type { PluginIdentity };
 
@@ -16,6 +17,10 @@ export function checkIdentity(identity: PluginIdentity): string | undefined {
     if (identity[field].length > maxTextLength) {
       return `OnlineReport.${field} is longer than ${maxTextLength} characters`;
     }
+  }
+  const fields = [identity.name, identity.type, identity.description];
+  if (fields.some(hasNul) || hasNul(JSON.stringify(identity.parameters))) {
+    return "OnlineReport text must not contain the NUL character (U+0000)";
   }
   if (JSON.stringify(identity.parameters).length > maxParametersBytes) {
     return `OnlineReport.parameters is larger than ${maxParametersBytes} bytes`;

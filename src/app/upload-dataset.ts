@@ -6,6 +6,7 @@
 import type { Knex } from "knex";
 import { BlobWriter } from "./blob-writer.js";
 import { AppError } from "./errors.js";
+import { hasNul } from "./text.js";
 
 export interface UploadMetadataInput {
   readonly fileName: string;
@@ -30,6 +31,9 @@ function checkMetadata(metadata: UploadMetadataInput, maxUploadBytes: number): v
       "INVALID_ARGUMENT",
       `file_name is longer than ${maxFileNameLength} characters`,
     );
+  }
+  if (hasNul(metadata.fileName)) {
+    throw new AppError("INVALID_ARGUMENT", "file_name must not contain the NUL character (U+0000)");
   }
   if (!Number.isSafeInteger(metadata.sizeBytes) || metadata.sizeBytes < 0) {
     throw new AppError("INVALID_ARGUMENT", "size_bytes must be 0 (unknown) or the file's size");
