@@ -42,11 +42,12 @@ export function parseRecords(bytes: Buffer, delimiter: Delimiter, router: Record
 }
 
 /**
- * One record fed to csv-parse's stream parser piece by piece, for records spanning many input
- * chunks (a long quoted field, or a runaway quote that max_record_size stops): memory stays
- * bounded by csv-parse's own record limit.
+ * Records fed to csv-parse's stream parser, in one piece (long runs: no per-record context
+ * object as with `on_record`) or piece by piece (a record spanning many input chunks: a long
+ * quoted field, or a runaway quote that max_record_size stops; memory stays bounded by
+ * csv-parse's own record limit). The last record comes out at `finish`.
  */
-export class StreamedRecord {
+export class StreamedRecords {
   private readonly parser: RecordParser;
 
   constructor(delimiter: Delimiter, router: RecordRouter) {

@@ -7,22 +7,15 @@
  * and every other record parsed by csv-parse (`handleParsed`).
  */
 import { CsvError, type Info } from "csv-parse";
-import { CaseSplitter, detectCaseColumn } from "./case-split.js";
+import { CaseSplitter } from "./case-split.js";
 import { ChunkedCsvWriter } from "./csv-writer.js";
 import { DatasetError, emptyFileError, excerptOf } from "./errors.js";
+import { readHeader } from "./header.js";
 import type { ChunkSink, Delimiter, PreprocessSummary } from "./types.js";
 
 /** Longest record accepted; bounds the memory used by a runaway quoted field. */
 export const MAX_RECORD_CHARS = 16 * 1024 * 1024;
-const MAX_LISTED_COLUMNS = 50;
-const QUOTE = 0x22;
-const CR = 0x0d;
 const COMMA = 0x2c;
-
-/** `fastRecord` result: the record holds a quote, csv-parse must parse it. */
-export const NEEDS_PARSER = -1;
-/** `fastRecord` result: the record's end is not in the buffer yet. */
-export const INCOMPLETE = -2;
 
 export class RecordRouter {
   private columns: string[] = [];
@@ -39,6 +32,11 @@ export class RecordRouter {
   // line where a record ends: its counters at the last record of the current parse.
   private emptyLinesSeen = 0; // csv-parse's count of skipped blank lines
   private drift = 0; // csv-parse's line count minus ours
+  // The case id bytes of the last fast record whose id was decoded, and its side.
+  private lastCaseBuf: Buffer = Buffer.alloc(0);
+  private lastCaseStart = 0;
+  private lastCaseLength = -1;
+  private lastHoldout = false;
   private readonly splitter: CaseSplitter;
   private readonly training: ChunkedCsvWriter;
   private readonly holdout: ChunkedCsvWriter;
@@ -65,45 +63,27 @@ export class RecordRouter {
   }
 
   /**
-   * Handles the record starting at `start` (not a line end) if it has no quote: `lf` is the
-   * offset of the next LF, or `buf.length` when there is none (`hasLf` false). Returns the
-   * offset after the record's line end (CRLF, LF or a lone CR, as csv-parse splits records),
-   * NEEDS_PARSER, or INCOMPLETE. Throws DatasetError for an invalid record.
+   * Handles the quote-free record `buf[start, end)` (no CR or LF either); `lfEnded` when a LF
+   * follows it directly, so `buf[start, end + 1)` is a complete output line. Throws
+   * DatasetError for an invalid record.
    */
-  fastRecord(buf: Buffer, start: number, lf: number, hasLf: boolean): number {
+  fastRecord(buf: Buffer, start: number, end: number, lfEnded: boolean): void {
     const delimiter = this.delimiterByte;
     const caseIndex = this.caseIndex;
     let fields = 1;
     let caseStart = start;
-    let caseEnd = -1;
-    let end = lf; // end of the record's text
-    let next = lf + 1;
-    let comma = false;
-    for (let i = start; i < lf; i++) {
-      const b = buf[i];
-      if (b === delimiter) {
+    let caseEnd = end;
+    for (let i = start; i < end; i++) {
+      if (buf[i] === delimiter) {
         if (fields === caseIndex) caseStart = i + 1;
         else if (fields === caseIndex + 1) caseEnd = i;
         fields++;
-      } else if (b === QUOTE) {
-        return NEEDS_PARSER;
-      } else if (b === CR) {
-        if (i + 1 < lf)
-          next = i + 1; // a lone CR ends the record
-        else if (!hasLf) return INCOMPLETE; // CR at the buffer's end: maybe CRLF
-        end = i;
-        break;
-      } else if (b === COMMA) {
-        comma = true;
       }
     }
-    if (end === lf && !hasLf) return INCOMPLETE;
-    if (caseEnd === -1) caseEnd = end;
     const line = this.nextLine++;
-
     if (this.headerLine === 0) {
       this.acceptHeader(buf.toString("utf8", start, end).split(this.delimiter), line);
-      return next;
+      return;
     }
     if (fields !== this.width) {
       throw new DatasetError(
@@ -112,25 +92,32 @@ export class RecordRouter {
         excerptOf(buf.toString("utf8", start, end)),
       );
     }
-    const writer = this.route(
-      caseIndex < 0 ? undefined : buf.toString("utf8", caseStart, caseEnd),
-      line,
-      buf,
-      start,
-      end,
-    );
+    let holdout: boolean;
+    if (caseIndex < 0) {
+      holdout = this.splitter.nextCase();
+    } else if (this.sameCaseAsLast(buf, caseStart, caseEnd)) {
+      holdout = this.lastHoldout; // rows of a case usually come together
+    } else {
+      const caseId = buf.toString("utf8", caseStart, caseEnd);
+      if (isBlank(caseId)) throw this.emptyCaseId(line, buf.toString("utf8", start, end));
+      holdout = this.splitter.isHoldout(caseId);
+      this.lastCaseBuf = buf;
+      this.lastCaseStart = caseStart;
+      this.lastCaseLength = caseEnd - caseStart;
+      this.lastHoldout = holdout;
+    }
+    const writer = this.count(holdout);
     if (delimiter === COMMA) {
-      if (end === lf) writer.addRaw(buf, start, lf + 1);
+      if (lfEnded) writer.addRaw(buf, start, end + 1);
       else writer.addRawLine(buf, start, end);
-    } else if (!comma) {
+    } else if (!contains(buf, start, end, COMMA)) {
       writer.addWithDelimiter(buf, start, end, delimiter);
     } else {
       writer.add(buf.toString("utf8", start, end).split(this.delimiter));
     }
-    return next;
   }
 
-  /** Call before feeding csv-parse a run of records starting at the next line. */
+  /** Call before feeding csv-parse records starting at the next line. */
   beginParsed(): void {
     this.emptyLinesSeen = 0;
     this.drift = 1 - this.nextLine; // csv-parse's line 1 is our `nextLine`
@@ -156,11 +143,18 @@ export class RecordRouter {
       throw new DatasetError(
         line,
         `expected ${this.width} fields, found ${record.length}`,
-        this.excerpt(record),
+        excerptOf(record.join(this.delimiter)),
       );
     }
-    const caseId = this.caseIndex < 0 ? undefined : (record[this.caseIndex] as string);
-    this.route(caseId, line, record).add(record);
+    let holdout: boolean;
+    if (this.caseIndex < 0) {
+      holdout = this.splitter.nextCase();
+    } else {
+      const caseId = record[this.caseIndex] as string;
+      if (isBlank(caseId)) throw this.emptyCaseId(line, record.join(this.delimiter));
+      holdout = this.splitter.isHoldout(caseId);
+    }
+    this.count(holdout).add(record);
   }
 
   /** Maps an error raised by csv-parse to a DatasetError with the right line. */
@@ -223,77 +217,41 @@ export class RecordRouter {
     };
   }
 
-  /**
-   * Counts a valid-width row and picks its side; the record (fields, or a byte range of `buf`)
-   * is only needed for the error excerpt.
-   */
-  private route(
-    caseId: string | undefined,
-    line: number,
-    record: readonly string[] | Buffer,
-    start = 0,
-    end = 0,
-  ): ChunkedCsvWriter {
-    let holdout: boolean;
-    if (caseId === undefined) {
-      holdout = this.splitter.nextCase();
-    } else {
-      if (isBlank(caseId)) {
-        const text = Buffer.isBuffer(record)
-          ? record.toString("utf8", start, end)
-          : record.join(this.delimiter);
-        throw new DatasetError(
-          line,
-          `empty case id in column ${JSON.stringify(this.caseIdColumn)}`,
-          excerptOf(text),
-        );
-      }
-      holdout = this.splitter.isHoldout(caseId);
+  private acceptHeader(record: string[], line: number): void {
+    const header = readHeader(record, line, this.requestedCaseColumn, this.delimiter);
+    this.columns = header.names;
+    this.caseIndex = header.caseIndex;
+    this.caseIdColumn = header.caseIdColumn;
+    this.width = header.names.length;
+    this.headerLine = line;
+    this.training.writeHeader(header.names);
+    this.holdout.writeHeader(header.names);
+  }
+
+  private sameCaseAsLast(buf: Buffer, start: number, end: number): boolean {
+    const length = end - start;
+    if (length !== this.lastCaseLength) return false;
+    const last = this.lastCaseBuf;
+    const from = this.lastCaseStart;
+    for (let i = 0; i < length; i++) {
+      if (buf[start + i] !== last[from + i]) return false;
     }
+    return true;
+  }
+
+  private count(holdout: boolean): ChunkedCsvWriter {
     this.rows++;
     if (!holdout) return this.training;
     this.holdoutRows++;
     return this.holdout;
   }
 
-  private acceptHeader(record: string[], line: number): void {
-    const names = record.map((name) => name.trim());
-    const firstIndex = new Map<string, number>();
-    names.forEach((name, i) => {
-      if (name === "") {
-        throw new DatasetError(line, `column ${i + 1} has an empty name`, this.excerpt(record));
-      }
-      const earlier = firstIndex.get(name);
-      if (earlier !== undefined) {
-        throw new DatasetError(
-          line,
-          `duplicate column name ${JSON.stringify(name)} (columns ${earlier + 1} and ${i + 1})`,
-          this.excerpt(record),
-        );
-      }
-      firstIndex.set(name, i);
-    });
-    const requested = this.requestedCaseColumn.trim();
-    const caseColumn = requested === "" ? detectCaseColumn(names) : requested;
-    if (caseColumn !== undefined) {
-      this.caseIndex = names.indexOf(caseColumn);
-      if (this.caseIndex < 0) {
-        throw new DatasetError(
-          line,
-          `case id column ${JSON.stringify(requested)} not found; available columns: ${listColumns(names)}`,
-        );
-      }
-      this.caseIdColumn = caseColumn;
-    }
-    this.columns = names;
-    this.width = names.length;
-    this.headerLine = line;
-    this.training.writeHeader(names);
-    this.holdout.writeHeader(names);
-  }
-
-  private excerpt(record: readonly string[]): string {
-    return excerptOf(record.join(this.delimiter));
+  private emptyCaseId(line: number, text: string): DatasetError {
+    return new DatasetError(
+      line,
+      `empty case id in column ${JSON.stringify(this.caseIdColumn)}`,
+      excerptOf(text),
+    );
   }
 }
 
@@ -305,14 +263,13 @@ function isBlank(text: string): boolean {
   return text.trim().length === 0;
 }
 
+function contains(buf: Buffer, start: number, end: number, byte: number): boolean {
+  for (let i = start; i < end; i++) if (buf[i] === byte) return true;
+  return false;
+}
+
 function countLf(text: string): number {
   let count = 0;
   for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) count++;
   return count;
-}
-
-function listColumns(names: readonly string[]): string {
-  const listed = names.slice(0, MAX_LISTED_COLUMNS).map((name) => JSON.stringify(name));
-  const more = names.length - listed.length;
-  return listed.join(", ") + (more > 0 ? ` and ${more} more` : "");
 }

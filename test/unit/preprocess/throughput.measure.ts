@@ -1,25 +1,30 @@
 /**
  * Quick local throughput measurement (not a test): preprocessDataset against a bare csv-parse
- * pass over the same ~50 MB of generated event-log CSV, held in memory as 64 KiB chunks.
+ * pass over the same generated event-log CSV (~50 MB by default), held in memory as 64 KiB
+ * chunks, for three shapes: receipt-like without quotes (the common case, split without
+ * csv-parse), a quoted activity on a third of the rows, and a quoted field on every row.
  *
- *   npx tsx test/unit/preprocess/throughput.measure.ts [megabytes]
+ *   npx tsx test/unit/preprocess/throughput.measure.ts [megabytes] [shape ...]
  */
 import { Readable } from "node:stream";
 import { parse } from "csv-parse";
 import { preprocessDataset } from "../../../src/app/preprocess/index.js";
+import { syntheticEventLog } from "../../helpers/datasets.js";
 
 const targetBytes = Number(process.argv[2] ?? 50) * 1e6;
+const shapes = process.argv.slice(3);
 const activities = [
   "Confirmation of receipt",
   "T02 Check confirmation",
   'T06 "Determine" necessity',
 ];
 
-function generate(): Buffer[] {
+/** Rows with a quoted activity on every third row, and a quoted note on every row if `note`. */
+function quotedLog(note: boolean): string {
   const header =
     "case:channel,case:concept:name,case:deadline,case:department,case:enddate,case:group," +
-    "case:responsible,case:startdate,concept:instance,concept:name,lifecycle:transition," +
-    "org:group,org:resource,time:timestamp,note\n";
+    `case:responsible,case:startdate,concept:instance,concept:name,lifecycle:transition,` +
+    `org:group,org:resource,time:timestamp${note ? ",note" : ""}\n`;
   const lines = [header];
   let size = header.length;
   for (let row = 0; size < targetBytes; row++) {
@@ -29,11 +34,15 @@ function generate(): Buffer[] {
     const line =
       `Internet,case-${caseNo},2011-12-06 13:41:31.788000+01:00,General,,Group ${row % 9},` +
       `Resource${row % 40},2011-10-11 13:42:22.688000+02:00,task-${row},${quoted},complete,` +
-      `Group ${row % 5},Resource${row % 33},2011-10-11 13:45:40.276000+02:00,"a, b"\n`;
+      `Group ${row % 5},Resource${row % 33},2011-10-11 13:45:40.276000+02:00${note ? ',"a, b"' : ""}\n`;
     lines.push(line);
     size += line.length;
   }
-  const data = Buffer.from(lines.join(""));
+  return lines.join("");
+}
+
+function chunksOf(text: string): Buffer[] {
+  const data = Buffer.from(text);
   const chunks: Buffer[] = [];
   for (let at = 0; at < data.length; at += 65536) chunks.push(data.subarray(at, at + 65536));
   return chunks;
@@ -75,16 +84,23 @@ async function measure(name: string, chunks: Buffer[], run: (c: Buffer[]) => Pro
     bestCpu = Math.max(bestCpu, megabytes / ((used.user + used.system) / 1e6));
   }
   console.log(
-    `${name.padEnd(22)} ${megabytes.toFixed(1)} MB, ${records} records: ` +
+    `${name.padEnd(34)} ${megabytes.toFixed(1)} MB, ${records} records: ` +
       `${bestWall.toFixed(1)} MB/s wall, ${bestCpu.toFixed(1)} MB/s per CPU second (best of 3)`,
   );
 }
 
-const chunks = generate();
-await measure("bare csv-parse", chunks, bareCsvParse);
-await measure("preprocessDataset", chunks, pipeline);
-await measure("bare csv-parse", chunks, bareCsvParse);
-await measure("preprocessDataset", chunks, pipeline);
+const datasets: Record<string, () => Buffer[]> = {
+  receipt: () => chunksOf([...syntheticEventLog(targetBytes)].join("")),
+  "quoted-third": () => chunksOf(quotedLog(false)),
+  "quoted-all": () => chunksOf(quotedLog(true)),
+};
+for (const [shape, make] of Object.entries(datasets)) {
+  if (shapes.length > 0 && !shapes.includes(shape)) continue;
+  const chunks = make();
+  await measure(`bare csv-parse, ${shape}`, chunks, bareCsvParse);
+  await measure(`preprocessDataset, ${shape}`, chunks, pipeline);
+  await measure(`preprocessDataset, ${shape}`, chunks, pipeline);
+}
 console.log(
   `max RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (input held in memory)`,
 );
