@@ -87,6 +87,8 @@ class PluginRuntime {
       // Notice a core that vanished without closing the connection.
       "grpc.keepalive_time_ms": 60_000,
       "grpc.keepalive_timeout_ms": 20_000,
+      // A 16 MiB receive window instead of 64 KiB: downloads of training sets go faster.
+      "grpc-node.flow_control_window": 16 * 1024 * 1024,
     };
     const creds = options.credentials ?? grpcCredentials.createInsecure();
     const clientOptions = options.token
