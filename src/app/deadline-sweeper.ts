@@ -12,6 +12,7 @@ import { findAssignment, listOverdueAssignments } from "../store/sql/assignments
 import { lockProject } from "../store/sql/projects.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { GroupCommitter } from "./group-commit.js";
+import type { CoreMetrics } from "./metrics.js";
 import { applyTransition } from "./plugin-reports.js";
 
 const batchSize = 100;
@@ -23,6 +24,8 @@ export interface DeadlineSweeperDeps {
   readonly logger: Logger;
   /** Reads outside a transaction. */
   readonly db: import("knex").Knex;
+  /** Counts expiries; optional for tests. */
+  readonly metrics?: CoreMetrics;
 }
 
 /** Expires every overdue membership; returns how many went to ERROR. */
@@ -53,7 +56,8 @@ export async function sweepDeadlines(
             project,
             assignment,
             { kind: "error", detail },
-            nowMs,
+            // Taken under the project's lock, so its events keep the order of their times.
+            Date.now(),
           );
           return outcome.code === "OK";
         },
@@ -61,6 +65,7 @@ export async function sweepDeadlines(
       );
       if (result) {
         expired++;
+        deps.metrics?.deadlineExpired(candidate.status);
         deps.logger.warn(
           {
             projectId: candidate.project_id,

@@ -16,6 +16,7 @@ import type { Logger } from "../logger.js";
 import { listWaitingDeliveries } from "../store/sql/assignments.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { Leases } from "./leases.js";
+import type { CoreMetrics } from "./metrics.js";
 import type { PluginSession, PluginSessions } from "./plugin-sessions.js";
 import { trainingDataOf } from "./training-data.js";
 
@@ -26,12 +27,16 @@ export interface DispatcherOptions {
   readonly capacity: number;
   /** How long an instance has for its DataReport before the assignment may go elsewhere. */
   readonly leaseMs: number;
+  /** Counts redeliveries; optional for tests. */
+  readonly metrics?: CoreMetrics;
 }
 
 export class Dispatcher {
   private readonly leases: Leases;
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
+  /** WAITING assignments sent at least once by this process: sending one again is a redelivery. */
+  private readonly sent = new Set<number>();
   private readonly unsubscribe: (() => void)[];
   private readonly expiryTimer: NodeJS.Timeout;
   private stopped = false;
@@ -50,6 +55,7 @@ export class Dispatcher {
       }),
       feed.onAssignmentLeftWaiting((key, assignmentId) => {
         this.leases.release(assignmentId);
+        this.sent.delete(assignmentId);
         this.dispatch(key);
       }),
     ];
@@ -110,22 +116,34 @@ export class Dispatcher {
   private async handOut(key: string): Promise<void> {
     let afterId = 0;
     for (;;) {
-      if (this.totalFree(key) === 0) return;
-      const rows = await listWaitingDeliveries(this.db, key, pageSize, afterId);
+      const free = this.totalFree(key);
+      if (free === 0) return;
+      // The WAITING rows already leased come back too and are skipped: read no more than
+      // those plus the free slots (not a full page to hand out one TrainingData).
+      const limit = Math.min(pageSize, free + this.leasedCount(key));
+      const rows = await listWaitingDeliveries(this.db, key, limit, afterId);
       const nowMs = Date.now();
       for (const row of rows) {
         if (this.leases.holder(row.id, nowMs)) continue;
-        const session = this.leastLoaded(key, nowMs, this.leases.lapsedHolder(row.id));
+        const lapsed = this.leases.lapsedHolder(row.id);
+        const session = this.leastLoaded(key, nowMs, lapsed);
         if (!session) return;
         this.leases.grant(row.id, session, nowMs + this.options.leaseMs);
+        if (this.sent.has(row.id)) {
+          this.options.metrics?.redelivered(lapsed ? "lease_expired" : "holder_gone");
+        } else this.sent.add(row.id);
         session.sendTrainingData(trainingDataOf(row, row.training_blob_id)).catch(() => {
           // The stream closed: sessionClosed() releases the lease and dispatches again.
         });
       }
       const last = rows.at(-1);
-      if (!last || rows.length < pageSize) return;
+      if (!last || rows.length < limit) return;
       afterId = last.id;
     }
+  }
+
+  private leasedCount(key: string): number {
+    return this.sessions.connected(key).reduce((sum, s) => sum + this.leases.count(s), 0);
   }
 
   private totalFree(key: string): number {

@@ -7,6 +7,7 @@
 import type { Knex } from "knex";
 import type { Logger } from "../logger.js";
 import { lockProject } from "../store/sql/projects.js";
+import { CoreMetrics } from "./metrics.js";
 import { inTransaction, type WorkContext } from "./transactions.js";
 
 export type Work<T> = (ctx: WorkContext) => Promise<T>;
@@ -26,6 +27,7 @@ export class GroupCommitter {
   constructor(
     private readonly db: Knex,
     private readonly logger: Logger,
+    private readonly metrics = new CoreMetrics(),
     private readonly maxBatch = 256,
   ) {}
 
@@ -58,6 +60,7 @@ export class GroupCommitter {
     }
     const results: unknown[] = [];
     const effects: (() => void)[][] = batch.map(() => []);
+    const started = performance.now();
     try {
       await inTransaction(this.db, async ({ trx }) => {
         await lockInOrder(
@@ -70,10 +73,12 @@ export class GroupCommitter {
         }
       });
     } catch (error) {
+      this.metrics.transaction((performance.now() - started) / 1000, batch.length, false);
       this.logger.warn({ err: error, batch: batch.length }, "batch failed; retrying one by one");
       for (const pending of batch) await this.commitAlone(pending);
       return;
     }
+    this.metrics.transaction((performance.now() - started) / 1000, batch.length, true);
     for (const [i, pending] of batch.entries()) {
       for (const effect of effects[i] as (() => void)[]) effect();
       pending.resolve(results[i]);
@@ -81,19 +86,31 @@ export class GroupCommitter {
   }
 
   private async commitAlone(pending: Pending): Promise<void> {
+    const started = performance.now();
     try {
       const result = await inTransaction(this.db, async (ctx) => {
         await lockInOrder(ctx.trx, pending.projectIds);
         return pending.work(ctx);
       });
+      this.metrics.transaction((performance.now() - started) / 1000, 1, true);
       pending.resolve(result);
     } catch (error) {
+      this.metrics.transaction((performance.now() - started) / 1000, 1, false);
       pending.reject(error);
     }
   }
 }
 
+/**
+ * PostgreSQL: locks the batch's project rows in ascending id order, so two batches never wait
+ * for each other in a cycle; one statement for the whole batch (ORDER BY ... FOR UPDATE locks
+ * the rows in the order it returns them). SQLite serializes transactions anyway.
+ */
 async function lockInOrder(trx: Knex.Transaction, projectIds: readonly number[]): Promise<void> {
   if (trx.client.config.client !== "pg") return;
-  for (const id of [...new Set(projectIds)].sort((a, b) => a - b)) await lockProject(trx, id);
+  const ids = [...new Set(projectIds)].sort((a, b) => a - b);
+  if (ids.length === 1) await lockProject(trx, ids[0] as number);
+  else if (ids.length > 1) {
+    await trx("projects").select("id").whereIn("id", ids).orderBy("id").forUpdate();
+  }
 }

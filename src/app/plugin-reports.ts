@@ -8,15 +8,12 @@ import { applyPluginReport, type PluginReport } from "../domain/plugin-transitio
 import { deriveProjectStatus } from "../domain/project-status.js";
 import type { PluginStatus, ProjectStatus } from "../domain/statuses.js";
 import type { AssignmentRow, ProjectRow } from "../store/rows.js";
-import {
-  findAssignment,
-  listProjectAssignments,
-  updateAssignmentStatus,
-} from "../store/sql/assignments.js";
+import { listProjectAssignments, updateAssignmentStatus } from "../store/sql/assignments.js";
 import { appendEvents, type NewEventRow } from "../store/sql/events.js";
 import { lockProject, touchProject, updateProjectStatus } from "../store/sql/projects.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { ErrorCode } from "./errors.js";
+import { hasNul } from "./text.js";
 import type { WorkContext } from "./transactions.js";
 
 export interface ReportInput {
@@ -47,9 +44,15 @@ export function checkReport(input: ReportInput): string | undefined {
       return `model_name is longer than ${maxModelNameLength} characters`;
     }
   }
-  if (report.kind === "error" && report.detail.length > maxDetailLength) {
-    return `detail is longer than ${maxDetailLength} characters`;
+  if (report.kind === "error") {
+    if (report.detail.trim() === "") return "detail must say what went wrong";
+    if (report.detail.length > maxDetailLength) {
+      return `detail is longer than ${maxDetailLength} characters`;
+    }
   }
+  const text =
+    report.kind === "model-name" ? report.modelName : report.kind === "error" ? report.detail : "";
+  if (hasNul(text)) return "text must not contain the NUL character (U+0000)";
   return undefined;
 }
 
@@ -72,8 +75,10 @@ export async function applyReport(
   const { trx } = ctx;
   const project = await lockProject(trx, input.projectId);
   if (!project) return notFound(`project ${input.projectId} does not exist`);
-  const assignment = await findAssignment(trx, input.pluginId);
-  if (!assignment || assignment.project_id !== input.projectId) {
+  // One read finds the membership and serves deriving the project status afterwards.
+  const memberships = await listProjectAssignments(trx, input.projectId);
+  const assignment = memberships.find((row) => row.id === input.pluginId);
+  if (!assignment) {
     return notFound(`plugin_id ${input.pluginId} is not part of project ${input.projectId}`);
   }
   if (assignment.plugin_key !== reporterKey) {
@@ -82,12 +87,13 @@ export async function applyReport(
       message: `plugin_id ${input.pluginId} belongs to plugin "${assignment.plugin_key}", not "${reporterKey}"`,
     };
   }
-  return applyTransition(ctx, deps, project, assignment, input.report, nowMs);
+  return applyTransition(ctx, deps, project, assignment, input.report, nowMs, memberships);
 }
 
 /**
  * Runs the state machine for one report on a locked project and stores the change, its
  * events and the derived project status. Also used by the core itself (missed deadlines).
+ * `memberships`: the project's assignments when the caller read them in this transaction.
  */
 export async function applyTransition(
   ctx: WorkContext,
@@ -96,6 +102,7 @@ export async function applyTransition(
   assignment: AssignmentRow,
   report: PluginReport,
   nowMs: number,
+  memberships?: readonly AssignmentRow[],
 ): Promise<ReportResult> {
   const { trx } = ctx;
   const input = { projectId: project.id, pluginId: assignment.id };
@@ -127,12 +134,13 @@ export async function applyTransition(
     },
     nowMs,
   );
-  const memberships = (await listProjectAssignments(trx, input.projectId)).map((row) =>
+  const rows = memberships ?? (await listProjectAssignments(trx, input.projectId));
+  const statuses = rows.map((row) =>
     row.id === assignment.id
       ? { key: row.plugin_key, status: next.status, error: next.error }
       : { key: row.plugin_key, status: row.status as PluginStatus, error: row.error },
   );
-  const derived = deriveProjectStatus(memberships);
+  const derived = deriveProjectStatus(statuses);
   const events: NewEventRow[] = [
     {
       project_id: input.projectId,

@@ -25,6 +25,7 @@ import { BlobWriter } from "./blob-writer.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { CompressedFileError, datasetBytes } from "./dataset-source.js";
 import { isStoreUnavailable } from "./errors.js";
+import type { CoreMetrics } from "./metrics.js";
 import { projectEvent } from "./plugin-reports.js";
 import { DatasetError, type PreprocessSummary, preprocessDataset } from "./preprocess/index.js";
 import { trainingDataOf } from "./training-data.js";
@@ -43,6 +44,7 @@ export class PreprocessingRunner {
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
     private readonly timeouts: PhaseTimeouts,
+    private readonly metrics?: CoreMetrics,
   ) {}
 
   enqueue(projectId: number): void {
@@ -111,6 +113,7 @@ export class PreprocessingRunner {
     const source = datasetBytes(
       abortable(readBlobChunks(this.db, project.raw_blob_id), this.abort.signal),
       (bytes) => {
+        this.metrics?.preprocessingRead(bytes - storedBytes);
         storedBytes = bytes;
       },
     );

@@ -105,9 +105,74 @@ function endWith(call: Call, code: grpcStatus, details: string): void {
   call.emit("error", { code, details, message: details });
 }
 
+/**
+ * Stores OnlineReports: one that repeats the identity last stored for its key within
+ * `windowMs` shares that write (waits for it when it is still running) instead of writing
+ * again. Registrations and inquiry answers of many instances of one key then cost one write a
+ * second, not one each (10,000 instances answering every interval would saturate the store);
+ * `last_seen` is at most that much older. A failed write is not shared with later reports.
+ */
+class OnlineReportWrites {
+  private readonly last = new Map<
+    string,
+    { identity: string; atMs: number; write: Promise<void> }
+  >();
+
+  constructor(
+    private readonly committer: GroupCommitter,
+    private readonly windowMs = 1000,
+  ) {}
+
+  record(identity: PluginIdentity): Promise<void> {
+    const json = JSON.stringify(identity);
+    const nowMs = Date.now();
+    const previous = this.last.get(identity.key);
+    if (previous && previous.identity === json && nowMs - previous.atMs < this.windowMs) {
+      return previous.write;
+    }
+    const entry = {
+      identity: json,
+      atMs: nowMs,
+      write: recordOnlineReport(this.committer, identity),
+    };
+    this.last.set(identity.key, entry);
+    entry.write.catch(() => {
+      if (this.last.get(identity.key) === entry) this.last.delete(identity.key);
+    });
+    return entry.write;
+  }
+}
+
+/**
+ * Sends the OnlineInquiries of a round a slice at a time, one slice per turn of the event loop,
+ * so that a round to 10,000 streams (one socket write each) does not hold the loop for a second
+ * and more: other calls are served between slices.
+ */
+class InquiryPacer {
+  private readonly queue: (() => void)[] = [];
+  private scheduled = false;
+
+  constructor(private readonly slice = 200) {}
+
+  send(write: () => void): void {
+    this.queue.push(write);
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.drain());
+  }
+
+  private drain(): void {
+    for (const write of this.queue.splice(0, this.slice)) write();
+    if (this.queue.length > 0) setImmediate(() => this.drain());
+    else this.scheduled = false;
+  }
+}
+
 export function createConnectHandler(deps: PluginConnectDeps) {
+  const onlineReports = new OnlineReportWrites(deps.committer);
+  const inquiries = new InquiryPacer();
   return (call: Call): void => {
-    void new PluginStream(call, deps).run();
+    void new PluginStream(call, deps, onlineReports, inquiries).run();
   };
 }
 
@@ -121,6 +186,8 @@ class PluginStream {
   constructor(
     private readonly call: Call,
     private readonly deps: PluginConnectDeps,
+    private readonly onlineReports: OnlineReportWrites,
+    private readonly inquiries: InquiryPacer,
   ) {
     this.writer = new StreamWriter(call);
     this.log = deps.logger.child({ peer: call.getPeer() });
@@ -182,7 +249,7 @@ class PluginStream {
       return false;
     }
     try {
-      await recordOnlineReport(this.deps.committer, identity);
+      await this.onlineReports.record(identity);
     } catch (error) {
       const appError = toAppError(error);
       this.log.error({ err: error, key: identity.key }, "could not register plugin");
@@ -209,6 +276,7 @@ class PluginStream {
   private createSession(key: string): PluginSession {
     const writer = this.writer;
     const metrics = this.deps.metrics;
+    const inquiries = this.inquiries;
     return {
       id: nextSessionId++,
       key,
@@ -217,10 +285,12 @@ class PluginStream {
         metrics?.messageSent("training_data");
         return writer.write({ message: { $case: "trainingData", value: data } });
       },
-      sendOnlineInquiry: () => {
-        metrics?.messageSent("online_inquiry");
-        writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
-      },
+      sendOnlineInquiry: () =>
+        inquiries.send(() => {
+          if (!writer.isOpen) return;
+          metrics?.messageSent("online_inquiry");
+          writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
+        }),
     };
   }
 
@@ -288,7 +358,7 @@ class PluginStream {
     const identity = identityOf(report);
     const problem = checkIdentity(identity);
     if (problem) return ackOf(sequence, "INVALID_ARGUMENT", problem);
-    await recordOnlineReport(this.deps.committer, identity);
+    await this.onlineReports.record(identity);
     const nowMs = Date.now();
     const wasOffline = !this.deps.sessions.isOnline(session, nowMs);
     session.lastAnswerMs = nowMs;

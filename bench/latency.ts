@@ -1,0 +1,122 @@
+/**
+ * `latency`, at light load (one plugin, one request at a time, a pause between):
+ * - dispatch: from the end of preprocessing (the time of the plugin's WAITING event, stored in
+ *   the transaction that ends preprocessing; millisecond resolution) to the TrainingData
+ *   arriving at the plugin (same clock: one machine);
+ * - CreateProject (tiny dataset) round trip as the consumer sees it;
+ * - the ceiling: a bare grpc-js unary CreateProject round trip (same messages, no work).
+ */
+import { parseBenchArgs } from "./lib/args.js";
+import { openDatabases } from "./lib/databases.js";
+import { forkWorker, startCoreChild } from "./lib/processes.js";
+import { describeMachine, machine, printTable, summary, writeResults } from "./lib/report.js";
+
+const targetP99Ms = 5;
+
+async function coreLatency(databaseUrl: string, iterations: number, profileDir?: string) {
+  const core = await startCoreChild({ databaseUrl, profileDir });
+  const worker = forkWorker<{ type: string; create?: number[]; dispatch?: number[] }>(
+    "plugin-worker.ts",
+  );
+  try {
+    worker.send({
+      type: "latency",
+      address: core.address,
+      key: "bench-latency",
+      iterations,
+      pauseMs: 10,
+    });
+    const result = await worker.next<{ type: string; create: number[]; dispatch: number[] }>(
+      "latency-result",
+      180_000,
+    );
+    // CreateProject alone: the plugin gone (its key stays known), so no report traffic and no
+    // dispatch compete with it; the 10 ms between calls let each preprocessing finish.
+    worker.send({ type: "stop" });
+    await worker.next("stopped");
+    const alone = forkWorker<{ type: string; samples?: { ms: number }[] }>("plugin-worker.ts");
+    try {
+      alone.send({
+        type: "create-loop",
+        address: core.address,
+        key: "bench-latency",
+        durationMs: iterations * 20,
+        gapMs: 10,
+      });
+      const loop = await alone.next<{ type: string; samples: { ms: number }[] }>(
+        "create-result",
+        180_000,
+      );
+      return {
+        create: loop.samples.map((sample) => sample.ms),
+        createWhileTraining: result.create,
+        dispatch: result.dispatch,
+      };
+    } finally {
+      alone.kill();
+    }
+  } finally {
+    worker.kill();
+    await core.stop();
+  }
+}
+
+async function bareUnary(iterations: number): Promise<number[]> {
+  const server = forkWorker<{ type: string; port?: number }>("echo-worker.ts");
+  const client = forkWorker<{ type: string; samples?: number[] }>("echo-worker.ts");
+  try {
+    server.send({ type: "unary-server" });
+    const { port } = await server.next<{ type: string; port: number }>("listening");
+    client.send({ type: "unary-client", address: `127.0.0.1:${port}`, iterations });
+    return (await client.next<{ type: string; samples: number[] }>("unary-result")).samples;
+  } finally {
+    client.kill();
+    server.kill();
+  }
+}
+
+/** `npm run bench -- latency [--pg URL|auto] [--quick]` */
+export async function run(argv: readonly string[]): Promise<void> {
+  const args = parseBenchArgs(argv);
+  const iterations = Math.round(500 * args.scale);
+  console.log(describeMachine(machine()));
+  const databases = await openDatabases(args);
+  const rows: Record<string, unknown>[] = [];
+  const results: Record<string, unknown>[] = [];
+  const row = (what: string, database: string, samples: number[]) => {
+    const s = summary(samples);
+    rows.push({
+      measure: what,
+      database,
+      n: s.n,
+      "p50 ms": s.p50,
+      "p90 ms": s.p90,
+      "p99 ms": s.p99,
+      "max ms": s.max,
+      target: what === "bare grpc-js unary" ? "ceiling" : `p99 < ${targetP99Ms}`,
+    });
+    results.push({ measure: what, database, ...s });
+  };
+  try {
+    for (const dialect of args.dialects) {
+      const database = await databases.create(dialect);
+      try {
+        const { create, createWhileTraining, dispatch } = await coreLatency(
+          database.url,
+          iterations,
+          args.profileDir,
+        );
+        row("dispatch (preprocessed → TrainingData at plugin)", dialect, dispatch);
+        row("CreateProject (tiny dataset)", dialect, create);
+        row("CreateProject while its plugin reports", dialect, createWhileTraining);
+      } finally {
+        await database.drop();
+      }
+    }
+  } finally {
+    await databases.close();
+  }
+  row("bare grpc-js unary", "-", await bareUnary(Math.max(iterations, 1000)));
+  printTable("latency at light load (one request at a time)", rows);
+  writeResults("latency", { postgres: databases.postgres, latency: results });
+}

@@ -1,0 +1,184 @@
+/**
+ * Load generator, forked by the benchmarks (never run by hand): plugin streams and consumer
+ * calls against a core, controlled over the IPC channel. One process per fork, so its CPU is
+ * not the core's.
+ */
+import { credentials } from "@grpc/grpc-js";
+import {
+  PluginServiceClient,
+  type TrainingData,
+} from "../../src/gen/trainingcore/v1/plugin_service.js";
+import {
+  type CreateProjectRequest,
+  ProjectServiceClient,
+  type WatchProjectResponse,
+} from "../../src/gen/trainingcore/v1/project_service.js";
+import { createProjectRequest } from "../../test/helpers/projects.js";
+import { BenchPlugin, newCounters, type PluginCounters } from "./bench-plugin.js";
+import { wallMs } from "./report.js";
+
+type Command =
+  | { type: "lifecycle"; address: string; keys: string[] }
+  | { type: "idle"; address: string; key: string; streams: number; perConnection: number }
+  | { type: "latency"; address: string; key: string; iterations: number; pauseMs: number }
+  | { type: "create-loop"; address: string; key: string; durationMs: number; gapMs: number }
+  | { type: "counters" }
+  | { type: "stop" };
+
+const counters: PluginCounters = newCounters();
+const plugins: BenchPlugin[] = [];
+const clients: { close(): void }[] = [];
+let progressTimer: NodeJS.Timeout | undefined;
+
+function reply(message: Record<string, unknown>): void {
+  process.send?.(message);
+}
+
+async function lifecycle(address: string, keys: string[]): Promise<void> {
+  const startedAt = wallMs();
+  for (const key of keys) plugins.push(new BenchPlugin({ address, key, counters, instant: true }));
+  reply({ type: "started", at: startedAt });
+  progressTimer = setInterval(() => reply({ type: "progress", counters }), 100);
+  await Promise.all(plugins.map((p) => p.registered));
+  reply({ type: "registered", at: wallMs() });
+}
+
+async function idle(address: string, key: string, streams: number, perConnection: number) {
+  const started = performance.now();
+  let client: PluginServiceClient | undefined;
+  for (let i = 0; i < streams; i++) {
+    if (perConnection > 1 && i % perConnection === 0) {
+      client = new PluginServiceClient(address, credentials.createInsecure(), {
+        "grpc.use_local_subchannel_pool": 1,
+      });
+      clients.push(client);
+    }
+    const plugin = new BenchPlugin({
+      address,
+      key,
+      counters,
+      instant: false,
+      ...(perConnection > 1 && { client }),
+    });
+    plugins.push(plugin);
+    // Register in waves, as a fleet starting up would, not all in one burst.
+    if (i % 100 === 99) await Promise.all(plugins.slice(-100).map((p) => p.registered));
+  }
+  await Promise.all(plugins.map((p) => p.registered));
+  reply({ type: "registered", count: plugins.length, ms: performance.now() - started });
+}
+
+function createProject(
+  projects: ProjectServiceClient,
+  request: CreateProjectRequest,
+): Promise<{ id: number; ms: number }> {
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    projects.createProject(request, (error, response) => {
+      const ms = performance.now() - started;
+      if (error || !response.project) reject(error ?? new Error("no project"));
+      else resolve({ id: response.project.id, ms });
+    });
+  });
+}
+
+/** The time (epoch ms) of the project's first plugin event in WAITING: preprocessing's end. */
+function waitingTime(projects: ProjectServiceClient, projectId: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const call = projects.watchProject({ projectId, afterEventId: 0 });
+    call.on("data", (response: WatchProjectResponse) => {
+      const event = response.event;
+      if (event && event.pluginId !== 0 && event.time) {
+        resolve(event.time.getTime());
+        call.cancel();
+      }
+    });
+    call.on("error", (error: { code?: number }) => {
+      if (error.code !== 1) reject(error);
+    });
+  });
+}
+
+async function latency(address: string, key: string, iterations: number, pauseMs: number) {
+  const projects = new ProjectServiceClient(address, credentials.createInsecure());
+  const arrivedAt = new Map<number, number>();
+  let wake: (() => void) | undefined;
+  const plugin = new BenchPlugin({
+    address,
+    key,
+    counters,
+    instant: true,
+    onTrainingData: (td: TrainingData, at: number) => {
+      if (!arrivedAt.has(td.projectId)) arrivedAt.set(td.projectId, at);
+      wake?.();
+    },
+  });
+  plugins.push(plugin);
+  await plugin.registered;
+  const request = createProjectRequest({ pluginKeys: [key] });
+  const create: number[] = [];
+  const dispatch: number[] = [];
+  const warmup = Math.min(50, Math.floor(iterations / 5));
+  for (let i = 0; i < warmup + iterations; i++) {
+    const { id, ms } = await createProject(projects, request);
+    while (!arrivedAt.has(id)) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+    }
+    const at = arrivedAt.get(id) as number;
+    const waitingAt = await waitingTime(projects, id);
+    if (i >= warmup) {
+      create.push(ms);
+      dispatch.push(at - waitingAt);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  projects.close();
+  reply({ type: "latency-result", create, dispatch });
+}
+
+async function createLoop(address: string, key: string, durationMs: number, gapMs: number) {
+  const projects = new ProjectServiceClient(address, credentials.createInsecure());
+  const request = createProjectRequest({ pluginKeys: [key] });
+  const samples: { at: number; ms: number }[] = [];
+  const end = performance.now() + durationMs;
+  while (performance.now() < end) {
+    const at = wallMs();
+    const { ms } = await createProject(projects, request);
+    samples.push({ at, ms });
+    await new Promise((resolve) => setTimeout(resolve, gapMs));
+  }
+  projects.close();
+  reply({ type: "create-result", samples });
+}
+
+process.on("message", (command: Command) => {
+  const run = async () => {
+    switch (command.type) {
+      case "lifecycle":
+        return lifecycle(command.address, command.keys);
+      case "idle":
+        return idle(command.address, command.key, command.streams, command.perConnection);
+      case "latency":
+        return latency(command.address, command.key, command.iterations, command.pauseMs);
+      case "create-loop":
+        return createLoop(command.address, command.key, command.durationMs, command.gapMs);
+      case "counters":
+        return reply({ type: "counters", counters });
+      case "stop":
+        clearInterval(progressTimer);
+        for (const plugin of plugins) plugin.close();
+        for (const client of clients) client.close();
+        reply({ type: "stopped", counters });
+        setTimeout(() => process.exit(0), 200);
+        return;
+    }
+  };
+  run().catch((error: unknown) => {
+    console.error(error);
+    reply({ type: "failed", error: String(error) });
+    process.exit(1);
+  });
+});
+process.on("disconnect", () => process.exit(0));
