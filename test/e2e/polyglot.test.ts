@@ -55,10 +55,13 @@ for (const reason of [noPython, noReceipt]) {
   if (reason) console.warn(`[polyglot] skipping Python plugin tests: ${reason}`);
 }
 
-/** `it`, or `it.skip` with the reason in the test's name when one is given. */
+/** `it`, skipped with the reason in the test's name when one is given. */
 function itUnless(reason: string | undefined, name: string, fn: () => Promise<void>): void {
-  if (reason) it.skip(`${name} (skipped: ${reason})`, fn);
-  else it(name, fn, testTimeoutMs);
+  it.skipIf(reason !== undefined)(
+    reason ? `${name} (skipped: ${reason})` : name,
+    fn,
+    testTimeoutMs,
+  );
 }
 
 /** Every Python child still running, killed when this process exits whatever happens. */
