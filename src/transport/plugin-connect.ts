@@ -6,15 +6,12 @@
 import { status as grpcStatus, type ServerDuplexStream } from "@grpc/grpc-js";
 import type { ChangeFeed } from "../app/change-feed.js";
 import type { Dispatcher } from "../app/dispatcher.js";
-import { type ErrorCode, toAppError } from "../app/errors.js";
+import { toAppError } from "../app/errors.js";
 import type { GroupCommitter } from "../app/group-commit.js";
 import type { CoreMetrics } from "../app/metrics.js";
-import {
-  checkIdentity,
-  type PluginIdentity,
-  recordOnlineReport,
-} from "../app/plugin-registration.js";
-import { applyReport, type ReportInput } from "../app/plugin-reports.js";
+import { OnlineReportWrites } from "../app/online-report-writes.js";
+import { checkIdentity } from "../app/plugin-registration.js";
+import { applyReport } from "../app/plugin-reports.js";
 import type { PluginSession, PluginSessions } from "../app/plugin-sessions.js";
 import type { PhaseTimeouts } from "../domain/deadlines.js";
 import type {
@@ -25,7 +22,9 @@ import type {
 import type { Logger } from "../logger.js";
 import { registrationRefusal } from "./auth.js";
 import { grpcCodeOf } from "./grpc-errors.js";
+import { InquiryPacer } from "./inquiry-pacer.js";
 import type { OpenStreams } from "./open-streams.js";
+import { ackOf, identityOf, kindOf, reportInputOf } from "./plugin-messages.js";
 import { StreamWriter } from "./stream-writer.js";
 
 export interface PluginConnectDeps {
@@ -46,126 +45,8 @@ type Call = ServerDuplexStream<ConnectRequest, ConnectResponse>;
 const maxUnackedRequests = 64;
 let nextSessionId = 1;
 
-function identityOf(report: OnlineReport): PluginIdentity {
-  return {
-    key: report.id,
-    name: report.name,
-    type: report.type,
-    description: report.description,
-    parameters: report.parameters ?? {},
-  };
-}
-
-function ackOf(sequence: number, code: ErrorCode | "OK", message = ""): ConnectResponse {
-  const numeric = code === "OK" ? grpcStatus.OK : grpcCodeOf[code];
-  return { message: { $case: "ack", value: { sequence, code: numeric, message } } };
-}
-
-function reportInputOf(request: ConnectRequest): ReportInput | undefined {
-  const message = request.message;
-  switch (message?.$case) {
-    case "dataReport":
-      return {
-        ...ids(message.value),
-        report: { kind: "data", applicable: message.value.applicable },
-      };
-    case "trainingStart":
-      return { ...ids(message.value), report: { kind: "training-start" } };
-    case "modelName":
-      return {
-        ...ids(message.value),
-        report: { kind: "model-name", modelName: message.value.modelName },
-      };
-    case "errorReport":
-      return { ...ids(message.value), report: { kind: "error", detail: message.value.detail } };
-    default:
-      return undefined;
-  }
-}
-
-/** The metric label of a request's message: its oneof case in snake_case. */
-const requestKinds: Record<string, string> = {
-  onlineReport: "online_report",
-  dataReport: "data_report",
-  trainingStart: "training_start",
-  modelName: "model_name",
-  errorReport: "error_report",
-};
-
-function kindOf(request: ConnectRequest): string {
-  const kase = request.message?.$case;
-  return kase === undefined ? "empty" : (requestKinds[kase] ?? "other");
-}
-
-function ids(value: { projectId: number; pluginId: number }) {
-  return { projectId: value.projectId, pluginId: value.pluginId };
-}
-
 function endWith(call: Call, code: grpcStatus, details: string): void {
   call.emit("error", { code, details, message: details });
-}
-
-/**
- * Stores OnlineReports: one that repeats the identity last stored for its key within
- * `windowMs` shares that write (waits for it when it is still running) instead of writing
- * again. Registrations and inquiry answers of many instances of one key then cost one write a
- * second, not one each (10,000 instances answering every interval would saturate the store);
- * `last_seen` is at most that much older. A failed write is not shared with later reports.
- */
-class OnlineReportWrites {
-  private readonly last = new Map<
-    string,
-    { identity: string; atMs: number; write: Promise<void> }
-  >();
-
-  constructor(
-    private readonly committer: GroupCommitter,
-    private readonly windowMs = 1000,
-  ) {}
-
-  record(identity: PluginIdentity): Promise<void> {
-    const json = JSON.stringify(identity);
-    const nowMs = Date.now();
-    const previous = this.last.get(identity.key);
-    if (previous && previous.identity === json && nowMs - previous.atMs < this.windowMs) {
-      return previous.write;
-    }
-    const entry = {
-      identity: json,
-      atMs: nowMs,
-      write: recordOnlineReport(this.committer, identity),
-    };
-    this.last.set(identity.key, entry);
-    entry.write.catch(() => {
-      if (this.last.get(identity.key) === entry) this.last.delete(identity.key);
-    });
-    return entry.write;
-  }
-}
-
-/**
- * Sends the OnlineInquiries of a round a slice at a time, one slice per turn of the event loop,
- * so that a round to 10,000 streams (one socket write each) does not hold the loop for a second
- * and more: other calls are served between slices.
- */
-class InquiryPacer {
-  private readonly queue: (() => void)[] = [];
-  private scheduled = false;
-
-  constructor(private readonly slice = 200) {}
-
-  send(write: () => void): void {
-    this.queue.push(write);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    setImmediate(() => this.drain());
-  }
-
-  private drain(): void {
-    for (const write of this.queue.splice(0, this.slice)) write();
-    if (this.queue.length > 0) setImmediate(() => this.drain());
-    else this.scheduled = false;
-  }
 }
 
 export function createConnectHandler(deps: PluginConnectDeps) {
