@@ -3,11 +3,10 @@
  * (PREPROCESSING) and its first event in one transaction. Preprocessing runs afterwards.
  */
 import type { Knex } from "knex";
-import type { ProjectRow } from "../store/rows.js";
 import { findCompleteBlob } from "../store/sql/blobs.js";
 import { appendEvents } from "../store/sql/events.js";
 import { findPlugins } from "../store/sql/plugins.js";
-import { findProject, findProjectByRequestId, insertProject } from "../store/sql/projects.js";
+import { findProjectByRequestId, insertProject } from "../store/sql/projects.js";
 import { BlobWriter } from "./blob-writer.js";
 import { AppError } from "./errors.js";
 import { projectEvent } from "./plugin-reports.js";
@@ -131,14 +130,15 @@ function checkPerPluginMaps(input: CreateProjectInput, keys: readonly string[]):
   }
 }
 
+/** Stores the project (or finds the one of a repeated `request_id`); resolves with its id. */
 export async function createProject(
   input: CreateProjectInput,
   deps: CreateProjectDeps,
-): Promise<ProjectRow> {
+): Promise<number> {
   const holdoutFraction = validateFields(input, deps.maxDatasetBytes);
   if (input.requestId) {
     const existing = await findProjectByRequestId(deps.db, input.requestId);
-    if (existing) return existing;
+    if (existing) return existing.id;
   }
   const pluginKeys = await resolvePluginKeys(input, deps);
   checkPerPluginMaps(input, pluginKeys);
@@ -178,11 +178,9 @@ export async function createProject(
   } catch (error) {
     // Two requests with one request_id raced: the loser returns the winner's project.
     const winner = input.requestId && (await findProjectByRequestId(deps.db, input.requestId));
-    if (winner) return winner;
+    if (winner) return winner.id;
     throw error;
   }
   deps.created(projectId);
-  const row = await findProject(deps.db, projectId);
-  if (!row) throw new Error(`project ${projectId} vanished after insert`);
-  return row;
+  return projectId;
 }

@@ -62,7 +62,7 @@ export function createProjectHandlers(
   const { db, logger } = deps;
   return {
     createProject: unary<CreateProjectRequest, CreateProjectResponse>(logger, async (request) => {
-      const row = await createProject(
+      const projectId = await createProject(
         {
           name: request.name,
           description: request.description,
@@ -85,7 +85,7 @@ export function createProjectHandlers(
           },
         },
       );
-      return { project: toProtoProject(await getProject(db, row.id)) };
+      return { project: toProtoProject(await getProject(db, projectId)) };
     }),
 
     getProject: unary<GetProjectRequest, GetProjectResponse>(logger, async (request) => ({
