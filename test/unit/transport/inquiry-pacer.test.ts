@@ -20,3 +20,41 @@ describe("InquiryPacer", () => {
     expect(sent).toEqual([0, 1, 2, 3, 4, 5]);
   });
 });
+
+describe("InquiryPacer's time budget", () => {
+  it("ends a slice once its writes used the budget, and sends the rest on later turns", async () => {
+    let clock = 0;
+    // Each write "takes" 2 ms on this clock; the budget is 5 ms: three writes per turn.
+    const pacer = new InquiryPacer({ slice: 100, budgetMs: 5, now: () => clock });
+    const sent: number[] = [];
+    for (let i = 0; i < 7; i++)
+      pacer.send(() => {
+        clock += 2;
+        sent.push(i);
+      });
+    await nextTurn();
+    expect(sent).toEqual([0, 1, 2]);
+    expect(pacer.pending).toBe(4);
+    await nextTurn();
+    expect(sent).toEqual([0, 1, 2, 3, 4, 5]);
+    await nextTurn();
+    expect(sent).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    expect(pacer.pending).toBe(0);
+  });
+
+  it("sends at least one write per turn however slow writes are", async () => {
+    let clock = 0;
+    const pacer = new InquiryPacer({ budgetMs: 1, now: () => clock });
+    const sent: number[] = [];
+    for (let i = 0; i < 3; i++)
+      pacer.send(() => {
+        clock += 1000;
+        sent.push(i);
+      });
+    await nextTurn();
+    expect(sent).toEqual([0]);
+    await nextTurn();
+    await nextTurn();
+    expect(sent).toEqual([0, 1, 2]);
+  });
+});
