@@ -3,13 +3,19 @@
  * (PREPROCESSING) and its first event in one transaction. Preprocessing runs afterwards.
  */
 import type { Knex } from "knex";
+import type { ProjectRow } from "../store/rows.js";
 import { findCompleteBlob } from "../store/sql/blobs.js";
 import { appendEvents } from "../store/sql/events.js";
 import { findPlugins } from "../store/sql/plugins.js";
-import { findProjectByRequestId, insertProject } from "../store/sql/projects.js";
+import {
+  findProjectByRequestId,
+  insertProject,
+  type NewProjectRow,
+} from "../store/sql/projects.js";
 import { BlobWriter } from "./blob-writer.js";
 import { AppError } from "./errors.js";
 import { projectEvent } from "./plugin-reports.js";
+import { type ProjectView, projectView } from "./project-views.js";
 import { hasNul } from "./text.js";
 import { inTransaction } from "./transactions.js";
 
@@ -130,34 +136,50 @@ function checkPerPluginMaps(input: CreateProjectInput, keys: readonly string[]):
   }
 }
 
-/** Stores the project (or finds the one of a repeated `request_id`); resolves with its id. */
+export interface CreatedProject {
+  readonly projectId: number;
+  /**
+   * The project as just stored (PREPROCESSING, no plugins yet), built from the rows written
+   * rather than read back: a read would queue behind the preprocessing the new project starts
+   * (SQLite has one connection). Undefined for the project of a repeated `request_id`, which
+   * may have moved on since: read it.
+   */
+  readonly project: ProjectView | undefined;
+}
+
+/** Stores the project (or finds the one of a repeated `request_id`). */
 export async function createProject(
   input: CreateProjectInput,
   deps: CreateProjectDeps,
-): Promise<number> {
+): Promise<CreatedProject> {
   const holdoutFraction = validateFields(input, deps.maxDatasetBytes);
   if (input.requestId) {
     const existing = await findProjectByRequestId(deps.db, input.requestId);
-    if (existing) return existing.id;
+    if (existing) return { projectId: existing.id, project: undefined };
   }
   const pluginKeys = await resolvePluginKeys(input, deps);
   checkPerPluginMaps(input, pluginKeys);
 
-  if (input.datasetId !== "" && !(await findUpload(deps.db, input.datasetId))) {
-    throw new AppError("NOT_FOUND", `no uploaded dataset "${input.datasetId.slice(0, 100)}"`);
+  let rawSizeBytes = input.datasetCsv.length;
+  if (input.datasetId !== "") {
+    const upload = await findUpload(deps.db, input.datasetId);
+    if (!upload) {
+      throw new AppError("NOT_FOUND", `no uploaded dataset "${input.datasetId.slice(0, 100)}"`);
+    }
+    rawSizeBytes = upload.size_bytes;
   }
 
   const nowMs = Date.now();
-  let projectId: number;
+  let row: ProjectRow;
   try {
-    projectId = await inTransaction(deps.db, async ({ trx }) => {
+    row = await inTransaction(deps.db, async ({ trx }) => {
       let rawBlobId = input.datasetId;
       if (rawBlobId === "") {
         const raw = await BlobWriter.create(trx, "raw", nowMs);
         await raw.write(input.datasetCsv);
         rawBlobId = (await raw.finish()).id;
       }
-      const id = await insertProject(trx, {
+      const fields: NewProjectRow = {
         name: input.name,
         description: input.description,
         status: "PREPROCESSING",
@@ -171,16 +193,35 @@ export async function createProject(
         raw_blob_id: rawBlobId,
         created_ms: nowMs,
         updated_ms: nowMs,
-      });
+      };
+      const id = await insertProject(trx, fields);
       await appendEvents(trx, [projectEvent(id, "PREPROCESSING", "project created", nowMs)]);
-      return id;
+      const stored: ProjectRow = { ...newProjectDefaults, ...fields, id };
+      return stored;
     });
   } catch (error) {
     // Two requests with one request_id raced: the loser returns the winner's project.
     const winner = input.requestId && (await findProjectByRequestId(deps.db, input.requestId));
-    if (winner) return winner.id;
+    if (winner) return { projectId: winner.id, project: undefined };
     throw error;
   }
-  deps.created(projectId);
-  return projectId;
+  const project = projectView(row, [], rawSizeBytes);
+  deps.created(row.id);
+  return { projectId: row.id, project };
 }
+
+/** The columns of a new project row that the insert leaves to their defaults. */
+const newProjectDefaults = {
+  preprocessed_ms: null,
+  preprocessing_replica: null,
+  training_blob_id: null,
+  holdout_blob_id: null,
+  rows: null,
+  training_rows: null,
+  holdout_rows: null,
+  cases: null,
+  columns_json: null,
+  case_id_column: null,
+  progress_rows: 0,
+  progress_bytes: 0,
+};

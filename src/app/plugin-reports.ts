@@ -1,16 +1,25 @@
 /**
- * Applying one plugin report: checks who may report on which membership, runs the pure state
+ * Applying plugin reports: checks who may report on which membership, runs the pure state
  * machine, and stores the change, its events and the derived project status in the caller's
- * transaction.
+ * transaction. A whole group-commit batch of reports is applied with a few statements in all.
  */
 import { deadlineFor, type PhaseTimeouts } from "../domain/deadlines.js";
 import { applyPluginReport, type PluginReport } from "../domain/plugin-transitions.js";
 import { deriveProjectStatus } from "../domain/project-status.js";
 import type { PluginStatus, ProjectStatus } from "../domain/statuses.js";
 import type { AssignmentRow, ProjectRow } from "../store/rows.js";
-import { listProjectAssignments, updateAssignmentStatus } from "../store/sql/assignments.js";
+import {
+  type AssignmentStateChange,
+  type MembershipRow,
+  readMemberships,
+  updateAssignmentStates,
+} from "../store/sql/assignments.js";
 import { appendEvents, type NewEventRow } from "../store/sql/events.js";
-import { lockProject, touchProject, updateProjectStatus } from "../store/sql/projects.js";
+import {
+  type ProjectState,
+  readProjectStates,
+  updateProjectStates,
+} from "../store/sql/projects.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { ErrorCode } from "./errors.js";
 import { hasNul } from "./text.js";
@@ -63,6 +72,175 @@ export interface ReportDeps {
   readonly timeouts: PhaseTimeouts;
 }
 
+/** One plugin report, from the instance of `reporterKey` that sent it. */
+export interface ReportItem {
+  readonly deps: ReportDeps;
+  readonly reporterKey: string;
+  readonly input: ReportInput;
+}
+
+/**
+ * The projects and memberships a set of reports touches, held in memory while the reports are
+ * applied one after another (each sees the effect of the ones before it, as if each ran alone),
+ * and what has to be written at the end.
+ */
+class Working {
+  readonly projects = new Map<number, ProjectState>();
+  readonly members = new Map<number, MembershipRow>();
+  readonly membersOf = new Map<number, MembershipRow[]>();
+  readonly assignmentChanges = new Map<number, AssignmentStateChange>();
+  readonly projectChanges = new Map<number, ProjectState & { updated_ms: number }>();
+  readonly events: NewEventRow[] = [];
+  /** After commit: projects whose events changed, and memberships that left WAITING. */
+  readonly changedProjects = new Map<number, ChangeFeed>();
+  readonly leftWaiting: { feed: ChangeFeed; key: string; id: number }[] = [];
+
+  constructor(projects: readonly ProjectState[], memberships: readonly MembershipRow[]) {
+    for (const row of projects) {
+      this.projects.set(row.id, { id: row.id, status: row.status, error: row.error });
+      this.membersOf.set(row.id, []);
+    }
+    for (const row of memberships) {
+      const copy = { ...row };
+      this.members.set(row.id, copy);
+      this.membersOf.get(row.project_id)?.push(copy);
+    }
+  }
+
+  /** Checks who reports on what, then runs the transition. */
+  apply(item: ReportItem, nowMs: number): ReportResult {
+    const { input, reporterKey } = item;
+    const project = this.projects.get(input.projectId);
+    if (!project) return notFound(`project ${input.projectId} does not exist`);
+    const assignment = this.members.get(input.pluginId);
+    if (!assignment || assignment.project_id !== input.projectId) {
+      return notFound(`plugin_id ${input.pluginId} is not part of project ${input.projectId}`);
+    }
+    if (assignment.plugin_key !== reporterKey) {
+      return {
+        code: "PERMISSION_DENIED",
+        message: `plugin_id ${input.pluginId} belongs to plugin "${assignment.plugin_key}", not "${reporterKey}"`,
+      };
+    }
+    return this.transition(item.deps, project, assignment, input.report, nowMs);
+  }
+
+  /** The state machine for one report; records the change, its events and the project's. */
+  transition(
+    deps: ReportDeps,
+    project: ProjectState,
+    assignment: MembershipRow,
+    report: PluginReport,
+    nowMs: number,
+  ): ReportResult {
+    const outcome = applyPluginReport(
+      {
+        status: assignment.status as PluginStatus,
+        modelName: assignment.model_name,
+        error: assignment.error,
+      },
+      report,
+    );
+    if (outcome.outcome === "duplicate") return { code: "OK", changed: false };
+    if (outcome.outcome === "rejected") {
+      return {
+        code: "FAILED_PRECONDITION",
+        message: `plugin_id ${assignment.id}: ${outcome.reason}`,
+      };
+    }
+    const { next } = outcome;
+    const wasWaiting = assignment.status === "WAITING";
+    assignment.status = next.status;
+    assignment.model_name = next.modelName;
+    assignment.error = next.error;
+    this.assignmentChanges.set(assignment.id, {
+      id: assignment.id,
+      status: next.status,
+      model_name: next.modelName,
+      error: next.error,
+      deadline_ms: deadlineFor(next.status, deps.timeouts, nowMs),
+      updated_ms: nowMs,
+    });
+    const rows = this.membersOf.get(project.id) ?? [assignment];
+    const derived = deriveProjectStatus(
+      rows.map((row) => ({
+        key: row.plugin_key,
+        status: row.status as PluginStatus,
+        error: row.error,
+      })),
+    );
+    this.events.push({
+      project_id: project.id,
+      assignment_id: assignment.id,
+      plugin_key: assignment.plugin_key,
+      project_status: derived.status,
+      plugin_status: next.status,
+      detail: next.modelName || next.error,
+      created_ms: nowMs,
+    });
+    if (derived.status !== project.status || derived.error !== project.error) {
+      project.status = derived.status;
+      project.error = derived.error;
+      this.events.push(projectEvent(project.id, derived.status, derived.error, nowMs));
+    }
+    // Touched even when its status stays: updated_ms follows every change of its plugins.
+    this.projectChanges.set(project.id, { ...project, updated_ms: nowMs });
+    if (!this.changedProjects.has(project.id)) this.changedProjects.set(project.id, deps.feed);
+    if (wasWaiting) {
+      this.leftWaiting.push({ feed: deps.feed, key: assignment.plugin_key, id: assignment.id });
+    }
+    return { code: "OK", changed: true };
+  }
+
+  /** Stores every change: one statement per table on PostgreSQL. */
+  async write(ctx: WorkContext): Promise<void> {
+    const { trx } = ctx;
+    if (this.assignmentChanges.size > 0) {
+      await updateAssignmentStates(trx, [...this.assignmentChanges.values()]);
+    }
+    if (this.projectChanges.size > 0) {
+      await updateProjectStates(trx, [...this.projectChanges.values()]);
+    }
+    await appendEvents(trx, this.events);
+    if (this.changedProjects.size === 0 && this.leftWaiting.length === 0) return;
+    ctx.afterCommit(() => {
+      for (const [projectId, feed] of this.changedProjects) feed.projectChanged(projectId);
+      for (const { feed, key, id } of this.leftWaiting) feed.assignmentLeftWaiting(key, id);
+    });
+  }
+}
+
+/**
+ * Applies several reports in one transaction with a few statements for all of them (read the
+ * projects, with their locks on PostgreSQL, and their memberships; then one write per table),
+ * with exactly the results and the events of applying them one after another in this order.
+ * `lockedProjects`: the projects' states when the caller has just read (and locked) them.
+ */
+export async function applyReports(
+  ctx: WorkContext,
+  items: readonly ReportItem[],
+  nowMs: number,
+  lockedProjects?: readonly ProjectState[],
+): Promise<ReportResult[]> {
+  const results: (ReportResult | undefined)[] = items.map((item) => {
+    const problem = checkReport(item.input);
+    return problem ? { code: "INVALID_ARGUMENT", message: problem } : undefined;
+  });
+  const projectIds = [
+    ...new Set(items.filter((_, i) => !results[i]).map((item) => item.input.projectId)),
+  ];
+  if (projectIds.length === 0) return results as ReportResult[];
+  const { trx } = ctx;
+  const projects = lockedProjects ?? (await readProjectStates(trx, projectIds, true));
+  const wanted = new Set(projectIds);
+  const found = projects.filter((p) => wanted.has(p.id)).map((p) => p.id);
+  const working = new Working(projects, await readMemberships(trx, found));
+  const out = results.map((result, i) => result ?? working.apply(items[i] as ReportItem, nowMs));
+  await working.write(ctx);
+  return out;
+}
+
+/** Applies one report (see applyReports). */
 export async function applyReport(
   ctx: WorkContext,
   deps: ReportDeps,
@@ -70,24 +248,8 @@ export async function applyReport(
   input: ReportInput,
   nowMs: number,
 ): Promise<ReportResult> {
-  const problem = checkReport(input);
-  if (problem) return { code: "INVALID_ARGUMENT", message: problem };
-  const { trx } = ctx;
-  const project = await lockProject(trx, input.projectId);
-  if (!project) return notFound(`project ${input.projectId} does not exist`);
-  // One read finds the membership and serves deriving the project status afterwards.
-  const memberships = await listProjectAssignments(trx, input.projectId);
-  const assignment = memberships.find((row) => row.id === input.pluginId);
-  if (!assignment) {
-    return notFound(`plugin_id ${input.pluginId} is not part of project ${input.projectId}`);
-  }
-  if (assignment.plugin_key !== reporterKey) {
-    return {
-      code: "PERMISSION_DENIED",
-      message: `plugin_id ${input.pluginId} belongs to plugin "${assignment.plugin_key}", not "${reporterKey}"`,
-    };
-  }
-  return applyTransition(ctx, deps, project, assignment, input.report, nowMs, memberships);
+  const [result] = await applyReports(ctx, [{ deps, reporterKey, input }], nowMs);
+  return result as ReportResult;
 }
 
 /**
@@ -104,68 +266,16 @@ export async function applyTransition(
   nowMs: number,
   memberships?: readonly AssignmentRow[],
 ): Promise<ReportResult> {
-  const { trx } = ctx;
-  const input = { projectId: project.id, pluginId: assignment.id };
-  const outcome = applyPluginReport(
-    {
-      status: assignment.status as PluginStatus,
-      modelName: assignment.model_name,
-      error: assignment.error,
-    },
-    report,
+  const rows = memberships ?? (await readMemberships(ctx.trx, [project.id]));
+  const working = new Working(
+    [project],
+    rows.map((row) => (row.id === assignment.id ? assignment : row)),
   );
-  if (outcome.outcome === "duplicate") return { code: "OK", changed: false };
-  if (outcome.outcome === "rejected") {
-    return {
-      code: "FAILED_PRECONDITION",
-      message: `plugin_id ${input.pluginId}: ${outcome.reason}`,
-    };
-  }
-
-  const { next } = outcome;
-  await updateAssignmentStatus(
-    trx,
-    assignment.id,
-    {
-      status: next.status,
-      model_name: next.modelName,
-      error: next.error,
-      deadline_ms: deadlineFor(next.status, deps.timeouts, nowMs),
-    },
-    nowMs,
-  );
-  const rows = memberships ?? (await listProjectAssignments(trx, input.projectId));
-  const statuses = rows.map((row) =>
-    row.id === assignment.id
-      ? { key: row.plugin_key, status: next.status, error: next.error }
-      : { key: row.plugin_key, status: row.status as PluginStatus, error: row.error },
-  );
-  const derived = deriveProjectStatus(statuses);
-  const events: NewEventRow[] = [
-    {
-      project_id: input.projectId,
-      assignment_id: assignment.id,
-      plugin_key: assignment.plugin_key,
-      project_status: derived.status,
-      plugin_status: next.status,
-      detail: next.modelName || next.error,
-      created_ms: nowMs,
-    },
-  ];
-  if (derived.status !== project.status || derived.error !== project.error) {
-    await updateProjectStatus(trx, input.projectId, derived.status, derived.error, nowMs);
-    events.push(projectEvent(input.projectId, derived.status, derived.error, nowMs));
-  } else {
-    await touchProject(trx, input.projectId, nowMs);
-  }
-  await appendEvents(trx, events);
-  ctx.afterCommit(() => {
-    deps.feed.projectChanged(input.projectId);
-    if (assignment.status === "WAITING") {
-      deps.feed.assignmentLeftWaiting(assignment.plugin_key, assignment.id);
-    }
-  });
-  return { code: "OK", changed: true };
+  const member = working.members.get(assignment.id);
+  const state = working.projects.get(project.id) as ProjectState;
+  const result = working.transition(deps, state, member ?? { ...assignment }, report, nowMs);
+  await working.write(ctx);
+  return result;
 }
 
 export function projectEvent(

@@ -11,7 +11,6 @@ import type { GroupCommitter } from "../app/group-commit.js";
 import type { CoreMetrics } from "../app/metrics.js";
 import { OnlineReportWrites } from "../app/online-report-writes.js";
 import { checkIdentity } from "../app/plugin-registration.js";
-import { applyReport } from "../app/plugin-reports.js";
 import type { PluginSession, PluginSessions } from "../app/plugin-sessions.js";
 import type { PhaseTimeouts } from "../domain/deadlines.js";
 import type {
@@ -198,11 +197,7 @@ class PluginStream {
       return this.answerOnlineReport(session, sequence, message.value);
     const input = reportInputOf(request);
     if (!input) return ackOf(sequence, "INVALID_ARGUMENT", "ConnectRequest carries no report");
-    const { committer } = this.deps;
-    const result = await committer.run(
-      (ctx) => applyReport(ctx, this.deps, session.key, input, Date.now()),
-      input.projectId > 0 ? [input.projectId] : [],
-    );
+    const result = await this.deps.committer.report(this.deps, session.key, input);
     if (result.code === "OK") {
       if (result.changed) {
         this.log.info(

@@ -62,7 +62,7 @@ export function createProjectHandlers(
   const { db, logger } = deps;
   return {
     createProject: unary<CreateProjectRequest, CreateProjectResponse>(logger, async (request) => {
-      const projectId = await createProject(
+      const created = await createProject(
         {
           name: request.name,
           description: request.description,
@@ -85,7 +85,10 @@ export function createProjectHandlers(
           },
         },
       );
-      return { project: toProtoProject(await getProject(db, projectId)) };
+      // A new project's view comes from the rows just written; only a repeated request_id's
+      // (which may have moved on) is read back.
+      const view = created.project ?? (await getProject(db, created.projectId));
+      return { project: toProtoProject(view) };
     }),
 
     getProject: unary<GetProjectRequest, GetProjectResponse>(logger, async (request) => ({

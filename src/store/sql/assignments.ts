@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import type { AssignmentRow } from "../rows.js";
+import { driverOf, pgQuery, sqliteStatement } from "./prepared.js";
 
 export type NewAssignmentRow = Omit<AssignmentRow, "id">;
 
@@ -77,4 +78,83 @@ export async function listOverdueAssignments(
     .andWhere("deadline_ms", "<=", nowMs)
     .orderBy("deadline_ms")
     .limit(limit);
+}
+
+/** What applying plugin reports reads of a membership. */
+export type MembershipRow = Pick<
+  AssignmentRow,
+  "id" | "project_id" | "plugin_key" | "status" | "model_name" | "error"
+>;
+
+/** The memberships of several projects, ascending by id. Hot path: prepared, via the driver. */
+export async function readMemberships(
+  trx: Knex.Transaction,
+  projectIds: readonly number[],
+): Promise<MembershipRow[]> {
+  if (projectIds.length === 0) return [];
+  const conn = await driverOf(trx);
+  if (conn.dialect === "postgres") {
+    return pgQuery<MembershipRow>(
+      conn.client,
+      "tc_read_memberships",
+      `SELECT id, project_id, plugin_key, status, model_name, error FROM assignments
+       WHERE project_id = ANY($1::bigint[]) ORDER BY id`,
+      [projectIds],
+    );
+  }
+  const select = sqliteStatement(
+    conn.db,
+    `SELECT id, project_id, plugin_key, status, model_name, error FROM assignments
+     WHERE project_id = ? ORDER BY id`,
+  );
+  const rows: MembershipRow[] = [];
+  for (const projectId of new Set(projectIds)) {
+    for (const row of select.all(projectId) as MembershipRow[]) rows.push(row);
+  }
+  return projectIds.length > 1 ? rows.sort((a, b) => a.id - b.id) : rows;
+}
+
+export interface AssignmentStateChange {
+  id: number;
+  status: string;
+  model_name: string;
+  error: string;
+  deadline_ms: number | null;
+  updated_ms: number;
+}
+
+/** Stores the new state of several memberships: one statement on PostgreSQL. */
+export async function updateAssignmentStates(
+  trx: Knex.Transaction,
+  rows: readonly AssignmentStateChange[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const conn = await driverOf(trx);
+  if (conn.dialect === "postgres") {
+    await pgQuery(
+      conn.client,
+      "tc_update_assignment_states",
+      `UPDATE assignments AS a SET status = v.status, model_name = v.model_name, error = v.error,
+         deadline_ms = v.deadline_ms, updated_ms = v.updated_ms
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+         AS v(id, status, model_name, error, deadline_ms, updated_ms)
+       WHERE a.id = v.id`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.status),
+        rows.map((r) => r.model_name),
+        rows.map((r) => r.error),
+        rows.map((r) => r.deadline_ms),
+        rows.map((r) => r.updated_ms),
+      ],
+    );
+    return;
+  }
+  const update = sqliteStatement(
+    conn.db,
+    `UPDATE assignments SET status = ?, model_name = ?, error = ?, deadline_ms = ?, updated_ms = ?
+     WHERE id = ?`,
+  );
+  for (const r of rows)
+    update.run(r.status, r.model_name, r.error, r.deadline_ms, r.updated_ms, r.id);
 }

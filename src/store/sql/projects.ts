@@ -1,10 +1,12 @@
 import type { Knex } from "knex";
 import type { ProjectRow } from "../rows.js";
+import { driverOf, pgQuery, sqliteStatement } from "./prepared.js";
 
 export type NewProjectRow = Omit<
   ProjectRow,
   | "id"
   | "preprocessed_ms"
+  | "preprocessing_replica"
   | "training_blob_id"
   | "holdout_blob_id"
   | "rows"
@@ -111,4 +113,78 @@ export async function recordPreprocessingProgress(
   await db("projects")
     .where({ id })
     .update({ progress_rows: progress.rows, progress_bytes: progress.bytes });
+}
+
+/** What applying plugin reports reads and writes of a project. */
+export interface ProjectState {
+  id: number;
+  status: string;
+  error: string;
+}
+
+/**
+ * The status of each of `ids` that exists, ascending by id; with `forUpdate` the rows are also
+ * locked for the rest of the transaction (PostgreSQL, in ascending order, so two transactions
+ * never wait for each other in a cycle; SQLite serializes transactions anyway). Hot path: one
+ * prepared statement through the driver.
+ */
+export async function readProjectStates(
+  trx: Knex.Transaction,
+  ids: readonly number[],
+  forUpdate: boolean,
+): Promise<ProjectState[]> {
+  if (ids.length === 0) return [];
+  const conn = await driverOf(trx);
+  if (conn.dialect === "postgres") {
+    return forUpdate
+      ? pgQuery<ProjectState>(
+          conn.client,
+          "tc_lock_project_states",
+          "SELECT id, status, error FROM projects WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE",
+          [ids],
+        )
+      : pgQuery<ProjectState>(
+          conn.client,
+          "tc_read_project_states",
+          "SELECT id, status, error FROM projects WHERE id = ANY($1::bigint[]) ORDER BY id",
+          [ids],
+        );
+  }
+  const select = sqliteStatement(conn.db, "SELECT id, status, error FROM projects WHERE id = ?");
+  const rows: ProjectState[] = [];
+  for (const id of [...new Set(ids)].sort((a, b) => a - b)) {
+    const row = select.get(id) as ProjectState | undefined;
+    if (row) rows.push(row);
+  }
+  return rows;
+}
+
+/** Sets status, error and updated_ms of several projects in one statement (PostgreSQL). */
+export async function updateProjectStates(
+  trx: Knex.Transaction,
+  rows: readonly (ProjectState & { updated_ms: number })[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  const conn = await driverOf(trx);
+  if (conn.dialect === "postgres") {
+    await pgQuery(
+      conn.client,
+      "tc_update_project_states",
+      `UPDATE projects AS p SET status = v.status, error = v.error, updated_ms = v.updated_ms
+       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS v(id, status, error, updated_ms)
+       WHERE p.id = v.id`,
+      [
+        rows.map((r) => r.id),
+        rows.map((r) => r.status),
+        rows.map((r) => r.error),
+        rows.map((r) => r.updated_ms),
+      ],
+    );
+    return;
+  }
+  const update = sqliteStatement(
+    conn.db,
+    "UPDATE projects SET status = ?, error = ?, updated_ms = ? WHERE id = ?",
+  );
+  for (const row of rows) update.run(row.status, row.error, row.updated_ms, row.id);
 }
