@@ -6,8 +6,8 @@
  * RSS (VmRSS sampled every 50 ms). Ceilings from the same run: the preprocessing scanner alone
  * over the same file, the whole pipeline in-process without the store, and csv-parse alone.
  *
- *   npm run bench -- datasets [--sizes 10,100,1000] [--keep] [--chunk-kib 1024] [--window-kib N]
- *                             [--pg URL|auto] [--only-pg] [--profile DIR]
+ *   npm run bench -- datasets [--sizes 10,100,1000] [--keep] [--chunk-kib 1024] [--window-kib 16384]
+ *                             [--pg URL|auto] [--only-pg] [--profile DIR] [--no-passes]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -74,7 +74,10 @@ export async function run(argv: readonly string[]): Promise<void> {
       sizes: { type: "string", default: "10,100,1000" },
       "chunk-kib": { type: "string", default: "1024" },
       keep: { type: "boolean", default: false },
-      "window-kib": { type: "string", default: "0" },
+      // Only the runs through the core (for quicker before/after comparisons).
+      "no-passes": { type: "boolean", default: false },
+      // 16 MiB, as the SDK's plugins use (src/sdk/run-plugin.ts); 0: grpc-js' default (64 KiB).
+      "window-kib": { type: "string", default: "16384" },
     },
   });
   const sizes = String(values.sizes).split(",").map(Number);
@@ -95,7 +98,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     for (const sizeMB of sizes) {
       const file = await writeEventLog(join(dir, `events-${sizeMB}MB.csv`), sizeMB * 1e6);
       console.log(`\n${sizeMB} MB: ${file.path} (${file.bytes} bytes)`);
-      for (const pass of PASSES) {
+      for (const pass of values["no-passes"] === true ? [] : PASSES) {
         const result = await inWorker(pass, file);
         ceilings.push({ sizeMB, pass, ...result });
         console.log(
@@ -138,7 +141,12 @@ async function coreRun(
   const rss = new RssSampler(core);
   const idleRssMB = rss.sample();
   const options =
-    client.windowBytes > 0 ? { "grpc-node.flow_control_window": client.windowBytes } : {};
+    client.windowBytes > 0
+      ? {
+          "grpc-node.flow_control_window": client.windowBytes,
+          "grpc.max_receive_message_length": 64 * 1024 * 1024,
+        }
+      : {};
   const datasets = new DatasetServiceClient(core.address, credentials.createInsecure(), options);
   const projects = new ProjectServiceClient(core.address, credentials.createInsecure());
   let trainingDataAt: ((at: number) => void) | undefined;

@@ -10,6 +10,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   echo: () => import("./echo.js"),
   latency: () => import("./latency.js"),
   "idle-streams": () => import("./idle-streams.js"),
+  "scale-out": () => import("./scale-out.js"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -18,6 +18,7 @@ export interface CoreConfig {
   readonly maxInFlightPerStream: number;
   /** How long an instance has for a DataReport before its assignment may go to another. */
   readonly deliveryLeaseMs: number;
+  readonly replicaTtlMs: number;
   /** Serve without any token on a non-loopback address (development mode exposed). */
   readonly insecure: boolean;
   /** How stale a token lookup may be; how often open streams' tokens are checked. */
@@ -95,6 +96,12 @@ export const settings = {
     default: "60000",
     meaning:
       "how long an instance has for its DataReport before the assignment is offered to another instance",
+  },
+  replicaTtlMs: {
+    env: "CORE_REPLICA_TTL_MS",
+    default: "5000",
+    meaning:
+      "a replica whose heartbeat (every quarter of this) is older than this is considered dead: other replicas take over its preprocessing, leases and plugin sessions",
   },
   insecure: {
     env: "CORE_INSECURE",
@@ -233,6 +240,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
     shutdownGraceMs: readInteger(env, settings.shutdownGraceMs, 0, 600_000),
     maxInFlightPerStream: readInteger(env, settings.maxInFlightPerStream, 1, 10_000),
     deliveryLeaseMs: readInteger(env, settings.deliveryLeaseMs, 100, maxTimeoutMs),
+    replicaTtlMs: readInteger(env, settings.replicaTtlMs, 200, 600_000),
     insecure: readFlag(env, settings.insecure),
     tokenRecheckMs: readInteger(env, settings.tokenRecheckMs, 50, 600_000),
     ...readTls(env),

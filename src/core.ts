@@ -5,17 +5,22 @@ import { Authenticator } from "./app/auth/authenticator.js";
 import { startupPosture } from "./app/auth/posture.js";
 import { ChangeFeed } from "./app/change-feed.js";
 import { startDeadlineSweeps } from "./app/deadline-sweeper.js";
+import { type DeliveryClaims, SharedClaims, SingleReplicaClaims } from "./app/delivery-claims.js";
 import { Dispatcher } from "./app/dispatcher.js";
 import { GroupCommitter } from "./app/group-commit.js";
 import { CoreMetrics } from "./app/metrics.js";
 import { startOnlineInquiries } from "./app/online-inquirer.js";
 import { PluginSessions } from "./app/plugin-sessions.js";
 import { PreprocessingRunner } from "./app/preprocessing-runner.js";
+import { Replica } from "./app/replica.js";
+import { ReplicaBridge } from "./app/replica-bridge.js";
+import { SessionDirectory } from "./app/session-directory.js";
 import { startStoreProbe } from "./app/store-probe.js";
 import { ConfigError, type CoreConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { openStore, type Store } from "./store/connect.js";
-import { deleteIncompleteBlobs } from "./store/sql/blobs.js";
+import { PgListener } from "./store/pg-listener.js";
+import { deleteOrphanedBlobs } from "./store/sql/claims.js";
 import { AuthenticatedCalls, startRevocationChecks } from "./transport/auth-calls.js";
 import { securityOf } from "./transport/credentials.js";
 import { type MetricsServer, startMetricsServer } from "./transport/metrics-server.js";
@@ -70,19 +75,49 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     keyPath: config.tlsKey,
     clientCaPath: config.tlsClientCa,
   };
-  const removed = await deleteIncompleteBlobs(db, Date.now());
-  if (removed > 0) logger.info({ removed }, "removed files left incomplete by a previous run");
+  const replica = new Replica(db, logger, {
+    ttlMs: config.replicaTtlMs,
+    sole: store.dialect === "sqlite",
+  });
+  try {
+    await replica.register();
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const removed = await deleteOrphanedBlobs(db, replica.claimContext(), store.dialect === "sqlite");
+  if (removed > 0) logger.info({ removed }, "removed files left incomplete by a stopped replica");
 
   const feed = new ChangeFeed();
   const sessions = new PluginSessions(2 * config.onlineInquiryIntervalMs);
   const metrics = new CoreMetrics(db);
   const committer = new GroupCommitter(db, logger, metrics);
-  const dispatcher = new Dispatcher(db, sessions, feed, logger, {
+  const shared = store.dialect === "postgres";
+  const claims: DeliveryClaims = shared
+    ? new SharedClaims(db, () => replica.claimContext())
+    : new SingleReplicaClaims(db);
+  const dispatcher = new Dispatcher(claims, sessions, feed, logger, {
     capacity: config.maxInFlightPerStream,
     leaseMs: config.deliveryLeaseMs,
     metrics,
   });
-  const runner = new PreprocessingRunner(db, feed, logger, config.timeouts, metrics);
+  const runner = new PreprocessingRunner(
+    db,
+    feed,
+    logger,
+    config.timeouts,
+    () => replica.claimContext(),
+    metrics,
+  );
+  const replication = shared
+    ? await startReplication({ config, db, feed, logger, replica, sessions, dispatcher, runner })
+    : undefined;
+  if (replication === null) {
+    await replica.leave();
+    await store.close();
+    throw new ConfigError("could not listen for the other replicas' notifications (see the log)");
+  }
+
   const openStreams = new OpenStreams();
 
   const grpc = createGrpcServer({
@@ -96,18 +131,27 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     timeouts: config.timeouts,
     maxDatasetBytes: config.maxDatasetBytes,
     maxUploadBytes: config.maxUploadBytes,
+    replicaId: replica.id,
     projectCreated: (projectId) => runner.enqueue(projectId),
     metrics,
     auth: { authenticator, calls: authCalls, logger },
     tls,
   });
   let metricsServer: MetricsServer | undefined;
+  /** Undoes the start so far (a later step failed). */
+  const abandon = async () => {
+    replication?.bridge.stop();
+    await replication?.listener.stop();
+    await replica.leave();
+    await metricsServer?.close();
+    await store.close();
+  };
   if (config.metricsAddress) {
     metrics.collectProcessMetrics();
     try {
       metricsServer = await startMetricsServer(config.metricsAddress, metrics.registry, logger);
     } catch (error) {
-      await store.close();
+      await abandon();
       throw error;
     }
     logger.info({ address: metricsServer.address }, "metrics served on /metrics");
@@ -116,8 +160,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   try {
     port = await grpc.listen(config.address);
   } catch (error) {
-    await metricsServer?.close();
-    await store.close();
+    await abandon();
     throw error;
   }
   const stopRevocationChecks = startRevocationChecks(authenticator, authCalls, logger);
@@ -125,14 +168,17 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   const stopDeadlineSweeps = startDeadlineSweeps(
     { db, committer, feed, logger, timeouts: config.timeouts, metrics },
     sweepIntervalFor(config),
+    replication ? replication.leadsSweeps : undefined,
   );
+  const host = config.address.slice(0, config.address.lastIndexOf(":"));
+  const address = `${host}:${port}`;
+  replica.servingAt(address);
+  replica.startBeating();
   await runner.resumePending();
   grpc.health.setServing(true);
   const stopStoreProbe = startStoreProbe(db, storeProbeIntervalMs, logger, (reachable) =>
     grpc.health.setServing(reachable),
   );
-  const host = config.address.slice(0, config.address.lastIndexOf(":"));
-  const address = `${host}:${port}`;
   logger.info(
     {
       address,
@@ -154,6 +200,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     dispatcher.stop();
     openStreams.endAll("the training core is shutting down; reconnect");
     await runner.stop();
+    replication?.bridge.stop();
     await new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         logger.warn("grace period over; cutting the remaining calls");
@@ -166,6 +213,8 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       });
     });
     await committer.drain();
+    await replica.leave();
+    await replication?.listener.stop();
     await metricsServer?.close();
     await store.close();
     logger.info("stopped");
@@ -182,4 +231,73 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       return stopping;
     },
   };
+}
+
+/** Advisory lock key of the deadline sweeps (any constant distinct from other applications'). */
+const sweepLockKey = 0x7c0e_5eed;
+const notificationChannel = "training_core";
+
+interface ReplicationDeps {
+  readonly config: CoreConfig;
+  readonly db: Store["db"];
+  readonly feed: ChangeFeed;
+  readonly logger: Logger;
+  readonly replica: Replica;
+  readonly sessions: PluginSessions;
+  readonly dispatcher: Dispatcher;
+  readonly runner: PreprocessingRunner;
+}
+
+interface Replication {
+  readonly listener: PgListener;
+  readonly bridge: ReplicaBridge;
+  readonly leadsSweeps: () => Promise<boolean>;
+}
+
+/**
+ * PostgreSQL: joins the other replicas: notifications both ways, this replica's plugin
+ * sessions published with every heartbeat, and the leader lock of the deadline sweeps.
+ * Null when the notification connection cannot be opened.
+ */
+async function startReplication(deps: ReplicationDeps): Promise<Replication | null> {
+  const { config, db, feed, logger, replica, dispatcher, runner } = deps;
+  const bridge = new ReplicaBridge({
+    feed,
+    replicaId: replica.id,
+    logger,
+    notify: async (payload) => {
+      await db.raw("SELECT pg_notify(?, ?)", [notificationChannel, payload]);
+    },
+  });
+  const resync = () => {
+    feed.everyProjectChanged();
+    void dispatcher.sweep();
+    void runner.resumePending().catch(() => {});
+  };
+  const listener = new PgListener({
+    url: config.databaseUrl,
+    channel: notificationChannel,
+    logger,
+    onNotification: (payload) => bridge.received(payload),
+    onGap: resync,
+  });
+  try {
+    await listener.start();
+  } catch (error) {
+    logger.error({ err: error }, "could not open the notification connection");
+    bridge.stop();
+    return null;
+  }
+  const directory = new SessionDirectory(db, replica, deps.sessions, config.replicaTtlMs);
+  replica.addDuty(() => directory.sync());
+  // What other replicas gave back or left behind when they died, and what a lost
+  // notification hid: leases, preprocessing, and files half written by a dead replica.
+  replica.addDuty(() => dispatcher.sweep());
+  replica.addDuty(() => runner.resumePending());
+  replica.addDuty(async () => {
+    await deleteOrphanedBlobs(db, replica.claimContext(), false);
+  });
+  // Watchers re-read once per heartbeat: a notification lost on the way costs at most that.
+  replica.addDuty(async () => feed.everyProjectChanged());
+  return { listener, bridge, leadsSweeps: () => listener.tryLock(sweepLockKey) };
 }

@@ -26,6 +26,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       quick: { type: "boolean" },
       profile: { type: "string" },
       streams: { type: "string" },
+      replicas: { type: "string" },
       phase: { type: "string" },
     },
   });

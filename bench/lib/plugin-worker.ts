@@ -18,7 +18,7 @@ import { BenchPlugin, newCounters, type PluginCounters } from "./bench-plugin.js
 import { wallMs } from "./report.js";
 
 type Command =
-  | { type: "lifecycle"; address: string; keys: string[] }
+  | { type: "lifecycle"; address: string; keys: string[]; addresses?: string[] }
   | { type: "idle"; address: string; key: string; streams: number; perConnection: number }
   | { type: "latency"; address: string; key: string; iterations: number; pauseMs: number }
   | { type: "create-loop"; address: string; key: string; durationMs: number; gapMs: number }
@@ -34,9 +34,13 @@ function reply(message: Record<string, unknown>): void {
   process.send?.(message);
 }
 
-async function lifecycle(address: string, keys: string[]): Promise<void> {
+/** `addresses`: several replicas; stream i connects to addresses[i % n]. */
+async function lifecycle(address: string, keys: string[], addresses = [address]): Promise<void> {
   const startedAt = wallMs();
-  for (const key of keys) plugins.push(new BenchPlugin({ address, key, counters, instant: true }));
+  for (const [i, key] of keys.entries()) {
+    const to = addresses[i % addresses.length] as string;
+    plugins.push(new BenchPlugin({ address: to, key, counters, instant: true }));
+  }
   reply({ type: "started", at: startedAt });
   progressTimer = setInterval(() => reply({ type: "progress", counters }), 100);
   await Promise.all(plugins.map((p) => p.registered));
@@ -157,7 +161,7 @@ process.on("message", (command: Command) => {
   const run = async () => {
     switch (command.type) {
       case "lifecycle":
-        return lifecycle(command.address, command.keys);
+        return lifecycle(command.address, command.keys, command.addresses);
       case "idle":
         return idle(command.address, command.key, command.streams, command.perConnection);
       case "latency":

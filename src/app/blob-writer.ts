@@ -1,26 +1,39 @@
 import { createHash, type Hash } from "node:crypto";
 import type { Knex } from "knex";
 import {
-  appendBlobChunk,
+  appendBlobChunks,
   completeBlob,
   createBlob,
   deleteBlob,
   newBlobId,
 } from "../store/sql/blobs.js";
 
-/** Stored chunks are about this size: big enough for few statements, small enough to stream. */
+/** Stored chunks are 1 MiB rows: big enough for few statements, small enough to stream. */
 const chunkBytes = 1024 * 1024;
+/** Rows per INSERT: one statement (one commit, one fsync on SQLite) per 4 MiB. */
+const rowsPerStatement = 4;
 
 /**
- * Writes a file into the store chunk by chunk (each `write` awaits its insert: backpressure),
- * hashing it on the way; readable only once `finish()` marked it complete.
+ * Writes a file into the store chunk by chunk, hashing it on the way; readable only once
+ * `finish()` marked it complete. Bytes are copied once, into 1 MiB row buffers that are reused
+ * after their INSERT (so the caller may reuse its buffer as soon as `write` resolves); every
+ * `rowsPerStatement` full rows are written with one multi-row INSERT, which `write` awaits
+ * (backpressure).
+ *
+ * On PostgreSQL, outside a caller's transaction, chunk rows are committed with
+ * `synchronous_commit = off` (no wait for the WAL flush); `finish()` marks the blob complete
+ * with an ordinary, synchronous commit, and a synchronous commit flushes the WAL up to its own
+ * commit record, i.e. every chunk committed before it as well: a blob is never complete without
+ * its bytes being durable. Inside a caller's transaction (an inline dataset) nothing is changed.
  */
 export class BlobWriter {
   private seq = 0;
   private size = 0;
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
   private readonly hash: Hash = createHash("sha256");
+  /** Rows being filled: all full but the last. */
+  private rows: Buffer[] = [];
+  private used = 0;
+  private readonly spare: Buffer[] = [];
 
   private constructor(
     private readonly db: Knex,
@@ -32,28 +45,39 @@ export class BlobWriter {
     prefix: string,
     nowMs = Date.now(),
     fileName = "",
+    writerReplica: string | null = null,
   ): Promise<BlobWriter> {
     const writer = new BlobWriter(db, newBlobId(prefix));
-    await createBlob(db, writer.id, nowMs, fileName);
+    await createBlob(db, writer.id, nowMs, fileName, writerReplica);
     return writer;
   }
 
   /** Bytes accepted so far. */
   get bytesWritten(): number {
-    return this.size + this.pendingBytes;
+    return this.size + this.pendingBytes();
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     if (chunk.length === 0) return;
     this.hash.update(chunk);
-    // Copy: the caller may reuse its buffer once this resolves.
-    this.pending.push(Buffer.from(chunk));
-    this.pendingBytes += chunk.length;
-    while (this.pendingBytes >= chunkBytes) await this.flush(chunkBytes);
+    let from = 0;
+    while (from < chunk.length) {
+      if (this.rows.length === 0 || this.used === chunkBytes) {
+        if (this.rows.length === rowsPerStatement) await this.flush();
+        this.rows.push(this.spare.pop() ?? Buffer.allocUnsafe(chunkBytes));
+        this.used = 0;
+      }
+      const row = this.rows[this.rows.length - 1] as Buffer;
+      const n = Math.min(chunk.length - from, chunkBytes - this.used);
+      row.set(from === 0 && n === chunk.length ? chunk : chunk.subarray(from, from + n), this.used);
+      this.used += n;
+      from += n;
+    }
   }
 
   async finish(): Promise<{ id: string; sizeBytes: number; sha256: string }> {
-    if (this.pendingBytes > 0) await this.flush(this.pendingBytes);
+    if (this.rows.length > 0) await this.flush();
+    this.spare.length = 0;
     const sha256 = this.hash.digest("hex");
     await completeBlob(this.db, this.id, this.size, sha256);
     return { id: this.id, sizeBytes: this.size, sha256 };
@@ -61,17 +85,29 @@ export class BlobWriter {
 
   /** Removes everything written so far. */
   async discard(): Promise<void> {
+    this.rows = [];
+    this.spare.length = 0;
     await deleteBlob(this.db, this.id);
   }
 
-  private async flush(bytes: number): Promise<void> {
-    const all =
-      this.pending.length === 1 ? (this.pending[0] as Buffer) : Buffer.concat(this.pending);
-    const piece = all.subarray(0, bytes);
-    const rest = all.subarray(bytes);
-    this.pending = rest.length > 0 ? [rest] : [];
-    this.pendingBytes = rest.length;
-    await appendBlobChunk(this.db, this.id, this.seq++, this.size, piece);
-    this.size += piece.length;
+  private pendingBytes(): number {
+    return this.rows.length === 0 ? 0 : (this.rows.length - 1) * chunkBytes + this.used;
+  }
+
+  /** Writes every row being filled (the last as far as it is filled) with one INSERT. */
+  private async flush(): Promise<void> {
+    const rows = this.rows;
+    const lastUsed = this.used;
+    this.rows = [];
+    this.used = 0;
+    const chunks = rows.map((row, i) => {
+      const data = i === rows.length - 1 ? row.subarray(0, lastUsed) : row;
+      const chunk = { seq: this.seq++, startOffset: this.size, data };
+      this.size += data.length;
+      return chunk;
+    });
+    await appendBlobChunks(this.db, this.id, chunks, { asyncCommit: !this.db.isTransaction });
+    // The driver is done with the bytes: the buffers can be filled again.
+    this.spare.push(...rows);
   }
 }

@@ -1,15 +1,20 @@
 import { EventEmitter } from "node:events";
-import type { TrainingDataMessage } from "./plugin-sessions.js";
 
-export interface Delivery {
-  readonly key: string;
-  readonly message: TrainingDataMessage;
-}
+/** A committed change other parts of the core (and other replicas) react to. */
+export type Change =
+  /** New events were stored for the project. */
+  | { readonly kind: "project"; readonly projectId: number }
+  /** WAITING assignments of a plugin key may be ready to hand out (new, or released). */
+  | { readonly kind: "work"; readonly key: string }
+  /** An assignment left WAITING (DataReport, error, deadline): its lease can end. */
+  | { readonly kind: "left-waiting"; readonly key: string; readonly assignmentId: number };
 
 /**
- * In-process notifications sent after a transaction committed: the tables stay the truth,
- * listeners re-read them. One path for every change, so watchers and the dispatcher never
- * see a change before it is durable.
+ * Notifications sent after a transaction committed: the tables stay the truth, listeners
+ * re-read them. One path for every change, so watchers and the dispatcher never see a change
+ * before it is durable. Changes made here also go to `onLocalChange` listeners (the bridge to
+ * other replicas, see replica-bridge.ts); changes made by other replicas come in through
+ * `deliverRemote` and reach the same listeners as local ones, without going back out.
  */
 export class ChangeFeed {
   private readonly emitter = new EventEmitter();
@@ -18,34 +23,69 @@ export class ChangeFeed {
     this.emitter.setMaxListeners(0);
   }
 
-  /** New events were stored for the project. */
   projectChanged(projectId: number): void {
-    this.emitter.emit(`project:${projectId}`);
+    this.publish({ kind: "project", projectId });
   }
 
   onProjectChanged(projectId: number, listener: () => void): () => void {
-    const name = `project:${projectId}`;
-    this.emitter.on(name, listener);
-    return () => this.emitter.off(name, listener);
+    return this.on(`project:${projectId}`, listener);
   }
 
-  /** An assignment left WAITING (DataReport, error, deadline): its lease can end. */
+  /** Every project listener: after a gap in notifications from other replicas, all re-read. */
+  everyProjectChanged(): void {
+    for (const name of this.emitter.eventNames()) {
+      if (typeof name === "string" && name.startsWith("project:")) this.emitter.emit(name);
+    }
+  }
+
   assignmentLeftWaiting(key: string, assignmentId: number): void {
-    this.emitter.emit("left-waiting", key, assignmentId);
+    this.publish({ kind: "left-waiting", key, assignmentId });
   }
 
   onAssignmentLeftWaiting(listener: (key: string, assignmentId: number) => void): () => void {
-    this.emitter.on("left-waiting", listener);
-    return () => this.emitter.off("left-waiting", listener);
+    return this.on("left-waiting", listener);
   }
 
-  /** New WAITING assignments were stored: each should reach an instance of its key. */
-  assignmentsCreated(deliveries: readonly Delivery[]): void {
-    this.emitter.emit("assignments", deliveries);
+  workAvailable(keys: Iterable<string>): void {
+    for (const key of new Set(keys)) this.publish({ kind: "work", key });
   }
 
-  onAssignmentsCreated(listener: (deliveries: readonly Delivery[]) => void): () => void {
-    this.emitter.on("assignments", listener);
-    return () => this.emitter.off("assignments", listener);
+  onWorkAvailable(listener: (key: string) => void): () => void {
+    return this.on("work", listener);
+  }
+
+  /** Changes made by this replica, once each, for the bridge to the others. */
+  onLocalChange(listener: (change: Change) => void): () => void {
+    return this.on("local", listener);
+  }
+
+  /** A change committed by another replica. */
+  deliverRemote(change: Change): void {
+    this.deliver(change);
+  }
+
+  private publish(change: Change): void {
+    this.deliver(change);
+    this.emitter.emit("local", change);
+  }
+
+  private deliver(change: Change): void {
+    switch (change.kind) {
+      case "project":
+        this.emitter.emit(`project:${change.projectId}`);
+        break;
+      case "work":
+        this.emitter.emit("work", change.key);
+        break;
+      case "left-waiting":
+        this.emitter.emit("left-waiting", change.key, change.assignmentId);
+        break;
+    }
+  }
+
+  // biome-ignore lint/suspicious/noExplicitAny: EventEmitter listeners take any arguments
+  private on(name: string, listener: (...args: any[]) => void): () => void {
+    this.emitter.on(name, listener);
+    return () => this.emitter.off(name, listener);
   }
 }

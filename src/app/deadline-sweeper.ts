@@ -81,19 +81,24 @@ export async function sweepDeadlines(
   }
 }
 
-/** Sweeps every `intervalMs` until the returned function is called. */
+/**
+ * Sweeps every `intervalMs` until the returned function is called. With several replicas only
+ * the one that `leads()` sweeps (the others would only find the same rows already expired).
+ */
 export function startDeadlineSweeps(
   deps: DeadlineSweeperDeps,
   intervalMs: number,
+  leads: () => Promise<boolean> = async () => true,
 ): () => Promise<void> {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
-  const sweep = () => {
-    running = sweepDeadlines(deps).catch((error: unknown) => {
-      deps.logger.warn({ err: error }, "deadline sweep failed; will retry");
-    });
-  };
-  sweep();
+  const sweep = () =>
+    leads()
+      .then((leader) => (leader && !stopped ? sweepDeadlines(deps) : 0))
+      .catch((error: unknown) => {
+        deps.logger.warn({ err: error }, "deadline sweep failed; will retry");
+      });
+  running = sweep();
   const timer = setInterval(() => {
     if (!stopped) running = running.then(sweep);
   }, intervalMs);

@@ -10,11 +10,14 @@
  * `dispatch(key)`; dispatches of one key run one after another, so nothing is handed out twice
  * at once. A report from an instance whose lease moved on is still judged by the state machine:
  * a late duplicate is a no-op.
+ *
+ * With several replicas (PostgreSQL) each first leases the assignment to itself in the
+ * database (see delivery-claims.ts); `sweep()`, run with every heartbeat, hands out what other
+ * replicas released or left behind when they died, and whatever a lost notification hid.
  */
-import type { Knex } from "knex";
 import type { Logger } from "../logger.js";
-import { listWaitingDeliveries } from "../store/sql/assignments.js";
 import type { ChangeFeed } from "./change-feed.js";
+import type { DeliveryClaims } from "./delivery-claims.js";
 import { Leases } from "./leases.js";
 import type { CoreMetrics } from "./metrics.js";
 import type { PluginSession, PluginSessions } from "./plugin-sessions.js";
@@ -42,17 +45,15 @@ export class Dispatcher {
   private stopped = false;
 
   constructor(
-    private readonly db: Knex,
+    private readonly claims: DeliveryClaims,
     private readonly sessions: PluginSessions,
-    feed: ChangeFeed,
+    private readonly feed: ChangeFeed,
     private readonly logger: Logger,
     private readonly options: DispatcherOptions,
   ) {
     this.leases = new Leases(options.capacity);
     this.unsubscribe = [
-      feed.onAssignmentsCreated((deliveries) => {
-        for (const key of new Set(deliveries.map((d) => d.key))) this.dispatch(key);
-      }),
+      feed.onWorkAvailable((key) => this.dispatch(key)),
       feed.onAssignmentLeftWaiting((key, assignmentId) => {
         this.leases.release(assignmentId);
         this.sent.delete(assignmentId);
@@ -79,10 +80,27 @@ export class Dispatcher {
     this.dispatch(session.key);
   }
 
-  /** An instance went away: its leased work goes to the others. */
+  /**
+   * An instance went away: its leased work goes to the others (on this replica at once; on
+   * others once the database leases are given back).
+   */
   sessionClosed(session: PluginSession): void {
-    this.leases.releaseSession(session);
-    this.dispatch(session.key);
+    const released = this.leases.releaseSession(session);
+    if (released.size === 0) {
+      this.dispatch(session.key);
+      return;
+    }
+    this.claims
+      .release([...released])
+      .catch((error: unknown) =>
+        this.logger.warn({ err: error, key: session.key }, "could not give leases back"),
+      )
+      .finally(() => this.feed.workAvailable([session.key]));
+  }
+
+  /** Hands out the work of every key connected here (heartbeat; covers lost notifications). */
+  sweep(): Promise<void> {
+    return Promise.all(this.sessions.keys().map((key) => this.dispatch(key))).then(() => {});
   }
 
   /** Resolves once no dispatch round is running (tests, benchmarks). */
@@ -121,14 +139,24 @@ export class Dispatcher {
       // The WAITING rows already leased come back too and are skipped: read no more than
       // those plus the free slots (not a full page to hand out one TrainingData).
       const limit = Math.min(pageSize, free + this.leasedCount(key));
-      const rows = await listWaitingDeliveries(this.db, key, limit, afterId);
+      const rows = await this.claims.deliverable(key, limit, afterId);
       const nowMs = Date.now();
-      for (const row of rows) {
-        if (this.leases.holder(row.id, nowMs)) continue;
+      const candidates = rows.filter((row) => !this.leases.holder(row.id, nowMs)).slice(0, free);
+      const untilMs = nowMs + this.options.leaseMs;
+      const leased = await this.claims.lease(
+        candidates.map((row) => row.id),
+        untilMs,
+      );
+      const unused: number[] = [];
+      for (const row of candidates) {
+        if (!leased.has(row.id)) continue; // another replica leased it meanwhile
         const lapsed = this.leases.lapsedHolder(row.id);
-        const session = this.leastLoaded(key, nowMs, lapsed);
-        if (!session) return;
-        this.leases.grant(row.id, session, nowMs + this.options.leaseMs);
+        const session = this.leastLoaded(key, Date.now(), lapsed);
+        if (!session) {
+          unused.push(row.id);
+          continue;
+        }
+        this.leases.grant(row.id, session, untilMs);
         if (this.sent.has(row.id)) {
           this.options.metrics?.redelivered(lapsed ? "lease_expired" : "holder_gone");
         } else this.sent.add(row.id);
@@ -136,6 +164,8 @@ export class Dispatcher {
           // The stream closed: sessionClosed() releases the lease and dispatches again.
         });
       }
+      if (unused.length > 0) await this.claims.release(unused);
+      if (unused.length > 0) return;
       const last = rows.at(-1);
       if (!last || rows.length < limit) return;
       afterId = last.id;

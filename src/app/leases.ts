@@ -55,11 +55,13 @@ export class Leases {
     return lease.session.key;
   }
 
-  /** Ends every lease of a session that went away. */
-  releaseSession(session: PluginSession): void {
-    for (const id of this.bySession.get(session) ?? []) this.byAssignment.delete(id);
+  /** Ends every lease of a session that went away; the assignments it held. */
+  releaseSession(session: PluginSession): Set<number> {
+    const held = this.bySession.get(session) ?? new Set<number>();
+    for (const id of held) this.byAssignment.delete(id);
     this.bySession.delete(session);
     for (const [id, holder] of this.lapsed) if (holder === session) this.lapsed.delete(id);
+    return held;
   }
 
   /** Ends expired leases; returns the plugin keys that have work to hand out again. */

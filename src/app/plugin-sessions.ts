@@ -1,7 +1,8 @@
 /**
  * The plugin instances connected to this core: one session per open Connect stream, grouped by
  * plugin key. Held in memory only: a stream does not outlive the process, and everything a
- * session is sent is re-derived from the store when it reconnects.
+ * session is sent is re-derived from the store when it reconnects. With several replicas the
+ * online counts also include the other replicas' instances (session-directory.ts).
  */
 export interface TrainingDataMessage {
   readonly projectId: number;
@@ -23,8 +24,15 @@ export interface PluginSession {
 
 export class PluginSessions {
   private readonly byKey = new Map<string, PluginSession[]>();
+  /** Online instances per key on the other replicas, as of their last heartbeat. */
+  private remoteOnline: ReadonlyMap<string, number> = new Map();
 
-  constructor(private readonly onlineWindowMs: number) {}
+  constructor(readonly onlineWindowMs: number) {}
+
+  /** Counts from the other replicas (see session-directory.ts). */
+  setRemoteOnline(counts: ReadonlyMap<string, number>): void {
+    this.remoteOnline = counts;
+  }
 
   add(session: PluginSession): void {
     const sessions = this.byKey.get(session.key) ?? [];
@@ -46,12 +54,21 @@ export class PluginSessions {
     return nowMs - session.lastAnswerMs <= this.onlineWindowMs;
   }
 
+  /** Online instances of `key` on every replica. */
   onlineCount(key: string, nowMs: number): number {
-    return (this.byKey.get(key) ?? []).filter((s) => this.isOnline(s, nowMs)).length;
+    const here = (this.byKey.get(key) ?? []).filter((s) => this.isOnline(s, nowMs)).length;
+    return here + (this.remoteOnline.get(key) ?? 0);
   }
 
+  /** Keys with an online instance on any replica. */
   onlineKeys(nowMs: number): string[] {
-    return [...this.byKey.keys()].filter((key) => this.onlineCount(key, nowMs) > 0).sort();
+    const keys = new Set([...this.byKey.keys(), ...this.remoteOnline.keys()]);
+    return [...keys].filter((key) => this.onlineCount(key, nowMs) > 0).sort();
+  }
+
+  /** Plugin keys with at least one instance connected here. */
+  keys(): string[] {
+    return [...this.byKey.keys()];
   }
 
   /** Every connected instance of `key`, online or not. */

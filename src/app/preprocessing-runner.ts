@@ -4,18 +4,26 @@
  * dataset one transaction puts the project in ERROR. A project whose preprocessing did not
  * finish (crash, shutdown, database outage) stays PREPROCESSING without a dataset and is picked
  * up again by `resumePending()` at the next start.
+ *
+ * A replica claims a project before preprocessing it (projects.preprocessing_replica), so with
+ * several replicas exactly one works on it; `resumePending()` also runs with every heartbeat and
+ * takes over the projects of replicas that died.
  */
 import type { Knex } from "knex";
 import { deadlineFor, type PhaseTimeouts } from "../domain/deadlines.js";
 import type { Logger } from "../logger.js";
 import type { ProjectRow } from "../store/rows.js";
 import { insertAssignments } from "../store/sql/assignments.js";
-import { readBlobChunks } from "../store/sql/blobs.js";
+import { blobSizes, deleteBlob, readBlobChunks } from "../store/sql/blobs.js";
+import {
+  type ClaimContext,
+  claimPreprocessing,
+  listUnclaimedPreprocessing,
+} from "../store/sql/claims.js";
 import { appendEvents } from "../store/sql/events.js";
 import { findPlugins } from "../store/sql/plugins.js";
 import {
   findProject,
-  listProjectsAwaitingPreprocessing,
   lockProject,
   recordPreprocessedDataset,
   recordPreprocessingProgress,
@@ -28,7 +36,12 @@ import { isStoreUnavailable } from "./errors.js";
 import type { CoreMetrics } from "./metrics.js";
 import { projectEvent } from "./plugin-reports.js";
 import { DatasetError, type PreprocessSummary, preprocessDataset } from "./preprocess/index.js";
-import { trainingDataOf } from "./training-data.js";
+import {
+  DEFAULT_WORKER_MIN_BYTES,
+  type PreprocessWorkerOptions,
+  preprocessInWorker,
+  workerOptionsFor,
+} from "./preprocess-in-worker.js";
 import { inTransaction } from "./transactions.js";
 
 const maxRetryDelayMs = 30_000;
@@ -44,6 +57,7 @@ export class PreprocessingRunner {
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
     private readonly timeouts: PhaseTimeouts,
+    private readonly claims: () => ClaimContext,
     private readonly metrics?: CoreMetrics,
   ) {}
 
@@ -54,9 +68,10 @@ export class PreprocessingRunner {
     this.running ??= this.work();
   }
 
-  /** Queues every project whose preprocessing never finished. */
+  /** Queues every project whose preprocessing never finished and no live replica works on. */
   async resumePending(): Promise<void> {
-    for (const id of await listProjectsAwaitingPreprocessing(this.db)) this.enqueue(id);
+    if (this.abort.signal.aborted) return;
+    for (const id of await listUnclaimedPreprocessing(this.db, this.claims())) this.enqueue(id);
   }
 
   /** Abandons the running job (it is redone at the next start) and waits for it to stop. */
@@ -75,7 +90,10 @@ export class PreprocessingRunner {
     while (this.queue.length > 0 && !this.abort.signal.aborted) {
       const projectId = this.queue[0] as number;
       try {
-        await this.preprocess(projectId);
+        // Another replica may have it (it was enqueued there too, or taken over meanwhile).
+        if (await claimPreprocessing(this.db, this.claims(), projectId)) {
+          await this.preprocess(projectId);
+        }
         retryDelayMs = 500;
       } catch (error) {
         if (this.abort.signal.aborted) break;
@@ -107,8 +125,14 @@ export class PreprocessingRunner {
     if (project?.status !== "PREPROCESSING" || project.preprocessed_ms !== null) return;
     const log = this.logger.child({ projectId });
     const started = Date.now();
-    const training = await BlobWriter.create(this.db, "td");
-    const holdout = await BlobWriter.create(this.db, "ho");
+    const worker = await this.workerFor(project.raw_blob_id);
+    if (worker) {
+      await this.preprocessInWorker(project, worker, log, started);
+      return;
+    }
+    const writer = this.claims().replicaId;
+    const training = await BlobWriter.create(this.db, "td", started, "", writer);
+    const holdout = await BlobWriter.create(this.db, "ho", started, "", writer);
     let storedBytes = 0;
     const source = datasetBytes(
       abortable(readBlobChunks(this.db, project.raw_blob_id), this.abort.signal),
@@ -143,6 +167,67 @@ export class PreprocessingRunner {
     log.info({ ...summary, columns: undefined, ms: Date.now() - started }, "dataset preprocessed");
   }
 
+  private workerOptions: PreprocessWorkerOptions | false | undefined;
+
+  /**
+   * Preprocess large files in a worker thread with its own SQLite connection (SQLite files
+   * only), or never (`false`). Without a call, the SQLite file is taken from the knex
+   * configuration.
+   */
+  useWorker(options: PreprocessWorkerOptions | false): void {
+    this.workerOptions = options;
+  }
+
+  /** The worker options when this stored file should be preprocessed in a worker thread. */
+  private async workerFor(rawBlobId: string): Promise<PreprocessWorkerOptions | undefined> {
+    const options = this.workerOptions ?? workerOptionsFor(this.db);
+    if (!options) return undefined;
+    const size = (await blobSizes(this.db, [rawBlobId])).get(rawBlobId) ?? 0;
+    return size >= (options.minBytes ?? DEFAULT_WORKER_MIN_BYTES) ? options : undefined;
+  }
+
+  private async preprocessInWorker(
+    project: ProjectRow,
+    options: PreprocessWorkerOptions,
+    log: Logger,
+    started: number,
+  ): Promise<void> {
+    const projectId = project.id;
+    let storedBytes = 0;
+    const outcome = await preprocessInWorker(
+      this.db,
+      options,
+      {
+        rawBlobId: project.raw_blob_id,
+        caseIdColumn: project.requested_case_id_column,
+        holdoutFraction: project.holdout_fraction,
+      },
+      this.abort.signal,
+      ({ rows, storedBytes: bytes }) => {
+        this.metrics?.preprocessingRead(bytes - storedBytes);
+        storedBytes = bytes;
+        this.reportProgress(projectId, rows, storedBytes);
+      },
+    );
+    await this.progressWrite;
+    if (outcome.type === "rejected") {
+      log.info({ reason: outcome.reason }, "dataset rejected");
+      await this.fail(projectId, `dataset: ${outcome.reason}`);
+      return;
+    }
+    // Both blobs are complete and durable (the worker committed that with an fsync).
+    await this.recordSuccess(
+      project,
+      outcome.summary,
+      outcome.trainingBlobId,
+      outcome.holdoutBlobId,
+    );
+    log.info(
+      { ...outcome.summary, columns: undefined, ms: Date.now() - started, worker: true },
+      "dataset preprocessed",
+    );
+  }
+
   private progressWrite: Promise<void> = Promise.resolve();
 
   /** Stores progress without holding up the pipeline; a write still running is not doubled. */
@@ -161,9 +246,13 @@ export class PreprocessingRunner {
     trainingBlobId: string,
     holdoutBlobId: string,
   ): Promise<void> {
-    await inTransaction(this.db, async ({ trx, afterCommit }) => {
+    const recorded = await inTransaction(this.db, async ({ trx, afterCommit }) => {
       const locked = await lockProject(trx, project.id);
-      if (!locked || locked.preprocessed_ms !== null || locked.status !== "PREPROCESSING") return;
+      if (!locked || locked.preprocessed_ms !== null || locked.status !== "PREPROCESSING") {
+        return false;
+      }
+      // Our claim lapsed (this replica looked dead) and another replica took the project over.
+      if (locked.preprocessing_replica !== this.claims().replicaId) return false;
       const nowMs = Date.now();
       await recordPreprocessedDataset(
         trx,
@@ -197,15 +286,15 @@ export class PreprocessingRunner {
         })),
       );
       afterCommit(() => {
-        this.feed.assignmentsCreated(
-          assignments.map((a) => ({
-            key: a.plugin_key,
-            message: trainingDataOf(a, trainingBlobId),
-          })),
-        );
+        this.feed.workAvailable(assignments.map((a) => a.plugin_key));
         this.feed.projectChanged(project.id);
       });
+      return true;
     });
+    if (!recorded) {
+      // Someone else recorded this project: our files are nobody's.
+      await Promise.all([deleteBlob(this.db, trainingBlobId), deleteBlob(this.db, holdoutBlobId)]);
+    }
   }
 
   private async newAssignments(trx: Knex, project: ProjectRow, nowMs: number) {

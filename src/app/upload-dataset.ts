@@ -58,9 +58,10 @@ export async function uploadDataset(
   maxUploadBytes: number,
   metadata: UploadMetadataInput,
   chunks: AsyncIterable<Uint8Array>,
+  writerReplica: string | null = null,
 ): Promise<UploadedDataset> {
   checkMetadata(metadata, maxUploadBytes);
-  const writer = await BlobWriter.create(db, "ds", Date.now(), metadata.fileName);
+  const writer = await BlobWriter.create(db, "ds", Date.now(), metadata.fileName, writerReplica);
   try {
     for await (const chunk of chunks) {
       if (writer.bytesWritten + chunk.length > maxUploadBytes) {

@@ -11,7 +11,15 @@ import {
 } from "../gen/trainingcore/v1/dataset_service.js";
 import { bearerInterceptor } from "../sdk/bearer.js";
 
-const chunkBytes = 512 * 1024;
+const chunkBytes = 1024 * 1024;
+
+/**
+ * HTTP/2 windows of 16 MiB instead of 64 KiB (as the SDK's channels): fewer round trips for
+ * flow control on large transfers.
+ */
+const channelOptions = {
+  "grpc-node.flow_control_window": 16 * 1024 * 1024,
+};
 
 export async function uploadFile(
   address: string,
@@ -23,7 +31,7 @@ export async function uploadFile(
   const client = new DatasetServiceClient(
     address,
     credentials.createInsecure(),
-    token ? { interceptors: [bearerInterceptor(token)] } : {},
+    token ? { ...channelOptions, interceptors: [bearerInterceptor(token)] } : channelOptions,
   );
   const hash = createHash("sha256");
   try {

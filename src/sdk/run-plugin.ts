@@ -41,7 +41,10 @@ export async function runPlugin(options: RunPluginOptions): Promise<void> {
 }
 
 function checkOptions(options: RunPluginOptions): void {
-  if (!options.address) throw new TypeError("runPlugin: address is required");
+  const addresses = addressesOf(options.address);
+  if (addresses.length === 0 || addresses.some((address) => !address)) {
+    throw new TypeError("runPlugin: address is required (host:port, or a list of them)");
+  }
   if (!options.report?.id) throw new TypeError("runPlugin: report.id (the plugin key) is required");
   if (typeof options.onTrainingData !== "function") {
     throw new TypeError("runPlugin: onTrainingData must be a function");
@@ -52,11 +55,22 @@ function checkOptions(options: RunPluginOptions): void {
   }
 }
 
+function addressesOf(address: string | readonly string[]): readonly string[] {
+  return typeof address === "string" ? [address] : address;
+}
+
+interface CoreClients {
+  readonly address: string;
+  readonly plugins: PluginServiceClient;
+  readonly datasets: DatasetServiceClient;
+}
+
 class PluginRuntime {
   private readonly logger: Logger;
   private readonly reconnect: ReconnectOptions;
-  private readonly plugins: PluginServiceClient;
-  private readonly datasets: DatasetServiceClient;
+  /** One pair of clients per replica address; `current` is the one in use. */
+  private readonly cores: readonly CoreClients[];
+  private current: number;
   private readonly outbox: Outbox;
   private readonly jobs: JobRunner;
   private readonly stopping = new AbortController();
@@ -94,15 +108,20 @@ class PluginRuntime {
     const clientOptions = options.token
       ? { ...channelOptions, interceptors: [bearerInterceptor(options.token)] }
       : channelOptions;
-    this.plugins = new PluginServiceClient(options.address, creds, clientOptions);
-    this.datasets = new DatasetServiceClient(options.address, creds, clientOptions);
+    this.cores = addressesOf(options.address).map((address) => ({
+      address,
+      plugins: new PluginServiceClient(address, creds, clientOptions),
+      datasets: new DatasetServiceClient(address, creds, clientOptions),
+    }));
+    // Instances of a plugin start on different replicas, and move to the next one on reconnect.
+    this.current = Math.floor(Math.random() * this.cores.length);
     this.outbox = new Outbox(this.reconnect, this.logger);
     this.jobs = new JobRunner({
       handler: options.onTrainingData,
       concurrency: options.concurrency ?? 1,
       submit: (kind, pluginId, message) => this.outbox.submit(kind, pluginId, message),
       download: (name, signal) =>
-        downloadDataset(this.datasets, name, signal, this.reconnect, this.logger),
+        downloadDataset(this.core.datasets, name, signal, this.reconnect, this.logger),
       logger: this.logger,
     });
     this.stopped = whenAborted(this.stopping.signal);
@@ -125,7 +144,11 @@ class PluginRuntime {
           backoff.reset();
         }
         const delayMs = backoff.next();
-        this.logger.warn({ delayMs }, "reconnecting to the training core");
+        this.current = (this.current + 1) % this.cores.length;
+        this.logger.warn(
+          { delayMs, address: this.core.address },
+          "reconnecting to the training core",
+        );
         await sleep(delayMs, this.stopping.signal);
       }
       if (!this.drained) {
@@ -141,11 +164,17 @@ class PluginRuntime {
     } finally {
       external?.removeEventListener("abort", onAbort);
       this.outbox.close(fatal ?? new PluginStoppedError());
-      this.plugins.close();
-      this.datasets.close();
+      for (const core of this.cores) {
+        core.plugins.close();
+        core.datasets.close();
+      }
     }
     if (fatal) throw fatal;
     this.logger.info("plugin stopped");
+  }
+
+  private get core(): CoreClients {
+    return this.cores[this.current] as CoreClients;
   }
 
   private get shutdownTimeoutMs(): number {
@@ -155,7 +184,7 @@ class PluginRuntime {
   /** One stream from connecting to its end; throws when the core refuses the registration. */
   private async session(): Promise<Registration> {
     const link = new Link(
-      this.plugins,
+      this.core.plugins,
       {
         onTrainingData: (data) => this.jobs.offer(data),
         onOnlineInquiry: () => this.answerInquiry(link),

@@ -62,8 +62,11 @@ export interface ReconnectOptions {
 }
 
 export interface RunPluginOptions {
-  /** host:port of the training core. */
-  readonly address: string;
+  /**
+   * host:port of the training core, or of each of its replicas: the plugin starts on a random
+   * one and moves to the next whenever its stream drops.
+   */
+  readonly address: string | readonly string[];
   /** Default: insecure (plaintext). */
   readonly credentials?: ChannelCredentials;
   /** A plugin token (`training-core token create --plugin KEY`), sent on every call. */

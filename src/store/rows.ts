@@ -30,6 +30,8 @@ export interface ProjectRow {
   raw_blob_id: string;
   /** Null until preprocessing succeeded. */
   preprocessed_ms: number | null;
+  /** The replica preprocessing the project (claim); null when none. */
+  preprocessing_replica: string | null;
   training_blob_id: string | null;
   holdout_blob_id: string | null;
   rows: number | null;

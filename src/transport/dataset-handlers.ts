@@ -1,3 +1,4 @@
+import type { Http2Session } from "node:http2";
 import type {
   ServerReadableStream,
   ServerWritableStream,
@@ -9,6 +10,7 @@ import { checkDownloadAllowed } from "../app/auth/download-access.js";
 import { openDatasetDownload } from "../app/download-dataset.js";
 import { AppError } from "../app/errors.js";
 import { uploadDataset } from "../app/upload-dataset.js";
+import { YoungGarbage } from "../app/young-garbage.js";
 import type {
   DatasetServiceServer,
   DownloadDatasetRequest,
@@ -25,6 +27,8 @@ export interface DatasetHandlerDeps {
   readonly db: Knex;
   readonly logger: Logger;
   readonly maxUploadBytes: number;
+  /** This replica's id: written on files being uploaded (see deleteOrphanedBlobs). */
+  readonly replicaId: string;
 }
 
 export function createDatasetHandlers(
@@ -48,10 +52,42 @@ export function createDatasetHandlers(
   };
 }
 
+/** The HTTP/2 receive window an upload's connection gets (the default is 64 KiB); at most this much is buffered. */
+const uploadWindowBytes = 8 * 1024 * 1024;
+const widened = new WeakSet<Http2Session>();
+
+/**
+ * Widens the HTTP/2 receive window of the connection an upload arrives on, so the client is
+ * not held to 64 KiB per round trip (grpc-js has no server option for it). grpc-js does not
+ * expose a call's HTTP/2 stream, so it is found through the call's internal chain; where that
+ * is not found (another grpc-js version) nothing changes.
+ */
+function widenReceiveWindow(call: object): void {
+  try {
+    let link: unknown = call;
+    for (let depth = 0; depth < 8 && link && typeof link === "object"; depth++) {
+      const stream = (link as { stream?: { session?: Http2Session } }).stream;
+      const session = stream?.session;
+      if (session && typeof session.setLocalWindowSize === "function") {
+        if (widened.has(session) || session.destroyed) return;
+        widened.add(session);
+        session.setLocalWindowSize(uploadWindowBytes);
+        session.settings({ initialWindowSize: uploadWindowBytes });
+        return;
+      }
+      const next = link as { call?: unknown; nextCall?: unknown };
+      link = next.call ?? next.nextCall;
+    }
+  } catch {
+    // Best effort only.
+  }
+}
+
 async function upload(
   call: ServerReadableStream<UploadDatasetRequest, UploadDatasetResponse>,
   deps: DatasetHandlerDeps,
 ): Promise<UploadDatasetResponse> {
+  widenReceiveWindow(call);
   // destroyOnReturn: false keeps the call usable for the response after the last message.
   const messages = call.iterator({
     destroyOnReturn: false,
@@ -61,6 +97,8 @@ async function upload(
   if (metadata?.$case !== "metadata") {
     throw new AppError("INVALID_ARGUMENT", "the first UploadDatasetRequest must carry metadata");
   }
+  // Every message is a fresh Buffer, dead once written (see young-garbage.ts).
+  const garbage = new YoungGarbage();
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for await (const request of messages) {
       if (request.message?.$case !== "chunk") {
@@ -69,6 +107,7 @@ async function upload(
           "after the metadata, every UploadDatasetRequest must carry a chunk",
         );
       }
+      garbage.allocated(request.message.value.length);
       yield request.message.value;
     }
     // A cancelled call also ends the message stream, and is flagged a few milliseconds later:
@@ -77,7 +116,13 @@ async function upload(
       throw new AppError("UNAVAILABLE", "the client cancelled the upload");
     }
   }
-  const stored = await uploadDataset(deps.db, deps.maxUploadBytes, metadata.value, chunks());
+  const stored = await uploadDataset(
+    deps.db,
+    deps.maxUploadBytes,
+    metadata.value,
+    chunks(),
+    deps.replicaId,
+  );
   deps.logger.info({ datasetId: stored.datasetId, bytes: stored.sizeBytes }, "dataset uploaded");
   return { datasetId: stored.datasetId, sizeBytes: stored.sizeBytes, sha256: stored.sha256 };
 }
@@ -115,12 +160,64 @@ async function download(
       call.request.trainingDfName,
       call.request.offset,
     );
+    const inFlight = new InFlight(call, maxMessagesInFlight);
+    // Each MiB sent is copied about three times on its way out (encoding, framing): with the
+    // row itself, counted twice by readBlobChunks, that makes a collection every ~2.7 MiB.
+    const garbage = new YoungGarbage();
     for await (const chunk of chunks) {
       if (!writer.isOpen) return;
-      await writer.write({ chunk });
+      await inFlight.slot();
+      if (!writer.isOpen) return;
+      garbage.allocated(chunk.length);
+      call.write({ chunk }, inFlight.done);
     }
     if (writer.isOpen) call.end();
   } catch (error) {
     if (writer.isOpen) call.emit("error", toServiceError(error, deps.logger));
+  }
+}
+
+/**
+ * Download messages handed to grpc-js and not yet written out: grpc-js' own buffer would take
+ * 16 messages (16 MiB) before its `write` returns false, so the download waits for each
+ * message's write callback instead and keeps at most this many in memory.
+ */
+const maxMessagesInFlight = 4;
+
+class InFlight {
+  private count = 0;
+  private wake: (() => void) | undefined;
+  private closed = false;
+
+  constructor(
+    stream: ServerWritableStream<unknown, unknown>,
+    private readonly max: number,
+  ) {
+    const close = () => {
+      this.closed = true;
+      this.wakeUp();
+    };
+    for (const event of ["close", "finish", "cancelled", "error"]) stream.once(event, close);
+  }
+
+  /** Resolves once fewer than `max` messages are in flight (or the stream closed). */
+  async slot(): Promise<void> {
+    while (this.count >= this.max && !this.closed) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    this.count++;
+  }
+
+  readonly done = (): void => {
+    this.count--;
+    this.wakeUp();
+  };
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
   }
 }

@@ -22,6 +22,7 @@ import { startTestCore, type TestCore } from "../helpers/core.js";
 import {
   createTestDatabaseUrl,
   describeEachDialect,
+  freePort,
   type TestDatabase,
 } from "../helpers/databases.js";
 import { TestPlugin } from "../helpers/plugin-client.js";
@@ -160,6 +161,33 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
     }
     expect(calls["sdk-a"]).toHaveLength(3);
     expect(calls["sdk-b"]).toHaveLength(3);
+  });
+
+  it("given several addresses, moves on from the ones that do not answer", async () => {
+    const key = "sdk-multi";
+    await makeKnown(key);
+    const dead = await Promise.all([freePort(), freePort()]);
+    const trained: number[] = [];
+    const controller = new AbortController();
+    running.push({
+      controller,
+      done: runPlugin({
+        address: [...dead.map((port) => `127.0.0.1:${port}`), core.address],
+        reconnect: fastReconnect,
+        signal: controller.signal,
+        report: identity(key),
+        onTrainingData: async (job, ctx) => {
+          await ctx.accept();
+          await ctx.started();
+          await ctx.trained(`${key}.model`);
+          trained.push(job.projectId);
+        },
+      }),
+    });
+    const project = await createProject(core.projects, { pluginKeys: [key] });
+    const events = await watchToEnd(core.projects, project.id);
+    expect(events.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
+    expect(trained).toEqual([project.id]);
   });
 
   it("the next-activity example trains on receipt.csv", async (ctx) => {

@@ -26,6 +26,8 @@ export async function spawnCore(
       CORE_ADDRESS: `127.0.0.1:${port}`,
       CORE_DATABASE_URL: databaseUrl,
       CORE_LOG_LEVEL: "info",
+      // Short, so a replica killed with SIGKILL is taken over quickly.
+      CORE_REPLICA_TTL_MS: "2000",
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

@@ -7,6 +7,7 @@ import { createLogger } from "../../src/logger.js";
 import { bearerInterceptor } from "../../src/sdk/bearer.js";
 
 export interface TestCoreOptions {
+  readonly replicaTtlMs?: number;
   onlineInquiryIntervalMs?: number;
   maxDatasetBytes?: number;
   maxUploadBytes?: number;
@@ -51,6 +52,8 @@ export async function startTestCore(
     CORE_SHUTDOWN_GRACE_MS: "2000",
     CORE_MAX_INFLIGHT_PER_STREAM: String(options.maxInFlightPerStream ?? 16),
     CORE_DELIVERY_LEASE_MS: String(options.deliveryLeaseMs ?? 60_000),
+    // Short, so tests that stop a replica abruptly see its work taken over quickly.
+    CORE_REPLICA_TTL_MS: String(options.replicaTtlMs ?? 2000),
     CORE_METRICS_ADDRESS: options.metricsAddress ?? "",
     ...(options.tokenRecheckMs !== undefined && {
       CORE_TOKEN_RECHECK_MS: String(options.tokenRecheckMs),

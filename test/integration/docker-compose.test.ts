@@ -17,7 +17,13 @@ describe.skipIf(!hasDockerCompose)("docker-compose.yml", () => {
       encoding: "utf8",
     });
     expect(config).toMatch(/services:\n(\s+.*\n)*?\s+core:/);
-    for (const service of ["postgres:", "core:", "plugin-next-activity:", "plugin-python:"]) {
+    for (const service of [
+      "postgres:",
+      "core:",
+      "core-2:",
+      "plugin-next-activity:",
+      "plugin-python:",
+    ]) {
       expect(config).toContain(`  ${service}`);
     }
     expect(config).toContain("condition: service_healthy");
@@ -26,5 +32,6 @@ describe.skipIf(!hasDockerCompose)("docker-compose.yml", () => {
     );
     expect(config).toContain("build/examples/plugins/next-activity/main.js");
     expect(config).toContain("pg_isready");
+    expect(config).toContain("CORE_ADDRESS: core:50051,core-2:50051");
   });
 });

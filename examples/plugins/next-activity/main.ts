@@ -1,7 +1,8 @@
 /**
  * Runs the next-activity plugin until SIGINT or SIGTERM.
  *
- *   CORE_ADDRESS  host:port of the training core (default 127.0.0.1:50051)
+ *   CORE_ADDRESS  host:port of the training core (default 127.0.0.1:50051); several replicas:
+ *                 a comma-separated list
  *   MODEL_DIR     where model files are written (default ./models)
  *   PLUGIN_KEY    the plugin key (default plugin-next-activity)
  *   PLUGIN_TOKEN  a plugin token, when the core requires tokens
@@ -19,7 +20,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const address = process.env.CORE_ADDRESS || "127.0.0.1:50051";
+const address = (process.env.CORE_ADDRESS || "127.0.0.1:50051")
+  .split(",")
+  .map((one) => one.trim())
+  .filter((one) => one !== "");
 const modelDir = process.env.MODEL_DIR || "./models";
 logger.info({ address, modelDir }, "starting the next-activity plugin");
 try {

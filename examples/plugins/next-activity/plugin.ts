@@ -44,8 +44,8 @@ export interface NextActivityModel {
 }
 
 export interface NextActivityPluginOptions {
-  /** host:port of the training core. */
-  readonly address: string;
+  /** host:port of the training core, or of each of its replicas. */
+  readonly address: string | readonly string[];
   /** Where model files are written (created if missing). */
   readonly modelDir: string;
   /** Aborting it stops the plugin. */

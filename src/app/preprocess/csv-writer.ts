@@ -9,6 +9,8 @@ export const OUTPUT_CHUNK_BYTES = 256 * 1024;
 const LF = 0x0a;
 const COMMA = 0x2c;
 const NEEDS_QUOTES = /[",\r\n]/;
+/** Written chunks kept for reuse: one input chunk's worth of output. */
+const MAX_SPARE = 8;
 
 /** A field as CSV: quoted iff it holds ',', '"', CR or LF, with quotes doubled. */
 export function csvField(value: string): string {
@@ -24,6 +26,8 @@ export class ChunkedCsvWriter {
   private out = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
   private used = 0;
   private ready: Buffer[] = [];
+  /** Chunks the sink has finished with, reused by `seal`. */
+  private readonly spare: Buffer<ArrayBuffer>[] = [];
   /** Pending raw range (not copied yet, so that adjacent ranges are copied at once). */
   private runSource: Buffer | undefined;
   private runStart = 0;
@@ -100,7 +104,13 @@ export class ChunkedCsvWriter {
     if (this.ready.length === 0) return;
     const chunks = this.ready;
     this.ready = [];
-    for (const chunk of chunks) await this.sink.write(chunk);
+    for (const chunk of chunks) {
+      await this.sink.write(chunk);
+      // The sink is done with it (see ChunkSink): fill it again rather than make garbage.
+      if (chunk.length === OUTPUT_CHUNK_BYTES && this.spare.length < MAX_SPARE) {
+        this.spare.push(chunk as Buffer<ArrayBuffer>);
+      }
+    }
   }
 
   /** Writes everything, including the last, shorter chunk. */
@@ -144,7 +154,7 @@ export class ChunkedCsvWriter {
 
   private seal(): void {
     this.ready.push(this.out);
-    this.out = Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
+    this.out = this.spare.pop() ?? Buffer.allocUnsafe(OUTPUT_CHUNK_BYTES);
     this.used = 0;
   }
 }

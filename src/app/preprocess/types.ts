@@ -29,7 +29,10 @@ export interface PreprocessSummary {
   delimiter: Delimiter;
 }
 
-/** Receives the output chunks (about 256 KiB each); the pipeline awaits every write. */
+/**
+ * Receives the output chunks (about 256 KiB each); the pipeline awaits every write, and reuses
+ * a chunk's buffer once its write has resolved: a sink that keeps the bytes must copy them.
+ */
 export interface ChunkSink {
   write(chunk: Buffer): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import * as initial from "./001-initial.js";
 import * as tokens from "./002-tokens.js";
+import * as replicas from "./003-replicas.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -11,6 +12,7 @@ interface Migration {
 const ordered: [string, Migration][] = [
   ["001-initial", initial],
   ["002-tokens", tokens],
+  ["003-replicas", replicas],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {

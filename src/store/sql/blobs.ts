@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Knex } from "knex";
+import { YoungGarbage } from "../../app/young-garbage.js";
 import type { BlobRow } from "../rows.js";
 
 /** A new opaque blob id with a readable prefix, e.g. `td_3f9a…`. */
@@ -12,6 +13,8 @@ export async function createBlob(
   id: string,
   nowMs: number,
   fileName = "",
+  /** The replica writing it: if that replica dies first, the others remove the leftovers. */
+  writerReplica: string | null = null,
 ): Promise<void> {
   await db("blobs").insert({
     id,
@@ -19,6 +22,7 @@ export async function createBlob(
     size_bytes: 0,
     complete: false,
     created_ms: nowMs,
+    writer_replica: writerReplica,
   });
 }
 
@@ -30,6 +34,34 @@ export async function appendBlobChunk(
   data: Buffer,
 ): Promise<void> {
   await db("blob_chunks").insert({ blob_id: blobId, seq, start_offset: startOffset, data });
+}
+
+/**
+ * Inserts consecutive chunks with one statement. With `asyncCommit` on PostgreSQL they are
+ * committed without waiting for the WAL flush (see BlobWriter: the completing commit flushes
+ * them); on SQLite the option changes nothing.
+ */
+export async function appendBlobChunks(
+  db: Knex,
+  blobId: string,
+  chunks: readonly { seq: number; startOffset: number; data: Buffer }[],
+  options: { asyncCommit?: boolean } = {},
+): Promise<void> {
+  if (chunks.length === 0) return;
+  const rows = chunks.map((c) => ({
+    blob_id: blobId,
+    seq: c.seq,
+    start_offset: c.startOffset,
+    data: c.data,
+  }));
+  if (options.asyncCommit && db.client.config.client === "pg") {
+    await db.transaction(async (trx) => {
+      await trx.raw("SET LOCAL synchronous_commit TO OFF");
+      await trx("blob_chunks").insert(rows);
+    });
+    return;
+  }
+  await db("blob_chunks").insert(rows);
 }
 
 export async function completeBlob(
@@ -59,7 +91,7 @@ export async function* readBlobChunks(
   blobId: string,
   offset = 0,
 ): AsyncGenerator<Buffer> {
-  const pageSize = 8;
+  const pageSize = 4;
   const first: { seq: number } | undefined = await db("blob_chunks")
     .select("seq")
     .where("blob_id", blobId)
@@ -67,6 +99,8 @@ export async function* readBlobChunks(
     .orderBy("seq", "desc")
     .first();
   let nextSeq = first?.seq ?? 0;
+  // Each row is a fresh Buffer, and a download copies it a few times more on its way out.
+  const garbage = new YoungGarbage();
   for (;;) {
     const rows: { seq: number; start_offset: number; data: Buffer }[] = await db("blob_chunks")
       .select("seq", "start_offset", "data")
@@ -76,6 +110,7 @@ export async function* readBlobChunks(
       .limit(pageSize);
     for (const row of rows) {
       const skip = Math.max(0, offset - row.start_offset);
+      garbage.allocated(row.data.length * 2);
       if (skip < row.data.length) yield skip > 0 ? row.data.subarray(skip) : row.data;
     }
     if (rows.length < pageSize) return;

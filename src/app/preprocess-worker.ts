@@ -1,0 +1,103 @@
+/**
+ * Worker-thread entry: one preprocessing pass on SQLite (stored file → gunzip when compressed →
+ * `preprocessDataset` → training and holdout blobs) with a better-sqlite3 connection of its own,
+ * so that neither the CPU of the pass nor the blob writes hold up the core's event loop. WAL lets
+ * the core read beside this connection's writes. See src/store/sqlite-blob-writer.ts for why the
+ * chunk rows need no fsync of their own. The job is described by `workerData` (a
+ * `PreprocessJob`); the worker posts `WorkerMessage`s and ends.
+ *
+ * Writes take the core's connection first. SQLite has one writer at a time, and the core's knex
+ * transactions are deferred (`BEGIN`, then a read, then writes): one whose snapshot is older
+ * than a commit of this connection cannot upgrade to a writer and fails with SQLITE_BUSY at
+ * once, whatever the busy_timeout. So each write transaction here (a few MiB of rows, no fsync)
+ * runs while the main thread holds the core's only pooled connection (`acquireConnection`),
+ * i.e. while no core transaction is open; the core's queries wait for it asynchronously, the
+ * event loop stays free, and neither side ever sees SQLITE_BUSY. Reads need no lock.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { newBlobId } from "../store/sql/blobs.js";
+import {
+  completeBlobsDurably,
+  deleteBlobsSync,
+  openBlobConnection,
+  readBlobChunksSync,
+  SqliteBlobWriter,
+  type SqliteDatabase,
+} from "../store/sqlite-blob-writer.js";
+import { CompressedFileError, datasetBytes } from "./dataset-source.js";
+import { DatasetError, preprocessDataset } from "./preprocess/index.js";
+import type { PreprocessJob, WorkerMessage } from "./preprocess-in-worker.js";
+import { ABORT, AbortedError, workerWriteLock } from "./worker-write-lock.js";
+
+function post(message: WorkerMessage): void {
+  parentPort?.postMessage(message);
+}
+
+async function run(job: PreprocessJob): Promise<void> {
+  const control = new Int32Array(job.control);
+  const lock = workerWriteLock(control, post);
+  let db: SqliteDatabase | undefined;
+  let written: string[] = [];
+  try {
+    db = await openBlobConnection(job.filename);
+    const training = SqliteBlobWriter.create(db, newBlobId("td"), lock);
+    const holdout = SqliteBlobWriter.create(db, newBlobId("ho"), lock);
+    written = [training.id, holdout.id];
+    let storedBytes = 0;
+    const chunks = readBlobChunksSync(db, job.rawBlobId);
+    async function* stored(): AsyncGenerator<Uint8Array> {
+      for (const chunk of chunks) {
+        if (Atomics.load(control, ABORT) !== 0) throw new AbortedError();
+        yield chunk;
+      }
+    }
+    const source = datasetBytes(stored(), (bytes) => {
+      storedBytes = bytes;
+    });
+    const summary = await preprocessDataset(
+      source,
+      {
+        caseIdColumn: job.caseIdColumn,
+        holdoutFraction: job.holdoutFraction,
+        onProgress: ({ rows }) => post({ type: "progress", rows, storedBytes }),
+      },
+      { training, holdout },
+    );
+    if (Atomics.load(control, ABORT) !== 0) throw new AbortedError();
+    const blobs = [training.finishChunks(), holdout.finishChunks()];
+    completeBlobsDurably(db, blobs, lock);
+    written = [];
+    post({
+      type: "done",
+      summary,
+      storedBytes,
+      trainingBlobId: training.id,
+      holdoutBlobId: holdout.id,
+    });
+  } catch (error) {
+    if (db && written.length > 0 && !(error instanceof AbortedError)) {
+      try {
+        deleteBlobsSync(db, written, lock);
+      } catch {
+        // Left incomplete: swept at the next start.
+      }
+    }
+    if (error instanceof AbortedError) post({ type: "aborted" });
+    else if (error instanceof DatasetError || error instanceof CompressedFileError) {
+      post({ type: "rejected", reason: error.message });
+    } else {
+      const e = error as Error & { code?: unknown };
+      post({
+        type: "failed",
+        name: e?.name ?? "Error",
+        message: e?.message ?? String(error),
+        code: typeof e?.code === "string" ? e.code : undefined,
+        stack: e?.stack,
+      });
+    }
+  } finally {
+    db?.close();
+  }
+}
+
+void run(workerData as PreprocessJob);

@@ -1,0 +1,212 @@
+/**
+ * Blob writing on a dedicated better-sqlite3 connection (used by the preprocessing worker
+ * thread, see src/app/preprocess-worker.ts), beside the core's own knex connection.
+ *
+ * Durability. Chunk rows are written with `synchronous = NORMAL` in transactions of several
+ * chunks: in WAL mode such a commit appends its frames to the WAL without an fsync. The blob
+ * becomes readable only when `complete` is set, and that is done by `finish()` in a transaction
+ * committed with `synchronous = FULL`, which fsyncs the WAL file after appending its commit
+ * frame. That is enough for every chunk written before it:
+ * - the WAL is one file, appended in order; the FULL commit's fsync makes the whole file
+ *   durable, so the chunk frames that precede its commit frame are on disk with it;
+ * - recovery replays WAL frames only up to the last valid commit frame, and frame checksums are
+ *   chained, so a crash can never keep the `complete` commit and lose an earlier chunk frame;
+ * - frames already checkpointed into the database file were synced there by the checkpoint
+ *   (NORMAL syncs the WAL before and the database file after each checkpoint) before the WAL
+ *   was reused.
+ * A crash before the FULL commit leaves an incomplete blob (never read, swept at the next
+ * start by `deleteIncompleteBlobs`). Only the completing commit waits for the disk: one fsync
+ * per blob instead of one per MiB.
+ *
+ * Memory: rows are assembled in a few preallocated 1 MiB buffers that are reused (SQLite copies
+ * a bound blob), so writing a file of any size makes no garbage beyond the callers' buffers.
+ */
+import { createHash, type Hash } from "node:crypto";
+import type BetterSqlite3 from "better-sqlite3";
+import { YoungGarbage } from "../app/young-garbage.js";
+
+/** Stored chunks are 1 MiB rows, as the knex `BlobWriter` writes them. */
+export const SQLITE_CHUNK_BYTES = 1024 * 1024;
+/** Rows per transaction. */
+const ROWS_PER_TRANSACTION = 2;
+
+export type SqliteDatabase = BetterSqlite3.Database;
+
+/**
+ * Runs a write on this connection while the core's own connection is in no transaction (see
+ * src/app/preprocess-worker.ts); the identity when nothing else writes.
+ */
+export type WriteLock = <T>(write: () => T) => T;
+
+const noLock: WriteLock = (write) => write();
+
+/** Opens a connection for blob work: WAL (as the core's), NORMAL sync, waits on busy. */
+export async function openBlobConnection(filename: string): Promise<SqliteDatabase> {
+  const { default: Database } = await import("better-sqlite3");
+  const db = new Database(filename);
+  db.pragma("journal_mode = WAL");
+  db.pragma("synchronous = NORMAL");
+  db.pragma("foreign_keys = ON");
+  db.pragma("busy_timeout = 10000");
+  return db;
+}
+
+export class SqliteBlobWriter {
+  private seq = 0;
+  private size = 0;
+  private readonly hash: Hash = createHash("sha256");
+  /** Rows being filled: all full but the last. */
+  private readonly rows: Buffer[] = [];
+  private used = 0;
+  private readonly insert: BetterSqlite3.Statement;
+  private readonly insertMany: (rows: readonly Buffer[]) => void;
+
+  private constructor(
+    db: SqliteDatabase,
+    readonly id: string,
+    private readonly lock: WriteLock,
+  ) {
+    this.insert = db.prepare(
+      "INSERT INTO blob_chunks (blob_id, seq, start_offset, data) VALUES (?, ?, ?, ?)",
+    );
+    this.insertMany = db.transaction((rows: readonly Buffer[]) => {
+      for (const row of rows) {
+        this.insert.run(this.id, this.seq++, this.size, row);
+        this.size += row.length;
+      }
+    });
+  }
+
+  static create(
+    db: SqliteDatabase,
+    id: string,
+    lock: WriteLock = noLock,
+    nowMs = Date.now(),
+  ): SqliteBlobWriter {
+    const insert = db.prepare(
+      "INSERT INTO blobs (id, file_name, size_bytes, sha256, complete, created_ms) VALUES (?, '', 0, '', 0, ?)",
+    );
+    lock(() => insert.run(id, nowMs));
+    return new SqliteBlobWriter(db, id, lock);
+  }
+
+  get bytesWritten(): number {
+    return this.size + this.pendingBytes();
+  }
+
+  /** Synchronous; returns a resolved promise so it can serve as a pipeline sink. */
+  write(chunk: Uint8Array): Promise<void> {
+    this.writeSync(chunk);
+    return Promise.resolve();
+  }
+
+  writeSync(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.hash.update(chunk);
+    let from = 0;
+    while (from < chunk.length) {
+      if (this.rows.length === 0 || this.used === SQLITE_CHUNK_BYTES) {
+        if (this.rows.length === ROWS_PER_TRANSACTION) this.flushRows();
+        this.rows.push(this.spare.pop() ?? Buffer.allocUnsafe(SQLITE_CHUNK_BYTES));
+        this.used = 0;
+      }
+      const row = this.rows[this.rows.length - 1] as Buffer;
+      const n = Math.min(chunk.length - from, SQLITE_CHUNK_BYTES - this.used);
+      row.set(chunk.subarray(from, from + n), this.used);
+      this.used += n;
+      from += n;
+    }
+  }
+
+  /**
+   * Writes what is left and returns the size and hash; the blob is not complete yet (see
+   * `completeBlobsDurably`).
+   */
+  finishChunks(): { id: string; sizeBytes: number; sha256: string } {
+    if (this.rows.length > 0) this.flushRows();
+    return { id: this.id, sizeBytes: this.size, sha256: this.hash.digest("hex") };
+  }
+
+  private readonly spare: Buffer[] = [];
+
+  private pendingBytes(): number {
+    return this.rows.length === 0 ? 0 : (this.rows.length - 1) * SQLITE_CHUNK_BYTES + this.used;
+  }
+
+  /** Writes every row being filled (the last one as far as it is filled) in one transaction. */
+  private flushRows(): void {
+    const rows = this.rows.splice(0);
+    const lastUsed = this.used;
+    const data = rows.map((row, i) => (i === rows.length - 1 ? row.subarray(0, lastUsed) : row));
+    this.lock(() => this.insertMany(data));
+    // SQLite copied the bytes: the buffers can be filled again.
+    this.spare.push(...rows);
+    this.used = 0;
+  }
+}
+
+/**
+ * Marks blobs complete in one transaction committed with `synchronous = FULL` (an fsync of the
+ * WAL, which also makes every chunk written before it durable: see the top of this file).
+ */
+export function completeBlobsDurably(
+  db: SqliteDatabase,
+  blobs: readonly { id: string; sizeBytes: number; sha256: string }[],
+  lock: WriteLock = noLock,
+): void {
+  const update = db.prepare(
+    "UPDATE blobs SET size_bytes = ?, sha256 = ?, complete = 1 WHERE id = ?",
+  );
+  const complete = db.transaction(() => {
+    for (const blob of blobs) update.run(blob.sizeBytes, blob.sha256, blob.id);
+  });
+  lock(() => {
+    db.pragma("synchronous = FULL");
+    try {
+      complete();
+    } finally {
+      db.pragma("synchronous = NORMAL");
+    }
+  });
+}
+
+export function deleteBlobsSync(
+  db: SqliteDatabase,
+  ids: readonly string[],
+  lock: WriteLock = noLock,
+): void {
+  const chunks = db.prepare("DELETE FROM blob_chunks WHERE blob_id = ?");
+  const blobs = db.prepare("DELETE FROM blobs WHERE id = ?");
+  const remove = db.transaction(() => {
+    for (const id of ids) {
+      chunks.run(id);
+      blobs.run(id);
+    }
+  });
+  lock(() => remove());
+}
+
+/**
+ * A blob's chunks from the start, `pageRows` rows per query (each row a fresh Buffer); the
+ * young generation is collected every few MiB read (see src/app/young-garbage.ts).
+ */
+export function* readBlobChunksSync(
+  db: SqliteDatabase,
+  blobId: string,
+  pageRows = 2,
+): Generator<Buffer> {
+  const garbage = new YoungGarbage(4 * 1024 * 1024);
+  const page = db.prepare(
+    "SELECT seq, data FROM blob_chunks WHERE blob_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
+  );
+  let nextSeq = 0;
+  for (;;) {
+    const rows = page.all(blobId, nextSeq, pageRows) as { seq: number; data: Buffer }[];
+    for (const row of rows) {
+      garbage.allocated(row.data.length);
+      yield row.data;
+    }
+    if (rows.length < pageRows) return;
+    nextSeq = (rows.at(-1)?.seq ?? 0) + 1;
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * Replicas in one test process: work handed between replicas, preprocessing taken over from
+ * a replica that died, and one replica sweeping deadlines at a time.
+ */
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
+import { openStore, type Store } from "../../src/store/connect.js";
+import { beatReplica } from "../../src/store/sql/replicas.js";
+import { startTestCore, type TestCore } from "../helpers/core.js";
+import {
+  createTestDatabaseUrl,
+  describeEachDialect,
+  dialects,
+  type TestDatabase,
+} from "../helpers/databases.js";
+import { TestPlugin } from "../helpers/plugin-client.js";
+import { createProject, getProject, listPlugins, watchToEnd } from "../helpers/projects.js";
+
+const replicaTtlMs = 1000;
+/** The advisory lock key of the deadline sweeps (src/core.ts). */
+const sweepLockKey = 0x7c0e_5eed;
+
+/** Leaves `projectId` as a crash during preprocessing on replica `owner` would. */
+async function unpreprocess(store: Store, projectId: number, owner: string): Promise<void> {
+  await store.db("events").where({ project_id: projectId }).whereNotNull("assignment_id").delete();
+  await store.db("assignments").where({ project_id: projectId }).delete();
+  await store.db("projects").where({ id: projectId }).update({
+    preprocessed_ms: null,
+    training_blob_id: null,
+    holdout_blob_id: null,
+    preprocessing_replica: owner,
+  });
+}
+
+describeEachDialect("preprocessing claimed by a replica that died", (dialect) => {
+  let database: TestDatabase;
+  let core: TestCore;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl(dialect);
+    core = await startTestCore(database.url, { replicaTtlMs });
+  });
+  afterEach(async () => {
+    await core.stop();
+    await database.drop();
+  });
+
+  it("is taken over once the dead replica's heartbeat is older than the TTL", async () => {
+    const plugin = await TestPlugin.connect(core.address, "a");
+    plugin.close();
+    const project = await createProject(core.projects, { pluginKeys: ["a"] });
+    await core.core.preprocessingIdle();
+    await core.stop();
+    const store = await openStore(database.url);
+    const lastBeatMs = Date.now();
+    try {
+      await unpreprocess(store, project.id, "ghost");
+      await beatReplica(store.db, {
+        id: "ghost",
+        address: "",
+        started_ms: lastBeatMs,
+        heartbeat_ms: lastBeatMs,
+      });
+    } finally {
+      await store.close();
+    }
+
+    core = await startTestCore(database.url, { replicaTtlMs });
+    const waiting = await firstWaitingEvent(core, project.id);
+    if (dialect === "sqlite") {
+      // The only replica there can be: the ghost is a crashed predecessor, taken over at once.
+      expect(waiting.createdMs).toBeLessThan(lastBeatMs + replicaTtlMs);
+    } else {
+      // Another replica may still be alive: wait for its heartbeat to age past the TTL.
+      expect(waiting.createdMs).toBeGreaterThanOrEqual(lastBeatMs + replicaTtlMs);
+    }
+    const stored = await getProject(core.projects, project.id);
+    expect(stored.dataset?.rows).toBe(5);
+    expect(stored.plugins.map((p) => p.status)).toEqual([PluginStatus.PLUGIN_STATUS_WAITING]);
+  });
+});
+
+/** Waits for the event that made the project's membership WAITING (end of preprocessing). */
+async function firstWaitingEvent(core: TestCore, projectId: number) {
+  return new Promise<{ createdMs: number }>((resolve, reject) => {
+    const stream = core.projects.watchProject({ projectId, afterEventId: 0 });
+    stream.on("data", (response: { event?: { pluginStatus: number; time?: Date } }) => {
+      if (response.event?.pluginStatus === PluginStatus.PLUGIN_STATUS_WAITING) {
+        resolve({ createdMs: response.event.time?.getTime() ?? Number.NaN });
+        stream.cancel();
+      }
+    });
+    stream.on("error", (error: { code: number }) => {
+      if (error.code !== 1) reject(error);
+    });
+  });
+}
+
+describe.skipIf(!dialects.includes("postgres"))("two replicas in one process [postgres]", () => {
+  let database: TestDatabase;
+  let first: TestCore;
+  let second: TestCore;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl("postgres");
+    first = await startTestCore(database.url, { replicaTtlMs });
+    second = await startTestCore(database.url, {
+      replicaTtlMs,
+      timeouts: { dataReportMs: 300, trainingStartMs: 60_000, trainingMs: 60_000 },
+    });
+  });
+  afterEach(async () => {
+    await first.stop();
+    await second.stop();
+    await database.drop();
+  });
+
+  it("hands a project created on one replica to a plugin on the other, and both see it", async () => {
+    const plugin = await TestPlugin.connect(second.address, "far");
+    const project = await createProject(first.projects, { pluginKeys: ["far"] });
+    const watching = watchToEnd(first.projects, project.id);
+    const data = await plugin.trainingData.next();
+    expect(data.projectId).toBe(project.id);
+    await plugin.dataReport(data);
+    await plugin.trainingStart(data);
+    await plugin.modelName(data, "far.model");
+    const events = await watching;
+    expect(events.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
+    // The instance on the second replica counts on the first (its heartbeat publishes it).
+    await instancesSeenBy(first, "far", 1);
+    // ... and stops counting once it disconnected.
+    plugin.close();
+    await instancesSeenBy(first, "far", 0);
+  });
+
+  it("sweeps deadlines on one replica only, and on the other once the first is gone", async () => {
+    expect(await sweepLockHolders(database.url)).toBe(1);
+    await first.stop();
+    // The survivor takes the lock at its next sweep; poll the lock table, not a clock.
+    while ((await sweepLockHolders(database.url)) !== 1) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const plugin = await TestPlugin.connect(second.address, "late");
+    const project = await createProject(second.projects, { pluginKeys: ["late"] });
+    await plugin.trainingData.next(); // never answered: the 300 ms DataReport deadline passes
+    const events = await watchToEnd(second.projects, project.id);
+    expect(events.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
+    plugin.close();
+    first = await startTestCore(database.url, { replicaTtlMs });
+  });
+});
+
+/** Waits until `core` counts `instances` online instances of `key` (heartbeats refresh it). */
+async function instancesSeenBy(core: TestCore, key: string, instances: number): Promise<void> {
+  for (;;) {
+    const listed = (await listPlugins(core.projects)).plugins.find((p) => p.key === key);
+    if (listed?.instances === instances) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function sweepLockHolders(url: string): Promise<number> {
+  const store = await openStore(url);
+  try {
+    const rows = await store
+      .db("pg_locks")
+      .count({ n: "*" })
+      .where({ locktype: "advisory", objid: sweepLockKey, granted: true });
+    return Number(rows[0]?.n);
+  } finally {
+    await store.close();
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * The database side of several replicas (PostgreSQL): delivery leases, preprocessing claims,
+ * orphaned blobs, and the notification connection with its leader lock.
+ */
+import pino from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/store/connect.js";
+import { PgListener } from "../../src/store/pg-listener.js";
+import { insertAssignments } from "../../src/store/sql/assignments.js";
+import { createBlob } from "../../src/store/sql/blobs.js";
+import {
+  type ClaimContext,
+  claimPreprocessing,
+  deleteOrphanedBlobs,
+  leaseAssignments,
+  listDeliverableAssignments,
+  listUnclaimedPreprocessing,
+  releaseAssignments,
+  releaseEverything,
+} from "../../src/store/sql/claims.js";
+import { insertProject } from "../../src/store/sql/projects.js";
+import { beatReplica } from "../../src/store/sql/replicas.js";
+import { createTestDatabaseUrl, dialects, type TestDatabase } from "../helpers/databases.js";
+
+const silent = pino({ level: "silent" });
+const ttlMs = 1000;
+
+describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl("postgres");
+    store = await openStore(database.url);
+  });
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  /** A replica that beat at `beatMs`; its claim context as seen at `nowMs`. */
+  async function replica(id: string, beatMs: number, nowMs = Date.now()): Promise<ClaimContext> {
+    await beatReplica(store.db, { id, address: "", started_ms: beatMs, heartbeat_ms: beatMs });
+    return { replicaId: id, nowMs, liveCutoffMs: nowMs - ttlMs };
+  }
+
+  async function seedProject(
+    status: string,
+    waiting: number,
+  ): Promise<{ project: number; ids: number[] }> {
+    const now = Date.now();
+    const rawId = `raw_${Math.random().toString(16).slice(2)}`;
+    await createBlob(store.db, rawId, now);
+    await store.db("blobs").where({ id: rawId }).update({ complete: true });
+    const project = await insertProject(store.db, {
+      name: "p",
+      description: "",
+      status,
+      error: "",
+      request_id: null,
+      plugin_keys_json: '["k"]',
+      parameters_json: "{}",
+      additional_info_json: "{}",
+      requested_case_id_column: "",
+      holdout_fraction: 0.2,
+      raw_blob_id: rawId,
+      created_ms: now,
+      updated_ms: now,
+    });
+    if (waiting === 0) return { project, ids: [] };
+    await store
+      .db("projects")
+      .where({ id: project })
+      .update({ training_blob_id: rawId, preprocessed_ms: now });
+    const rows = await insertAssignments(
+      store.db,
+      Array.from({ length: waiting }, () => ({
+        project_id: project,
+        plugin_key: "k",
+        status: "WAITING",
+        model_name: "",
+        error: "",
+        parameters_json: "{}",
+        additional_info_json: "{}",
+        deadline_ms: null,
+        created_ms: now,
+        updated_ms: now,
+      })),
+    );
+    return { project, ids: rows.map((row) => row.id) };
+  }
+
+  it("leases each WAITING assignment to one replica when two race for all of them", async () => {
+    const { ids } = await seedProject("PREPROCESSING", 40);
+    const a = await replica("a", Date.now());
+    const b = await replica("b", Date.now());
+    const until = Date.now() + 60_000;
+    for (let round = 0; round < 5; round++) {
+      const [gotA, gotB] = await Promise.all([
+        leaseAssignments(store.db, a, ids, until),
+        leaseAssignments(store.db, b, ids, until),
+      ]);
+      const both = [...gotA].filter((id) => gotB.has(id));
+      expect(both).toEqual([]);
+      expect(new Set([...gotA, ...gotB])).toEqual(new Set(ids));
+      await releaseEverything(store.db, round % 2 === 0 ? "a" : "b");
+      await releaseEverything(store.db, round % 2 === 0 ? "b" : "a");
+    }
+  });
+
+  it("hides assignments leased by a live replica, and frees them when it dies or its lease ends", async () => {
+    const { ids } = await seedProject("PREPROCESSING", 3);
+    const now = Date.now();
+    const a = await replica("a", now);
+    const b = await replica("b", now);
+    expect(await leaseAssignments(store.db, a, ids.slice(0, 2), now + 60_000)).toEqual(
+      new Set(ids.slice(0, 2)),
+    );
+    expect((await listDeliverableAssignments(store.db, b, "k", 10, 0)).map((r) => r.id)).toEqual([
+      ids[2],
+    ]);
+    expect(await leaseAssignments(store.db, b, ids, now + 60_000)).toEqual(new Set([ids[2]]));
+    // a's own leases stay deliverable to a (it may re-lease them to another instance).
+    expect((await listDeliverableAssignments(store.db, a, "k", 10, 0)).map((r) => r.id)).toEqual(
+      ids.slice(0, 2),
+    );
+
+    // a gives one back; b may take it.
+    await releaseAssignments(store.db, "a", [ids[0] as number]);
+    expect(await leaseAssignments(store.db, b, [ids[0] as number], now + 60_000)).toEqual(
+      new Set([ids[0]]),
+    );
+
+    // a stops beating: seen two TTLs later, its remaining lease is b's for the taking.
+    const later: ClaimContext = { ...b, nowMs: now + 2 * ttlMs, liveCutoffMs: now + ttlMs };
+    await beatReplica(store.db, {
+      id: "b",
+      address: "",
+      started_ms: now,
+      heartbeat_ms: now + 2 * ttlMs,
+    });
+    expect(await leaseAssignments(store.db, later, [ids[1] as number], now + 60_000)).toEqual(
+      new Set([ids[1]]),
+    );
+
+    // An expired lease is free even while its replica lives.
+    const c = await replica("c", Date.now());
+    await leaseAssignments(store.db, c, [ids[2] as number], 0); // already expired
+    await releaseAssignments(store.db, "b", [ids[2] as number]); // not b's any more: no effect
+    expect(await leaseAssignments(store.db, b, [ids[2] as number], now + 60_000)).toEqual(
+      new Set([ids[2]]),
+    );
+  });
+
+  it("lets exactly one replica claim a project's preprocessing, and another take it over when it dies", async () => {
+    const { project } = await seedProject("PREPROCESSING", 0);
+    const now = Date.now();
+    const a = await replica("a", now);
+    const b = await replica("b", now);
+    const results = await Promise.all([
+      claimPreprocessing(store.db, a, project),
+      claimPreprocessing(store.db, b, project),
+    ]);
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const [owner, other] = results[0] ? [a, b] : [b, a];
+    expect(await claimPreprocessing(store.db, owner, project)).toBe(true);
+    expect(await listUnclaimedPreprocessing(store.db, other)).toEqual([]);
+    expect(await listUnclaimedPreprocessing(store.db, owner)).toEqual([project]);
+
+    const later: ClaimContext = { ...other, nowMs: now + 2 * ttlMs, liveCutoffMs: now + ttlMs };
+    await beatReplica(store.db, {
+      id: other.replicaId,
+      address: "",
+      started_ms: now,
+      heartbeat_ms: now + 2 * ttlMs,
+    });
+    expect(await listUnclaimedPreprocessing(store.db, later)).toEqual([project]);
+    expect(await claimPreprocessing(store.db, later, project)).toBe(true);
+    expect(await claimPreprocessing(store.db, owner, project)).toBe(false);
+
+    // A project that finished preprocessing is claimed by nobody.
+    await store.db("projects").where({ id: project }).update({ preprocessed_ms: now });
+    expect(await claimPreprocessing(store.db, later, project)).toBe(false);
+  });
+
+  it("gives every claim back on leave", async () => {
+    const { ids } = await seedProject("PREPROCESSING", 2);
+    const { project } = await seedProject("PREPROCESSING", 0);
+    const now = Date.now();
+    const a = await replica("a", now);
+    const b = await replica("b", now);
+    await leaseAssignments(store.db, a, ids, now + 60_000);
+    expect(await claimPreprocessing(store.db, a, project)).toBe(true);
+    await releaseEverything(store.db, "a");
+    expect(await leaseAssignments(store.db, b, ids, now + 60_000)).toEqual(new Set(ids));
+    expect(await claimPreprocessing(store.db, b, project)).toBe(true);
+  });
+
+  it("removes incomplete blobs of replicas that are gone, and nothing else", async () => {
+    const now = Date.now();
+    const live = await replica("live", now);
+    await replica("dead", now - 10 * ttlMs);
+    const blob = async (id: string, writer: string | null, complete: boolean) => {
+      await createBlob(store.db, id, now);
+      await store.db("blobs").where({ id }).update({ writer_replica: writer, complete });
+      await store
+        .db("blob_chunks")
+        .insert({ blob_id: id, seq: 0, start_offset: 0, data: Buffer.from("x") });
+    };
+    await blob("live_incomplete", "live", false);
+    await blob("dead_incomplete", "dead", false);
+    await blob("dead_complete", "dead", true);
+    await blob("unowned_incomplete", null, false);
+    expect(await deleteOrphanedBlobs(store.db, live, false)).toBe(1);
+    const left = (await store.db("blobs").select("id").orderBy("id")).map((r) => r.id);
+    expect(left).toEqual(["dead_complete", "live_incomplete", "unowned_incomplete"]);
+    expect(await store.db("blob_chunks").where({ blob_id: "dead_incomplete" })).toEqual([]);
+    expect(await deleteOrphanedBlobs(store.db, live, true)).toBe(1);
+  });
+
+  it("delivers notifications, holds a leader lock alone, and hands it over when its holder's connection ends", async () => {
+    const received: string[] = [];
+    let gaps = 0;
+    let notified: () => void = () => {};
+    const arrived = new Promise<void>((resolve) => {
+      notified = resolve;
+    });
+    let reconnected: () => void = () => {};
+    const cameBack = new Promise<void>((resolve) => {
+      reconnected = resolve;
+    });
+    const listener = (onNotification: (payload: string) => void) =>
+      new PgListener({
+        url: database.url,
+        channel: "test_channel",
+        logger: silent,
+        onNotification,
+        onGap: () => {
+          gaps++;
+          reconnected();
+        },
+      });
+    const first = listener((payload) => {
+      received.push(payload);
+      notified();
+    });
+    const second = listener(() => {});
+    await first.start();
+    await second.start();
+    try {
+      await store.db.raw("SELECT pg_notify('test_channel', 'hello')");
+      await arrived;
+      expect(received).toEqual(["hello"]);
+
+      expect(await first.tryLock(42)).toBe(true);
+      expect(await second.tryLock(42)).toBe(false);
+      expect(await first.tryLock(42)).toBe(true);
+
+      // The holder's connection is cut (as when its process dies): the lock is free.
+      await store.db.raw(
+        "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 42",
+      );
+      // PostgreSQL frees the lock once the backend has exited: poll the lock, not a clock.
+      let taken = false;
+      for (let attempt = 0; attempt < 200 && !taken; attempt++) {
+        taken = await second.tryLock(42);
+        if (!taken) await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(taken).toBe(true);
+      await cameBack;
+      expect(first.holds(42)).toBe(false);
+    } finally {
+      await first.stop();
+      await second.stop();
+    }
+    // The cut connection came back (and said it may have missed notifications).
+    expect(gaps).toBe(1);
+  });
+});

@@ -1,0 +1,56 @@
+import { createHash, randomBytes } from "node:crypto";
+import Database from "better-sqlite3";
+import { expect, it } from "vitest";
+import {
+  completeBlobsDurably,
+  deleteBlobsSync,
+  readBlobChunksSync,
+  SQLITE_CHUNK_BYTES,
+  SqliteBlobWriter,
+} from "../../../src/store/sqlite-blob-writer.js";
+
+function database() {
+  const db = new Database(":memory:");
+  db.exec(`
+    CREATE TABLE blobs (id TEXT PRIMARY KEY, file_name TEXT NOT NULL, size_bytes INTEGER NOT NULL,
+      sha256 TEXT NOT NULL, complete INTEGER NOT NULL, created_ms INTEGER NOT NULL);
+    CREATE TABLE blob_chunks (blob_id TEXT NOT NULL REFERENCES blobs(id), seq INTEGER NOT NULL,
+      start_offset INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (blob_id, seq));
+  `);
+  return db;
+}
+
+it.each([
+  ["pieces that straddle rows", 300_001],
+  ["pieces larger than a row", 2 * SQLITE_CHUNK_BYTES + 17],
+  ["one byte, then the rest", 1],
+])("stores %s as 1 MiB rows with their offsets, complete only at the end", (_name, piece) => {
+  const db = database();
+  const data = randomBytes(5 * SQLITE_CHUNK_BYTES + 12_345);
+  const writer = SqliteBlobWriter.create(db, "td_x");
+  for (let at = 0; at < data.length; ) {
+    const size = at === 0 ? piece : Math.max(piece, 65_536);
+    writer.writeSync(data.subarray(at, at + size));
+    at += size;
+  }
+  const blob = writer.finishChunks();
+  expect(db.prepare("SELECT complete FROM blobs WHERE id = 'td_x'").get()).toEqual({ complete: 0 });
+  completeBlobsDurably(db, [blob]);
+  expect(blob).toEqual({
+    id: "td_x",
+    sizeBytes: data.length,
+    sha256: createHash("sha256").update(data).digest("hex"),
+  });
+  const rows = db
+    .prepare("SELECT seq, start_offset, length(data) AS n FROM blob_chunks ORDER BY seq")
+    .all() as { seq: number; start_offset: number; n: number }[];
+  expect(rows.map((r) => r.start_offset)).toEqual(rows.map((r) => r.seq * SQLITE_CHUNK_BYTES));
+  expect(rows.slice(0, -1).every((r) => r.n === SQLITE_CHUNK_BYTES)).toBe(true);
+  expect(Buffer.concat([...readBlobChunksSync(db, "td_x")]).equals(data)).toBe(true);
+  expect(db.prepare("SELECT complete, size_bytes FROM blobs").get()).toEqual({
+    complete: 1,
+    size_bytes: data.length,
+  });
+  deleteBlobsSync(db, ["td_x"]);
+  expect(db.prepare("SELECT count(*) AS n FROM blob_chunks").get()).toEqual({ n: 0 });
+});
