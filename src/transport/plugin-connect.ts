@@ -59,7 +59,7 @@ export function createConnectHandler(deps: PluginConnectDeps) {
 class PluginStream {
   private readonly writer: StreamWriter<ConnectResponse>;
   private session: PluginSession | undefined;
-  private log: Logger;
+  private logger: Logger | undefined;
   private acks: Promise<void> = Promise.resolve();
   private unacked = 0;
 
@@ -70,29 +70,18 @@ class PluginStream {
     private readonly inquiries: InquiryPacer,
   ) {
     this.writer = new StreamWriter(call);
-    this.log = deps.logger.child({ peer: call.getPeer() });
+  }
+
+  /** The stream's logger: made once needed (at registration), not for every idle stream. */
+  private get log(): Logger {
+    this.logger ??= this.deps.logger.child({ peer: this.call.getPeer() });
+    return this.logger;
   }
 
   async run(): Promise<void> {
     const forget = this.deps.openStreams.add(this.call);
     try {
-      // destroyOnReturn: false, or the iterator destroys the call when the client half-closes,
-      // and the client never receives its status.
-      const requests = this.call.iterator({
-        destroyOnReturn: false,
-      }) as AsyncIterable<ConnectRequest>;
-      for await (const request of requests) {
-        const receivedMs = performance.now();
-        this.deps.metrics?.messageReceived(kindOf(request));
-        if (!this.session) {
-          if (!(await this.register(request, receivedMs))) return;
-          continue;
-        }
-        this.enqueueAck(request.sequence, this.answer(this.session, request), receivedMs);
-        if (++this.unacked >= maxUnackedRequests) await this.acks;
-      }
-      await this.acks;
-      if (this.writer.isOpen) this.call.end();
+      await this.readRequests();
     } catch (error) {
       if (this.writer.isOpen) this.log.warn({ err: error }, "plugin stream failed");
     } finally {
@@ -104,6 +93,56 @@ class PluginStream {
         this.log.info("plugin disconnected");
       }
     }
+  }
+
+  /**
+   * Reads requests through 'data' events, the stream paused while the registration is handled
+   * or while too many requests wait for their acks; resolves when the stream is over. (An async
+   * iterator would keep a generator, its promises and eight listeners for every idle stream.)
+   */
+  private readRequests(): Promise<void> {
+    const call = this.call;
+    return new Promise<void>((resolve, reject) => {
+      const done = () => {
+        call.off("data", onData);
+        call.off("end", onEnd);
+        call.off("close", done);
+        call.off("error", fail);
+        resolve();
+      };
+      const fail = (error: unknown) => {
+        done();
+        reject(error);
+      };
+      const onData = (request: ConnectRequest) => {
+        const receivedMs = performance.now();
+        this.deps.metrics?.messageReceived(kindOf(request));
+        if (!this.session) {
+          call.pause();
+          this.register(request, receivedMs).then((registered) => {
+            if (registered) call.resume();
+            else done();
+          }, fail);
+          return;
+        }
+        this.enqueueAck(request.sequence, this.answer(this.session, request), receivedMs);
+        if (++this.unacked >= maxUnackedRequests) {
+          call.pause();
+          this.acks.then(() => call.resume(), fail);
+        }
+      };
+      // The client half-closed: answer what it sent, then end with OK.
+      const onEnd = () => {
+        this.acks.then(() => {
+          if (this.writer.isOpen) call.end();
+          done();
+        }, fail);
+      };
+      call.on("data", onData);
+      call.on("end", onEnd);
+      call.on("close", done);
+      call.on("error", fail);
+    });
   }
 
   /** Handles the first request; false when the stream was ended. */
@@ -138,7 +177,11 @@ class PluginStream {
     }
     const session = this.createSession(identity.key);
     this.session = session;
-    this.log = this.log.child({ key: identity.key, sessionId: session.id });
+    this.logger = this.deps.logger.child({
+      peer: this.call.getPeer(),
+      key: identity.key,
+      sessionId: session.id,
+    });
     this.deps.sessions.add(session);
     this.deps.metrics?.streamRegistered(session.key);
     await this.writer.write(ackOf(request.sequence, "OK"));
