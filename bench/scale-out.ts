@@ -117,7 +117,7 @@ export async function run(argv: readonly string[]): Promise<void> {
       ? args.values.replicas.split(",").map(Number)
       : [1, 2, 3];
   const streams = typeof args.values.streams === "string" ? Number(args.values.streams) : 64;
-  const projects = Math.round(400 * args.scale);
+  const projects = Math.round(1200 * args.scale);
   console.log(describeMachine(machine()));
   const databases = await openDatabases(args);
   const results: ScaleOutResult[] = [];

@@ -75,10 +75,13 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     keyPath: config.tlsKey,
     clientCaPath: config.tlsClientCa,
   };
-  const replica = new Replica(db, logger, {
-    ttlMs: config.replicaTtlMs,
-    sole: store.dialect === "sqlite",
-  });
+  const metrics = new CoreMetrics(db);
+  const replica = new Replica(
+    db,
+    logger,
+    { ttlMs: config.replicaTtlMs, sole: store.dialect === "sqlite" },
+    metrics,
+  );
   try {
     await replica.register();
   } catch (error) {
@@ -90,7 +93,6 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
 
   const feed = new ChangeFeed();
   const sessions = new PluginSessions(2 * config.onlineInquiryIntervalMs);
-  const metrics = new CoreMetrics(db);
   const committer = new GroupCommitter(db, logger, metrics);
   const shared = store.dialect === "postgres";
   const claims: DeliveryClaims = shared
@@ -110,7 +112,17 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     metrics,
   );
   const replication = shared
-    ? await startReplication({ config, db, feed, logger, replica, sessions, dispatcher, runner })
+    ? await startReplication({
+        config,
+        db,
+        feed,
+        logger,
+        replica,
+        sessions,
+        dispatcher,
+        runner,
+        metrics,
+      })
     : undefined;
   if (replication === null) {
     await replica.leave();
@@ -246,6 +258,7 @@ interface ReplicationDeps {
   readonly sessions: PluginSessions;
   readonly dispatcher: Dispatcher;
   readonly runner: PreprocessingRunner;
+  readonly metrics: CoreMetrics;
 }
 
 interface Replication {
@@ -265,6 +278,7 @@ async function startReplication(deps: ReplicationDeps): Promise<Replication | nu
     feed,
     replicaId: replica.id,
     logger,
+    metrics: deps.metrics,
     notify: async (payload) => {
       await db.raw("SELECT pg_notify(?, ?)", [notificationChannel, payload]);
     },

@@ -34,6 +34,8 @@ export class CoreMetrics {
   private readonly preprocessedBytes: Counter;
   private readonly redeliveries: Counter<"reason">;
   private readonly expiries: Counter<"status">;
+  private readonly replicas: Gauge;
+  private readonly notifications: Counter<"direction">;
   /** Label children by value: saves hashing the labels on every increment. */
   private readonly children = new Map<string, { inc(): void }>();
   private defaultsOn = false;
@@ -101,6 +103,17 @@ export class CoreMetrics {
       labelNames: ["status"],
       registers,
     });
+    this.replicas = new Gauge({
+      name: `${prefix}replicas_live`,
+      help: "Live core replicas on this database (this one included), as of the last heartbeat",
+      registers,
+    });
+    this.notifications = new Counter({
+      name: `${prefix}replica_notifications_total`,
+      help: "Change notifications to and from other replicas (PostgreSQL NOTIFY), by direction",
+      labelNames: ["direction"],
+      registers,
+    });
     if (db) {
       new Gauge({
         name: `${prefix}projects`,
@@ -165,6 +178,15 @@ export class CoreMetrics {
 
   deadlineExpired(status: string): void {
     this.expiries.inc({ status });
+  }
+
+  replicasLive(count: number): void {
+    this.replicas.set(count);
+  }
+
+  /** A notification sent to the other replicas, or received from one of them. */
+  replicaNotification(direction: "sent" | "received"): void {
+    this.child(this.notifications, "notify", direction).inc();
   }
 
   private child<L extends string>(

@@ -7,6 +7,7 @@
  */
 import type { Logger } from "../logger.js";
 import type { Change, ChangeFeed } from "./change-feed.js";
+import type { CoreMetrics } from "./metrics.js";
 
 /** PostgreSQL's NOTIFY payload limit is 8000 bytes; stay clear of it. */
 const maxPayloadBytes = 7_000;
@@ -28,6 +29,7 @@ export interface ReplicaBridgeOptions {
   readonly logger: Logger;
   /** Sends one notification (pg_notify through the pool). */
   readonly notify: (payload: string) => Promise<void>;
+  readonly metrics?: CoreMetrics;
 }
 
 export class ReplicaBridge {
@@ -62,6 +64,7 @@ export class ReplicaBridge {
       return;
     }
     const { feed } = this.options;
+    this.options.metrics?.replicaNotification("received");
     for (const projectId of arrayOf(payload.p)) {
       if (typeof projectId === "number" && Number.isSafeInteger(projectId)) {
         feed.deliverRemote({ kind: "project", projectId });
@@ -83,6 +86,7 @@ export class ReplicaBridge {
     const changes = this.pending;
     this.pending = [];
     for (const payload of payloadsOf(this.options.replicaId, changes)) {
+      this.options.metrics?.replicaNotification("sent");
       this.options.notify(payload).catch((error: unknown) => {
         this.options.logger.warn({ err: error }, "could not notify the other replicas");
       });

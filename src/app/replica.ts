@@ -16,6 +16,7 @@ import {
   deleteReplica,
   listLiveReplicas,
 } from "../store/sql/replicas.js";
+import type { CoreMetrics } from "./metrics.js";
 
 export interface ReplicaOptions {
   /** A replica whose heartbeat is older than this is gone: the others take its work. */
@@ -47,6 +48,7 @@ export class Replica {
     private readonly db: Knex,
     private readonly logger: Logger,
     private readonly options: ReplicaOptions,
+    private readonly metrics?: CoreMetrics,
   ) {}
 
   /** How often the heartbeat runs: several beats fit in one TTL, so one slow beat is no death. */
@@ -126,6 +128,7 @@ export class Replica {
     });
     const live = await listLiveReplicas(this.db, nowMs - this.options.ttlMs);
     const peers = live.filter((row) => row.id !== this.id).length;
+    this.metrics?.replicasLive(peers + 1);
     if (peers !== this.peers) {
       this.logger.info({ replica: this.id, peers }, "replicas changed");
       this.peers = peers;

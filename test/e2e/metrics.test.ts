@@ -103,6 +103,8 @@ describeEachDialect("metrics", (dialect) => {
       Buffer.byteLength(tinyCsv),
     );
     expect(sample(text, "training_core_projects", { status: "TRAINED" })).toBe(1);
+    // One replica (the heartbeat at start counts it).
+    expect(sample(text, "training_core_replicas_live")).toBe(1);
     expect(sample(text, "training_core_projects", { status: "PREPROCESSING" })).toBe(0);
     // Node's process metrics, in this core's own registry.
     expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);

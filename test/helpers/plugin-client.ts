@@ -31,6 +31,8 @@ export class TestPlugin {
   /** One item per OnlineInquiry received. */
   readonly inquiries = new AsyncQueue<number>();
   private inquiryCount = 0;
+  /** close() was called: nothing more is written. */
+  private closed = false;
   /** Resolves with the status the stream ended with. */
   readonly ended: Promise<StreamEnd>;
   private sequence = 0;
@@ -85,6 +87,7 @@ export class TestPlugin {
   }
 
   send(message: Report | undefined, sequence = ++this.sequence): Promise<Ack> {
+    if (this.closed) return Promise.reject(new Error("the test closed this stream"));
     return new Promise((resolve, reject) => {
       this.pending.set(sequence, resolve);
       this.ended.then((end) => reject(new Error(`stream ended (${end.code} ${end.details})`)));
@@ -132,11 +135,13 @@ export class TestPlugin {
   }
 
   close(): void {
+    this.closed = true;
     this.stream.end();
     this.client.close();
   }
 
   cancel(): void {
+    this.closed = true;
     this.stream.cancel();
     this.client.close();
   }
@@ -156,7 +161,10 @@ export class TestPlugin {
         break;
       case "onlineInquiry":
         this.inquiries.push(++this.inquiryCount);
-        if (this.answerInquiries) void this.send({ $case: "onlineReport", value: this.identity() });
+        // Not after close(): writing to an ended stream is an error of the test client.
+        if (this.answerInquiries && !this.closed) {
+          this.send({ $case: "onlineReport", value: this.identity() }).catch(() => {});
+        }
         break;
     }
   }
