@@ -11,7 +11,7 @@ import type { GroupCommitter } from "../app/group-commit.js";
 import type { CoreMetrics } from "../app/metrics.js";
 import { OnlineReportWrites } from "../app/online-report-writes.js";
 import { checkIdentity } from "../app/plugin-registration.js";
-import type { PluginSession, PluginSessions } from "../app/plugin-sessions.js";
+import type { PluginSession, PluginSessions, TrainingDataMessage } from "../app/plugin-sessions.js";
 import type { PhaseTimeouts } from "../domain/deadlines.js";
 import type {
   ConnectRequest,
@@ -59,7 +59,6 @@ export function createConnectHandler(deps: PluginConnectDeps) {
 class PluginStream {
   private readonly writer: StreamWriter<ConnectResponse>;
   private session: PluginSession | undefined;
-  private logger: Logger | undefined;
   private acks: Promise<void> = Promise.resolve();
   private unacked = 0;
 
@@ -72,10 +71,16 @@ class PluginStream {
     this.writer = new StreamWriter(call);
   }
 
-  /** The stream's logger: made once needed (at registration), not for every idle stream. */
-  private get log(): Logger {
-    this.logger ??= this.deps.logger.child({ peer: this.call.getPeer() });
-    return this.logger;
+  /**
+   * Logs one event with the stream's fields (peer, and key and session once registered). No
+   * child logger per stream: an idle plugin should cost as little memory as possible.
+   */
+  private log(level: "info" | "warn" | "error", fields: object, message: string): void {
+    const session = this.session;
+    const own = session
+      ? { peer: this.call.getPeer(), key: session.key, sessionId: session.id }
+      : { peer: this.call.getPeer() };
+    this.deps.logger[level]({ ...own, ...fields }, message);
   }
 
   async run(): Promise<void> {
@@ -83,14 +88,14 @@ class PluginStream {
     try {
       await this.readRequests();
     } catch (error) {
-      if (this.writer.isOpen) this.log.warn({ err: error }, "plugin stream failed");
+      if (this.writer.isOpen) this.log("warn", { err: error }, "plugin stream failed");
     } finally {
       forget();
       if (this.session) {
         this.deps.sessions.remove(this.session);
         this.deps.dispatcher.sessionClosed(this.session);
         this.deps.metrics?.streamClosed(this.session.key);
-        this.log.info("plugin disconnected");
+        this.log("info", {}, "plugin disconnected");
       }
     }
   }
@@ -171,23 +176,18 @@ class PluginStream {
       await this.onlineReports.record(identity);
     } catch (error) {
       const appError = toAppError(error);
-      this.log.error({ err: error, key: identity.key }, "could not register plugin");
+      this.log("error", { err: error, key: identity.key }, "could not register plugin");
       endWith(this.call, grpcCodeOf[appError.code], appError.message);
       return false;
     }
     const session = this.createSession(identity.key);
     this.session = session;
-    this.logger = this.deps.logger.child({
-      peer: this.call.getPeer(),
-      key: identity.key,
-      sessionId: session.id,
-    });
     this.deps.sessions.add(session);
     this.deps.metrics?.streamRegistered(session.key);
     await this.writer.write(ackOf(request.sequence, "OK"));
     this.deps.metrics?.messageSent("ack");
     this.deps.metrics?.ackWritten(grpcStatus.OK, receivedMs);
-    this.log.info("plugin connected");
+    this.log("info", {}, "plugin connected");
     this.replay(session);
     return true;
   }
@@ -197,31 +197,14 @@ class PluginStream {
   }
 
   private createSession(key: string): PluginSession {
-    const writer = this.writer;
-    const metrics = this.deps.metrics;
-    const inquiries = this.inquiries;
-    return {
-      id: nextSessionId++,
-      key,
-      lastAnswerMs: Date.now(),
-      sendTrainingData: (data) => {
-        metrics?.messageSent("training_data");
-        return writer.write({ message: { $case: "trainingData", value: data } });
-      },
-      sendOnlineInquiry: () =>
-        inquiries.send(() => {
-          if (!writer.isOpen) return;
-          metrics?.messageSent("online_inquiry");
-          writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
-        }),
-    };
+    return new StreamSession(nextSessionId++, key, this.writer, this.inquiries, this.deps.metrics);
   }
 
   private enqueueAck(sequence: number, answer: Promise<ConnectResponse>, receivedMs: number): void {
     this.acks = this.acks.then(async () => {
       const ack = await answer.catch((error: unknown) => {
         const appError = toAppError(error);
-        this.log.error({ err: error }, "report failed");
+        this.log("error", { err: error }, "report failed");
         return ackOf(sequence, appError.code, appError.message);
       });
       this.unacked--;
@@ -243,14 +226,16 @@ class PluginStream {
     const result = await this.deps.committer.report(this.deps, session.key, input);
     if (result.code === "OK") {
       if (result.changed) {
-        this.log.info(
+        this.log(
+          "info",
           { projectId: input.projectId, pluginId: input.pluginId, report: input.report.kind },
           "report stored",
         );
       }
       return ackOf(sequence, "OK");
     }
-    this.log.info(
+    this.log(
+      "info",
       {
         projectId: input.projectId,
         pluginId: input.pluginId,
@@ -284,5 +269,33 @@ class PluginStream {
     // Back from being offline: anything that waited for an online instance goes out now.
     if (wasOffline) this.replay(session);
     return ackOf(sequence, "OK");
+  }
+}
+
+/** A registered stream as the dispatcher and the inquirer see it (methods, not closures). */
+class StreamSession implements PluginSession {
+  lastAnswerMs = Date.now();
+
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    private readonly writer: StreamWriter<ConnectResponse>,
+    private readonly inquiries: InquiryPacer,
+    private readonly metrics: CoreMetrics | undefined,
+  ) {}
+
+  sendTrainingData(data: TrainingDataMessage): Promise<void> {
+    this.metrics?.messageSent("training_data");
+    return this.writer.write({ message: { $case: "trainingData", value: data } });
+  }
+
+  sendOnlineInquiry(): void {
+    this.inquiries.send(() => this.writeInquiry());
+  }
+
+  private writeInquiry(): void {
+    if (!this.writer.isOpen) return;
+    this.metrics?.messageSent("online_inquiry");
+    this.writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
   }
 }
