@@ -20,6 +20,7 @@ import type {
 } from "../gen/trainingcore/v1/plugin_service.js";
 import type { Logger } from "../logger.js";
 import { registrationRefusal } from "./auth.js";
+import { undecodableOf } from "./connect-request-decoding.js";
 import { grpcCodeOf } from "./grpc-errors.js";
 import { InquiryPacer } from "./inquiry-pacer.js";
 import type { OpenStreams } from "./open-streams.js";
@@ -122,6 +123,12 @@ class PluginStream {
       const onData = (request: ConnectRequest) => {
         const receivedMs = performance.now();
         this.deps.metrics?.messageReceived(kindOf(request));
+        const problem = undecodableOf(request);
+        if (problem?.fatal) {
+          endWith(call, grpcStatus.INVALID_ARGUMENT, problem.reason);
+          done();
+          return;
+        }
         if (!this.session) {
           call.pause();
           this.register(request, receivedMs).then((registered) => {
@@ -152,6 +159,11 @@ class PluginStream {
 
   /** Handles the first request; false when the stream was ended. */
   private async register(request: ConnectRequest, receivedMs: number): Promise<boolean> {
+    const unreadable = undecodableOf(request);
+    if (unreadable) {
+      endWith(this.call, grpcStatus.INVALID_ARGUMENT, unreadable.reason);
+      return false;
+    }
     if (request.message?.$case !== "onlineReport") {
       endWith(
         this.call,
@@ -219,6 +231,8 @@ class PluginStream {
 
   private async answer(session: PluginSession, request: ConnectRequest): Promise<ConnectResponse> {
     const { sequence, message } = request;
+    const problem = undecodableOf(request);
+    if (problem) return ackOf(sequence, "INVALID_ARGUMENT", problem.reason);
     if (message?.$case === "onlineReport")
       return this.answerOnlineReport(session, sequence, message.value);
     const input = reportInputOf(request);

@@ -3,6 +3,7 @@ import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js
 import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
 import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
 import { type AuthGuard, addAuthenticatedService } from "./auth.js";
+import { decodeConnectRequest } from "./connect-request-decoding.js";
 import { createServerCredentials, type TlsFiles } from "./credentials.js";
 import { createDatasetHandlers, type DatasetHandlerDeps } from "./dataset-handlers.js";
 import { createHealth, type Health } from "./health.js";
@@ -50,16 +51,17 @@ export function grpcServerOptions(maxDatasetBytes: number): ChannelOptions {
   };
 }
 
+/** PluginService with a Connect decoder that marks bad requests instead of failing the call. */
+const pluginService = {
+  ...PluginServiceService,
+  connect: { ...PluginServiceService.connect, requestDeserialize: decodeConnectRequest },
+} as const;
+
 export function createGrpcServer(deps: ServerDeps): GrpcServer {
   const server = new Server(grpcServerOptions(deps.maxDatasetBytes));
   // Application services go through authentication; health and reflection below stay open.
   const { auth } = deps;
-  addAuthenticatedService(
-    server,
-    PluginServiceService,
-    { connect: createConnectHandler(deps) },
-    auth,
-  );
+  addAuthenticatedService(server, pluginService, { connect: createConnectHandler(deps) }, auth);
   addAuthenticatedService(server, ProjectServiceService, createProjectHandlers(deps), auth);
   addAuthenticatedService(server, DatasetServiceService, createDatasetHandlers(deps), auth);
   const names = applicationServices.map(serviceNameOf);

@@ -133,6 +133,11 @@ describeEachDialect("plugin reports that are refused", (dialect) => {
       "model_name must not be empty",
     ],
     ["no report at all", undefined, "carries no report"],
+    [
+      "a project_id beyond 2^53 (no id is that large)",
+      { $case: "trainingStart", value: { projectId: 2 ** 60, pluginId: 1 } },
+      "beyond 2^53 - 1",
+    ],
   ])("refuses %s with INVALID_ARGUMENT", async (_name, message, expected) => {
     const ack = await plugin.send(message);
     expect(ack.code).toBe(status.INVALID_ARGUMENT);
