@@ -279,6 +279,7 @@ async function startReplication(deps: ReplicationDeps): Promise<Replication | nu
     replicaId: replica.id,
     logger,
     metrics: deps.metrics,
+    leasedHere: (assignmentId) => dispatcher.holdsLease(assignmentId),
     notify: async (payload) => {
       await db.raw("SELECT pg_notify(?, ?)", [notificationChannel, payload]);
     },

@@ -65,8 +65,9 @@ export class ChangeFeed {
   }
 
   private publish(change: Change): void {
-    this.deliver(change);
+    // The bridge first: it may ask the listeners about the change before they act on it.
     this.emitter.emit("local", change);
+    this.deliver(change);
   }
 
   private deliver(change: Change): void {

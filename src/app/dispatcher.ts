@@ -55,9 +55,9 @@ export class Dispatcher {
     this.unsubscribe = [
       feed.onWorkAvailable((key) => this.dispatch(key)),
       feed.onAssignmentLeftWaiting((key, assignmentId) => {
-        this.leases.release(assignmentId);
         this.sent.delete(assignmentId);
-        this.dispatch(key);
+        // Only a lease held here frees room here (and no one else holds it then).
+        if (this.leases.release(assignmentId) !== undefined) this.dispatch(key);
       }),
     ];
     this.expiryTimer = setInterval(
@@ -106,6 +106,11 @@ export class Dispatcher {
   /** Resolves once no dispatch round is running (tests, benchmarks). */
   async idle(): Promise<void> {
     while (this.running.size > 0) await Promise.all(this.running.values());
+  }
+
+  /** True when an instance on this replica holds the assignment's lease. */
+  holdsLease(assignmentId: number): boolean {
+    return this.leases.holder(assignmentId, Date.now()) !== undefined;
   }
 
   /** In-flight TrainingData of a session (for tests and metrics). */

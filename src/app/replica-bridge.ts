@@ -30,6 +30,11 @@ export interface ReplicaBridgeOptions {
   /** Sends one notification (pg_notify through the pool). */
   readonly notify: (payload: string) => Promise<void>;
   readonly metrics?: CoreMetrics;
+  /**
+   * True when this replica holds the lease of an assignment: then no other replica does, and
+   * its leaving WAITING concerns no one else.
+   */
+  readonly leasedHere?: (assignmentId: number) => boolean;
 }
 
 export class ReplicaBridge {
@@ -39,6 +44,7 @@ export class ReplicaBridge {
 
   constructor(private readonly options: ReplicaBridgeOptions) {
     this.unsubscribe = options.feed.onLocalChange((change) => {
+      if (change.kind === "left-waiting" && options.leasedHere?.(change.assignmentId)) return;
       this.pending.push(change);
       if (!this.scheduled) {
         this.scheduled = true;

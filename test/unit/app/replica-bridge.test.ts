@@ -62,6 +62,27 @@ describe("ReplicaBridge", () => {
     expect(sent).toHaveLength(1);
   });
 
+  it("keeps to itself an assignment leaving WAITING whose lease it holds (no one else holds it)", async () => {
+    const sent: string[] = [];
+    const feed = new ChangeFeed();
+    // The bridge is asked before the feed's own listeners act (they release the lease).
+    const held = new Set([11]);
+    feed.onAssignmentLeftWaiting((_key, id) => held.delete(id));
+    new ReplicaBridge({
+      feed,
+      replicaId: "me",
+      logger: silent,
+      leasedHere: (id) => held.has(id),
+      notify: async (payload) => {
+        sent.push(payload);
+      },
+    });
+    feed.assignmentLeftWaiting("k", 11);
+    feed.assignmentLeftWaiting("k", 12);
+    await nextTurn();
+    expect(sent.map((p) => JSON.parse(p))).toEqual([{ r: "me", w: [["k", 12]] }]);
+  });
+
   it("ignores malformed notifications and malformed entries", () => {
     const feed = new ChangeFeed();
     const seen: string[] = [];
