@@ -6,6 +6,7 @@
  * - CreateProject (tiny dataset) round trip as the consumer sees it;
  * - the ceiling: a bare grpc-js unary CreateProject round trip (same messages, no work).
  */
+import { loadavg } from "node:os";
 import { parseBenchArgs } from "./lib/args.js";
 import { openDatabases } from "./lib/databases.js";
 import { forkWorker, startCoreChild } from "./lib/processes.js";
@@ -83,8 +84,10 @@ export async function run(argv: readonly string[]): Promise<void> {
   const databases = await openDatabases(args);
   const rows: Record<string, unknown>[] = [];
   const results: Record<string, unknown>[] = [];
+  /** The 1-minute load average right after each measurement: this machine is shared. */
   const row = (what: string, database: string, samples: number[]) => {
     const s = summary(samples);
+    const load = Number(loadavg()[0]?.toFixed(1));
     rows.push({
       measure: what,
       database,
@@ -93,9 +96,10 @@ export async function run(argv: readonly string[]): Promise<void> {
       "p90 ms": s.p90,
       "p99 ms": s.p99,
       "max ms": s.max,
+      load,
       target: what === "bare grpc-js unary" ? "ceiling" : `p99 < ${targetP99Ms}`,
     });
-    results.push({ measure: what, database, ...s });
+    results.push({ measure: what, database, load, ...s });
   };
   try {
     for (const dialect of args.dialects) {

@@ -14,7 +14,13 @@ import { deadlineFor, type PhaseTimeouts } from "../domain/deadlines.js";
 import type { Logger } from "../logger.js";
 import type { ProjectRow } from "../store/rows.js";
 import { insertAssignments } from "../store/sql/assignments.js";
-import { blobSizes, deleteBlob, readBlobChunks } from "../store/sql/blobs.js";
+import {
+  blobSizes,
+  deleteBlob,
+  insertCompleteBlob,
+  newBlobId,
+  readBlobChunks,
+} from "../store/sql/blobs.js";
 import {
   type ClaimContext,
   claimPreprocessing,
@@ -36,6 +42,7 @@ import { isStoreUnavailable } from "./errors.js";
 import type { CoreMetrics } from "./metrics.js";
 import { projectEvent } from "./plugin-reports.js";
 import { DatasetError, type PreprocessSummary, preprocessDataset } from "./preprocess/index.js";
+import { MemoryOutput, OutputBudget, OutputBudgetExceeded } from "./preprocess/memory-output.js";
 import {
   DEFAULT_WORKER_MIN_BYTES,
   type PreprocessWorkerOptions,
@@ -45,6 +52,29 @@ import {
 import { inTransaction } from "./transactions.js";
 
 const maxRetryDelayMs = 30_000;
+
+/**
+ * Stored files up to this size are preprocessed into memory and stored with the dataset in one
+ * transaction (one commit, one fsync on SQLite) instead of a commit per blob step: the
+ * commits, not the bytes, are what small datasets cost, and on SQLite every one of them holds
+ * the event loop. 4 MiB keeps the memory of that path small (the one project preprocessed at a
+ * time holds at most a page of the stored file, 4 MiB, plus its outputs, see below) and is
+ * well below the worker thread's threshold (16 MiB); above it, a file takes long enough to
+ * parse that a few commits more make no difference.
+ */
+export const SMALL_FILE_MAX_BYTES = 4 * 1024 * 1024;
+/**
+ * The most both outputs of a small file may hold in memory together: the training and holdout
+ * files together are about as large as the input (the rows once, a header each), so twice the
+ * bound leaves room for quoting; a file that expands beyond it (gzip) is preprocessed again the
+ * streaming way.
+ */
+const SMALL_OUTPUT_BUDGET_BYTES = 2 * SMALL_FILE_MAX_BYTES;
+/** Stored chunk rows: the 1 MiB rows BlobWriter writes, so the blob format is the same. */
+const CHUNK_ROW_BYTES = 1024 * 1024;
+
+/** Stores the outputs inside the transaction that records the dataset. */
+type StoreOutputs = (trx: Knex.Transaction) => Promise<void>;
 
 export class PreprocessingRunner {
   private readonly queue: number[] = [];
@@ -125,9 +155,14 @@ export class PreprocessingRunner {
     if (project?.status !== "PREPROCESSING" || project.preprocessed_ms !== null) return;
     const log = this.logger.child({ projectId });
     const started = Date.now();
-    const worker = await this.workerFor(project.raw_blob_id);
+    const rawBytes =
+      (await blobSizes(this.db, [project.raw_blob_id])).get(project.raw_blob_id) ?? 0;
+    const worker = this.workerFor(rawBytes);
     if (worker) {
       await this.preprocessInWorker(project, worker, log, started);
+      return;
+    }
+    if (rawBytes <= SMALL_FILE_MAX_BYTES && (await this.preprocessSmall(project, log, started))) {
       return;
     }
     const writer = this.claims().replicaId;
@@ -167,6 +202,68 @@ export class PreprocessingRunner {
     log.info({ ...summary, columns: undefined, ms: Date.now() - started }, "dataset preprocessed");
   }
 
+  /**
+   * A small file: the same pipeline into memory, then both output blobs (complete, in the same
+   * rows as BlobWriter's) and the dataset, assignments and events in one transaction. No
+   * progress is reported while it runs (it takes milliseconds); the final counts are stored
+   * with the dataset. Returns false, having stored nothing, when the outputs outgrow their
+   * budget (a small gzip file expanding): the caller then streams the file instead.
+   */
+  private async preprocessSmall(project: ProjectRow, log: Logger, started: number) {
+    const budget = new OutputBudget(SMALL_OUTPUT_BUDGET_BYTES);
+    const training = new MemoryOutput(budget);
+    const holdout = new MemoryOutput(budget);
+    let storedBytes = 0;
+    const source = datasetBytes(
+      abortable(readBlobChunks(this.db, project.raw_blob_id), this.abort.signal),
+      (bytes) => {
+        storedBytes = bytes;
+      },
+    );
+    let summary: PreprocessSummary;
+    try {
+      summary = await preprocessDataset(
+        source,
+        {
+          caseIdColumn: project.requested_case_id_column,
+          holdoutFraction: project.holdout_fraction,
+        },
+        { training, holdout },
+      );
+    } catch (error) {
+      if (error instanceof OutputBudgetExceeded) {
+        log.info({ storedBytes }, "outputs too large for memory; preprocessing streamed");
+        return false;
+      }
+      if (!(error instanceof DatasetError || error instanceof CompressedFileError)) throw error;
+      this.metrics?.preprocessingRead(storedBytes);
+      log.info({ reason: error.message }, "dataset rejected");
+      await this.fail(project.id, `dataset: ${error.message}`);
+      return true;
+    }
+    this.metrics?.preprocessingRead(storedBytes);
+    const writerReplica = this.claims().replicaId;
+    const outputs = [
+      { id: newBlobId("td"), file: training.finish(CHUNK_ROW_BYTES) },
+      { id: newBlobId("ho"), file: holdout.finish(CHUNK_ROW_BYTES) },
+    ] as const;
+    await this.recordSuccess(project, summary, outputs[0].id, outputs[1].id, async (trx) => {
+      for (const { id, file } of outputs) {
+        const blob = { id, nowMs: started, writerReplica, ...file };
+        await insertCompleteBlob(trx, blob, file.chunks);
+      }
+      await recordPreprocessingProgress(trx, project.id, {
+        rows: summary.rows,
+        bytes: storedBytes,
+      });
+    });
+    log.info(
+      { ...summary, columns: undefined, ms: Date.now() - started, inMemory: true },
+      "dataset preprocessed",
+    );
+    return true;
+  }
+
   private workerOptions: PreprocessWorkerOptions | false | undefined;
 
   /**
@@ -178,11 +275,10 @@ export class PreprocessingRunner {
     this.workerOptions = options;
   }
 
-  /** The worker options when this stored file should be preprocessed in a worker thread. */
-  private async workerFor(rawBlobId: string): Promise<PreprocessWorkerOptions | undefined> {
+  /** The worker options when a stored file of `size` bytes goes to a worker thread. */
+  private workerFor(size: number): PreprocessWorkerOptions | undefined {
     const options = this.workerOptions ?? workerOptionsFor(this.db);
     if (!options) return undefined;
-    const size = (await blobSizes(this.db, [rawBlobId])).get(rawBlobId) ?? 0;
     return size >= (options.minBytes ?? DEFAULT_WORKER_MIN_BYTES) ? options : undefined;
   }
 
@@ -245,6 +341,11 @@ export class PreprocessingRunner {
     summary: PreprocessSummary,
     trainingBlobId: string,
     holdoutBlobId: string,
+    /**
+     * Writes the output blobs in this transaction, once the claim is confirmed (small files);
+     * without it they are stored already.
+     */
+    storeOutputs?: StoreOutputs,
   ): Promise<void> {
     const recorded = await inTransaction(this.db, async ({ trx, afterCommit }) => {
       const locked = await lockProject(trx, project.id);
@@ -253,6 +354,9 @@ export class PreprocessingRunner {
       }
       // Our claim lapsed (this replica looked dead) and another replica took the project over.
       if (locked.preprocessing_replica !== this.claims().replicaId) return false;
+      await storeOutputs?.(trx);
+      // The dataset's (and its WAITING events') time: once the outputs are stored, as on the
+      // other paths, which stored them before this transaction.
       const nowMs = Date.now();
       await recordPreprocessedDataset(
         trx,
@@ -291,8 +395,9 @@ export class PreprocessingRunner {
       });
       return true;
     });
-    if (!recorded) {
-      // Someone else recorded this project: our files are nobody's.
+    if (!recorded && !storeOutputs) {
+      // Someone else recorded this project: our files are nobody's. (Outputs stored by this
+      // transaction were never written.)
       await Promise.all([deleteBlob(this.db, trainingBlobId), deleteBlob(this.db, holdoutBlobId)]);
     }
   }

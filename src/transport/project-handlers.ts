@@ -36,7 +36,10 @@ export interface ProjectHandlerDeps {
   readonly openStreams: OpenStreams;
   readonly logger: Logger;
   readonly maxDatasetBytes: number;
-  /** Called once a new project is stored: starts its preprocessing. */
+  /**
+   * Called once a new project is stored and the CreateProject call has ended (its response is
+   * on its way): starts its preprocessing.
+   */
   projectCreated(projectId: number): void;
 }
 
@@ -56,40 +59,79 @@ function unary<Req, Res>(logger: Logger, handle: (request: Req) => Promise<Res>)
   };
 }
 
+/** Longest wait for the end of a call before `afterCallEnded` runs its effect anyway. */
+const callEndFallbackMs = 1000;
+
+/**
+ * Runs `effect` once the call has ended and its last frame is on its way to the client.
+ * grpc-js emits `cancelled` on a server call however it ends, its status sent included (on
+ * purpose since 1.10, grpc/grpc-node#2771), on the tick after handing the status to HTTP/2,
+ * whose write to the socket is then already scheduled; `setImmediate` lets that write go first.
+ * Work started earlier holds the response back whenever it holds the event loop (SQLite
+ * commits are synchronous).
+ */
+function afterCallEnded(call: ServerUnaryCall<unknown, unknown>, effect: () => void): void {
+  let done = false;
+  const run = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(fallback);
+    setImmediate(effect);
+  };
+  // Should a grpc-js version not emit `cancelled` after a finished call, the work still starts.
+  const fallback = setTimeout(run, callEndFallbackMs);
+  fallback.unref();
+  if (call.cancelled) run();
+  else call.once("cancelled", run);
+}
+
 export function createProjectHandlers(
   deps: ProjectHandlerDeps,
 ): ProjectServiceServer & Record<string, UntypedHandleCall> {
   const { db, logger } = deps;
   return {
-    createProject: unary<CreateProjectRequest, CreateProjectResponse>(logger, async (request) => {
-      const created = await createProject(
-        {
-          name: request.name,
-          description: request.description,
-          datasetCsv: request.datasetCsv,
-          datasetId: request.datasetId,
-          caseIdColumn: request.caseIdColumn,
-          holdoutFraction: request.holdoutFraction,
-          pluginKeys: request.pluginKeys,
-          parameters: definedEntries(request.parameters),
-          additionalInfo: definedEntries(request.additionalInfo),
-          requestId: request.requestId,
-        },
-        {
-          db,
-          maxDatasetBytes: deps.maxDatasetBytes,
-          onlineKeys: () => deps.sessions.onlineKeys(Date.now()),
-          created: (projectId) => {
-            logger.info({ projectId }, "project created");
-            deps.projectCreated(projectId);
+    createProject: (
+      call: ServerUnaryCall<CreateProjectRequest, CreateProjectResponse>,
+      callback: sendUnaryData<CreateProjectResponse>,
+    ): void => {
+      // The new project's preprocessing starts only once the call has ended, whatever its
+      // outcome (an error after the project was stored still leaves it to preprocess).
+      let createdId: number | undefined;
+      const handle = unary<CreateProjectRequest, CreateProjectResponse>(logger, async (request) => {
+        const created = await createProject(
+          {
+            name: request.name,
+            description: request.description,
+            datasetCsv: request.datasetCsv,
+            datasetId: request.datasetId,
+            caseIdColumn: request.caseIdColumn,
+            holdoutFraction: request.holdoutFraction,
+            pluginKeys: request.pluginKeys,
+            parameters: definedEntries(request.parameters),
+            additionalInfo: definedEntries(request.additionalInfo),
+            requestId: request.requestId,
           },
-        },
-      );
-      // A new project's view comes from the rows just written; only a repeated request_id's
-      // (which may have moved on) is read back.
-      const view = created.project ?? (await getProject(db, created.projectId));
-      return { project: toProtoProject(view) };
-    }),
+          {
+            db,
+            maxDatasetBytes: deps.maxDatasetBytes,
+            onlineKeys: () => deps.sessions.onlineKeys(Date.now()),
+            created: (projectId) => {
+              logger.info({ projectId }, "project created");
+              createdId = projectId;
+            },
+          },
+        );
+        // A new project's view comes from the rows just written; only a repeated request_id's
+        // (which may have moved on) is read back.
+        const view = created.project ?? (await getProject(db, created.projectId));
+        return { project: toProtoProject(view) };
+      });
+      handle(call, (error, value) => {
+        callback(error, value);
+        const projectId = createdId;
+        if (projectId !== undefined) afterCallEnded(call, () => deps.projectCreated(projectId));
+      });
+    },
 
     getProject: unary<GetProjectRequest, GetProjectResponse>(logger, async (request) => ({
       project: toProtoProject(await getProject(db, request.projectId)),

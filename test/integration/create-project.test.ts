@@ -1,5 +1,6 @@
 // CreateProject answers from the rows it just wrote: reading the project back would queue
 // behind the preprocessing the new project starts (SQLite has one connection).
+import { EventEmitter, once } from "node:events";
 import type { ServerUnaryCall, sendUnaryData } from "@grpc/grpc-js";
 import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
@@ -41,7 +42,12 @@ describeEachDialect("CreateProject", (dialect) => {
     await database.drop();
   });
 
-  function call(request: CreateProjectRequest, created: number[]) {
+  /**
+   * Calls the handler with a stand-in for grpc-js' call, which emits `cancelled` once the call
+   * ended (as grpc-js does however a call ends); `end()` plays that part. Unless `ended` is
+   * false, the call ends as soon as the handler answered.
+   */
+  function callHandler(request: CreateProjectRequest, created: number[], ended = true) {
     const handlers = createProjectHandlers({
       db: store.db,
       feed: new ChangeFeed(),
@@ -49,16 +55,32 @@ describeEachDialect("CreateProject", (dialect) => {
       openStreams: {} as OpenStreams,
       logger: pino({ level: "silent" }),
       maxDatasetBytes: 1 << 20,
-      projectCreated: (id) => created.push(id),
+      projectCreated: (id) => {
+        created.push(id);
+        events.emit("projectCreated", id);
+      },
     });
-    return new Promise<CreateProjectResponse>((resolve, reject) => {
-      const callback: sendUnaryData<CreateProjectResponse> = (error, response) =>
-        error || !response ? reject(error) : resolve(response);
+    const events = new EventEmitter();
+    const grpcCall = Object.assign(new EventEmitter(), { request, cancelled: false });
+    const end = () => {
+      grpcCall.cancelled = true;
+      grpcCall.emit("cancelled", "cancelled");
+    };
+    const response = new Promise<CreateProjectResponse>((resolve, reject) => {
+      const callback: sendUnaryData<CreateProjectResponse> = (error, answer) => {
+        if (ended) process.nextTick(end);
+        return error || !answer ? reject(error) : resolve(answer);
+      };
       handlers.createProject(
-        { request } as ServerUnaryCall<CreateProjectRequest, CreateProjectResponse>,
+        grpcCall as unknown as ServerUnaryCall<CreateProjectRequest, CreateProjectResponse>,
         callback,
       );
     });
+    return { response, end, projectCreated: once(events, "projectCreated") };
+  }
+
+  function call(request: CreateProjectRequest, created: number[]) {
+    return callHandler(request, created).response;
   }
 
   it("answers with the project as stored, without reading it back", async () => {
@@ -67,7 +89,7 @@ describeEachDialect("CreateProject", (dialect) => {
       if (/^\s*select/i.test(query.sql)) selects.push(query.sql);
     });
     const created: number[] = [];
-    const response = await call(
+    const { response: answered, projectCreated } = callHandler(
       createProjectRequest({
         name: "answered",
         description: "from the rows written",
@@ -77,6 +99,8 @@ describeEachDialect("CreateProject", (dialect) => {
       }),
       created,
     );
+    const response = await answered;
+    await projectCreated;
     // Only the plugin keys were looked up; nothing was read after the commit.
     expect(selects).toHaveLength(1);
     expect(selects[0]).toMatch(/["`]plugins["`]/);
@@ -90,6 +114,22 @@ describeEachDialect("CreateProject", (dialect) => {
       pluginKeys: ["k"],
       plugins: [],
     });
+  });
+
+  it("starts the preprocessing only once the call has ended", async () => {
+    const created: number[] = [];
+    const { response, end, projectCreated } = callHandler(
+      createProjectRequest({ pluginKeys: ["k"], requestId: "" }),
+      created,
+      false,
+    );
+    const id = (await response).project?.id;
+    // Answered, but grpc-js has not sent the response yet: nothing may hold it up.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(created).toEqual([]);
+    end();
+    expect(await projectCreated).toEqual([id]);
+    expect(created).toEqual([id]);
   });
 
   it("reads back the project of a repeated request_id, which may have moved on", async () => {

@@ -64,6 +64,41 @@ export async function appendBlobChunks(
   await db("blob_chunks").insert(rows);
 }
 
+/** Rows per INSERT when a whole blob is stored at once (as BlobWriter does: 4 MiB). */
+const chunkRowsPerInsert = 4;
+
+/**
+ * Stores a whole file as a blob that is complete at once: its row (size, sha256) and its chunk
+ * rows, a few per INSERT. Meant for a caller's transaction, so that no incomplete blob is ever
+ * visible and the whole file costs that transaction's one commit.
+ */
+export async function insertCompleteBlob(
+  db: Knex,
+  blob: {
+    id: string;
+    nowMs: number;
+    fileName?: string;
+    /** As `createBlob`'s: within one transaction it never matters, but it is recorded. */
+    writerReplica?: string | null;
+    sizeBytes: number;
+    sha256: string;
+  },
+  chunks: readonly { seq: number; startOffset: number; data: Buffer }[],
+): Promise<void> {
+  await db("blobs").insert({
+    id: blob.id,
+    file_name: blob.fileName ?? "",
+    size_bytes: blob.sizeBytes,
+    sha256: blob.sha256,
+    complete: true,
+    created_ms: blob.nowMs,
+    writer_replica: blob.writerReplica ?? null,
+  });
+  for (let i = 0; i < chunks.length; i += chunkRowsPerInsert) {
+    await appendBlobChunks(db, blob.id, chunks.slice(i, i + chunkRowsPerInsert));
+  }
+}
+
 export async function completeBlob(
   db: Knex,
   id: string,

@@ -1,0 +1,117 @@
+// The small-file path of the preprocessing runner keeps the claim check: a replica whose claim
+// lapsed records nothing and leaves no blob behind.
+import pino from "pino";
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { ChangeFeed } from "../../src/app/change-feed.js";
+import { createProject } from "../../src/app/create-project.js";
+import { PreprocessingRunner } from "../../src/app/preprocessing-runner.js";
+import { openStore, type Store } from "../../src/store/connect.js";
+import type { ClaimContext } from "../../src/store/sql/claims.js";
+import { upsertPlugin } from "../../src/store/sql/plugins.js";
+import {
+  createTestDatabaseUrl,
+  describeEachDialect,
+  type TestDatabase,
+} from "../helpers/databases.js";
+import { tinyCsv } from "../helpers/projects.js";
+
+const timeouts = { dataReportMs: 60_000, trainingStartMs: 60_000, trainingMs: 60_000 };
+
+describeEachDialect("preprocessing of small files", (dialect) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl(dialect);
+    store = await openStore(database.url);
+    await upsertPlugin(
+      store.db,
+      { key: "k", name: "", type: "", description: "", parameters: {} },
+      Date.now(),
+    );
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  async function newProject(): Promise<number> {
+    const created = await createProject(
+      {
+        name: "small",
+        description: "",
+        datasetCsv: Buffer.from(tinyCsv),
+        datasetId: "",
+        caseIdColumn: "",
+        holdoutFraction: undefined,
+        pluginKeys: ["k"],
+        parameters: {},
+        additionalInfo: {},
+        requestId: "",
+      },
+      { db: store.db, maxDatasetBytes: 1 << 20, onlineKeys: () => [], created: () => {} },
+    );
+    return created.projectId;
+  }
+
+  /** A runner whose replica id is `ids[n]` at its n-th look (the last one from then on). */
+  function runner(ids: string[]): PreprocessingRunner {
+    let looks = 0;
+    const claims = (): ClaimContext => {
+      const replicaId = ids[Math.min(looks++, ids.length - 1)] as string;
+      return { replicaId, nowMs: Date.now(), liveCutoffMs: 0 };
+    };
+    const it = new PreprocessingRunner(
+      store.db,
+      new ChangeFeed(),
+      pino({ level: "silent" }),
+      timeouts,
+      claims,
+    );
+    it.useWorker(false);
+    return it;
+  }
+
+  async function outputBlobs(): Promise<number> {
+    const rows = await store.db("blobs").whereNot("id", "like", "raw_%").count({ n: "*" });
+    const chunks = await store
+      .db("blob_chunks")
+      .whereNot("blob_id", "like", "raw_%")
+      .count({ n: "*" });
+    return Number(rows[0]?.n) + Number(chunks[0]?.n);
+  }
+
+  it("records the dataset with complete output blobs", async () => {
+    const id = await newProject();
+    const preprocessing = runner(["a"]);
+    preprocessing.enqueue(id);
+    await preprocessing.idle();
+    const project = await store.db("projects").where({ id }).first();
+    expect(project.preprocessed_ms).not.toBeNull();
+    const blobs = await store
+      .db("blobs")
+      .whereIn("id", [project.training_blob_id, project.holdout_blob_id]);
+    expect(blobs.map((blob) => [Boolean(blob.complete), blob.writer_replica])).toEqual([
+      [true, "a"],
+      [true, "a"],
+    ]);
+    expect(await store.db("assignments").where({ project_id: id })).toHaveLength(1);
+  });
+
+  it("records nothing and leaves no blob when its claim was taken over meanwhile", async () => {
+    const id = await newProject();
+    // It claims the project as "a"; by the time it records, it no longer holds the claim.
+    const preprocessing = runner(["a", "a", "b"]);
+    preprocessing.enqueue(id);
+    await preprocessing.idle();
+    const project = await store.db("projects").where({ id }).first();
+    expect(project).toMatchObject({
+      status: "PREPROCESSING",
+      preprocessed_ms: null,
+      preprocessing_replica: "a",
+    });
+    expect(await store.db("assignments").where({ project_id: id })).toHaveLength(0);
+    expect(await outputBlobs()).toBe(0);
+  });
+});
