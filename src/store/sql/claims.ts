@@ -97,23 +97,23 @@ export async function claimPreprocessing(
   ctx: ClaimContext,
   projectId: number,
 ): Promise<boolean> {
-  const updated = await db("projects")
-    .where({ id: projectId, status: "PREPROCESSING" })
-    .whereNull("preprocessed_ms")
-    .andWhere((free) =>
-      free
-        .whereNull("preprocessing_replica")
-        .orWhere("preprocessing_replica", ctx.replicaId)
-        .orWhereNotIn("preprocessing_replica", liveReplicaIds(db, ctx.liveCutoffMs)),
-    )
+  const updated = await awaitingPreprocessingFreeFor(db, ctx)
+    .andWhere({ id: projectId })
     .update({ preprocessing_replica: ctx.replicaId });
   return updated > 0;
 }
 
 /** Projects awaiting preprocessing that no live replica has claimed, oldest first. */
 export async function listUnclaimedPreprocessing(db: Knex, ctx: ClaimContext): Promise<number[]> {
-  const rows: { id: number }[] = await db("projects")
+  const rows: { id: number }[] = await awaitingPreprocessingFreeFor(db, ctx)
     .select("id")
+    .orderBy("id");
+  return rows.map((row) => row.id);
+}
+
+/** Projects still to preprocess that are unclaimed, ours, or claimed by a replica that is gone. */
+function awaitingPreprocessingFreeFor(db: Knex, ctx: ClaimContext): Knex.QueryBuilder {
+  return db("projects")
     .where({ status: "PREPROCESSING" })
     .whereNull("preprocessed_ms")
     .andWhere((free) =>
@@ -121,9 +121,7 @@ export async function listUnclaimedPreprocessing(db: Knex, ctx: ClaimContext): P
         .whereNull("preprocessing_replica")
         .orWhere("preprocessing_replica", ctx.replicaId)
         .orWhereNotIn("preprocessing_replica", liveReplicaIds(db, ctx.liveCutoffMs)),
-    )
-    .orderBy("id");
-  return rows.map((row) => row.id);
+    );
 }
 
 /**
