@@ -14,27 +14,53 @@ import { describeMachine, machine, printTable, summary, writeResults } from "./l
 
 const targetP99Ms = 5;
 
-async function coreLatency(databaseUrl: string, iterations: number, profileDir?: string) {
-  const core = await startCoreChild({ databaseUrl, profileDir });
-  const worker = forkWorker<{ type: string; create?: number[]; dispatch?: number[] }>(
-    "plugin-worker.ts",
-  );
+type LatencyResult = { type: string; create: number[]; dispatch: number[] };
+
+/**
+ * The plugin and the consumer in one process (the default), or with `split` each in a process
+ * of its own (`--split`), the plugin's TrainingData arrivals relayed to the consumer by this
+ * process: then neither competes with the other for its event loop.
+ */
+async function createWhileTraining(address: string, iterations: number, split: boolean) {
+  const command = { address, key: "bench-latency", iterations, pauseMs: 10 };
+  const worker = forkWorker<{ type: string }>("plugin-worker.ts");
+  const plugin = split ? forkWorker<{ type: string }>("plugin-worker.ts") : undefined;
   try {
-    worker.send({
-      type: "latency",
-      address: core.address,
-      key: "bench-latency",
-      iterations,
-      pauseMs: 10,
-    });
-    const result = await worker.next<{ type: string; create: number[]; dispatch: number[] }>(
-      "latency-result",
-      180_000,
-    );
-    // CreateProject alone: the plugin gone (its key stays known), so no report traffic and no
-    // dispatch compete with it; the 10 ms between calls let each preprocessing finish.
-    worker.send({ type: "stop" });
-    await worker.next("stopped");
+    if (plugin) {
+      plugin.child.on("message", (message: { type: string; projectId?: number; at?: number }) => {
+        if (message.type !== "training-data") return;
+        worker.send({ type: "arrived", projectId: message.projectId, at: message.at });
+      });
+      plugin.send({ type: "latency-plugin", address, key: command.key });
+      await plugin.next("registered");
+      worker.send({ ...command, type: "latency-consumer" });
+    } else {
+      worker.send({ ...command, type: "latency" });
+    }
+    const result = await worker.next<LatencyResult>("latency-result", 180_000);
+    // CreateProject alone comes next: the plugin gone (its key stays known), so no report
+    // traffic and no dispatch compete with it.
+    for (const stopping of [worker, plugin]) {
+      stopping?.send({ type: "stop" });
+      await stopping?.next("stopped");
+    }
+    return result;
+  } finally {
+    plugin?.kill();
+    worker.kill();
+  }
+}
+
+async function coreLatency(
+  databaseUrl: string,
+  iterations: number,
+  split: boolean,
+  profileDir?: string,
+) {
+  const core = await startCoreChild({ databaseUrl, profileDir });
+  try {
+    const result = await createWhileTraining(core.address, iterations, split);
+    // CreateProject alone; the 10 ms between calls let each preprocessing finish.
     const alone = forkWorker<{ type: string; samples?: { ms: number }[] }>("plugin-worker.ts");
     try {
       alone.send({
@@ -57,7 +83,6 @@ async function coreLatency(databaseUrl: string, iterations: number, profileDir?:
       alone.kill();
     }
   } finally {
-    worker.kill();
     await core.stop();
   }
 }
@@ -76,10 +101,14 @@ async function bareUnary(iterations: number): Promise<number[]> {
   }
 }
 
-/** `npm run bench -- latency [--pg URL|auto] [--quick]` */
+/**
+ * `npm run bench -- latency [--pg URL|auto] [--quick] [--split]`; `--split`: the plugin and the
+ * consumer in separate processes (default: one process, as before).
+ */
 export async function run(argv: readonly string[]): Promise<void> {
   const args = parseBenchArgs(argv);
   const iterations = Math.round(500 * args.scale);
+  const split = args.values.split === true;
   console.log(describeMachine(machine()));
   const databases = await openDatabases(args);
   const rows: Record<string, unknown>[] = [];
@@ -99,7 +128,9 @@ export async function run(argv: readonly string[]): Promise<void> {
       load,
       target: what === "bare grpc-js unary" ? "ceiling" : `p99 < ${targetP99Ms}`,
     });
-    results.push({ measure: what, database, load, ...s });
+    // The samples too (0.01 ms), to pool runs: one run's p90 moves with the machine's load.
+    const rounded = samples.map((ms) => Math.round(ms * 100) / 100);
+    results.push({ measure: what, database, load, ...s, samples: rounded });
   };
   try {
     for (const dialect of args.dialects) {
@@ -108,6 +139,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         const { create, createWhileTraining, dispatch } = await coreLatency(
           database.url,
           iterations,
+          split,
           args.profileDir,
         );
         row("dispatch (preprocessed → TrainingData at plugin)", dialect, dispatch);
@@ -121,6 +153,7 @@ export async function run(argv: readonly string[]): Promise<void> {
     await databases.close();
   }
   row("bare grpc-js unary", "-", await bareUnary(Math.max(iterations, 1000)));
-  printTable("latency at light load (one request at a time)", rows);
-  writeResults("latency", { postgres: databases.postgres, latency: results });
+  const processes = split ? "plugin and consumer in separate processes" : "one client process";
+  printTable(`latency at light load (one request at a time; ${processes})`, rows);
+  writeResults("latency", { postgres: databases.postgres, split, latency: results });
 }

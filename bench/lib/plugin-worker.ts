@@ -21,6 +21,9 @@ type Command =
   | { type: "lifecycle"; address: string; keys: string[]; addresses?: string[] }
   | { type: "idle"; address: string; key: string; streams: number; perConnection: number }
   | { type: "latency"; address: string; key: string; iterations: number; pauseMs: number }
+  | { type: "latency-plugin"; address: string; key: string }
+  | { type: "latency-consumer"; address: string; key: string; iterations: number; pauseMs: number }
+  | { type: "arrived"; projectId: number; at: number }
   | { type: "create-loop"; address: string; key: string; durationMs: number; gapMs: number }
   | { type: "counters" }
   | { type: "stop" };
@@ -142,6 +145,62 @@ async function latency(address: string, key: string, iterations: number, pauseMs
   reply({ type: "latency-result", create, dispatch });
 }
 
+/**
+ * `latency --split`, the plugin half: one instant plugin in this process alone; every first
+ * TrainingData of a project is reported (with the time it arrived, this process's clock) to
+ * the parent, which relays it to the consumer process.
+ */
+async function latencyPlugin(address: string, key: string) {
+  const seen = new Set<number>();
+  const plugin = new BenchPlugin({
+    address,
+    key,
+    counters,
+    instant: true,
+    onTrainingData: (td: TrainingData, at: number) => {
+      if (seen.has(td.projectId)) return;
+      seen.add(td.projectId);
+      reply({ type: "training-data", projectId: td.projectId, at });
+    },
+  });
+  plugins.push(plugin);
+  await plugin.registered;
+  reply({ type: "registered" });
+}
+
+/** Arrivals relayed by the parent (`arrived` commands), for `latencyConsumer`. */
+const relayedArrivals = new Map<number, number>();
+let relayedWake: (() => void) | undefined;
+
+/** `latency --split`, the consumer half: the same loop as `latency`, without the plugin. */
+async function latencyConsumer(address: string, key: string, iterations: number, pauseMs: number) {
+  const projects = new ProjectServiceClient(address, credentials.createInsecure());
+  const request = createProjectRequest({ pluginKeys: [key] });
+  const create: number[] = [];
+  const dispatch: number[] = [];
+  const warmup = Math.min(50, Math.floor(iterations / 5));
+  for (let i = 0; i < warmup + iterations; i++) {
+    const { id, ms } = await createProject(projects, request);
+    // As `latency`: the WAITING time is read once the TrainingData arrived, so the core does
+    // the same work in the same order in both modes.
+    while (!relayedArrivals.has(id)) {
+      await new Promise<void>((resolve) => {
+        relayedWake = resolve;
+      });
+    }
+    const at = relayedArrivals.get(id) as number;
+    relayedArrivals.delete(id);
+    const waitingAt = await waitingTime(projects, id);
+    if (i >= warmup) {
+      create.push(ms);
+      dispatch.push(at - waitingAt);
+    }
+    await new Promise((resolve) => setTimeout(resolve, pauseMs));
+  }
+  projects.close();
+  reply({ type: "latency-result", create, dispatch });
+}
+
 async function createLoop(address: string, key: string, durationMs: number, gapMs: number) {
   const projects = new ProjectServiceClient(address, credentials.createInsecure());
   const request = createProjectRequest({ pluginKeys: [key] });
@@ -166,6 +225,14 @@ process.on("message", (command: Command) => {
         return idle(command.address, command.key, command.streams, command.perConnection);
       case "latency":
         return latency(command.address, command.key, command.iterations, command.pauseMs);
+      case "latency-plugin":
+        return latencyPlugin(command.address, command.key);
+      case "latency-consumer":
+        return latencyConsumer(command.address, command.key, command.iterations, command.pauseMs);
+      case "arrived":
+        relayedArrivals.set(command.projectId, command.at);
+        relayedWake?.();
+        return;
       case "create-loop":
         return createLoop(command.address, command.key, command.durationMs, command.gapMs);
       case "counters":
