@@ -10,37 +10,21 @@
  * takes over the projects of replicas that died.
  */
 import type { Knex } from "knex";
-import { deadlineFor, type PhaseTimeouts } from "../domain/deadlines.js";
+import type { PhaseTimeouts } from "../domain/deadlines.js";
 import type { Logger } from "../logger.js";
 import type { ProjectRow } from "../store/rows.js";
-import { insertAssignments } from "../store/sql/assignments.js";
-import {
-  blobSizes,
-  deleteBlob,
-  insertCompleteBlob,
-  newBlobId,
-  readBlobChunks,
-} from "../store/sql/blobs.js";
+import { blobSizes, insertCompleteBlob, newBlobId, readBlobChunks } from "../store/sql/blobs.js";
 import {
   type ClaimContext,
   claimPreprocessing,
   listUnclaimedPreprocessing,
 } from "../store/sql/claims.js";
-import { appendEvents } from "../store/sql/events.js";
-import { findPlugins } from "../store/sql/plugins.js";
-import {
-  findProject,
-  lockProject,
-  recordPreprocessedDataset,
-  recordPreprocessingProgress,
-  updateProjectStatus,
-} from "../store/sql/projects.js";
+import { findProject, recordPreprocessingProgress } from "../store/sql/projects.js";
 import { BlobWriter } from "./blob-writer.js";
 import type { ChangeFeed } from "./change-feed.js";
 import { CompressedFileError, datasetBytes } from "./dataset-source.js";
 import { isStoreUnavailable } from "./errors.js";
 import type { CoreMetrics } from "./metrics.js";
-import { projectEvent } from "./plugin-reports.js";
 import { DatasetError, type PreprocessSummary, preprocessDataset } from "./preprocess/index.js";
 import { MemoryOutput, OutputBudget, OutputBudgetExceeded } from "./preprocess/memory-output.js";
 import {
@@ -49,7 +33,7 @@ import {
   preprocessInWorker,
   workerOptionsFor,
 } from "./preprocess-in-worker.js";
-import { inTransaction } from "./transactions.js";
+import { PreprocessingOutcomes } from "./preprocessing-outcomes.js";
 
 const maxRetryDelayMs = 30_000;
 
@@ -74,9 +58,9 @@ const SMALL_OUTPUT_BUDGET_BYTES = 2 * SMALL_FILE_MAX_BYTES;
 const CHUNK_ROW_BYTES = 1024 * 1024;
 
 /** Stores the outputs inside the transaction that records the dataset. */
-type StoreOutputs = (trx: Knex.Transaction) => Promise<void>;
 
 export class PreprocessingRunner {
+  private readonly outcomes: PreprocessingOutcomes;
   private readonly queue: number[] = [];
   private readonly queued = new Set<number>();
   private running: Promise<void> | undefined;
@@ -86,10 +70,12 @@ export class PreprocessingRunner {
     private readonly db: Knex,
     private readonly feed: ChangeFeed,
     private readonly logger: Logger,
-    private readonly timeouts: PhaseTimeouts,
+    timeouts: PhaseTimeouts,
     private readonly claims: () => ClaimContext,
     private readonly metrics?: CoreMetrics,
-  ) {}
+  ) {
+    this.outcomes = new PreprocessingOutcomes(db, feed, timeouts, claims);
+  }
 
   enqueue(projectId: number): void {
     if (this.abort.signal.aborted || this.queued.has(projectId)) return;
@@ -137,12 +123,11 @@ export class PreprocessingRunner {
           continue;
         }
         this.logger.error({ err: error, projectId }, "preprocessing failed unexpectedly");
-        await this.fail(
-          projectId,
-          "preprocessing failed: internal error (see the core's log)",
-        ).catch((failError: unknown) =>
-          this.logger.error({ err: failError, projectId }, "could not record the failure"),
-        );
+        await this.outcomes
+          .fail(projectId, "preprocessing failed: internal error (see the core's log)")
+          .catch((failError: unknown) =>
+            this.logger.error({ err: failError, projectId }, "could not record the failure"),
+          );
       }
       this.queue.shift();
       this.queued.delete(projectId);
@@ -192,13 +177,13 @@ export class PreprocessingRunner {
       log.info({ reason: error.message }, "dataset rejected");
       await this.progressWrite;
       await Promise.all([training.discard(), holdout.discard()]);
-      await this.fail(projectId, `dataset: ${error.message}`);
+      await this.outcomes.fail(projectId, `dataset: ${error.message}`);
       return;
     }
     await this.progressWrite;
     await training.finish();
     await holdout.finish();
-    await this.recordSuccess(project, summary, training.id, holdout.id);
+    await this.outcomes.recordSuccess(project, summary, training.id, holdout.id);
     log.info({ ...summary, columns: undefined, ms: Date.now() - started }, "dataset preprocessed");
   }
 
@@ -238,7 +223,7 @@ export class PreprocessingRunner {
       if (!(error instanceof DatasetError || error instanceof CompressedFileError)) throw error;
       this.metrics?.preprocessingRead(storedBytes);
       log.info({ reason: error.message }, "dataset rejected");
-      await this.fail(project.id, `dataset: ${error.message}`);
+      await this.outcomes.fail(project.id, `dataset: ${error.message}`);
       return true;
     }
     this.metrics?.preprocessingRead(storedBytes);
@@ -247,16 +232,22 @@ export class PreprocessingRunner {
       { id: newBlobId("td"), file: training.finish(CHUNK_ROW_BYTES) },
       { id: newBlobId("ho"), file: holdout.finish(CHUNK_ROW_BYTES) },
     ] as const;
-    await this.recordSuccess(project, summary, outputs[0].id, outputs[1].id, async (trx) => {
-      for (const { id, file } of outputs) {
-        const blob = { id, nowMs: started, writerReplica, ...file };
-        await insertCompleteBlob(trx, blob, file.chunks);
-      }
-      await recordPreprocessingProgress(trx, project.id, {
-        rows: summary.rows,
-        bytes: storedBytes,
-      });
-    });
+    await this.outcomes.recordSuccess(
+      project,
+      summary,
+      outputs[0].id,
+      outputs[1].id,
+      async (trx) => {
+        for (const { id, file } of outputs) {
+          const blob = { id, nowMs: started, writerReplica, ...file };
+          await insertCompleteBlob(trx, blob, file.chunks);
+        }
+        await recordPreprocessingProgress(trx, project.id, {
+          rows: summary.rows,
+          bytes: storedBytes,
+        });
+      },
+    );
     log.info(
       { ...summary, columns: undefined, ms: Date.now() - started, inMemory: true },
       "dataset preprocessed",
@@ -308,11 +299,11 @@ export class PreprocessingRunner {
     await this.progressWrite;
     if (outcome.type === "rejected") {
       log.info({ reason: outcome.reason }, "dataset rejected");
-      await this.fail(projectId, `dataset: ${outcome.reason}`);
+      await this.outcomes.fail(projectId, `dataset: ${outcome.reason}`);
       return;
     }
     // Both blobs are complete and durable (the worker committed that with an fsync).
-    await this.recordSuccess(
+    await this.outcomes.recordSuccess(
       project,
       outcome.summary,
       outcome.trainingBlobId,
@@ -334,104 +325,6 @@ export class PreprocessingRunner {
       .catch((error: unknown) =>
         this.logger.warn({ err: error, projectId }, "could not store progress"),
       );
-  }
-
-  private async recordSuccess(
-    project: ProjectRow,
-    summary: PreprocessSummary,
-    trainingBlobId: string,
-    holdoutBlobId: string,
-    /**
-     * Writes the output blobs in this transaction, once the claim is confirmed (small files);
-     * without it they are stored already.
-     */
-    storeOutputs?: StoreOutputs,
-  ): Promise<void> {
-    const recorded = await inTransaction(this.db, async ({ trx, afterCommit }) => {
-      const locked = await lockProject(trx, project.id);
-      if (!locked || locked.preprocessed_ms !== null || locked.status !== "PREPROCESSING") {
-        return false;
-      }
-      // Our claim lapsed (this replica looked dead) and another replica took the project over.
-      if (locked.preprocessing_replica !== this.claims().replicaId) return false;
-      await storeOutputs?.(trx);
-      // The dataset's (and its WAITING events') time: once the outputs are stored, as on the
-      // other paths, which stored them before this transaction.
-      const nowMs = Date.now();
-      await recordPreprocessedDataset(
-        trx,
-        project.id,
-        {
-          training_blob_id: trainingBlobId,
-          holdout_blob_id: holdoutBlobId,
-          rows: summary.rows,
-          training_rows: summary.trainingRows,
-          holdout_rows: summary.holdoutRows,
-          cases: summary.cases,
-          columns_json: JSON.stringify(summary.columns),
-          case_id_column: summary.caseIdColumn,
-        },
-        nowMs,
-      );
-      const assignments = await insertAssignments(
-        trx,
-        await this.newAssignments(trx, project, nowMs),
-      );
-      await appendEvents(
-        trx,
-        assignments.map((a) => ({
-          project_id: project.id,
-          assignment_id: a.id,
-          plugin_key: a.plugin_key,
-          project_status: "PREPROCESSING",
-          plugin_status: "WAITING",
-          detail: "",
-          created_ms: nowMs,
-        })),
-      );
-      afterCommit(() => {
-        this.feed.workAvailable(assignments.map((a) => a.plugin_key));
-        this.feed.projectChanged(project.id);
-      });
-      return true;
-    });
-    if (!recorded && !storeOutputs) {
-      // Someone else recorded this project: our files are nobody's. (Outputs stored by this
-      // transaction were never written.)
-      await Promise.all([deleteBlob(this.db, trainingBlobId), deleteBlob(this.db, holdoutBlobId)]);
-    }
-  }
-
-  private async newAssignments(trx: Knex, project: ProjectRow, nowMs: number) {
-    const keys = JSON.parse(project.plugin_keys_json) as string[];
-    const parameters = JSON.parse(project.parameters_json) as Record<string, object>;
-    const additionalInfo = JSON.parse(project.additional_info_json) as Record<string, object>;
-    const defaults = new Map(
-      (await findPlugins(trx, keys)).map((p) => [p.key, JSON.parse(p.parameters_json) as object]),
-    );
-    return keys.map((key) => ({
-      project_id: project.id,
-      plugin_key: key,
-      status: "WAITING",
-      model_name: "",
-      error: "",
-      parameters_json: JSON.stringify({ ...defaults.get(key), ...parameters[key] }),
-      additional_info_json: JSON.stringify(additionalInfo[key] ?? {}),
-      deadline_ms: deadlineFor("WAITING", this.timeouts, nowMs),
-      created_ms: nowMs,
-      updated_ms: nowMs,
-    }));
-  }
-
-  private async fail(projectId: number, reason: string): Promise<void> {
-    await inTransaction(this.db, async ({ trx, afterCommit }) => {
-      const locked = await lockProject(trx, projectId);
-      if (locked?.status !== "PREPROCESSING" || locked.preprocessed_ms !== null) return;
-      const nowMs = Date.now();
-      await updateProjectStatus(trx, projectId, "ERROR", reason, nowMs);
-      await appendEvents(trx, [projectEvent(projectId, "ERROR", reason, nowMs)]);
-      afterCommit(() => this.feed.projectChanged(projectId));
-    });
   }
 }
 
