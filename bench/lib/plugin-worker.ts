@@ -106,34 +106,48 @@ function waitingTime(projects: ProjectServiceClient, projectId: number): Promise
   });
 }
 
-async function latency(address: string, key: string, iterations: number, pauseMs: number) {
+/** First TrainingData arrival time per project, awaitable. */
+class Arrivals {
+  private readonly at = new Map<number, number>();
+  private wake: (() => void) | undefined;
+
+  record(projectId: number, at: number): void {
+    if (!this.at.has(projectId)) this.at.set(projectId, at);
+    this.wake?.();
+  }
+
+  async of(projectId: number): Promise<number> {
+    while (!this.at.has(projectId)) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+      });
+    }
+    const at = this.at.get(projectId) as number;
+    this.at.delete(projectId);
+    return at;
+  }
+}
+
+/**
+ * The `latency` measurement: CreateProject one at a time, each followed by the wait for its
+ * TrainingData; the WAITING time is read once the TrainingData arrived, so the core does the
+ * same work in the same order whether the plugin runs here or in another process.
+ */
+async function measureLatency(
+  address: string,
+  key: string,
+  iterations: number,
+  pauseMs: number,
+  arrivals: Arrivals,
+): Promise<void> {
   const projects = new ProjectServiceClient(address, credentials.createInsecure());
-  const arrivedAt = new Map<number, number>();
-  let wake: (() => void) | undefined;
-  const plugin = new BenchPlugin({
-    address,
-    key,
-    counters,
-    instant: true,
-    onTrainingData: (td: TrainingData, at: number) => {
-      if (!arrivedAt.has(td.projectId)) arrivedAt.set(td.projectId, at);
-      wake?.();
-    },
-  });
-  plugins.push(plugin);
-  await plugin.registered;
   const request = createProjectRequest({ pluginKeys: [key] });
   const create: number[] = [];
   const dispatch: number[] = [];
   const warmup = Math.min(50, Math.floor(iterations / 5));
   for (let i = 0; i < warmup + iterations; i++) {
     const { id, ms } = await createProject(projects, request);
-    while (!arrivedAt.has(id)) {
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-    }
-    const at = arrivedAt.get(id) as number;
+    const at = await arrivals.of(id);
     const waitingAt = await waitingTime(projects, id);
     if (i >= warmup) {
       create.push(ms);
@@ -143,6 +157,21 @@ async function latency(address: string, key: string, iterations: number, pauseMs
   }
   projects.close();
   reply({ type: "latency-result", create, dispatch });
+}
+
+/** `latency`: the plugin and the consumer in this one process. */
+async function latency(address: string, key: string, iterations: number, pauseMs: number) {
+  const arrivals = new Arrivals();
+  const plugin = new BenchPlugin({
+    address,
+    key,
+    counters,
+    instant: true,
+    onTrainingData: (td: TrainingData, at: number) => arrivals.record(td.projectId, at),
+  });
+  plugins.push(plugin);
+  await plugin.registered;
+  await measureLatency(address, key, iterations, pauseMs, arrivals);
 }
 
 /**
@@ -168,38 +197,8 @@ async function latencyPlugin(address: string, key: string) {
   reply({ type: "registered" });
 }
 
-/** Arrivals relayed by the parent (`arrived` commands), for `latencyConsumer`. */
-const relayedArrivals = new Map<number, number>();
-let relayedWake: (() => void) | undefined;
-
-/** `latency --split`, the consumer half: the same loop as `latency`, without the plugin. */
-async function latencyConsumer(address: string, key: string, iterations: number, pauseMs: number) {
-  const projects = new ProjectServiceClient(address, credentials.createInsecure());
-  const request = createProjectRequest({ pluginKeys: [key] });
-  const create: number[] = [];
-  const dispatch: number[] = [];
-  const warmup = Math.min(50, Math.floor(iterations / 5));
-  for (let i = 0; i < warmup + iterations; i++) {
-    const { id, ms } = await createProject(projects, request);
-    // As `latency`: the WAITING time is read once the TrainingData arrived, so the core does
-    // the same work in the same order in both modes.
-    while (!relayedArrivals.has(id)) {
-      await new Promise<void>((resolve) => {
-        relayedWake = resolve;
-      });
-    }
-    const at = relayedArrivals.get(id) as number;
-    relayedArrivals.delete(id);
-    const waitingAt = await waitingTime(projects, id);
-    if (i >= warmup) {
-      create.push(ms);
-      dispatch.push(at - waitingAt);
-    }
-    await new Promise((resolve) => setTimeout(resolve, pauseMs));
-  }
-  projects.close();
-  reply({ type: "latency-result", create, dispatch });
-}
+/** Arrivals relayed by the parent (`arrived` commands), for the consumer half. */
+const relayedArrivals = new Arrivals();
 
 async function createLoop(address: string, key: string, durationMs: number, gapMs: number) {
   const projects = new ProjectServiceClient(address, credentials.createInsecure());
@@ -228,10 +227,15 @@ process.on("message", (command: Command) => {
       case "latency-plugin":
         return latencyPlugin(command.address, command.key);
       case "latency-consumer":
-        return latencyConsumer(command.address, command.key, command.iterations, command.pauseMs);
+        return measureLatency(
+          command.address,
+          command.key,
+          command.iterations,
+          command.pauseMs,
+          relayedArrivals,
+        );
       case "arrived":
-        relayedArrivals.set(command.projectId, command.at);
-        relayedWake?.();
+        relayedArrivals.record(command.projectId, command.at);
         return;
       case "create-loop":
         return createLoop(command.address, command.key, command.durationMs, command.gapMs);
