@@ -11,7 +11,7 @@ import type { GroupCommitter } from "../app/group-commit.js";
 import type { CoreMetrics } from "../app/metrics.js";
 import { OnlineReportWrites } from "../app/online-report-writes.js";
 import { checkIdentity } from "../app/plugin-registration.js";
-import type { PluginSession, PluginSessions, TrainingDataMessage } from "../app/plugin-sessions.js";
+import type { PluginSession, PluginSessions } from "../app/plugin-sessions.js";
 import type { PhaseTimeouts } from "../domain/deadlines.js";
 import type {
   ConnectRequest,
@@ -25,6 +25,7 @@ import { grpcCodeOf } from "./grpc-errors.js";
 import { InquiryPacer } from "./inquiry-pacer.js";
 import type { OpenStreams } from "./open-streams.js";
 import { ackOf, identityOf, kindOf, reportInputOf } from "./plugin-messages.js";
+import { StreamSession } from "./stream-session.js";
 import { StreamWriter } from "./stream-writer.js";
 
 export interface PluginConnectDeps {
@@ -283,33 +284,5 @@ class PluginStream {
     // Back from being offline: anything that waited for an online instance goes out now.
     if (wasOffline) this.replay(session);
     return ackOf(sequence, "OK");
-  }
-}
-
-/** A registered stream as the dispatcher and the inquirer see it (methods, not closures). */
-class StreamSession implements PluginSession {
-  lastAnswerMs = Date.now();
-
-  constructor(
-    readonly id: number,
-    readonly key: string,
-    private readonly writer: StreamWriter<ConnectResponse>,
-    private readonly inquiries: InquiryPacer,
-    private readonly metrics: CoreMetrics | undefined,
-  ) {}
-
-  sendTrainingData(data: TrainingDataMessage): Promise<void> {
-    this.metrics?.messageSent("training_data");
-    return this.writer.write({ message: { $case: "trainingData", value: data } });
-  }
-
-  sendOnlineInquiry(): void {
-    this.inquiries.send(() => this.writeInquiry());
-  }
-
-  private writeInquiry(): void {
-    if (!this.writer.isOpen) return;
-    this.metrics?.messageSent("online_inquiry");
-    this.writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
   }
 }
