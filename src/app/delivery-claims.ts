@@ -5,19 +5,26 @@
  * their instances at once, and a dead replica's leases lapse with its heartbeat.
  */
 import type { Knex } from "knex";
-import { listWaitingDeliveries, type WaitingDeliveryRow } from "../store/sql/assignments.js";
+import {
+  listWaitingIds,
+  readWaitingDeliveries,
+  type WaitingDeliveryRow,
+} from "../store/sql/assignments.js";
 import {
   type ClaimContext,
-  leaseAssignments,
+  leaseDeliveries,
   listDeliverableAssignments,
   releaseAssignments,
 } from "../store/sql/claims.js";
 
 export interface DeliveryClaims {
-  /** WAITING assignments of `key` this replica may lease, oldest first, after `afterId`. */
-  deliverable(key: string, limit: number, afterId: number): Promise<WaitingDeliveryRow[]>;
-  /** Leases assignments to this replica until `untilMs`; the ids it got. */
-  lease(ids: readonly number[], untilMs: number): Promise<Set<number>>;
+  /** Ids of WAITING assignments of `key` this replica may lease, oldest first, after `afterId`. */
+  deliverable(key: string, limit: number, afterId: number): Promise<number[]>;
+  /**
+   * Leases assignments to this replica until `untilMs`: those it got, still WAITING, with what
+   * their TrainingData needs, in the order given.
+   */
+  lease(ids: readonly number[], untilMs: number): Promise<WaitingDeliveryRow[]>;
   /** Gives leases back (their instance went away). */
   release(ids: readonly number[]): Promise<void>;
 }
@@ -26,12 +33,12 @@ export interface DeliveryClaims {
 export class SingleReplicaClaims implements DeliveryClaims {
   constructor(private readonly db: Knex) {}
 
-  deliverable(key: string, limit: number, afterId: number): Promise<WaitingDeliveryRow[]> {
-    return listWaitingDeliveries(this.db, key, limit, afterId);
+  deliverable(key: string, limit: number, afterId: number): Promise<number[]> {
+    return listWaitingIds(this.db, key, limit, afterId);
   }
 
-  async lease(ids: readonly number[]): Promise<Set<number>> {
-    return new Set(ids);
+  lease(ids: readonly number[]): Promise<WaitingDeliveryRow[]> {
+    return readWaitingDeliveries(this.db, ids);
   }
 
   async release(): Promise<void> {}
@@ -44,12 +51,13 @@ export class SharedClaims implements DeliveryClaims {
     private readonly context: () => ClaimContext,
   ) {}
 
-  deliverable(key: string, limit: number, afterId: number): Promise<WaitingDeliveryRow[]> {
-    return listDeliverableAssignments(this.db, this.context(), key, limit, afterId);
+  async deliverable(key: string, limit: number, afterId: number): Promise<number[]> {
+    const rows = await listDeliverableAssignments(this.db, this.context(), key, limit, afterId);
+    return rows.map((row) => row.id);
   }
 
-  lease(ids: readonly number[], untilMs: number): Promise<Set<number>> {
-    return leaseAssignments(this.db, this.context(), ids, untilMs);
+  lease(ids: readonly number[], untilMs: number): Promise<WaitingDeliveryRow[]> {
+    return leaseDeliveries(this.db, this.context(), ids, untilMs);
   }
 
   release(ids: readonly number[]): Promise<void> {

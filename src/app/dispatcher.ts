@@ -144,17 +144,14 @@ export class Dispatcher {
       // The WAITING rows already leased come back too and are skipped: read no more than
       // those plus the free slots (not a full page to hand out one TrainingData).
       const limit = Math.min(pageSize, free + this.leasedCount(key));
-      const rows = await this.claims.deliverable(key, limit, afterId);
+      const ids = await this.claims.deliverable(key, limit, afterId);
       const nowMs = Date.now();
-      const candidates = rows.filter((row) => !this.leases.holder(row.id, nowMs)).slice(0, free);
+      const candidates = ids.filter((id) => !this.leases.holder(id, nowMs)).slice(0, free);
       const untilMs = nowMs + this.options.leaseMs;
-      const leased = await this.claims.lease(
-        candidates.map((row) => row.id),
-        untilMs,
-      );
+      // Those another replica leased meanwhile, or that left WAITING, do not come back.
+      const leased = await this.claims.lease(candidates, untilMs);
       const unused: number[] = [];
-      for (const row of candidates) {
-        if (!leased.has(row.id)) continue; // another replica leased it meanwhile
+      for (const row of leased) {
         const lapsed = this.leases.lapsedHolder(row.id);
         const session = this.leastLoaded(key, Date.now(), lapsed);
         if (!session) {
@@ -165,15 +162,15 @@ export class Dispatcher {
         if (this.sent.has(row.id)) {
           this.options.metrics?.redelivered(lapsed ? "lease_expired" : "holder_gone");
         } else this.sent.add(row.id);
-        session.sendTrainingData(trainingDataOf(row, row.training_blob_id)).catch(() => {
+        session.sendTrainingData(trainingDataOf(row)).catch(() => {
           // The stream closed: sessionClosed() releases the lease and dispatches again.
         });
       }
       if (unused.length > 0) await this.claims.release(unused);
       if (unused.length > 0) return;
-      const last = rows.at(-1);
-      if (!last || rows.length < limit) return;
-      afterId = last.id;
+      const last = ids.at(-1);
+      if (last === undefined || ids.length < limit) return;
+      afterId = last;
     }
   }
 

@@ -9,6 +9,7 @@
  */
 import type { Knex } from "knex";
 import type { Logger } from "../logger.js";
+import { PipelinedCommits } from "../store/pipelined-commits.js";
 import { type ProjectState, readProjectStates } from "../store/sql/projects.js";
 import { CoreMetrics } from "./metrics.js";
 import {
@@ -19,7 +20,7 @@ import {
   type ReportItem,
   type ReportResult,
 } from "./plugin-reports.js";
-import { inTransaction, type WorkContext } from "./transactions.js";
+import type { WorkContext } from "./transactions.js";
 
 export type Work<T> = (ctx: WorkContext) => Promise<T>;
 
@@ -51,11 +52,14 @@ export interface GroupCommitOptions {
 export class GroupCommitter {
   private queue: Pending[] = [];
   private flushing: Promise<void> | undefined;
+  /** The last committed batch's wait for the disk (they settle in commit order). */
+  private lastDurable: Promise<void> = Promise.resolve();
+  private readonly commits: PipelinedCommits;
   private readonly maxBatch: number;
   private readonly windowMs: number;
 
   constructor(
-    private readonly db: Knex,
+    db: Knex,
     private readonly logger: Logger,
     private readonly metrics = new CoreMetrics(),
     options: GroupCommitOptions | number = {},
@@ -63,6 +67,7 @@ export class GroupCommitter {
     const opts = typeof options === "number" ? { maxBatch: options } : options;
     this.maxBatch = opts.maxBatch ?? 256;
     this.windowMs = opts.windowMs ?? 0;
+    this.commits = new PipelinedCommits(db);
   }
 
   run<T>(work: Work<T>, projectIds: readonly number[] = []): Promise<T> {
@@ -79,9 +84,10 @@ export class GroupCommitter {
     return this.enqueue({ kind: "report", item: { deps, reporterKey, input } });
   }
 
-  /** Resolves once everything queued so far has been committed or failed. */
+  /** Resolves once everything queued so far has been committed (and synced) or failed. */
   async drain(): Promise<void> {
     while (this.flushing) await this.flushing;
+    await this.lastDurable;
   }
 
   private enqueue<T>(unit: Unit): Promise<T> {
@@ -104,12 +110,18 @@ export class GroupCommitter {
     this.flushing = undefined;
   }
 
+  /**
+   * Runs a batch in one transaction and returns once it committed; its units learn their
+   * results (and its after-commit effects run) once the commit is durable, while the next
+   * batch already runs.
+   */
   private async commitBatch(batch: Pending[]): Promise<void> {
     const results: unknown[] = new Array(batch.length);
     const started = performance.now();
-    let effects: (() => void)[] = [];
+    const effects: (() => void)[] = [];
+    let durable: Promise<void>;
     try {
-      await inTransaction(this.db, async ({ trx }) => {
+      ({ durable } = await this.commits.run(async (trx) => {
         const ctx: WorkContext = { trx, afterCommit: (effect) => effects.push(effect) };
         // The batch's projects, locked in ascending order first (PostgreSQL); as long as no
         // other unit ran, the rows read with the locks serve the reports too.
@@ -127,9 +139,8 @@ export class GroupCommitter {
           const out = await applyReports(ctx, items, Date.now(), locked);
           for (const result of out) results[i++] = result;
         }
-      });
+      }));
     } catch (error) {
-      effects = [];
       this.metrics.transaction((performance.now() - started) / 1000, batch.length, false);
       if (batch.length === 1) {
         (batch[0] as Pending).reject(error);
@@ -139,9 +150,19 @@ export class GroupCommitter {
       for (const pending of batch) await this.commitBatch([pending]);
       return;
     }
-    this.metrics.transaction((performance.now() - started) / 1000, batch.length, true);
-    for (const effect of effects) effect();
-    for (const [i, pending] of batch.entries()) pending.resolve(results[i]);
+    this.lastDurable = durable.then(
+      () => {
+        this.metrics.transaction((performance.now() - started) / 1000, batch.length, true);
+        for (const effect of effects) effect();
+        for (const [i, pending] of batch.entries()) pending.resolve(results[i]);
+      },
+      (error: unknown) => {
+        // Committed but maybe not on disk: nothing of it may be acknowledged.
+        this.metrics.transaction((performance.now() - started) / 1000, batch.length, false);
+        this.logger.error({ err: error, batch: batch.length }, "could not sync a commit to disk");
+        for (const pending of batch) pending.reject(error);
+      },
+    );
   }
 }
 

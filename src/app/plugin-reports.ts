@@ -32,7 +32,12 @@ export interface ReportInput {
 }
 
 export type ReportResult =
-  | { readonly code: "OK"; readonly changed: boolean }
+  | {
+      readonly code: "OK";
+      readonly changed: boolean;
+      /** The project's new status, when this report changed it. */
+      readonly projectStatus?: ProjectStatus;
+    }
   | { readonly code: ErrorCode; readonly message: string };
 
 const maxModelNameLength = 1024;
@@ -178,7 +183,8 @@ class Working {
       detail: next.modelName || next.error,
       created_ms: nowMs,
     });
-    if (derived.status !== project.status || derived.error !== project.error) {
+    const projectChanged = derived.status !== project.status || derived.error !== project.error;
+    if (projectChanged) {
       project.status = derived.status;
       project.error = derived.error;
       this.events.push(projectEvent(project.id, derived.status, derived.error, nowMs));
@@ -189,7 +195,9 @@ class Working {
     if (wasWaiting) {
       this.leftWaiting.push({ feed: deps.feed, key: assignment.plugin_key, id: assignment.id });
     }
-    return { code: "OK", changed: true };
+    return projectChanged
+      ? { code: "OK", changed: true, projectStatus: derived.status }
+      : { code: "OK", changed: true };
   }
 
   /** Stores every change: one statement per table on PostgreSQL. */

@@ -1,11 +1,11 @@
-import type { AssignmentRow } from "../store/rows.js";
+import type { WaitingDeliveryRow } from "../store/sql/assignments.js";
 import type { TrainingDataMessage } from "./plugin-sessions.js";
 
-export function trainingDataOf(row: AssignmentRow, trainingBlobId: string): TrainingDataMessage {
+export function trainingDataOf(row: WaitingDeliveryRow): TrainingDataMessage {
   return {
     projectId: row.project_id,
     pluginId: row.id,
-    trainingDfName: trainingBlobId,
+    trainingDfName: row.training_blob_id,
     additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
     parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
   };

@@ -77,7 +77,7 @@ class PluginStream {
    * Logs one event with the stream's fields (peer, and key and session once registered). No
    * child logger per stream: an idle plugin should cost as little memory as possible.
    */
-  private log(level: "info" | "warn" | "error", fields: object, message: string): void {
+  private log(level: "debug" | "info" | "warn" | "error", fields: object, message: string): void {
     const session = this.session;
     const own = session
       ? { peer: this.call.getPeer(), key: session.key, sessionId: session.id }
@@ -240,9 +240,16 @@ class PluginStream {
     if (!input) return ackOf(sequence, "INVALID_ARGUMENT", "ConnectRequest carries no report");
     const result = await this.deps.committer.report(this.deps, session.key, input);
     if (result.code === "OK") {
-      if (result.changed) {
+      // One line per report would cost more than storing it; per project status change at info.
+      if (result.projectStatus) {
         this.log(
           "info",
+          { projectId: input.projectId, pluginId: input.pluginId, status: result.projectStatus },
+          "project status changed",
+        );
+      } else if (result.changed && this.deps.logger.isLevelEnabled("debug")) {
+        this.log(
+          "debug",
           { projectId: input.projectId, pluginId: input.pluginId, report: input.report.kind },
           "report stored",
         );

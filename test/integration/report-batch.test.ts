@@ -292,6 +292,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
     expect((reported as PromiseFulfilledResult<ReportResult>).value).toEqual({
       code: "OK",
       changed: true,
+      projectStatus: "ERROR",
     });
     const after = await store.db("assignments").where({ id: member.id }).first();
     expect(after).toMatchObject({ status: "ERROR", error: "stopped" });

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { AssignmentRow } from "../rows.js";
-import { driverOf, pgQuery, sqliteStatement } from "./prepared.js";
+import { driverOf, pgQuery, sqliteStatement, withSqliteConnection } from "./prepared.js";
 
 export type NewAssignmentRow = Omit<AssignmentRow, "id">;
 
@@ -46,25 +46,59 @@ export async function updateAssignmentStatus(
     .update({ ...change, updated_ms: nowMs });
 }
 
-export interface WaitingDeliveryRow extends AssignmentRow {
+/** What TrainingData needs of a WAITING assignment. */
+export interface WaitingDeliveryRow
+  extends Pick<AssignmentRow, "id" | "project_id" | "parameters_json" | "additional_info_json"> {
   training_blob_id: string;
 }
 
-/** WAITING assignments of one plugin key with their training set, oldest first. */
-export async function listWaitingDeliveries(
+/**
+ * The ids of WAITING assignments of one plugin key, oldest first (index only: the dispatcher
+ * reads those it has leased already too, and skips them before reading more of any row).
+ * SQLite, outside a transaction: prepared, via the driver.
+ */
+export function listWaitingIds(
   db: Knex,
   pluginKey: string,
   limit: number,
   afterId: number,
+): Promise<number[]> {
+  return withSqliteConnection(
+    db,
+    (conn) =>
+      sqliteStatement(
+        conn,
+        `SELECT id FROM assignments WHERE plugin_key = ? AND status = 'WAITING' AND id > ?
+       ORDER BY id LIMIT ?`,
+      )
+        .pluck()
+        .all(pluginKey, afterId, limit) as number[],
+  );
+}
+
+/**
+ * The given assignments that are still WAITING and whose project has its training set, with
+ * what their TrainingData needs, in the order given. SQLite: prepared, via the driver.
+ */
+export function readWaitingDeliveries(
+  db: Knex,
+  ids: readonly number[],
 ): Promise<WaitingDeliveryRow[]> {
-  return db("assignments as a")
-    .join("projects as p", "p.id", "a.project_id")
-    .select("a.*", "p.training_blob_id")
-    .where({ "a.plugin_key": pluginKey, "a.status": "WAITING" })
-    .andWhere("a.id", ">", afterId)
-    .whereNotNull("p.training_blob_id")
-    .orderBy("a.id")
-    .limit(limit);
+  if (ids.length === 0) return Promise.resolve([]);
+  return withSqliteConnection(db, (conn) => {
+    const select = sqliteStatement(
+      conn,
+      `SELECT a.id, a.project_id, a.parameters_json, a.additional_info_json, p.training_blob_id
+       FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
+       WHERE a.id = ? AND a.status = 'WAITING' AND p.training_blob_id IS NOT NULL`,
+    );
+    const rows: WaitingDeliveryRow[] = [];
+    for (const id of ids) {
+      const row = select.get(id) as WaitingDeliveryRow | undefined;
+      if (row) rows.push(row);
+    }
+    return rows;
+  });
 }
 
 /** Unfinished assignments whose deadline passed, oldest deadline first. */

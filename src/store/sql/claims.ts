@@ -29,17 +29,20 @@ function whereLeaseFree(query: Knex.QueryBuilder, db: Knex, ctx: ClaimContext, a
   );
 }
 
-/** WAITING assignments of `key` no other live replica holds a lease on, oldest first. */
+/**
+ * WAITING assignments of `key` no other live replica holds a lease on, oldest first: their ids
+ * only (the dispatcher skips those it has leased already before reading more of any row).
+ */
 export async function listDeliverableAssignments(
   db: Knex,
   ctx: ClaimContext,
   pluginKey: string,
   limit: number,
   afterId: number,
-): Promise<WaitingDeliveryRow[]> {
+): Promise<{ id: number }[]> {
   const query = db("assignments as a")
     .join("projects as p", "p.id", "a.project_id")
-    .select("a.*", "p.training_blob_id")
+    .select("a.id")
     .where({ "a.plugin_key": pluginKey, "a.status": "WAITING" })
     .andWhere("a.id", ">", afterId)
     .whereNotNull("p.training_blob_id");
@@ -57,12 +60,37 @@ export async function leaseAssignments(
   ids: readonly number[],
   untilMs: number,
 ): Promise<Set<number>> {
-  if (ids.length === 0) return new Set();
-  const query = db("assignments").whereIn("id", ids).andWhere({ status: "WAITING" });
-  const rows: { id: number }[] = await whereLeaseFree(query, db, ctx, "")
-    .update({ lease_replica: ctx.replicaId, lease_expires_ms: untilMs })
-    .returning("id");
+  const rows = await leaseDeliveries(db, ctx, ids, untilMs);
   return new Set(rows.map((row) => row.id));
+}
+
+/**
+ * As leaseAssignments, returning with each assignment it got what its TrainingData needs (one
+ * statement: `UPDATE … FROM projects … RETURNING`). PostgreSQL only.
+ */
+export async function leaseDeliveries(
+  db: Knex,
+  ctx: ClaimContext,
+  ids: readonly number[],
+  untilMs: number,
+): Promise<WaitingDeliveryRow[]> {
+  if (ids.length === 0) return [];
+  const query = db("assignments as a")
+    .updateFrom("projects as p")
+    .whereRaw("p.id = a.project_id")
+    .whereIn("a.id", ids)
+    .andWhere({ "a.status": "WAITING" });
+  const rows: WaitingDeliveryRow[] = await whereLeaseFree(query, db, ctx, "a.")
+    .update({ lease_replica: ctx.replicaId, lease_expires_ms: untilMs })
+    .returning([
+      "a.id",
+      "a.project_id",
+      "a.parameters_json",
+      "a.additional_info_json",
+      "p.training_blob_id",
+    ]);
+  const order = new Map(ids.map((id, i) => [id, i]));
+  return rows.sort((x, y) => (order.get(x.id) ?? 0) - (order.get(y.id) ?? 0));
 }
 
 /** Ends this replica's leases on the given assignments (their holder went away). */

@@ -15,6 +15,7 @@ export type DriverConnection =
 interface TransactingClient {
   readonly config: { readonly client: unknown };
   acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
 }
 
 /**
@@ -27,6 +28,20 @@ export async function driverOf(trx: Knex.Transaction): Promise<DriverConnection>
   return client.config.client === "pg"
     ? { dialect: "postgres", client: connection as pg.ClientBase }
     : { dialect: "sqlite", db: connection as Database };
+}
+
+/**
+ * Runs `use` on the SQLite connection of knex's pool (outside a transaction: it waits for the
+ * one running, as any query would), then gives the connection back.
+ */
+export async function withSqliteConnection<T>(db: Knex, use: (conn: Database) => T): Promise<T> {
+  const client = db.client as unknown as TransactingClient;
+  const connection = (await client.acquireConnection()) as Database;
+  try {
+    return use(connection);
+  } finally {
+    await client.releaseConnection(connection);
+  }
 }
 
 const statements = new WeakMap<Database, Map<string, Statement>>();

@@ -1,0 +1,73 @@
+/**
+ * Transactions whose durability is awaited apart from their COMMIT, so that the next one can
+ * run while the disk flushes this one (the group committer's batches).
+ *
+ * On an SQLite file in WAL mode the transaction commits with `synchronous = NORMAL` and
+ * `durable` is an fdatasync of the WAL on the thread pool (see wal-sync.ts for why that is as
+ * durable as FULL). The connection is held for the whole time, so no other transaction ever
+ * commits with the lowered setting. Elsewhere (PostgreSQL, in-memory SQLite) COMMIT returns
+ * once durable and `durable` is already resolved.
+ *
+ * What commits with NORMAL is visible to readers of the same database before it is durable
+ * (for the ~1 ms of the sync); callers that act on it (acks, change notifications) wait for
+ * `durable`.
+ */
+import type { Database } from "better-sqlite3";
+import type { Knex } from "knex";
+import { WalSync } from "./wal-sync.js";
+
+export interface Committed<T> {
+  readonly result: T;
+  /** Resolves once the commit survives a power loss; rejects if the disk refused the sync. */
+  readonly durable: Promise<void>;
+}
+
+interface PooledClient {
+  readonly config: { readonly client: unknown };
+  acquireConnection(): Promise<unknown>;
+  releaseConnection(connection: unknown): Promise<unknown>;
+}
+
+const done = Promise.resolve();
+
+export class PipelinedCommits {
+  /** Per SQLite connection: its WAL's sync, or null when commits cannot be deferred. */
+  private readonly syncs = new WeakMap<Database, WalSync | null>();
+
+  constructor(private readonly db: Knex) {}
+
+  async run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<Committed<T>> {
+    const client = this.db.client as unknown as PooledClient;
+    if (client.config.client === "pg") {
+      return { result: await this.db.transaction(work), durable: done };
+    }
+    const connection = (await client.acquireConnection()) as Database;
+    try {
+      const walSync = this.walSyncOf(connection);
+      if (!walSync) {
+        return { result: await this.db.transaction(work, { connection }), durable: done };
+      }
+      const previous = connection.pragma("synchronous", { simple: true });
+      connection.pragma("synchronous = NORMAL");
+      try {
+        const result = await this.db.transaction(work, { connection });
+        return { result, durable: walSync.sync() };
+      } finally {
+        connection.pragma(`synchronous = ${Number(previous)}`);
+      }
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+
+  private walSyncOf(connection: Database): WalSync | null {
+    let walSync = this.syncs.get(connection);
+    if (walSync === undefined) {
+      const wal =
+        !connection.memory && connection.pragma("journal_mode", { simple: true }) === "wal";
+      walSync = wal ? new WalSync(`${connection.name}-wal`) : null;
+      this.syncs.set(connection, walSync);
+    }
+    return walSync;
+  }
+}

@@ -1,0 +1,117 @@
+// The group committer's transactions: committed, then durable; on SQLite the lowered
+// `synchronous` setting never outlives the transaction, so every other commit keeps fsyncing.
+import type Database from "better-sqlite3";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/store/connect.js";
+import { PipelinedCommits } from "../../src/store/pipelined-commits.js";
+import {
+  createTestDatabaseUrl,
+  describeEachDialect,
+  type TestDatabase,
+} from "../helpers/databases.js";
+
+const plugin = {
+  key: "k",
+  name: "n",
+  type: "t",
+  description: "",
+  parameters_json: "{}",
+  first_seen_ms: 1,
+  last_seen_ms: 1,
+};
+const FULL = 2;
+const NORMAL = 1;
+
+describeEachDialect("pipelined commits", (dialect) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl(dialect);
+    store = await openStore(database.url);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it("returns the work's result once committed, and a durability that resolves", async () => {
+    const commits = new PipelinedCommits(store.db);
+    const { result, durable } = await commits.run(async (trx) => {
+      await trx("plugins").insert(plugin);
+      return 7;
+    });
+    expect(result).toBe(7);
+    await durable;
+    expect(await store.db("plugins").where({ key: "k" }).first()).toBeDefined();
+  });
+
+  it("rolls back failed work and commits nothing of it", async () => {
+    const commits = new PipelinedCommits(store.db);
+    await expect(
+      commits.run(async (trx) => {
+        await trx("plugins").insert(plugin);
+        throw new Error("no");
+      }),
+    ).rejects.toThrow("no");
+    expect(await store.db("plugins").where({ key: "k" }).first()).toBeUndefined();
+  });
+});
+
+describe("pipelined commits on an SQLite file", () => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl("sqlite");
+    store = await openStore(database.url);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  const synchronousNow = async (): Promise<number> => {
+    const conn = (await store.db.client.acquireConnection()) as Database.Database;
+    try {
+      return conn.pragma("synchronous", { simple: true }) as number;
+    } finally {
+      await store.db.client.releaseConnection(conn);
+    }
+  };
+
+  it("commits with NORMAL and puts FULL back, whether the work succeeds or fails", async () => {
+    const commits = new PipelinedCommits(store.db);
+    expect(await synchronousNow()).toBe(FULL);
+    const inside = async (trx: import("knex").Knex.Transaction) => {
+      const rows = (await trx.raw("PRAGMA synchronous")) as { synchronous: number }[];
+      return rows[0]?.synchronous;
+    };
+    const { result, durable } = await commits.run(inside);
+    expect(result).toBe(NORMAL);
+    await durable;
+    expect(await synchronousNow()).toBe(FULL);
+
+    await expect(
+      commits.run(async () => {
+        throw new Error("no");
+      }),
+    ).rejects.toThrow("no");
+    expect(await synchronousNow()).toBe(FULL);
+  });
+
+  it("keeps FULL for a query that waited for the connection during the transaction", async () => {
+    const commits = new PipelinedCommits(store.db);
+    let waiting: Promise<unknown> | undefined;
+    const { durable } = await commits.run(async (trx) => {
+      // Queued behind the transaction (one connection): runs after FULL is back.
+      waiting = store.db.raw("PRAGMA synchronous");
+      await trx("plugins").insert(plugin);
+    });
+    await durable;
+    const rows = (await waiting) as { synchronous: number }[];
+    expect(rows[0]?.synchronous).toBe(FULL);
+  });
+});
