@@ -10,21 +10,20 @@ import {
   readWaitingDeliveries,
   type WaitingDeliveryRow,
 } from "../store/sql/assignments.js";
-import {
-  type ClaimContext,
-  leaseDeliveries,
-  listDeliverableAssignments,
-  releaseAssignments,
-} from "../store/sql/claims.js";
+import { type ClaimContext, leaseNextDeliveries, releaseAssignments } from "../store/sql/claims.js";
 
 export interface DeliveryClaims {
-  /** Ids of WAITING assignments of `key` this replica may lease, oldest first, after `afterId`. */
-  deliverable(key: string, limit: number, afterId: number): Promise<number[]>;
   /**
-   * Leases assignments to this replica until `untilMs`: those it got, still WAITING, with what
-   * their TrainingData needs, in the order given.
+   * Leases to this replica, until `untilMs`, up to `count` WAITING assignments of `key` ready
+   * for delivery, oldest first, other than `held` (leased to an instance here already); returns
+   * them with what their TrainingData needs.
    */
-  lease(ids: readonly number[], untilMs: number): Promise<WaitingDeliveryRow[]>;
+  leaseNext(
+    key: string,
+    count: number,
+    held: readonly number[],
+    untilMs: number,
+  ): Promise<WaitingDeliveryRow[]>;
   /** Gives leases back (their instance went away). */
   release(ids: readonly number[]): Promise<void>;
 }
@@ -33,12 +32,24 @@ export interface DeliveryClaims {
 export class SingleReplicaClaims implements DeliveryClaims {
   constructor(private readonly db: Knex) {}
 
-  deliverable(key: string, limit: number, afterId: number): Promise<number[]> {
-    return listWaitingIds(this.db, key, limit, afterId);
-  }
-
-  lease(ids: readonly number[]): Promise<WaitingDeliveryRow[]> {
-    return readWaitingDeliveries(this.db, ids);
+  async leaseNext(
+    key: string,
+    count: number,
+    held: readonly number[],
+  ): Promise<WaitingDeliveryRow[]> {
+    const skip = new Set(held);
+    const wanted: number[] = [];
+    let afterId = 0;
+    for (;;) {
+      // Enough ids to find `count` others than those held, unless fewer are WAITING.
+      const limit = count - wanted.length + skip.size;
+      const ids = await listWaitingIds(this.db, key, limit, afterId);
+      for (const id of ids) if (!skip.has(id) && wanted.length < count) wanted.push(id);
+      const last = ids.at(-1);
+      if (wanted.length >= count || last === undefined || ids.length < limit) break;
+      afterId = last;
+    }
+    return readWaitingDeliveries(this.db, wanted);
   }
 
   async release(): Promise<void> {}
@@ -51,13 +62,13 @@ export class SharedClaims implements DeliveryClaims {
     private readonly context: () => ClaimContext,
   ) {}
 
-  async deliverable(key: string, limit: number, afterId: number): Promise<number[]> {
-    const rows = await listDeliverableAssignments(this.db, this.context(), key, limit, afterId);
-    return rows.map((row) => row.id);
-  }
-
-  lease(ids: readonly number[], untilMs: number): Promise<WaitingDeliveryRow[]> {
-    return leaseDeliveries(this.db, this.context(), ids, untilMs);
+  leaseNext(
+    key: string,
+    count: number,
+    held: readonly number[],
+    untilMs: number,
+  ): Promise<WaitingDeliveryRow[]> {
+    return leaseNextDeliveries(this.db, this.context(), key, count, held, untilMs);
   }
 
   release(ids: readonly number[]): Promise<void> {

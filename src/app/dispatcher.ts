@@ -23,8 +23,6 @@ import type { CoreMetrics } from "./metrics.js";
 import type { PluginSession, PluginSessions } from "./plugin-sessions.js";
 import { trainingDataOf } from "./training-data.js";
 
-const pageSize = 200;
-
 export interface DispatcherOptions {
   /** TrainingData in flight per stream: leased, no DataReport yet. */
   readonly capacity: number;
@@ -137,19 +135,13 @@ export class Dispatcher {
   }
 
   private async handOut(key: string): Promise<void> {
-    let afterId = 0;
     for (;;) {
       const free = this.totalFree(key);
       if (free === 0) return;
-      // The WAITING rows already leased come back too and are skipped: read no more than
-      // those plus the free slots (not a full page to hand out one TrainingData).
-      const limit = Math.min(pageSize, free + this.leasedCount(key));
-      const ids = await this.claims.deliverable(key, limit, afterId);
       const nowMs = Date.now();
-      const candidates = ids.filter((id) => !this.leases.holder(id, nowMs)).slice(0, free);
+      const held = this.leases.heldBy(this.sessions.connected(key), nowMs);
       const untilMs = nowMs + this.options.leaseMs;
-      // Those another replica leased meanwhile, or that left WAITING, do not come back.
-      const leased = await this.claims.lease(candidates, untilMs);
+      const leased = await this.claims.leaseNext(key, free, held, untilMs);
       const unused: number[] = [];
       for (const row of leased) {
         const lapsed = this.leases.lapsedHolder(row.id);
@@ -167,15 +159,9 @@ export class Dispatcher {
         });
       }
       if (unused.length > 0) await this.claims.release(unused);
-      if (unused.length > 0) return;
-      const last = ids.at(-1);
-      if (last === undefined || ids.length < limit) return;
-      afterId = last;
+      // Fewer than asked for: nothing else is waiting (or the instances went away meanwhile).
+      if (unused.length > 0 || leased.length < free) return;
     }
-  }
-
-  private leasedCount(key: string): number {
-    return this.sessions.connected(key).reduce((sum, s) => sum + this.leases.count(s), 0);
   }
 
   private totalFree(key: string): number {

@@ -32,6 +32,17 @@ export class Leases {
     return Math.max(0, this.capacity - this.count(session));
   }
 
+  /** The assignments the sessions hold live (unexpired) leases on. */
+  heldBy(sessions: readonly PluginSession[], nowMs: number): number[] {
+    const held: number[] = [];
+    for (const session of sessions) {
+      for (const id of this.bySession.get(session) ?? []) {
+        if (this.holder(id, nowMs)) held.push(id);
+      }
+    }
+    return held;
+  }
+
   lapsedHolder(assignmentId: number): PluginSession | undefined {
     return this.lapsed.get(assignmentId);
   }

@@ -12,8 +12,7 @@ import {
   type ClaimContext,
   claimPreprocessing,
   deleteOrphanedBlobs,
-  leaseAssignments,
-  listDeliverableAssignments,
+  leaseNextDeliveries,
   listUnclaimedPreprocessing,
   releaseAssignments,
   releaseEverything,
@@ -42,6 +41,17 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
   async function replica(id: string, beatMs: number, nowMs = Date.now()): Promise<ClaimContext> {
     await beatReplica(store.db, { id, address: "", started_ms: beatMs, heartbeat_ms: beatMs });
     return { replicaId: id, nowMs, liveCutoffMs: nowMs - ttlMs };
+  }
+
+  /** The ids leaseNextDeliveries gives `ctx` for key "k". */
+  async function leaseNext(
+    ctx: ClaimContext,
+    count: number,
+    held: readonly number[],
+    untilMs: number,
+  ): Promise<number[]> {
+    const rows = await leaseNextDeliveries(store.db, ctx, "k", count, held, untilMs);
+    return rows.map((row) => row.id);
   }
 
   async function seedProject(
@@ -97,15 +107,30 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const until = Date.now() + 60_000;
     for (let round = 0; round < 5; round++) {
       const [gotA, gotB] = await Promise.all([
-        leaseAssignments(store.db, a, ids, until),
-        leaseAssignments(store.db, b, ids, until),
+        leaseNext(a, 40, [], until),
+        leaseNext(b, 40, [], until),
       ]);
-      const both = [...gotA].filter((id) => gotB.has(id));
-      expect(both).toEqual([]);
-      expect(new Set([...gotA, ...gotB])).toEqual(new Set(ids));
+      expect(gotA.filter((id) => gotB.includes(id))).toEqual([]);
+      expect([...gotA, ...gotB].sort((x, y) => x - y)).toEqual(ids);
       await releaseEverything(store.db, round % 2 === 0 ? "a" : "b");
       await releaseEverything(store.db, round % 2 === 0 ? "b" : "a");
     }
+  });
+
+  it("returns what TrainingData needs, oldest first, at most the count asked for", async () => {
+    const { project, ids } = await seedProject("PREPROCESSING", 3);
+    const a = await replica("a", Date.now());
+    const rows = await leaseNextDeliveries(store.db, a, "k", 2, [], Date.now() + 60_000);
+    expect(rows).toEqual(
+      ids.slice(0, 2).map((id) => ({
+        id,
+        project_id: project,
+        parameters_json: "{}",
+        additional_info_json: "{}",
+        training_blob_id: expect.stringMatching(/^raw_/),
+      })),
+    );
+    expect(await leaseNextDeliveries(store.db, a, "other", 5, [], Date.now())).toEqual([]);
   });
 
   it("hides assignments leased by a live replica, and frees them when it dies or its lease ends", async () => {
@@ -113,23 +138,15 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const now = Date.now();
     const a = await replica("a", now);
     const b = await replica("b", now);
-    expect(await leaseAssignments(store.db, a, ids.slice(0, 2), now + 60_000)).toEqual(
-      new Set(ids.slice(0, 2)),
-    );
-    expect((await listDeliverableAssignments(store.db, b, "k", 10, 0)).map((r) => r.id)).toEqual([
-      ids[2],
-    ]);
-    expect(await leaseAssignments(store.db, b, ids, now + 60_000)).toEqual(new Set([ids[2]]));
-    // a's own leases stay deliverable to a (it may re-lease them to another instance).
-    expect((await listDeliverableAssignments(store.db, a, "k", 10, 0)).map((r) => r.id)).toEqual(
-      ids.slice(0, 2),
-    );
+    expect(await leaseNext(a, 2, [], now + 60_000)).toEqual(ids.slice(0, 2));
+    expect(await leaseNext(b, 10, [], now + 60_000)).toEqual([ids[2]]);
+    // a's own leases stay leasable by a (for another instance), unless it says it holds them.
+    expect(await leaseNext(a, 10, [], now + 60_000)).toEqual(ids.slice(0, 2));
+    expect(await leaseNext(a, 10, ids.slice(0, 2), now + 60_000)).toEqual([]);
 
     // a gives one back; b may take it.
     await releaseAssignments(store.db, "a", [ids[0] as number]);
-    expect(await leaseAssignments(store.db, b, [ids[0] as number], now + 60_000)).toEqual(
-      new Set([ids[0]]),
-    );
+    expect(await leaseNext(b, 10, [ids[2] as number], now + 60_000)).toEqual([ids[0]]);
 
     // a stops beating: seen two TTLs later, its remaining lease is b's for the taking.
     const later: ClaimContext = { ...b, nowMs: now + 2 * ttlMs, liveCutoffMs: now + ttlMs };
@@ -139,17 +156,17 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
       started_ms: now,
       heartbeat_ms: now + 2 * ttlMs,
     });
-    expect(await leaseAssignments(store.db, later, [ids[1] as number], now + 60_000)).toEqual(
-      new Set([ids[1]]),
-    );
+    expect(await leaseNext(later, 10, [ids[0] as number, ids[2] as number], now + 60_000)).toEqual([
+      ids[1],
+    ]);
 
     // An expired lease is free even while its replica lives.
+    await releaseEverything(store.db, "b");
     const c = await replica("c", Date.now());
-    await leaseAssignments(store.db, c, [ids[2] as number], 0); // already expired
-    await releaseAssignments(store.db, "b", [ids[2] as number]); // not b's any more: no effect
-    expect(await leaseAssignments(store.db, b, [ids[2] as number], now + 60_000)).toEqual(
-      new Set([ids[2]]),
-    );
+    expect(await leaseNext(c, 10, [], 0)).toEqual(ids); // leased until 0: already expired
+    await releaseAssignments(store.db, "b", ids); // none is b's: no effect
+    const current = await replica("b", Date.now());
+    expect(await leaseNext(current, 10, [], Date.now() + 60_000)).toEqual(ids);
   });
 
   it("lets exactly one replica claim a project's preprocessing, and another take it over when it dies", async () => {
@@ -189,10 +206,11 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const now = Date.now();
     const a = await replica("a", now);
     const b = await replica("b", now);
-    await leaseAssignments(store.db, a, ids, now + 60_000);
+    expect(await leaseNext(a, 2, [], now + 60_000)).toEqual(ids);
     expect(await claimPreprocessing(store.db, a, project)).toBe(true);
+    expect(await leaseNext(b, 2, [], now + 60_000)).toEqual([]);
     await releaseEverything(store.db, "a");
-    expect(await leaseAssignments(store.db, b, ids, now + 60_000)).toEqual(new Set(ids));
+    expect(await leaseNext(b, 2, [], now + 60_000)).toEqual(ids);
     expect(await claimPreprocessing(store.db, b, project)).toBe(true);
   });
 

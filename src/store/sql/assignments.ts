@@ -53,8 +53,8 @@ export interface WaitingDeliveryRow
 }
 
 /**
- * The ids of WAITING assignments of one plugin key, oldest first (index only: the dispatcher
- * reads those it has leased already too, and skips them before reading more of any row).
+ * The ids of WAITING assignments of one plugin key whose project has its training set, oldest
+ * first (reading no more of the rows: the dispatcher skips those it has leased already first).
  * SQLite, outside a transaction: prepared, via the driver.
  */
 export function listWaitingIds(
@@ -68,8 +68,10 @@ export function listWaitingIds(
     (conn) =>
       sqliteStatement(
         conn,
-        `SELECT id FROM assignments WHERE plugin_key = ? AND status = 'WAITING' AND id > ?
-       ORDER BY id LIMIT ?`,
+        `SELECT a.id FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
+       WHERE a.plugin_key = ? AND a.status = 'WAITING' AND a.id > ?
+         AND p.training_blob_id IS NOT NULL
+       ORDER BY a.id LIMIT ?`,
       )
         .pluck()
         .all(pluginKey, afterId, limit) as number[],

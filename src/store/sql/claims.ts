@@ -5,6 +5,7 @@
  */
 import type { Knex } from "knex";
 import type { WaitingDeliveryRow } from "./assignments.js";
+import { pgQuery, withPooledConnection } from "./prepared.js";
 
 /** Replicas alive at `cutoffMs`: heartbeat newer than it. */
 function liveReplicaIds(db: Knex, cutoffMs: number) {
@@ -18,79 +19,46 @@ export interface ClaimContext {
   readonly liveCutoffMs: number;
 }
 
-/** Free when unleased, leased by us, expired, or held by a replica that is gone. */
-function whereLeaseFree(query: Knex.QueryBuilder, db: Knex, ctx: ClaimContext, alias: string) {
-  return query.andWhere((free) =>
-    free
-      .whereNull(`${alias}lease_replica`)
-      .orWhere(`${alias}lease_replica`, ctx.replicaId)
-      .orWhere(`${alias}lease_expires_ms`, "<=", ctx.nowMs)
-      .orWhereNotIn(`${alias}lease_replica`, liveReplicaIds(db, ctx.liveCutoffMs)),
-  );
-}
-
 /**
- * WAITING assignments of `key` no other live replica holds a lease on, oldest first: their ids
- * only (the dispatcher skips those it has leased already before reading more of any row).
+ * Leases to this replica, until `untilMs`, up to `count` WAITING assignments of `key` whose
+ * project has its training set, oldest first, other than `held` (leased to an instance of this
+ * replica already) and those another live replica holds; returns them with what their
+ * TrainingData needs. One statement: rows another replica is leasing at the same moment are
+ * skipped (`SKIP LOCKED`), so no two replicas get one assignment. PostgreSQL only.
  */
-export async function listDeliverableAssignments(
+export async function leaseNextDeliveries(
   db: Knex,
   ctx: ClaimContext,
   pluginKey: string,
-  limit: number,
-  afterId: number,
-): Promise<{ id: number }[]> {
-  const query = db("assignments as a")
-    .join("projects as p", "p.id", "a.project_id")
-    .select("a.id")
-    .where({ "a.plugin_key": pluginKey, "a.status": "WAITING" })
-    .andWhere("a.id", ">", afterId)
-    .whereNotNull("p.training_blob_id");
-  return whereLeaseFree(query, db, ctx, "a.").orderBy("a.id").limit(limit);
-}
-
-/**
- * Leases the given WAITING assignments to this replica until `untilMs`; returns the ids it
- * got (another replica may have leased some meanwhile: row locks make the check and the
- * update one step).
- */
-export async function leaseAssignments(
-  db: Knex,
-  ctx: ClaimContext,
-  ids: readonly number[],
-  untilMs: number,
-): Promise<Set<number>> {
-  const rows = await leaseDeliveries(db, ctx, ids, untilMs);
-  return new Set(rows.map((row) => row.id));
-}
-
-/**
- * As leaseAssignments, returning with each assignment it got what its TrainingData needs (one
- * statement: `UPDATE … FROM projects … RETURNING`). PostgreSQL only.
- */
-export async function leaseDeliveries(
-  db: Knex,
-  ctx: ClaimContext,
-  ids: readonly number[],
+  count: number,
+  held: readonly number[],
   untilMs: number,
 ): Promise<WaitingDeliveryRow[]> {
-  if (ids.length === 0) return [];
-  const query = db("assignments as a")
-    .updateFrom("projects as p")
-    .whereRaw("p.id = a.project_id")
-    .whereIn("a.id", ids)
-    .andWhere({ "a.status": "WAITING" });
-  const rows: WaitingDeliveryRow[] = await whereLeaseFree(query, db, ctx, "a.")
-    .update({ lease_replica: ctx.replicaId, lease_expires_ms: untilMs })
-    .returning([
-      "a.id",
-      "a.project_id",
-      "a.parameters_json",
-      "a.additional_info_json",
-      "p.training_blob_id",
-    ]);
-  const order = new Map(ids.map((id, i) => [id, i]));
-  return rows.sort((x, y) => (order.get(x.id) ?? 0) - (order.get(y.id) ?? 0));
+  if (count <= 0) return [];
+  const rows = await withPooledConnection(db, (conn) => {
+    if (conn.dialect !== "postgres") throw new Error("shared leases need PostgreSQL");
+    return pgQuery<WaitingDeliveryRow>(
+      conn.client,
+      "tc_lease_next_deliveries",
+      // The CTE runs once (a subquery in the WHERE could run again per joined row, each time
+      // skipping the rows locked by the run before, and so lease more than asked for).
+      `WITH picked AS MATERIALIZED (
+         SELECT c.id FROM assignments AS c JOIN projects AS q ON q.id = c.project_id
+         WHERE c.plugin_key = $3 AND c.status = 'WAITING' AND q.training_blob_id IS NOT NULL
+           AND NOT (c.id = ANY($4::bigint[]))
+           AND (c.lease_replica IS NULL OR c.lease_replica = $1 OR c.lease_expires_ms <= $5
+             OR c.lease_replica NOT IN (SELECT id FROM replicas WHERE heartbeat_ms > $6))
+         ORDER BY c.id LIMIT $7
+         FOR UPDATE OF c SKIP LOCKED)
+       UPDATE assignments AS a SET lease_replica = $1, lease_expires_ms = $2
+       FROM picked, projects AS p
+       WHERE a.id = picked.id AND p.id = a.project_id
+       RETURNING a.id, a.project_id, a.parameters_json, a.additional_info_json,
+         p.training_blob_id`,
+      [ctx.replicaId, untilMs, pluginKey, held, ctx.nowMs, ctx.liveCutoffMs, count],
+    );
+  });
+  return rows.sort((x, y) => x.id - y.id);
 }
 
 /** Ends this replica's leases on the given assignments (their holder went away). */

@@ -31,17 +31,32 @@ export async function driverOf(trx: Knex.Transaction): Promise<DriverConnection>
 }
 
 /**
- * Runs `use` on the SQLite connection of knex's pool (outside a transaction: it waits for the
- * one running, as any query would), then gives the connection back.
+ * Runs `use` on a connection of knex's pool, through the driver, then gives it back. Outside a
+ * transaction (on SQLite it waits for the one running, as any query would).
  */
-export async function withSqliteConnection<T>(db: Knex, use: (conn: Database) => T): Promise<T> {
+export async function withPooledConnection<T>(
+  db: Knex,
+  use: (conn: DriverConnection) => T | Promise<T>,
+): Promise<T> {
   const client = db.client as unknown as TransactingClient;
-  const connection = (await client.acquireConnection()) as Database;
+  const connection = await client.acquireConnection();
   try {
-    return use(connection);
+    return await use(
+      client.config.client === "pg"
+        ? { dialect: "postgres", client: connection as pg.ClientBase }
+        : { dialect: "sqlite", db: connection as Database },
+    );
   } finally {
     await client.releaseConnection(connection);
   }
+}
+
+/** withPooledConnection on SQLite. */
+export function withSqliteConnection<T>(db: Knex, use: (conn: Database) => T): Promise<T> {
+  return withPooledConnection(db, (conn) => {
+    if (conn.dialect !== "sqlite") throw new Error("an SQLite store was expected");
+    return use(conn.db);
+  });
 }
 
 const statements = new WeakMap<Database, Map<string, Statement>>();
