@@ -9,7 +9,7 @@
  */
 import type { Knex } from "knex";
 import type { Logger } from "../logger.js";
-import { PipelinedCommits } from "../store/pipelined-commits.js";
+import { type PipelinedCommits, pipelinedCommitsOf } from "../store/pipelined-commits.js";
 import { type ProjectState, readProjectStates } from "../store/sql/projects.js";
 import { CoreMetrics } from "./metrics.js";
 import {
@@ -67,7 +67,7 @@ export class GroupCommitter {
     const opts = typeof options === "number" ? { maxBatch: options } : options;
     this.maxBatch = opts.maxBatch ?? 256;
     this.windowMs = opts.windowMs ?? 0;
-    this.commits = new PipelinedCommits(db);
+    this.commits = pipelinedCommitsOf(db);
   }
 
   run<T>(work: Work<T>, projectIds: readonly number[] = []): Promise<T> {

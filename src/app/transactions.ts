@@ -1,4 +1,5 @@
 import type { Knex } from "knex";
+import { pipelinedCommitsOf } from "../store/pipelined-commits.js";
 
 /** What a unit of work sees: the open transaction and a way to act once it committed. */
 export interface WorkContext {
@@ -6,15 +7,19 @@ export interface WorkContext {
   afterCommit(effect: () => void): void;
 }
 
-/** Runs `work` in one transaction and its after-commit effects once it committed. */
+/**
+ * Runs `work` in one transaction; resolves, and runs its after-commit effects, once the commit
+ * is durable (on SQLite the disk flush runs off the event loop: see pipelined-commits.ts).
+ */
 export async function inTransaction<T>(
   db: Knex,
   work: (ctx: WorkContext) => Promise<T>,
 ): Promise<T> {
   const effects: (() => void)[] = [];
-  const result = await db.transaction((trx) =>
+  const { result, durable } = await pipelinedCommitsOf(db).run((trx) =>
     work({ trx, afterCommit: (effect) => effects.push(effect) }),
   );
+  await durable;
   for (const effect of effects) effect();
   return result;
 }

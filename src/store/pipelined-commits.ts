@@ -29,6 +29,17 @@ interface PooledClient {
 }
 
 const done = Promise.resolve();
+const byStore = new WeakMap<Knex, PipelinedCommits>();
+
+/** The store's PipelinedCommits (one per store, so that all its commits share one WAL flush). */
+export function pipelinedCommitsOf(db: Knex): PipelinedCommits {
+  let commits = byStore.get(db);
+  if (!commits) {
+    commits = new PipelinedCommits(db);
+    byStore.set(db, commits);
+  }
+  return commits;
+}
 
 export class PipelinedCommits {
   /** Per SQLite connection: its WAL's sync, or null when commits cannot be deferred. */
