@@ -10,23 +10,37 @@ import type { Authenticator } from "../app/auth/authenticator.js";
 import { describePrincipal, type Principal, tokenIdOf } from "../app/auth/principal.js";
 import { AppError } from "../app/errors.js";
 import type { Logger } from "../logger.js";
+import { serviceError } from "./grpc-errors.js";
 
 /** Ends a call with the given status, whatever its kind. */
 export type EndCall = (error: AppError) => void;
 
 interface OpenCall {
   readonly principal: Principal;
-  readonly end: EndCall;
+  /** How to end it; by default an 'error' event with the status (server and bidi streams). */
+  readonly end: EndCall | undefined;
 }
 
 export class AuthenticatedCalls {
   private readonly calls = new Map<EventEmitter, OpenCall>();
+  /** The listener that forgets a call, shared by every call (an emitter calls it as `this`). */
+  private readonly forgetCall: (this: EventEmitter) => void;
 
-  /** Tracks a stream until it finishes, closes or is cancelled. */
-  add(call: EventEmitter, principal: Principal, end: EndCall): void {
+  constructor() {
+    const calls = this.calls;
+    this.forgetCall = function (this: EventEmitter) {
+      calls.delete(this);
+    };
+  }
+
+  /**
+   * Tracks a stream until it finishes, closes or is cancelled. Cheap per call (a core holds
+   * thousands of idle plugin streams): shared listeners, and `end` only where the default does
+   * not do.
+   */
+  add(call: EventEmitter, principal: Principal, end?: EndCall): void {
     this.calls.set(call, { principal, end });
-    const forget = () => this.calls.delete(call);
-    for (const event of ["finish", "close", "cancelled"]) call.once(event, forget);
+    for (const event of ["finish", "close", "cancelled"]) call.on(event, this.forgetCall);
   }
 
   /** Ends every tracked call whose principal matches; returns how many. */
@@ -38,7 +52,9 @@ export class AuthenticatedCalls {
     for (const [call, open] of [...this.calls]) {
       if (!matches(open.principal)) continue;
       this.calls.delete(call);
-      open.end(error(open.principal));
+      const status = error(open.principal);
+      if (open.end) open.end(status);
+      else call.emit("error", serviceError(status));
       ended++;
     }
     return ended;

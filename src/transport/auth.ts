@@ -125,23 +125,22 @@ function guarded(
   guard: AuthGuard,
 ): UntypedHandleCall {
   const handler = untyped as unknown as AnyHandler;
+  const answers = kind === "unary" || kind === "clientStream";
   const wrapper = (call: AnyCall, callback?: sendUnaryData<unknown>): void => {
     // One answer per unary/client-stream call, even when a revocation answered first.
-    let answered = false;
-    const answer: sendUnaryData<unknown> = (...args) => {
-      if (answered) return;
-      answered = true;
-      callback?.(...args);
-    };
+    const answer = answers ? answerOnce(callback) : undefined;
     const fail = (error: Partial<ServiceError>) => {
-      if (kind === "unary" || kind === "clientStream") answer(error);
+      if (answer) answer(error);
       else call.emit("error", error);
     };
     admit(call, path, guard).then(
       (principal) => {
         if (call.cancelled) return;
         principals.set(call, principal);
-        if (kind !== "unary") guard.calls.add(call, principal, endFor(kind, call, answer));
+        // Streams only; server and bidi streams are ended with an 'error' event by default.
+        if (kind === "clientStream")
+          guard.calls.add(call, principal, endClientStream(call, answer));
+        else if (kind !== "unary") guard.calls.add(call, principal);
         try {
           handler(call, answer);
         } catch (error) {
@@ -161,22 +160,27 @@ function guarded(
   return wrapper as unknown as UntypedHandleCall;
 }
 
+function answerOnce(callback: sendUnaryData<unknown> | undefined): sendUnaryData<unknown> {
+  let answered = false;
+  return (...args) => {
+    if (answered) return;
+    answered = true;
+    callback?.(...args);
+  };
+}
+
 async function admit(call: AnyCall, path: string, guard: AuthGuard): Promise<Principal> {
   const principal = await guard.authenticator.authenticate(presentedCredentials(call));
   authorize(principal, path);
   return principal;
 }
 
-/** How to end a stream of this kind with a status from outside its handler. */
-function endFor(kind: CallKind, call: AnyCall, answer: sendUnaryData<unknown>): EndCall {
+/** Ends a client stream with a status from outside its handler. */
+function endClientStream(call: AnyCall, answer: sendUnaryData<unknown> | undefined): EndCall {
   return (error) => {
-    if (kind === "clientStream") {
-      // Answer first, then stop the reader: the handler sees a premature close and cleans up.
-      answer(serviceError(error));
-      (call as unknown as NodeJS.ReadableStream & { destroy(): void }).destroy();
-    } else {
-      call.emit("error", serviceError(error));
-    }
+    // Answer first, then stop the reader: the handler sees a premature close and cleans up.
+    answer?.(serviceError(error));
+    (call as unknown as NodeJS.ReadableStream & { destroy(): void }).destroy();
   };
 }
 

@@ -9,15 +9,21 @@ export class OpenStreams {
   private readonly calls = new Set<EventEmitter>();
   private closingDetails: string | undefined;
 
-  /** Tracks a call; once `endAll` ran, a call that arrives late is ended at once. */
-  add(call: EventEmitter): () => void {
+  /**
+   * Tracks a call until `remove`; once `endAll` ran, a call that arrives late is ended at once.
+   * (No closure per call: a core holds thousands of idle plugin streams.)
+   */
+  add(call: EventEmitter): void {
     if (this.closingDetails !== undefined) {
       const details = this.closingDetails;
       queueMicrotask(() => unavailable(call, details));
-      return () => {};
+      return;
     }
     this.calls.add(call);
-    return () => this.calls.delete(call);
+  }
+
+  remove(call: EventEmitter): void {
+    this.calls.delete(call);
   }
 
   get size(): number {

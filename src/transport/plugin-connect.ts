@@ -45,6 +45,7 @@ type Call = ServerDuplexStream<ConnectRequest, ConnectResponse>;
 /** Requests read ahead of their acks; past this the stream is not read until acks catch up. */
 const maxUnackedRequests = 64;
 let nextSessionId = 1;
+const settled = Promise.resolve();
 
 function endWith(call: Call, code: grpcStatus, details: string): void {
   call.emit("error", { code, details, message: details });
@@ -54,14 +55,15 @@ export function createConnectHandler(deps: PluginConnectDeps) {
   const onlineReports = new OnlineReportWrites(deps.committer);
   const inquiries = new InquiryPacer();
   return (call: Call): void => {
-    void new PluginStream(call, deps, onlineReports, inquiries).run();
+    new PluginStream(call, deps, onlineReports, inquiries).run();
   };
 }
 
 class PluginStream {
   private readonly writer: StreamWriter<ConnectResponse>;
   private session: PluginSession | undefined;
-  private acks: Promise<void> = Promise.resolve();
+  /** The acks written so far, in order (one settled promise shared by every idle stream). */
+  private acks: Promise<void> = settled;
   private unacked = 0;
 
   constructor(
@@ -85,20 +87,25 @@ class PluginStream {
     this.deps.logger[level]({ ...own, ...fields }, message);
   }
 
-  async run(): Promise<void> {
-    const forget = this.deps.openStreams.add(this.call);
-    try {
-      await this.readRequests();
-    } catch (error) {
-      if (this.writer.isOpen) this.log("warn", { err: error }, "plugin stream failed");
-    } finally {
-      forget();
-      if (this.session) {
-        this.deps.sessions.remove(this.session);
-        this.deps.dispatcher.sessionClosed(this.session);
-        this.deps.metrics?.streamClosed(this.session.key);
-        this.log("info", {}, "plugin disconnected");
-      }
+  /** Serves the stream until it ends. (No async function: its generator would stay per stream.) */
+  run(): void {
+    this.deps.openStreams.add(this.call);
+    this.readRequests().then(
+      () => this.closed(),
+      (error: unknown) => {
+        if (this.writer.isOpen) this.log("warn", { err: error }, "plugin stream failed");
+        this.closed();
+      },
+    );
+  }
+
+  private closed(): void {
+    this.deps.openStreams.remove(this.call);
+    if (this.session) {
+      this.deps.sessions.remove(this.session);
+      this.deps.dispatcher.sessionClosed(this.session);
+      this.deps.metrics?.streamClosed(this.session.key);
+      this.log("info", {}, "plugin disconnected");
     }
   }
 

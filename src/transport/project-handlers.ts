@@ -156,7 +156,7 @@ async function streamProjectEvents(
   call: ServerWritableStream<WatchProjectRequest, WatchProjectResponse>,
   deps: ProjectHandlerDeps,
 ): Promise<void> {
-  const forget = deps.openStreams.add(call);
+  deps.openStreams.add(call);
   const writer = new StreamWriter<WatchProjectResponse>(call);
   const abort = new AbortController();
   const stop = () => abort.abort();
@@ -177,7 +177,7 @@ async function streamProjectEvents(
   } catch (error) {
     if (writer.isOpen) call.emit("error", toServiceError(error, deps.logger));
   } finally {
-    forget();
+    deps.openStreams.remove(call);
     abort.abort();
   }
 }

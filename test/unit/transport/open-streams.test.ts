@@ -8,7 +8,8 @@ describe("OpenStreams", () => {
     const streams = new OpenStreams();
     const [a, b] = [new EventEmitter(), new EventEmitter()];
     streams.add(a);
-    streams.add(b)();
+    streams.add(b);
+    streams.remove(b);
     const ended = once(a, "error");
     let bEnded = false;
     b.on("error", () => {
