@@ -5,7 +5,7 @@
  * On an SQLite file in WAL mode the transaction commits with `synchronous = NORMAL` and
  * `durable` is an fdatasync of the WAL on the thread pool (see wal-sync.ts for why that is as
  * durable as FULL). The connection is held for the whole time, so no other transaction ever
- * commits with the lowered setting. Elsewhere (PostgreSQL, in-memory SQLite) COMMIT returns
+ * commits with the lowered setting: it is set back to FULL, the store's setting (connect.ts). Elsewhere (PostgreSQL, in-memory SQLite) COMMIT returns
  * once durable and `durable` is already resolved.
  *
  * What commits with NORMAL is visible to readers of the same database before it is durable
@@ -14,6 +14,7 @@
  */
 import type { Database } from "better-sqlite3";
 import type { Knex } from "knex";
+import { sqliteStatement } from "./sql/prepared.js";
 import { WalSync } from "./wal-sync.js";
 
 export interface Committed<T> {
@@ -58,13 +59,12 @@ export class PipelinedCommits {
       if (!walSync) {
         return { result: await this.db.transaction(work, { connection }), durable: done };
       }
-      const previous = connection.pragma("synchronous", { simple: true });
-      connection.pragma("synchronous = NORMAL");
+      sqliteStatement(connection, "PRAGMA synchronous = NORMAL").run();
       try {
         const result = await this.db.transaction(work, { connection });
         return { result, durable: walSync.sync() };
       } finally {
-        connection.pragma(`synchronous = ${Number(previous)}`);
+        sqliteStatement(connection, "PRAGMA synchronous = FULL").run();
       }
     } finally {
       await client.releaseConnection(connection);
