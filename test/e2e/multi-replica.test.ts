@@ -129,6 +129,7 @@ describe.skipIf(!dialects.includes("postgres"))("three replicas on one PostgreSQ
     )[0] ?? ["", 0];
     expect(held).toBeGreaterThanOrEqual(2);
     const victim = Math.max(0, addresses.indexOf(busiest ?? (addresses[0] as string)));
+    const victimReplicaId = await replicaIdAt(url, addresses[victim] as string);
     alive.delete(victim);
     (cores[victim] as CoreProcess).child.kill("SIGKILL");
     await (cores[victim] as CoreProcess).exited;
@@ -162,13 +163,17 @@ describe.skipIf(!dialects.includes("postgres"))("three replicas on one PostgreSQ
     expect(watched.map((event) => event.eventId)).toEqual(await storedEventIds(url, watchedId));
     expect(watched.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
 
-    // Preprocessing ran once per project, across all replicas' logs.
+    // Preprocessing ran once per project, across all replicas' logs: no project twice, and a
+    // project without a line was recorded by the victim, killed between its commit and its log.
     const preprocessed = cores
       .flatMap((core) => core.logLines)
       .filter((line) => line.includes('"dataset preprocessed"'))
-      .map((line) => (JSON.parse(line) as { projectId: number }).projectId)
-      .sort((a, b) => a - b);
-    expect(preprocessed).toEqual([...projectIds].sort((a, b) => a - b));
+      .map((line) => (JSON.parse(line) as { projectId: number }).projectId);
+    expect(new Set(preprocessed).size, "a project preprocessed twice").toBe(preprocessed.length);
+    for (const projectId of projectIds.filter((id) => !preprocessed.includes(id))) {
+      expect(await preprocessedBy(url, projectId), `project ${projectId}`).toBe(victimReplicaId);
+    }
+    expect(projectIds).toEqual(expect.arrayContaining(preprocessed));
 
     expect(await checkStoredInvariants(url)).toEqual([]);
 
@@ -197,6 +202,28 @@ async function countSessionsByAddress(url: string): Promise<Map<string, number>>
       [Date.now() - replicaTtlMs],
     );
     return new Map(result.rows.map((row) => [row.address, Number(row.sessions)]));
+  });
+}
+
+/** The id of the live replica serving `address`. */
+async function replicaIdAt(url: string, address: string): Promise<string> {
+  return withClient(url, async (client) => {
+    const result = await client.query<{ id: string }>(
+      "SELECT id FROM replicas WHERE address = $1 ORDER BY heartbeat_ms DESC LIMIT 1",
+      [address],
+    );
+    return result.rows[0]?.id ?? "";
+  });
+}
+
+/** The replica that claimed (and, once preprocessed, recorded) a project's preprocessing. */
+async function preprocessedBy(url: string, projectId: number): Promise<string | null> {
+  return withClient(url, async (client) => {
+    const result = await client.query<{ preprocessing_replica: string | null }>(
+      "SELECT preprocessing_replica FROM projects WHERE id = $1 AND preprocessed_ms IS NOT NULL",
+      [projectId],
+    );
+    return result.rows[0]?.preprocessing_replica ?? null;
   });
 }
 
