@@ -10,7 +10,7 @@
 import type { Knex } from "knex";
 import type { Logger } from "../logger.js";
 import { type PipelinedCommits, pipelinedCommitsOf } from "../store/pipelined-commits.js";
-import { type ProjectState, readProjectStates } from "../store/sql/projects.js";
+import { type LockedReportTargets, lockProjectsWithMemberships } from "../store/sql/projects.js";
 import { CoreMetrics } from "./metrics.js";
 import {
   applyReports,
@@ -124,7 +124,8 @@ export class GroupCommitter {
       ({ durable } = await this.commits.run(async (trx) => {
         const ctx: WorkContext = { trx, afterCommit: (effect) => effects.push(effect) };
         // The batch's projects, locked in ascending order first (PostgreSQL); as long as no
-        // other unit ran, the rows read with the locks serve the reports too.
+        // other unit ran, the rows read with the locks (and their memberships) serve the
+        // reports too.
         let locked = await lockInOrder(trx, batch.flatMap(projectIdsOf));
         for (let i = 0; i < batch.length; ) {
           const pending = batch[i] as Pending;
@@ -172,15 +173,14 @@ function projectIdsOf(pending: Pending): readonly number[] {
 
 /**
  * PostgreSQL: locks the batch's project rows in ascending id order, so two batches never wait
- * for each other in a cycle; one statement for the whole batch (ORDER BY ... FOR UPDATE locks
- * the rows in the order it returns them), which also reads their status. SQLite serializes
- * transactions anyway: nothing to do.
+ * for each other in a cycle, and reads them with their memberships: one statement for the
+ * whole batch. SQLite serializes transactions anyway: nothing to do.
  */
 async function lockInOrder(
   trx: Knex.Transaction,
   projectIds: readonly number[],
-): Promise<ProjectState[] | undefined> {
+): Promise<LockedReportTargets | undefined> {
   if (trx.client.config.client !== "pg") return undefined;
   const ids = [...new Set(projectIds)].filter((id) => Number.isSafeInteger(id) && id > 0);
-  return readProjectStates(trx, ids, true);
+  return lockProjectsWithMemberships(trx, ids);
 }

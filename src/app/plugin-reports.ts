@@ -12,14 +12,14 @@ import {
   type AssignmentStateChange,
   type MembershipRow,
   readMemberships,
-  updateAssignmentStates,
 } from "../store/sql/assignments.js";
-import { appendEvents, type NewEventRow } from "../store/sql/events.js";
+import type { NewEventRow } from "../store/sql/events.js";
 import {
+  type LockedReportTargets,
   type ProjectState,
   readProjectStates,
-  updateProjectStates,
 } from "../store/sql/projects.js";
+import { storeReportChanges } from "../store/sql/report-changes.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { ErrorCode } from "./errors.js";
 import { hasNul } from "./text.js";
@@ -200,16 +200,15 @@ class Working {
       : { code: "OK", changed: true };
   }
 
-  /** Stores every change: one statement per table on PostgreSQL. */
+  /** Stores every change: one statement on PostgreSQL. */
   async write(ctx: WorkContext): Promise<void> {
-    const { trx } = ctx;
-    if (this.assignmentChanges.size > 0) {
-      await updateAssignmentStates(trx, [...this.assignmentChanges.values()]);
+    if (this.assignmentChanges.size > 0 || this.events.length > 0) {
+      await storeReportChanges(ctx.trx, {
+        assignments: [...this.assignmentChanges.values()],
+        projects: [...this.projectChanges.values()],
+        events: this.events,
+      });
     }
-    if (this.projectChanges.size > 0) {
-      await updateProjectStates(trx, [...this.projectChanges.values()]);
-    }
-    await appendEvents(trx, this.events);
     if (this.changedProjects.size === 0 && this.leftWaiting.length === 0) return;
     ctx.afterCommit(() => {
       for (const [projectId, feed] of this.changedProjects) feed.projectChanged(projectId);
@@ -222,13 +221,14 @@ class Working {
  * Applies several reports in one transaction with a few statements for all of them (read the
  * projects, with their locks on PostgreSQL, and their memberships; then one write per table),
  * with exactly the results and the events of applying them one after another in this order.
- * `lockedProjects`: the projects' states when the caller has just read (and locked) them.
+ * `locked`: the projects (a superset of the reports') and their memberships, when the caller
+ * has just read (and locked) them in this transaction.
  */
 export async function applyReports(
   ctx: WorkContext,
   items: readonly ReportItem[],
   nowMs: number,
-  lockedProjects?: readonly ProjectState[],
+  locked?: LockedReportTargets,
 ): Promise<ReportResult[]> {
   const results: (ReportResult | undefined)[] = items.map((item) => {
     const problem = checkReport(item.input);
@@ -239,10 +239,19 @@ export async function applyReports(
   ];
   if (projectIds.length === 0) return results as ReportResult[];
   const { trx } = ctx;
-  const projects = lockedProjects ?? (await readProjectStates(trx, projectIds, true));
-  const wanted = new Set(projectIds);
-  const found = projects.filter((p) => wanted.has(p.id)).map((p) => p.id);
-  const working = new Working(projects, await readMemberships(trx, found));
+  let working: Working;
+  if (locked) {
+    working = new Working(locked.projects, locked.memberships);
+  } else {
+    const projects = await readProjectStates(trx, projectIds, true);
+    working = new Working(
+      projects,
+      await readMemberships(
+        trx,
+        projects.map((p) => p.id),
+      ),
+    );
+  }
   const out = results.map((result, i) => result ?? working.apply(items[i] as ReportItem, nowMs));
   await working.write(ctx);
   return out;

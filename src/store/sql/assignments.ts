@@ -158,39 +158,3 @@ export interface AssignmentStateChange {
   deadline_ms: number | null;
   updated_ms: number;
 }
-
-/** Stores the new state of several memberships: one statement on PostgreSQL. */
-export async function updateAssignmentStates(
-  trx: Knex.Transaction,
-  rows: readonly AssignmentStateChange[],
-): Promise<void> {
-  if (rows.length === 0) return;
-  const conn = await driverOf(trx);
-  if (conn.dialect === "postgres") {
-    await pgQuery(
-      conn.client,
-      "tc_update_assignment_states",
-      `UPDATE assignments AS a SET status = v.status, model_name = v.model_name, error = v.error,
-         deadline_ms = v.deadline_ms, updated_ms = v.updated_ms
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-         AS v(id, status, model_name, error, deadline_ms, updated_ms)
-       WHERE a.id = v.id`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.status),
-        rows.map((r) => r.model_name),
-        rows.map((r) => r.error),
-        rows.map((r) => r.deadline_ms),
-        rows.map((r) => r.updated_ms),
-      ],
-    );
-    return;
-  }
-  const update = sqliteStatement(
-    conn.db,
-    `UPDATE assignments SET status = ?, model_name = ?, error = ?, deadline_ms = ?, updated_ms = ?
-     WHERE id = ?`,
-  );
-  for (const r of rows)
-    update.run(r.status, r.model_name, r.error, r.deadline_ms, r.updated_ms, r.id);
-}

@@ -1,5 +1,6 @@
 import type { Knex } from "knex";
 import type { ProjectRow } from "../rows.js";
+import type { MembershipRow } from "./assignments.js";
 import { driverOf, pgQuery, sqliteStatement } from "./prepared.js";
 
 export type NewProjectRow = Omit<
@@ -159,32 +160,60 @@ export async function readProjectStates(
   return rows;
 }
 
-/** Sets status, error and updated_ms of several projects in one statement (PostgreSQL). */
-export async function updateProjectStates(
+/** Projects locked for a batch of reports, with all their memberships. */
+export interface LockedReportTargets {
+  readonly projects: ProjectState[];
+  readonly memberships: MembershipRow[];
+}
+
+/**
+ * PostgreSQL: locks the projects in ascending id order (the rows are locked in the order the
+ * sorted result returns them, so two batches never wait for each other in a cycle) and reads
+ * their status and memberships, in one statement.
+ */
+export async function lockProjectsWithMemberships(
   trx: Knex.Transaction,
-  rows: readonly (ProjectState & { updated_ms: number })[],
-): Promise<void> {
-  if (rows.length === 0) return;
+  ids: readonly number[],
+): Promise<LockedReportTargets> {
+  if (ids.length === 0) return { projects: [], memberships: [] };
   const conn = await driverOf(trx);
-  if (conn.dialect === "postgres") {
-    await pgQuery(
-      conn.client,
-      "tc_update_project_states",
-      `UPDATE projects AS p SET status = v.status, error = v.error, updated_ms = v.updated_ms
-       FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS v(id, status, error, updated_ms)
-       WHERE p.id = v.id`,
-      [
-        rows.map((r) => r.id),
-        rows.map((r) => r.status),
-        rows.map((r) => r.error),
-        rows.map((r) => r.updated_ms),
-      ],
-    );
-    return;
-  }
-  const update = sqliteStatement(
-    conn.db,
-    "UPDATE projects SET status = ?, error = ?, updated_ms = ? WHERE id = ?",
+  if (conn.dialect !== "postgres") throw new Error("row locks are for PostgreSQL");
+  const rows = await pgQuery<{
+    pid: number;
+    pstatus: string;
+    perror: string;
+    id: number | null;
+    plugin_key: string;
+    status: string;
+    model_name: string;
+    error: string;
+  }>(
+    conn.client,
+    "tc_lock_projects_with_memberships",
+    `SELECT p.id AS pid, p.status AS pstatus, p.error AS perror,
+       a.id, a.plugin_key, a.status, a.model_name, a.error
+     FROM projects AS p LEFT JOIN assignments AS a ON a.project_id = p.id
+     WHERE p.id = ANY($1::bigint[])
+     ORDER BY p.id, a.id
+     FOR UPDATE OF p`,
+    [ids],
   );
-  for (const row of rows) update.run(row.status, row.error, row.updated_ms, row.id);
+  const projects: ProjectState[] = [];
+  const memberships: MembershipRow[] = [];
+  for (const row of rows) {
+    if (projects.at(-1)?.id !== row.pid) {
+      projects.push({ id: row.pid, status: row.pstatus, error: row.perror });
+    }
+    if (row.id !== null) {
+      memberships.push({
+        id: row.id,
+        project_id: row.pid,
+        plugin_key: row.plugin_key,
+        status: row.status,
+        model_name: row.model_name,
+        error: row.error,
+      });
+    }
+  }
+  return { projects, memberships: memberships.sort((x, y) => x.id - y.id) };
 }
