@@ -5,11 +5,7 @@
  * their instances at once, and a dead replica's leases lapse with its heartbeat.
  */
 import type { Knex } from "knex";
-import {
-  listWaitingIds,
-  readWaitingDeliveries,
-  type WaitingDeliveryRow,
-} from "../store/sql/assignments.js";
+import { readNextWaitingDeliveries, type WaitingDeliveryRow } from "../store/sql/assignments.js";
 import { type ClaimContext, leaseNextDeliveries, releaseAssignments } from "../store/sql/claims.js";
 
 export interface DeliveryClaims {
@@ -32,24 +28,8 @@ export interface DeliveryClaims {
 export class SingleReplicaClaims implements DeliveryClaims {
   constructor(private readonly db: Knex) {}
 
-  async leaseNext(
-    key: string,
-    count: number,
-    held: readonly number[],
-  ): Promise<WaitingDeliveryRow[]> {
-    const skip = new Set(held);
-    const wanted: number[] = [];
-    let afterId = 0;
-    for (;;) {
-      // Enough ids to find `count` others than those held, unless fewer are WAITING.
-      const limit = count - wanted.length + skip.size;
-      const ids = await listWaitingIds(this.db, key, limit, afterId);
-      for (const id of ids) if (!skip.has(id) && wanted.length < count) wanted.push(id);
-      const last = ids.at(-1);
-      if (wanted.length >= count || last === undefined || ids.length < limit) break;
-      afterId = last;
-    }
-    return readWaitingDeliveries(this.db, wanted);
+  leaseNext(key: string, count: number, held: readonly number[]): Promise<WaitingDeliveryRow[]> {
+    return readNextWaitingDeliveries(this.db, key, count, new Set(held));
   }
 
   async release(): Promise<void> {}

@@ -53,53 +53,35 @@ export interface WaitingDeliveryRow
 }
 
 /**
- * The ids of WAITING assignments of one plugin key whose project has its training set, oldest
- * first (reading no more of the rows: the dispatcher skips those it has leased already first).
- * SQLite, outside a transaction: prepared, via the driver.
+ * Up to `count` WAITING assignments of one plugin key whose project has its training set,
+ * oldest first, other than `skip` (those the dispatcher has leased already), with what their
+ * TrainingData needs. SQLite, outside a transaction, on one pooled connection: the ids first
+ * (index only), then the rows wanted.
  */
-export function listWaitingIds(
+export function readNextWaitingDeliveries(
   db: Knex,
   pluginKey: string,
-  limit: number,
-  afterId: number,
-): Promise<number[]> {
-  return withSqliteConnection(
-    db,
-    (conn) =>
-      sqliteStatement(
-        conn,
-        `SELECT a.id FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
-       WHERE a.plugin_key = ? AND a.status = 'WAITING' AND a.id > ?
-         AND p.training_blob_id IS NOT NULL
-       ORDER BY a.id LIMIT ?`,
-      )
-        .pluck()
-        .all(pluginKey, afterId, limit) as number[],
-  );
-}
-
-/**
- * The given assignments that are still WAITING and whose project has its training set, with
- * what their TrainingData needs, in the order given. SQLite: prepared, via the driver.
- */
-export function readWaitingDeliveries(
-  db: Knex,
-  ids: readonly number[],
+  count: number,
+  skip: ReadonlySet<number>,
 ): Promise<WaitingDeliveryRow[]> {
-  if (ids.length === 0) return Promise.resolve([]);
   return withSqliteConnection(db, (conn) => {
+    // `count` more than those skipped: at least `count` others among them, unless fewer exist.
+    const ids = sqliteStatement(
+      conn,
+      `SELECT a.id FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
+       WHERE a.plugin_key = ? AND a.status = 'WAITING' AND p.training_blob_id IS NOT NULL
+       ORDER BY a.id LIMIT ?`,
+    )
+      .pluck()
+      .all(pluginKey, count + skip.size) as number[];
+    const wanted = ids.filter((id) => !skip.has(id)).slice(0, count);
     const select = sqliteStatement(
       conn,
       `SELECT a.id, a.project_id, a.parameters_json, a.additional_info_json, p.training_blob_id
        FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
-       WHERE a.id = ? AND a.status = 'WAITING' AND p.training_blob_id IS NOT NULL`,
+       WHERE a.id = ?`,
     );
-    const rows: WaitingDeliveryRow[] = [];
-    for (const id of ids) {
-      const row = select.get(id) as WaitingDeliveryRow | undefined;
-      if (row) rows.push(row);
-    }
-    return rows;
+    return wanted.map((id) => select.get(id) as WaitingDeliveryRow);
   });
 }
 

@@ -1,0 +1,95 @@
+// The single replica's hand-out read (SQLite): the oldest WAITING memberships of a key that are
+// ready (training set stored), other than those already leased, with their TrainingData fields.
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/store/connect.js";
+import { insertAssignments, readNextWaitingDeliveries } from "../../src/store/sql/assignments.js";
+import { createBlob } from "../../src/store/sql/blobs.js";
+import { insertProject } from "../../src/store/sql/projects.js";
+import { createTestDatabaseUrl, type TestDatabase } from "../helpers/databases.js";
+
+describe("readNextWaitingDeliveries [sqlite]", () => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl("sqlite");
+    store = await openStore(database.url);
+  });
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  /** A project with `count` memberships per key; preprocessed (training set stored) or not. */
+  async function seed(keys: string[], count: number, preprocessed: boolean): Promise<number[]> {
+    const now = Date.now();
+    const blob = `td_${Math.random().toString(16).slice(2)}`;
+    await createBlob(store.db, blob, now);
+    const project = await insertProject(store.db, {
+      name: "p",
+      description: "",
+      status: "PREPROCESSING",
+      error: "",
+      request_id: null,
+      plugin_keys_json: JSON.stringify(keys),
+      parameters_json: "{}",
+      additional_info_json: "{}",
+      requested_case_id_column: "",
+      holdout_fraction: 0.2,
+      raw_blob_id: blob,
+      created_ms: now,
+      updated_ms: now,
+    });
+    if (preprocessed) {
+      await store.db("projects").where({ id: project }).update({ training_blob_id: blob });
+    }
+    const rows = await insertAssignments(
+      store.db,
+      keys.flatMap((key) =>
+        Array.from({ length: count }, () => ({
+          project_id: project,
+          plugin_key: key,
+          status: "WAITING",
+          model_name: "",
+          error: "",
+          parameters_json: `{"key":"${key}"}`,
+          additional_info_json: "{}",
+          deadline_ms: null,
+          created_ms: now,
+          updated_ms: now,
+        })),
+      ),
+    );
+    return rows.filter((_, i) => keys[Math.floor(i / count)] === "k").map((row) => row.id);
+  }
+
+  const idsOf = async (count: number, skip: number[]) =>
+    (await readNextWaitingDeliveries(store.db, "k", count, new Set(skip))).map((row) => row.id);
+
+  it("hands out the oldest ready memberships of the key, with their TrainingData fields", async () => {
+    const notReady = await seed(["k"], 2, false);
+    const ready = await seed(["k", "other"], 3, true);
+    const rows = await readNextWaitingDeliveries(store.db, "k", 2, new Set());
+    expect(rows.map((row) => row.id)).toEqual(ready.slice(0, 2));
+    expect(rows[0]).toMatchObject({ parameters_json: '{"key":"k"}', additional_info_json: "{}" });
+    expect(rows[0]?.training_blob_id).toMatch(/^td_/);
+    expect(rows.map((row) => row.id)).not.toContain(notReady[0]);
+  });
+
+  it("skips those already leased, reading past them to fill the count", async () => {
+    const ready = await seed(["k"], 50, true);
+    // More skipped ids than one page of `count + skipped` holds when they are not the oldest.
+    const skipped = ready.filter((_, i) => i % 2 === 0);
+    expect(await idsOf(5, skipped)).toEqual(ready.filter((_, i) => i % 2 === 1).slice(0, 5));
+    // Skipped ids that are no longer WAITING still leave room for the rest.
+    await store.db("assignments").whereIn("id", ready.slice(0, 10)).update({ status: "TRAINING" });
+    expect(await idsOf(3, ready.slice(0, 10))).toEqual(ready.slice(10, 13));
+    expect(await idsOf(100, [])).toEqual(ready.slice(10));
+  });
+
+  it("returns nothing when every WAITING membership is leased or none is ready", async () => {
+    const ready = await seed(["k"], 3, true);
+    await seed(["k"], 3, false);
+    expect(await idsOf(5, ready)).toEqual([]);
+  });
+});
