@@ -24,9 +24,8 @@ import {
   SqliteBlobWriter,
   type SqliteDatabase,
 } from "../store/sqlite-blob-writer.js";
-import { CompressedFileError, datasetBytes } from "./dataset-source.js";
-import { DatasetError, preprocessDataset } from "./preprocess/index.js";
 import type { PreprocessJob, WorkerMessage } from "./preprocess-in-worker.js";
+import { isDatasetRejection, preprocessStoredBytes } from "./preprocessing-pipeline.js";
 import { ABORT, AbortedError, workerWriteLock } from "./worker-write-lock.js";
 
 function post(message: WorkerMessage): void {
@@ -51,17 +50,16 @@ async function run(job: PreprocessJob): Promise<void> {
         yield chunk;
       }
     }
-    const source = datasetBytes(stored(), (bytes) => {
-      storedBytes = bytes;
-    });
-    const summary = await preprocessDataset(
-      source,
-      {
-        caseIdColumn: job.caseIdColumn,
-        holdoutFraction: job.holdoutFraction,
-        onProgress: ({ rows }) => post({ type: "progress", rows, storedBytes }),
-      },
+    const summary = await preprocessStoredBytes(
+      stored(),
+      job,
       { training, holdout },
+      {
+        onStoredBytes: (bytes) => {
+          storedBytes = bytes;
+        },
+        onRows: (rows) => post({ type: "progress", rows, storedBytes }),
+      },
     );
     if (Atomics.load(control, ABORT) !== 0) throw new AbortedError();
     const blobs = [training.finishChunks(), holdout.finishChunks()];
@@ -83,7 +81,7 @@ async function run(job: PreprocessJob): Promise<void> {
       }
     }
     if (error instanceof AbortedError) post({ type: "aborted" });
-    else if (error instanceof DatasetError || error instanceof CompressedFileError) {
+    else if (isDatasetRejection(error)) {
       post({ type: "rejected", reason: error.message });
     } else {
       const e = error as Error & { code?: unknown };

@@ -1,4 +1,5 @@
 /** Deterministic single-pass split of cases into training and holdout. */
+import { CaseSides } from "./case-sides.js";
 
 /** Header names recognised as the case id column, compared case-insensitively. */
 export const CASE_COLUMN_CANDIDATES = ["case:concept:name", "case_id", "caseid", "case id", "case"];
@@ -16,10 +17,10 @@ export function detectCaseColumn(columns: readonly string[]): string | undefined
  */
 export class CaseSplitter {
   /**
-   * Side of every case seen so far (true = holdout). This is the only state that grows with
-   * the input: one map entry per distinct case id, nothing per row.
+   * Side of every case seen so far. This is the only state that grows with the input: one
+   * entry per distinct case id, nothing per row.
    */
-  private readonly sides = new Map<string, boolean>();
+  private readonly sides = new CaseSides();
   private casesSeen = 0;
   private holdoutCases = 0;
 
@@ -35,7 +36,7 @@ export class CaseSplitter {
     let side = this.sides.get(caseId);
     if (side === undefined) {
       side = this.nextCase();
-      this.sides.set(caseId, side);
+      this.sides.addLast(side);
     }
     return side;
   }

@@ -1,9 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import Database from "better-sqlite3";
 import { expect, it } from "vitest";
 import {
+  BLOB_CONNECTION_CACHE_KIB,
   completeBlobsDurably,
   deleteBlobsSync,
+  openBlobConnection,
   readBlobChunksSync,
   SQLITE_CHUNK_BYTES,
   SqliteBlobWriter,
@@ -53,4 +58,18 @@ it.each([
   });
   deleteBlobsSync(db, ["td_x"]);
   expect(db.prepare("SELECT count(*) AS n FROM blob_chunks").get()).toEqual({ n: 0 });
+});
+
+it("opens blob connections in WAL mode with a small page cache (not better-sqlite3's 16 MB)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "blob-connection-"));
+  try {
+    const db = await openBlobConnection(join(dir, "core.db"));
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
+    expect(db.pragma("cache_size", { simple: true })).toBe(-BLOB_CONNECTION_CACHE_KIB);
+    expect(BLOB_CONNECTION_CACHE_KIB).toBeLessThanOrEqual(1024);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

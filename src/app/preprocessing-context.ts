@@ -1,0 +1,59 @@
+/** What the preprocessing paths (streamed, small file, worker thread) get from the runner. */
+import type { Knex } from "knex";
+import type { Logger } from "../logger.js";
+import type { ProjectRow } from "../store/rows.js";
+import { readBlobChunks } from "../store/sql/blobs.js";
+import type { ClaimContext } from "../store/sql/claims.js";
+import type { CoreMetrics } from "./metrics.js";
+import type { PreprocessingOutcomes } from "./preprocessing-outcomes.js";
+import type { SplitSettings } from "./preprocessing-pipeline.js";
+import type { PreprocessingProgress } from "./preprocessing-progress.js";
+
+export interface PreprocessingContext {
+  readonly db: Knex;
+  readonly outcomes: PreprocessingOutcomes;
+  readonly progress: PreprocessingProgress;
+  readonly claims: () => ClaimContext;
+  readonly metrics?: CoreMetrics;
+  /** Aborted when the runner stops: the pass ends at its next chunk. */
+  readonly signal: AbortSignal;
+}
+
+/** One project being preprocessed. */
+export interface PreprocessingJob {
+  readonly project: ProjectRow;
+  /** The runner's logger for this project. */
+  readonly log: Logger;
+  /** When the job started (ms since the epoch): the output blobs' creation time. */
+  readonly started: number;
+}
+
+export function splitSettings(project: ProjectRow): SplitSettings {
+  return {
+    caseIdColumn: project.requested_case_id_column,
+    holdoutFraction: project.holdout_fraction,
+  };
+}
+
+/** The project's stored file, chunk by chunk, until `signal` aborts. */
+export async function* storedFile(
+  context: PreprocessingContext,
+  project: ProjectRow,
+): AsyncGenerator<Uint8Array> {
+  for await (const chunk of readBlobChunks(context.db, project.raw_blob_id)) {
+    context.signal.throwIfAborted();
+    yield chunk;
+  }
+}
+
+/** Logs the end of a successful pass, as every path does. */
+export function logPreprocessed(
+  job: PreprocessingJob,
+  summary: { columns: unknown },
+  extra: Record<string, unknown> = {},
+): void {
+  job.log.info(
+    { ...summary, columns: undefined, ms: Date.now() - job.started, ...extra },
+    "dataset preprocessed",
+  );
+}
