@@ -118,8 +118,11 @@ export async function preprocessed(
   while (Date.now() < deadline) {
     await Promise.race([trainingData, new Promise((resolve) => setTimeout(resolve, 100))]);
     const polledAt = performance.now();
+    // A TrainingData that arrives while GetProject runs may follow a read made before the
+    // dataset was recorded: only one that arrived before the call vouches for this snapshot.
+    const arrivedBefore = arrived;
     const project = await getProject(client, projectId);
-    if (arrived !== undefined || project.preprocessing?.done || project.error) {
+    if (arrivedBefore !== undefined || project.preprocessing?.done || project.error) {
       return { project, at: arrived ?? polledAt };
     }
   }

@@ -10,7 +10,7 @@ import {
 
 /** Stored chunks are 1 MiB rows: big enough for few statements, small enough to stream. */
 const chunkBytes = 1024 * 1024;
-/** Rows per INSERT: one statement (one commit, one fsync on SQLite) per 4 MiB. */
+/** Rows per INSERT: one statement (one commit) per 4 MiB. */
 const rowsPerStatement = 4;
 
 /**
@@ -24,7 +24,10 @@ const rowsPerStatement = 4;
  * `synchronous_commit = off` (no wait for the WAL flush); `finish()` marks the blob complete
  * with an ordinary, synchronous commit, and a synchronous commit flushes the WAL up to its own
  * commit record, i.e. every chunk committed before it as well: a blob is never complete without
- * its bytes being durable. Inside a caller's transaction (an inline dataset) nothing is changed.
+ * its bytes being durable. On SQLite, likewise, chunk rows are committed with
+ * `synchronous = NORMAL` (no fsync) and the completing commit, at FULL, fsyncs the WAL, which
+ * makes them durable too (see src/store/sql/sqlite-chunk-rows.ts). Inside a caller's transaction
+ * (an inline dataset) nothing is changed.
  */
 export class BlobWriter {
   private seq = 0;

@@ -6,6 +6,7 @@ import { type AuthGuard, addAuthenticatedService } from "./auth.js";
 import { decodeConnectRequest } from "./connect-request-decoding.js";
 import { createServerCredentials, type TlsFiles } from "./credentials.js";
 import { createDatasetHandlers, type DatasetHandlerDeps } from "./dataset-handlers.js";
+import { datasetService } from "./download-encoding.js";
 import { createHealth, type Health } from "./health.js";
 import { createConnectHandler, type PluginConnectDeps } from "./plugin-connect.js";
 import { createProjectHandlers, type ProjectHandlerDeps } from "./project-handlers.js";
@@ -63,7 +64,7 @@ export function createGrpcServer(deps: ServerDeps): GrpcServer {
   const { auth } = deps;
   addAuthenticatedService(server, pluginService, { connect: createConnectHandler(deps) }, auth);
   addAuthenticatedService(server, ProjectServiceService, createProjectHandlers(deps), auth);
-  addAuthenticatedService(server, DatasetServiceService, createDatasetHandlers(deps), auth);
+  addAuthenticatedService(server, datasetService, createDatasetHandlers(deps), auth);
   const names = applicationServices.map(serviceNameOf);
   const health = createHealth(names);
   health.addToServer(server);

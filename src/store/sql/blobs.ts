@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Knex } from "knex";
 import { YoungGarbage } from "../../app/young-garbage.js";
 import type { BlobRow } from "../rows.js";
+import { appendChunkRowsUnsynced, isPooledSqlite } from "./sqlite-chunk-rows.js";
 
 /** A new opaque blob id with a readable prefix, e.g. `td_3f9a…`. */
 export function newBlobId(prefix: string): string {
@@ -37,9 +38,10 @@ export async function appendBlobChunk(
 }
 
 /**
- * Inserts consecutive chunks with one statement. With `asyncCommit` on PostgreSQL they are
- * committed without waiting for the WAL flush (see BlobWriter: the completing commit flushes
- * them); on SQLite the option changes nothing.
+ * Inserts consecutive chunks with one statement. With `asyncCommit` (outside a transaction) they
+ * are committed without waiting for the WAL flush: on PostgreSQL with `synchronous_commit = off`,
+ * on SQLite with `synchronous = NORMAL` (see sqlite-chunk-rows.ts); the blob's completing commit,
+ * synchronous, makes them durable (see BlobWriter).
  */
 export async function appendBlobChunks(
   db: Knex,
@@ -48,6 +50,10 @@ export async function appendBlobChunks(
   options: { asyncCommit?: boolean } = {},
 ): Promise<void> {
   if (chunks.length === 0) return;
+  if (options.asyncCommit && isPooledSqlite(db)) {
+    await appendChunkRowsUnsynced(db, blobId, chunks);
+    return;
+  }
   const rows = chunks.map((c) => ({
     blob_id: blobId,
     seq: c.seq,
