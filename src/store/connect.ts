@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import { migrations } from "./migrations/index.js";
+import { pipelinedCommitsOf } from "./pipelined-commits.js";
 import { lockSqliteReplica } from "./replica-lock.js";
 
 export type Dialect = "sqlite" | "postgres";
@@ -139,6 +140,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
     dialect,
     close: async () => {
       await db.destroy();
+      await pipelinedCommitsOf(db).close();
       unlock();
     },
   };

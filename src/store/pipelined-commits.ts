@@ -45,6 +45,7 @@ export function pipelinedCommitsOf(db: Knex): PipelinedCommits {
 export class PipelinedCommits {
   /** Per SQLite connection: its WAL's sync, or null when commits cannot be deferred. */
   private readonly syncs = new WeakMap<Database, WalSync | null>();
+  private readonly open = new Set<WalSync>();
 
   constructor(private readonly db: Knex) {}
 
@@ -71,6 +72,12 @@ export class PipelinedCommits {
     }
   }
 
+  /** Closes the WAL descriptors (the store is closing). */
+  async close(): Promise<void> {
+    await Promise.all([...this.open].map((walSync) => walSync.close()));
+    this.open.clear();
+  }
+
   private walSyncOf(connection: Database): WalSync | null {
     let walSync = this.syncs.get(connection);
     if (walSync === undefined) {
@@ -78,6 +85,7 @@ export class PipelinedCommits {
         !connection.memory && connection.pragma("journal_mode", { simple: true }) === "wal";
       walSync = wal ? new WalSync(`${connection.name}-wal`) : null;
       this.syncs.set(connection, walSync);
+      if (walSync) this.open.add(walSync);
     }
     return walSync;
   }

@@ -10,58 +10,75 @@
  * ones before it, so recovery keeps a prefix of the commits: a sync covers every commit made
  * before it started, and no later commit can survive without the earlier ones.
  *
- * The file is opened for every sync rather than kept open: SQLite deletes and recreates the
- * WAL when its last connection closes, and an fsync through a stale descriptor would sync
- * nothing. If the file is gone, a checkpoint moved its frames into the database file and
- * fsynced that (SQLite does so with NORMAL too): nothing is left to sync.
+ * The WAL stays open here (one thread-pool hop per sync instead of three). The descriptor
+ * stays valid because it belongs to one connection (see pipelined-commits.ts) that is open
+ * throughout: SQLite deletes the WAL only when its last connection closes, and truncating it
+ * keeps the file. It is closed with the store.
  */
 import { close, fdatasync, open } from "node:fs";
 
+type Waiter = { readonly gen: number; resolve(): void; reject(error: unknown): void };
+
 export class WalSync {
-  private running: Promise<void> | undefined;
-  private queued: Promise<void> | undefined;
+  private started = 0;
+  private readonly waiting: Waiter[] = [];
+  private fd: Promise<number> | undefined;
 
   constructor(
     readonly walPath: string,
-    /** Flushes the file at a path (replaceable in tests). */
-    private readonly syncPath: (path: string) => Promise<void> = fdatasyncPath,
+    /** Flushes the WAL (replaceable in tests). */
+    private readonly flush: () => Promise<void> = () => this.fdatasync(),
   ) {}
 
-  /** Resolves once everything written to the WAL before this call is on disk. */
+  /**
+   * Resolves once everything written to the WAL before this call is on disk. Each call starts
+   * a flush of its own at once (one already running may have started before the caller's
+   * commit; waiting for it first would double the latency), and any flush that completes
+   * also settles the callers before it, since it covers their writes too.
+   */
   sync(): Promise<void> {
-    if (!this.running) return this.start();
-    // The running sync may have started before the caller's commit: one more after it, shared
-    // by everyone who arrives meanwhile.
-    this.queued ??= this.running
-      .catch(() => {})
-      .then(() => {
-        this.queued = undefined;
-        return this.start();
-      });
-    return this.queued;
-  }
-
-  private start(): Promise<void> {
-    const run = this.syncPath(this.walPath).finally(() => {
-      if (this.running === run) this.running = undefined;
+    const gen = ++this.started;
+    const done = new Promise<void>((resolve, reject) => {
+      this.waiting.push({ gen, resolve, reject });
     });
-    this.running = run;
-    return run;
+    this.flush().then(
+      () => this.settle((waiter) => waiter.gen <= gen, undefined),
+      (error: unknown) => this.settle((waiter) => waiter.gen === gen, error),
+    );
+    return done;
   }
-}
 
-/** fdatasync of the file at `path` on the thread pool; a file that does not exist is a no-op. */
-export function fdatasyncPath(path: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    open(path, "r", (openError, fd) => {
-      if (openError) {
-        if (openError.code === "ENOENT") resolve();
-        else reject(openError);
-        return;
+  /** Closes the WAL's descriptor (the store is closing); a later sync opens it again. */
+  async close(): Promise<void> {
+    const fd = this.fd;
+    this.fd = undefined;
+    const opened = await fd?.catch(() => undefined);
+    if (opened !== undefined) await new Promise((resolve) => close(opened, resolve));
+  }
+
+  private async fdatasync(): Promise<void> {
+    this.fd ??= new Promise<number>((resolve, reject) =>
+      open(this.walPath, "r", (error, fd) => (error ? reject(error) : resolve(fd))),
+    );
+    const fd = await this.fd.catch((error: unknown) => {
+      this.fd = undefined; // open again next time
+      throw error;
+    });
+    await new Promise<void>((resolve, reject) =>
+      fdatasync(fd, (error) => (error ? reject(error) : resolve())),
+    );
+  }
+
+  private settle(covered: (waiter: Waiter) => boolean, error: unknown): void {
+    for (let i = 0; i < this.waiting.length; ) {
+      const waiter = this.waiting[i] as Waiter;
+      if (!covered(waiter)) {
+        i++;
+        continue;
       }
-      fdatasync(fd, (syncError) => {
-        close(fd, () => (syncError ? reject(syncError) : resolve()));
-      });
-    });
-  });
+      this.waiting.splice(i, 1);
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
+  }
 }

@@ -4,83 +4,89 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { fdatasyncPath, WalSync } from "../../../src/store/wal-sync.js";
+import { WalSync } from "../../../src/store/wal-sync.js";
 
 /** A flush the test completes by hand. */
 class ManualFlushes {
   readonly started: { resolve(): void; reject(error: Error): void }[] = [];
-  readonly flush = (_path: string) =>
+  readonly flush = () =>
     new Promise<void>((resolve, reject) => this.started.push({ resolve, reject }));
 }
 
 const settled = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("WalSync", () => {
-  it("runs one flush at a time and one more for everyone who arrived during it", async () => {
+  it("starts a flush per call at once, without waiting for the one running", async () => {
+    const flushes = new ManualFlushes();
+    const sync = new WalSync("db-wal", flushes.flush);
+    void sync.sync();
+    void sync.sync();
+    expect(flushes.started).toHaveLength(2);
+  });
+
+  it("settles a caller when its own flush or any later one completes", async () => {
     const flushes = new ManualFlushes();
     const sync = new WalSync("db-wal", flushes.flush);
     const order: string[] = [];
     const first = sync.sync().then(() => order.push("first"));
     const second = sync.sync().then(() => order.push("second"));
     const third = sync.sync().then(() => order.push("third"));
-    await settled();
-    expect(flushes.started).toHaveLength(1);
 
-    flushes.started[0]?.resolve();
-    await first;
-    await settled();
-    expect(order).toEqual(["first"]); // the others' commits may postdate the first flush
-    expect(flushes.started).toHaveLength(2);
-
+    // The second flush started after the first caller's writes: it covers them too.
     flushes.started[1]?.resolve();
-    await Promise.all([second, third]);
+    await Promise.all([first, second]);
+    await settled();
+    expect(order).toEqual(["first", "second"]);
+
+    // The first flush completing later changes nothing; the third caller still waits for its own.
+    flushes.started[0]?.resolve();
+    await settled();
+    expect(order).toEqual(["first", "second"]);
+    flushes.started[2]?.resolve();
+    await third;
     expect(order).toEqual(["first", "second", "third"]);
-    expect(flushes.started).toHaveLength(2);
   });
 
-  it("starts at once when no flush runs", async () => {
+  it("fails only the caller of a failed flush, unless a later flush covered it", async () => {
     const flushes = new ManualFlushes();
     const sync = new WalSync("db-wal", flushes.flush);
     const first = sync.sync();
-    flushes.started[0]?.resolve();
-    await first;
-    const next = sync.sync();
-    expect(flushes.started).toHaveLength(2);
-    flushes.started[1]?.resolve();
-    await next;
-  });
-
-  it("fails the callers of a failed flush, and flushes again for the next", async () => {
-    const flushes = new ManualFlushes();
-    const sync = new WalSync("db-wal", flushes.flush);
-    const failed = sync.sync();
-    const queued = sync.sync();
-    flushes.started[0]?.reject(new Error("EIO"));
-    await expect(failed).rejects.toThrow("EIO");
+    const second = sync.sync();
+    const third = sync.sync();
+    flushes.started[1]?.reject(new Error("EIO"));
+    await expect(second).rejects.toThrow("EIO");
+    flushes.started[2]?.resolve(); // covers the first caller too
+    await Promise.all([first, third]);
+    flushes.started[0]?.reject(new Error("late")); // already settled: no effect
     await settled();
-    expect(flushes.started).toHaveLength(2); // the queued caller still gets its own flush
-    flushes.started[1]?.resolve();
-    await queued;
   });
 });
 
-describe("fdatasyncPath", () => {
+describe("WalSync on a file", () => {
   let dir: string | undefined;
   afterEach(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it("flushes an existing file, and treats a missing one (checkpointed away) as flushed", async () => {
+  it("flushes the file, keeps it open, and opens it again after close", async () => {
     dir = mkdtempSync(join(tmpdir(), "wal-sync-"));
     const path = join(dir, "db-wal");
     writeFileSync(path, "frames");
-    await expect(fdatasyncPath(path)).resolves.toBeUndefined();
-    await expect(fdatasyncPath(join(dir, "gone-wal"))).resolves.toBeUndefined();
+    const sync = new WalSync(path);
+    await sync.sync();
+    await sync.sync();
+    await sync.close();
+    await sync.sync();
+    await sync.close();
   });
 
-  it("reports other errors", async () => {
+  it("fails when the file cannot be opened, and tries again on the next sync", async () => {
     dir = mkdtempSync(join(tmpdir(), "wal-sync-"));
-    writeFileSync(join(dir, "file"), "");
-    await expect(fdatasyncPath(join(dir, "file", "child"))).rejects.toThrow(/ENOTDIR/);
+    const path = join(dir, "db-wal");
+    const sync = new WalSync(path);
+    await expect(sync.sync()).rejects.toThrow(/ENOENT/);
+    writeFileSync(path, "frames");
+    await sync.sync();
+    await sync.close();
   });
 });
