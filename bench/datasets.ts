@@ -247,8 +247,9 @@ function report(
     "preprocess MB/s": r.preprocessMBps,
     "preprocess MB/cpu-s": r.coreCpuMBps.preprocess,
     "core-logged s": r.preprocessCoreMs === undefined ? "" : r.preprocessCoreMs / 1000,
-    "scanner MB/s": scanner(r.sizeMB),
-    "pipeline/scanner": r.preprocessMBps / scanner(r.sizeMB),
+    // Without the in-process passes (--no-passes) there is no scanner rate to compare with.
+    "scanner MB/s": scanner(r.sizeMB) || "–",
+    "pipeline/scanner": scanner(r.sizeMB) ? r.preprocessMBps / scanner(r.sizeMB) : "–",
     "download MB/s": r.downloadMBps,
     "download MB/cpu-s": r.coreCpuMBps.download,
     "idle RSS MB": r.idleRssMB,
