@@ -14,12 +14,11 @@ import { type LockedReportTargets, lockProjectsWithMemberships } from "../store/
 import { CoreMetrics } from "./metrics.js";
 import {
   applyReports,
-  checkReport,
   type ReportDeps,
-  type ReportInput,
   type ReportItem,
   type ReportResult,
 } from "./plugin-reports.js";
+import { checkReport, type ReportInput } from "./report-checks.js";
 import type { WorkContext } from "./transactions.js";
 
 export type Work<T> = (ctx: WorkContext) => Promise<T>;

@@ -2,7 +2,7 @@
 import { status as grpcStatus } from "@grpc/grpc-js";
 import type { ErrorCode } from "../app/errors.js";
 import type { PluginIdentity } from "../app/plugin-registration.js";
-import type { ReportInput } from "../app/plugin-reports.js";
+import type { ReportInput } from "../app/report-checks.js";
 import type {
   ConnectRequest,
   ConnectResponse,
