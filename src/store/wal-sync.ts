@@ -17,11 +17,17 @@
  */
 import { close, fdatasync, open } from "node:fs";
 
-type Waiter = { readonly gen: number; resolve(): void; reject(error: unknown): void };
+type Waiter = { gen: number; resolve(): void; reject(error: unknown): void };
+
+/** Flushes running at once, at most (the rest share the next one): thread-pool threads used. */
+const maxFlushesInFlight = 2;
 
 export class WalSync {
   private started = 0;
+  private inFlight = 0;
   private readonly waiting: Waiter[] = [];
+  /** Callers who arrived while `maxFlushesInFlight` ran: the next flush is theirs. */
+  private queued: Waiter[] = [];
   private fd: Promise<number> | undefined;
 
   constructor(
@@ -31,21 +37,39 @@ export class WalSync {
   ) {}
 
   /**
-   * Resolves once everything written to the WAL before this call is on disk. Each call starts
-   * a flush of its own at once (one already running may have started before the caller's
-   * commit; waiting for it first would double the latency), and any flush that completes
-   * also settles the callers before it, since it covers their writes too.
+   * Resolves once everything written to the WAL before this call is on disk. A caller gets a
+   * flush of its own at once (one already running may have started before its commit, and
+   * waiting for it first would double the latency) unless two run already; then it shares the
+   * next one with everyone who arrives meanwhile. A flush that completes also settles the
+   * callers before it, since it covers their writes too.
    */
   sync(): Promise<void> {
-    const gen = ++this.started;
-    const done = new Promise<void>((resolve, reject) => {
-      this.waiting.push({ gen, resolve, reject });
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = { gen: 0, resolve, reject };
+      this.waiting.push(waiter);
+      if (this.inFlight < maxFlushesInFlight) this.start([waiter]);
+      else this.queued.push(waiter);
     });
+  }
+
+  private start(waiters: readonly Waiter[]): void {
+    const gen = ++this.started;
+    for (const waiter of waiters) waiter.gen = gen;
+    this.inFlight++;
     this.flush().then(
-      () => this.settle((waiter) => waiter.gen <= gen, undefined),
-      (error: unknown) => this.settle((waiter) => waiter.gen === gen, error),
+      () => this.finished((waiter) => waiter.gen !== 0 && waiter.gen <= gen, undefined),
+      (error: unknown) => this.finished((waiter) => waiter.gen === gen, error),
     );
-    return done;
+  }
+
+  private finished(covered: (waiter: Waiter) => boolean, error: unknown): void {
+    this.inFlight--;
+    this.settle(covered, error);
+    if (this.queued.length > 0) {
+      const next = this.queued;
+      this.queued = [];
+      this.start(next);
+    }
   }
 
   /** Closes the WAL's descriptor (the store is closing); a later sync opens it again. */
@@ -70,6 +94,7 @@ export class WalSync {
   }
 
   private settle(covered: (waiter: Waiter) => boolean, error: unknown): void {
+    // Queued callers (gen 0) are not covered: their writes may postdate every running flush.
     for (let i = 0; i < this.waiting.length; ) {
       const waiter = this.waiting[i] as Waiter;
       if (!covered(waiter)) {

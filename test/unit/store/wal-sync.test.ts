@@ -47,6 +47,27 @@ describe("WalSync", () => {
     expect(order).toEqual(["first", "second", "third"]);
   });
 
+  it("runs two flushes at most; later callers share the next one", async () => {
+    const flushes = new ManualFlushes();
+    const sync = new WalSync("db-wal", flushes.flush);
+    const order: string[] = [];
+    const calls = ["a", "b", "c", "d"].map((name) => sync.sync().then(() => order.push(name)));
+    expect(flushes.started).toHaveLength(2);
+
+    // A running flush completing settles its callers, not the queued ones (their writes may
+    // postdate it), and starts one flush for all of them.
+    flushes.started[1]?.resolve();
+    await Promise.all(calls.slice(0, 2));
+    await settled();
+    expect(order).toEqual(["a", "b"]);
+    expect(flushes.started).toHaveLength(3);
+
+    flushes.started[2]?.resolve();
+    await Promise.all(calls);
+    expect(order).toEqual(["a", "b", "c", "d"]);
+    flushes.started[0]?.resolve();
+  });
+
   it("fails only the caller of a failed flush, unless a later flush covered it", async () => {
     const flushes = new ManualFlushes();
     const sync = new WalSync("db-wal", flushes.flush);
