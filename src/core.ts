@@ -18,6 +18,7 @@ import { ConfigError, type CoreConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { startReplication } from "./replication.js";
 import { openStore, type Store } from "./store/connect.js";
+import { pipelinedCommitsOf } from "./store/pipelined-commits.js";
 import { deleteOrphanedBlobs } from "./store/sql/claims.js";
 import { AuthenticatedCalls, startRevocationChecks } from "./transport/auth-calls.js";
 import { securityOf } from "./transport/credentials.js";
@@ -186,8 +187,15 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
   replica.startBeating();
   await runner.resumePending();
   grpc.health.setServing(true);
+  // After a failed disk flush nothing can be acknowledged any more: NOT_SERVING until restarted.
+  let diskFailed = false;
+  pipelinedCommitsOf(db).onSyncFailure((error) => {
+    diskFailed = true;
+    grpc.health.setServing(false);
+    logger.fatal({ err: error }, "could not flush the database to disk; restart the core");
+  });
   const stopStoreProbe = startStoreProbe(db, storeProbeIntervalMs, logger, (reachable) =>
-    grpc.health.setServing(reachable),
+    grpc.health.setServing(reachable && !diskFailed),
   );
   logger.info(
     {

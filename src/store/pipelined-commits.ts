@@ -46,6 +46,7 @@ export class PipelinedCommits {
   /** Per SQLite connection: its WAL's sync, or null when commits cannot be deferred. */
   private readonly syncs = new WeakMap<Database, WalSync | null>();
   private readonly open = new Set<WalSync>();
+  private readonly failureListeners: ((error: unknown) => void)[] = [];
 
   constructor(private readonly db: Knex) {}
 
@@ -72,6 +73,11 @@ export class PipelinedCommits {
     }
   }
 
+  /** Calls `listener` if a WAL flush fails: no commit can be made durable any more. */
+  onSyncFailure(listener: (error: unknown) => void): void {
+    this.failureListeners.push(listener);
+  }
+
   /** Closes the WAL descriptors (the store is closing). */
   async close(): Promise<void> {
     await Promise.all([...this.open].map((walSync) => walSync.close()));
@@ -83,7 +89,11 @@ export class PipelinedCommits {
     if (walSync === undefined) {
       const wal =
         !connection.memory && connection.pragma("journal_mode", { simple: true }) === "wal";
-      walSync = wal ? new WalSync(`${connection.name}-wal`) : null;
+      walSync = wal
+        ? new WalSync(`${connection.name}-wal`, undefined, (error) => {
+            for (const listener of this.failureListeners) listener(error);
+          })
+        : null;
       this.syncs.set(connection, walSync);
       if (walSync) this.open.add(walSync);
     }

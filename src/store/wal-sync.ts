@@ -10,6 +10,11 @@
  * ones before it, so recovery keeps a prefix of the commits: a sync covers every commit made
  * before it started, and no later commit can survive without the earlier ones.
  *
+ * A failed flush fails every sync after it, for good: after an fsync error the kernel may have
+ * dropped the pages it could not write, and a later fsync can succeed without them; a later
+ * commit would then be acknowledged although recovery, which stops at the first missing frame,
+ * would not keep it. The store must be reopened (the core restarted) to go on.
+ *
  * The WAL stays open here (one thread-pool hop per sync instead of three). The descriptor
  * stays valid because it belongs to one connection (see pipelined-commits.ts) that is open
  * throughout: SQLite deletes the WAL only when its last connection closes, and truncating it
@@ -29,11 +34,15 @@ export class WalSync {
   /** Callers who arrived while `maxFlushesInFlight` ran: the next flush is theirs. */
   private queued: Waiter[] = [];
   private fd: Promise<number> | undefined;
+  /** The error of the flush that failed, once one did. */
+  private failure: { readonly error: unknown } | undefined;
 
   constructor(
     readonly walPath: string,
     /** Flushes the WAL (replaceable in tests). */
     private readonly flush: () => Promise<void> = () => this.fdatasync(),
+    /** Told once, when a flush fails. */
+    private readonly onFailure: (error: unknown) => void = () => {},
   ) {}
 
   /**
@@ -44,6 +53,7 @@ export class WalSync {
    * callers before it, since it covers their writes too.
    */
   sync(): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure.error);
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = { gen: 0, resolve, reject };
       this.waiting.push(waiter);
@@ -57,14 +67,25 @@ export class WalSync {
     for (const waiter of waiters) waiter.gen = gen;
     this.inFlight++;
     this.flush().then(
-      () => this.finished((waiter) => waiter.gen !== 0 && waiter.gen <= gen, undefined),
-      (error: unknown) => this.finished((waiter) => waiter.gen === gen, error),
+      () => this.finished((waiter) => waiter.gen !== 0 && waiter.gen <= gen),
+      (error: unknown) => this.failed(error),
     );
   }
 
-  private finished(covered: (waiter: Waiter) => boolean, error: unknown): void {
+  private failed(error: unknown): void {
     this.inFlight--;
-    this.settle(covered, error);
+    if (this.failure) return;
+    this.failure = { error };
+    const waiting = this.waiting.splice(0); // the queued ones too
+    this.queued = [];
+    for (const waiter of waiting) waiter.reject(error);
+    this.onFailure(error);
+  }
+
+  private finished(covered: (waiter: Waiter) => boolean): void {
+    this.inFlight--;
+    if (this.failure) return;
+    this.settle(covered);
     if (this.queued.length > 0) {
       const next = this.queued;
       this.queued = [];
@@ -84,16 +105,13 @@ export class WalSync {
     this.fd ??= new Promise<number>((resolve, reject) =>
       open(this.walPath, "r", (error, fd) => (error ? reject(error) : resolve(fd))),
     );
-    const fd = await this.fd.catch((error: unknown) => {
-      this.fd = undefined; // open again next time
-      throw error;
-    });
+    const fd = await this.fd;
     await new Promise<void>((resolve, reject) =>
       fdatasync(fd, (error) => (error ? reject(error) : resolve())),
     );
   }
 
-  private settle(covered: (waiter: Waiter) => boolean, error: unknown): void {
+  private settle(covered: (waiter: Waiter) => boolean): void {
     // Queued callers (gen 0) are not covered: their writes may postdate every running flush.
     for (let i = 0; i < this.waiting.length; ) {
       const waiter = this.waiting[i] as Waiter;
@@ -102,8 +120,7 @@ export class WalSync {
         continue;
       }
       this.waiting.splice(i, 1);
-      if (error === undefined) waiter.resolve();
-      else waiter.reject(error);
+      waiter.resolve();
     }
   }
 }
