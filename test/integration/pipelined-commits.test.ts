@@ -1,5 +1,6 @@
 // The group committer's transactions: committed, then durable; on SQLite the lowered
 // `synchronous` setting never outlives the transaction, so every other commit keeps fsyncing.
+import { unlinkSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/connect.js";
@@ -113,5 +114,36 @@ describe("pipelined commits on an SQLite file", () => {
     await durable;
     const rows = (await waiting) as { synchronous: number }[];
     expect(rows[0]?.synchronous).toBe(FULL);
+  });
+});
+
+describe("pipelined commits when the WAL cannot be flushed", () => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl("sqlite");
+    store = await openStore(database.url);
+  });
+
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  it("fails that commit's durability and every later one, and tells its listeners once", async () => {
+    const commits = new PipelinedCommits(store.db);
+    const failures: unknown[] = [];
+    commits.onSyncFailure((error) => failures.push(error));
+    // The WAL gone from its path before the first flush opens it: the flush cannot be made.
+    const file = database.url.replace(/^sqlite:/, "");
+    const { durable } = await commits.run((trx) => {
+      unlinkSync(`${file}-wal`);
+      return trx("plugins").insert(plugin);
+    });
+    await expect(durable).rejects.toThrow(/ENOENT/);
+    const later = await commits.run((trx) => trx("plugins").where({ key: "k" }).first());
+    await expect(later.durable).rejects.toThrow(/ENOENT/);
+    expect(failures).toHaveLength(1);
   });
 });
