@@ -14,19 +14,13 @@
  */
 import type { Database } from "better-sqlite3";
 import type { Knex } from "knex";
-import { sqliteStatement } from "./sql/prepared.js";
+import { sqliteStatement, withPooledConnection } from "./sql/prepared.js";
 import { WalSync } from "./wal-sync.js";
 
 export interface Committed<T> {
   readonly result: T;
   /** Resolves once the commit survives a power loss; rejects if the disk refused the sync. */
   readonly durable: Promise<void>;
-}
-
-interface PooledClient {
-  readonly config: { readonly client: unknown };
-  acquireConnection(): Promise<unknown>;
-  releaseConnection(connection: unknown): Promise<unknown>;
 }
 
 const done = Promise.resolve();
@@ -51,12 +45,12 @@ export class PipelinedCommits {
   constructor(private readonly db: Knex) {}
 
   async run<T>(work: (trx: Knex.Transaction) => Promise<T>): Promise<Committed<T>> {
-    const client = this.db.client as unknown as PooledClient;
-    if (client.config.client === "pg") {
+    if (this.db.client.config.client === "pg") {
       return { result: await this.db.transaction(work), durable: done };
     }
-    const connection = (await client.acquireConnection()) as Database;
-    try {
+    return withPooledConnection(this.db, async (conn) => {
+      if (conn.dialect !== "sqlite") throw new Error("an SQLite store was expected");
+      const connection = conn.db;
       const walSync = this.walSyncOf(connection);
       if (!walSync) {
         return { result: await this.db.transaction(work, { connection }), durable: done };
@@ -68,9 +62,7 @@ export class PipelinedCommits {
       } finally {
         sqliteStatement(connection, "PRAGMA synchronous = FULL").run();
       }
-    } finally {
-      await client.releaseConnection(connection);
-    }
+    });
   }
 
   /** Calls `listener` if a WAL flush fails: no commit can be made durable any more. */

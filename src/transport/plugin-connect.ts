@@ -25,6 +25,7 @@ import { grpcCodeOf } from "./grpc-errors.js";
 import { InquiryPacer } from "./inquiry-pacer.js";
 import type { OpenStreams } from "./open-streams.js";
 import { ackOf, identityOf, kindOf, reportInputOf } from "./plugin-messages.js";
+import { reportLogLine } from "./report-log-lines.js";
 import { StreamSession } from "./stream-session.js";
 import { StreamWriter } from "./stream-writer.js";
 
@@ -246,34 +247,11 @@ class PluginStream {
     const input = reportInputOf(request);
     if (!input) return ackOf(sequence, "INVALID_ARGUMENT", "ConnectRequest carries no report");
     const result = await this.deps.committer.report(this.deps, session.key, input);
-    if (result.code === "OK") {
-      // One line per report would cost more than storing it; per project status change at info.
-      if (result.projectStatus) {
-        this.log(
-          "info",
-          { projectId: input.projectId, pluginId: input.pluginId, status: result.projectStatus },
-          "project status changed",
-        );
-      } else if (result.changed && this.deps.logger.isLevelEnabled("debug")) {
-        this.log(
-          "debug",
-          { projectId: input.projectId, pluginId: input.pluginId, report: input.report.kind },
-          "report stored",
-        );
-      }
-      return ackOf(sequence, "OK");
-    }
-    this.log(
-      "info",
-      {
-        projectId: input.projectId,
-        pluginId: input.pluginId,
-        code: result.code,
-        reason: result.message,
-      },
-      "report refused",
-    );
-    return ackOf(sequence, result.code, result.message);
+    const line = reportLogLine(input, result, this.deps.logger.isLevelEnabled("debug"));
+    if (line) this.log(line.level, line.fields, line.message);
+    return result.code === "OK"
+      ? ackOf(sequence, "OK")
+      : ackOf(sequence, result.code, result.message);
   }
 
   private async answerOnlineReport(

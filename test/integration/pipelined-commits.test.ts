@@ -115,21 +115,6 @@ describe("pipelined commits on an SQLite file", () => {
     const rows = (await waiting) as { synchronous: number }[];
     expect(rows[0]?.synchronous).toBe(FULL);
   });
-});
-
-describe("pipelined commits when the WAL cannot be flushed", () => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl("sqlite");
-    store = await openStore(database.url);
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
 
   it("fails that commit's durability and every later one, and tells its listeners once", async () => {
     const commits = new PipelinedCommits(store.db);
