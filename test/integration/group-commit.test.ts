@@ -116,22 +116,26 @@ describeEachDialect("group commit", (dialect) => {
       ];
       try {
         const committers = stores.map((s) => new GroupCommitter(s.db, silent));
-        for (let round = 0; round < 10; round++) {
+        for (let round = 0; round < 20; round++) {
           const { projectId, pluginIds } = await seedProject(store, keys, round);
+          // Half the rounds as units of work, half as reports (whose batch reads the
+          // memberships with the project locks).
           const results = await Promise.all(
-            pluginIds.map((pluginId, i) =>
-              (committers[i] as GroupCommitter).run(
-                (ctx) =>
-                  applyReport(
-                    ctx,
-                    { feed, timeouts },
-                    keys[i] as string,
-                    { projectId, pluginId, report: { kind: "model-name", modelName: `m${i}` } },
-                    Date.now(),
-                  ),
-                [projectId],
-              ),
-            ),
+            pluginIds.map((pluginId, i) => {
+              const committer = committers[i] as GroupCommitter;
+              const key = keys[i] as string;
+              const input = {
+                projectId,
+                pluginId,
+                report: { kind: "model-name", modelName: `m${i}` },
+              } as const;
+              return round % 2 === 0
+                ? committer.run(
+                    (ctx) => applyReport(ctx, { feed, timeouts }, key, input, Date.now()),
+                    [projectId],
+                  )
+                : committer.report({ feed, timeouts }, key, input);
+            }),
           );
           expect(results.every((r) => r.code === "OK")).toBe(true);
           const project = await store.db("projects").where({ id: projectId }).first();

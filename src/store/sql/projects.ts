@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { ProjectRow } from "../rows.js";
-import type { MembershipRow } from "./assignments.js";
+import { type MembershipRow, readMemberships } from "./assignments.js";
 import { driverOf, pgQuery, sqliteStatement } from "./prepared.js";
 
 export type NewProjectRow = Omit<
@@ -167,53 +167,21 @@ export interface LockedReportTargets {
 }
 
 /**
- * PostgreSQL: locks the projects in ascending id order (the rows are locked in the order the
- * sorted result returns them, so two batches never wait for each other in a cycle) and reads
- * their status and memberships, in one statement.
+ * PostgreSQL: locks the projects in ascending id order (`ORDER BY … FOR UPDATE` locks the rows
+ * in the order it returns them, so two batches never wait for each other in a cycle) and reads
+ * their status, then their memberships. Two statements on purpose: a row lock waited for in
+ * READ COMMITTED brings back the project's newest version, but rows joined in the same
+ * statement would still be those of its snapshot, taken before the other transaction committed
+ * (stale memberships derived a wrong project status under three racing replicas).
  */
 export async function lockProjectsWithMemberships(
   trx: Knex.Transaction,
   ids: readonly number[],
 ): Promise<LockedReportTargets> {
-  if (ids.length === 0) return { projects: [], memberships: [] };
-  const conn = await driverOf(trx);
-  if (conn.dialect !== "postgres") throw new Error("row locks are for PostgreSQL");
-  const rows = await pgQuery<{
-    pid: number;
-    pstatus: string;
-    perror: string;
-    id: number | null;
-    plugin_key: string;
-    status: string;
-    model_name: string;
-    error: string;
-  }>(
-    conn.client,
-    "tc_lock_projects_with_memberships",
-    `SELECT p.id AS pid, p.status AS pstatus, p.error AS perror,
-       a.id, a.plugin_key, a.status, a.model_name, a.error
-     FROM projects AS p LEFT JOIN assignments AS a ON a.project_id = p.id
-     WHERE p.id = ANY($1::bigint[])
-     ORDER BY p.id, a.id
-     FOR UPDATE OF p`,
-    [ids],
+  const projects = await readProjectStates(trx, ids, true);
+  const memberships = await readMemberships(
+    trx,
+    projects.map((p) => p.id),
   );
-  const projects: ProjectState[] = [];
-  const memberships: MembershipRow[] = [];
-  for (const row of rows) {
-    if (projects.at(-1)?.id !== row.pid) {
-      projects.push({ id: row.pid, status: row.pstatus, error: row.perror });
-    }
-    if (row.id !== null) {
-      memberships.push({
-        id: row.id,
-        project_id: row.pid,
-        plugin_key: row.plugin_key,
-        status: row.status,
-        model_name: row.model_name,
-        error: row.error,
-      });
-    }
-  }
-  return { projects, memberships: memberships.sort((x, y) => x.id - y.id) };
+  return { projects, memberships };
 }
