@@ -111,3 +111,24 @@ it("restores the connection's settings when an insert fails", async () => {
     { n: 1 },
   ]);
 });
+
+it("stores small writes that grow the first row, in 1 MiB rows, byte for byte", {
+  timeout: 60_000,
+}, async () => {
+  const writer = await BlobWriter.create(store.db, "ds");
+  const parts: Buffer[] = [];
+  // 7 bytes first (a row of the minimum size), then writes of growing sizes across 3.5 MiB.
+  for (let i = 0, total = 0; total < 3.5 * MiB; i++) {
+    const bytes = piece(i, i === 0 ? 7 : 1000 + ((i * 7919) % 90_000));
+    parts.push(bytes);
+    total += bytes.length;
+    await writer.write(bytes);
+  }
+  const whole = Buffer.concat(parts);
+  const stored = await writer.finish();
+  expect(stored.sizeBytes).toBe(whole.length);
+  const rows = await store.db("blob_chunks").where({ blob_id: stored.id }).orderBy("seq");
+  expect(rows.map((row) => row.data.length)).toEqual([MiB, MiB, MiB, whole.length - 3 * MiB]);
+  expect(rows.map((row) => Number(row.start_offset))).toEqual([0, MiB, 2 * MiB, 3 * MiB]);
+  expect(Buffer.concat(rows.map((row) => row.data as Buffer)).equals(whole)).toBe(true);
+});

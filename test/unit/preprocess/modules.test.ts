@@ -87,6 +87,46 @@ describe("chunked CSV writer", () => {
   });
 });
 
+describe("chunked CSV writer buffers", () => {
+  it("writes a tiny file as one short chunk", async () => {
+    const sink = new MemorySink();
+    const writer = new ChunkedCsvWriter(sink);
+    writer.writeHeader(["case", "activity"]);
+    writer.add(["1", "start"]);
+    await writer.end();
+    expect(sink.chunks.map((chunk) => chunk.toString())).toEqual(["case,activity\n1,start\n"]);
+  });
+
+  it("grows through fields, raw ranges and one field longer than a chunk, byte for byte", async () => {
+    const sink = new MemorySink();
+    const writer = new ChunkedCsvWriter(sink);
+    let expected = "a,b\n";
+    writer.writeHeader(["a", "b"]);
+    const raw = Buffer.from("r1,x\nr2,y\n");
+    const huge = "h".repeat(OUTPUT_CHUNK_BYTES + 5000);
+    for (let i = 0; i < 30_000; i++) {
+      if (i % 3 === 0) {
+        writer.addRaw(raw, 0, raw.length);
+        expected += "r1,x\nr2,y\n";
+      } else {
+        writer.add([`row ${i}`, "v".repeat(i % 50)]);
+        expected += `row ${i},${"v".repeat(i % 50)}\n`;
+      }
+      if (i === 100 || i === 20_000) {
+        writer.add([huge, "z"]);
+        expected += `${huge},z\n`;
+      }
+      if (i % 1000 === 0) await writer.flush();
+    }
+    await writer.end();
+    expect(sink.text).toBe(expected);
+    const sizes = sink.chunks.map((chunk) => chunk.length);
+    expect(sizes.slice(0, -1).every((size) => size === OUTPUT_CHUNK_BYTES)).toBe(true);
+    expect(sizes.at(-1)).toBeLessThanOrEqual(OUTPUT_CHUNK_BYTES);
+    expect(sizes.length).toBe(Math.ceil(Buffer.byteLength(expected) / OUTPUT_CHUNK_BYTES));
+  });
+});
+
 describe("excerpts", () => {
   it("cuts long text without splitting a surrogate pair", () => {
     expect(excerptOf("short")).toBe("short");
