@@ -2,15 +2,15 @@
  * Worker-thread entry: one preprocessing pass on SQLite (stored file → gunzip when compressed →
  * `preprocessDataset` → training and holdout blobs) with a better-sqlite3 connection of its own,
  * so that neither the CPU of the pass nor the blob writes hold up the core's event loop. WAL lets
- * the core read beside this connection's writes. See src/store/sqlite-blob-writer.ts for why the
- * chunk rows need no fsync of their own. The job is described by `workerData` (a
- * `PreprocessJob`); the worker posts `WorkerMessage`s and ends.
+ * the core read beside this connection's writes. The outputs' bytes go to their blob files (see
+ * src/store/sqlite-blob-writer.ts); the connection writes only the blobs' rows. The job is
+ * described by `workerData` (a `PreprocessJob`); the worker posts `WorkerMessage`s and ends.
  *
  * Writes take the core's connection first. SQLite has one writer at a time, and the core's knex
  * transactions are deferred (`BEGIN`, then a read, then writes): one whose snapshot is older
  * than a commit of this connection cannot upgrade to a writer and fails with SQLITE_BUSY at
- * once, whatever the busy_timeout. So each write transaction here (a few MiB of rows, no fsync)
- * runs while the main thread holds the core's only pooled connection (`acquireConnection`),
+ * once, whatever the busy_timeout. So each write transaction here (a blob's row created,
+ * completed or deleted) runs while the main thread holds the core's only pooled connection (`acquireConnection`),
  * i.e. while no core transaction is open; the core's queries wait for it asynchronously, the
  * event loop stays free, and neither side ever sees SQLITE_BUSY. Reads need no lock.
  */
@@ -37,10 +37,13 @@ async function run(job: PreprocessJob): Promise<void> {
   const lock = workerWriteLock(control, post);
   let db: SqliteDatabase | undefined;
   let written: string[] = [];
+  const writers: SqliteBlobWriter[] = [];
   try {
     db = await openBlobConnection(job.filename);
     const training = SqliteBlobWriter.create(db, newBlobId("td"), lock);
+    writers.push(training);
     const holdout = SqliteBlobWriter.create(db, newBlobId("ho"), lock);
+    writers.push(holdout);
     written = [training.id, holdout.id];
     let storedBytes = 0;
     const chunks = readBlobChunksSync(db, job.rawBlobId);
@@ -73,6 +76,7 @@ async function run(job: PreprocessJob): Promise<void> {
       holdoutBlobId: holdout.id,
     });
   } catch (error) {
+    for (const writer of writers) writer.abandon();
     if (db && written.length > 0 && !(error instanceof AbortedError)) {
       try {
         deleteBlobsSync(db, written, lock);

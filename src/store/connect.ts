@@ -2,6 +2,7 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
+import { BlobFiles, registerBlobFiles } from "./blob-files.js";
 import { migrations } from "./migrations/index.js";
 import { pipelinedCommitsOf } from "./pipelined-commits.js";
 import { lockSqliteReplica } from "./replica-lock.js";
@@ -127,6 +128,9 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
       ? lockSqliteReplica(path)
       : () => {};
   const db = knexFactory(dialect === "sqlite" ? sqliteConfig(path) : postgresConfig(url));
+  if (dialect === "sqlite" && path !== ":memory:") {
+    registerBlobFiles(db.client.config, BlobFiles.besideDatabase(resolve(path)));
+  }
   try {
     if (dialect === "postgres") await migrateExclusively(db, url);
     else await db.migrate.latest({ migrationSource: migrations });

@@ -2,28 +2,18 @@
  * Blob writing on a dedicated better-sqlite3 connection (used by the preprocessing worker
  * thread, see src/app/preprocess-worker.ts), beside the core's own knex connection.
  *
- * Durability. Chunk rows are written with `synchronous = NORMAL` in transactions of several
- * chunks: in WAL mode such a commit appends its frames to the WAL without an fsync. The blob
- * becomes readable only when `complete` is set, and that is done by `finish()` in a transaction
- * committed with `synchronous = FULL`, which fsyncs the WAL file after appending its commit
- * frame. That is enough for every chunk written before it:
- * - the WAL is one file, appended in order; the FULL commit's fsync makes the whole file
- *   durable, so the chunk frames that precede its commit frame are on disk with it;
- * - recovery replays WAL frames only up to the last valid commit frame, and frame checksums are
- *   chained, so a crash can never keep the `complete` commit and lose an earlier chunk frame;
- * - frames already checkpointed into the database file were synced there by the checkpoint
- *   (NORMAL syncs the WAL before and the database file after each checkpoint) before the WAL
- *   was reused.
- * A crash before the FULL commit leaves an incomplete blob (never read, swept at the next
- * start by `deleteIncompleteBlobs`). Only the completing commit waits for the disk: one fsync
- * per blob instead of one per MiB.
- *
- * Memory: rows are assembled in a few preallocated 1 MiB buffers that are reused (SQLite copies
- * a bound blob), so writing a file of any size makes no garbage beyond the callers' buffers.
+ * On a database file (always, in the core) a blob's bytes go to its file beside the database
+ * (src/store/blob-files.ts) as they come; `finishChunks` fdatasyncs it, and
+ * `completeBlobsDurably` fsyncs the directory, then marks the blobs complete in a transaction
+ * committed with `synchronous = FULL`. A crash before that commit leaves incomplete rows and
+ * their files, swept at the next start (deleteOrphanedBlobs). In an in-memory database (tests)
+ * the bytes go to `blob_chunks` rows, a few per transaction, assembled in reused 1 MiB buffers.
  */
 import { createHash, type Hash } from "node:crypto";
+import { closeSync, fdatasyncSync } from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
 import { YoungGarbage } from "../app/young-garbage.js";
+import { BlobFiles, readFileChunksSync, writeAllSync } from "./blob-files.js";
 
 /** Stored chunks are 1 MiB rows, as the knex `BlobWriter` writes them. */
 export const SQLITE_CHUNK_BYTES = 1024 * 1024;
@@ -39,6 +29,11 @@ export type SqliteDatabase = BetterSqlite3.Database;
 export type WriteLock = <T>(write: () => T) => T;
 
 const noLock: WriteLock = (write) => write();
+
+/** The blob files of a file database (as openStore registers them); none in memory. */
+function blobFilesBeside(db: SqliteDatabase): BlobFiles | undefined {
+  return db.memory ? undefined : BlobFiles.besideDatabase(db.name);
+}
 
 /**
  * The page cache of a blob connection, in KiB. better-sqlite3 builds SQLite with a 16 MB
@@ -77,6 +72,8 @@ export class SqliteBlobWriter {
     db: SqliteDatabase,
     readonly id: string,
     private readonly lock: WriteLock,
+    /** The blob's file, on a file database (see src/store/blob-files.ts); else rows. */
+    private fd: number | undefined,
   ) {
     this.insert = db.prepare(
       "INSERT INTO blob_chunks (blob_id, seq, start_offset, data) VALUES (?, ?, ?, ?)",
@@ -99,7 +96,7 @@ export class SqliteBlobWriter {
       "INSERT INTO blobs (id, file_name, size_bytes, sha256, complete, created_ms) VALUES (?, '', 0, '', 0, ?)",
     );
     lock(() => insert.run(id, nowMs));
-    return new SqliteBlobWriter(db, id, lock);
+    return new SqliteBlobWriter(db, id, lock, blobFilesBeside(db)?.createSync(id));
   }
 
   get bytesWritten(): number {
@@ -115,6 +112,11 @@ export class SqliteBlobWriter {
   writeSync(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
     this.hash.update(chunk);
+    if (this.fd !== undefined) {
+      writeAllSync(this.fd, chunk);
+      this.size += chunk.length;
+      return;
+    }
     let from = 0;
     while (from < chunk.length) {
       if (this.rows.length === 0 || this.used === SQLITE_CHUNK_BYTES) {
@@ -131,12 +133,24 @@ export class SqliteBlobWriter {
   }
 
   /**
-   * Writes what is left and returns the size and hash; the blob is not complete yet (see
-   * `completeBlobsDurably`).
+   * Writes what is left (a file: syncs it) and returns the size and hash; the blob is not
+   * complete yet (see `completeBlobsDurably`).
    */
   finishChunks(): { id: string; sizeBytes: number; sha256: string } {
     if (this.rows.length > 0) this.flushRows();
+    if (this.fd !== undefined) {
+      fdatasyncSync(this.fd);
+      this.abandon();
+    }
     return { id: this.id, sizeBytes: this.size, sha256: this.hash.digest("hex") };
+  }
+
+  /** Closes the blob's file, if open (a thread's open files outlive it: they are the process's). */
+  abandon(): void {
+    if (this.fd === undefined) return;
+    const fd = this.fd;
+    this.fd = undefined;
+    closeSync(fd);
   }
 
   private readonly spare: Buffer[] = [];
@@ -172,6 +186,8 @@ export function completeBlobsDurably(
   const complete = db.transaction(() => {
     for (const blob of blobs) update.run(blob.sizeBytes, blob.sha256, blob.id);
   });
+  // The files were synced by finishChunks; their names must be durable too.
+  blobFilesBeside(db)?.syncDirectorySync();
   lock(() => {
     db.pragma("synchronous = FULL");
     try {
@@ -196,6 +212,7 @@ export function deleteBlobsSync(
     }
   });
   lock(() => remove());
+  blobFilesBeside(db)?.removeSync(ids);
 }
 
 /**
@@ -208,6 +225,18 @@ export function* readBlobChunksSync(
   pageRows = 2,
 ): Generator<Buffer> {
   const garbage = new YoungGarbage(4 * 1024 * 1024);
+  const fd = blobFilesBeside(db)?.openForReadingSync(blobId);
+  if (fd !== undefined) {
+    try {
+      for (const chunk of readFileChunksSync(fd)) {
+        garbage.allocated(chunk.length);
+        yield chunk;
+      }
+    } finally {
+      closeSync(fd);
+    }
+    return;
+  }
   const page = db.prepare(
     "SELECT seq, data FROM blob_chunks WHERE blob_id = ? AND seq >= ? ORDER BY seq LIMIT ?",
   );

@@ -3,6 +3,7 @@ import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
 import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { openStore } from "../../src/store/connect.js";
+import { storedBlobParts } from "../helpers/blobs.js";
 import { startTestCore, type TestCore } from "../helpers/core.js";
 import {
   createTestDatabaseUrl,
@@ -45,12 +46,8 @@ describeEachDialect("datasets", (dialect) => {
   async function uploadsKept(): Promise<number> {
     const store = await openStore(database.url);
     try {
-      const rows = await store.db("blobs").where("id", "like", "ds_%").count({ n: "*" });
-      const chunks = await store
-        .db("blob_chunks")
-        .where("blob_id", "like", "ds_%")
-        .count({ n: "*" });
-      return Number(rows[0]?.n) + Number(chunks[0]?.n);
+      const { blobs, stored } = await storedBlobParts(store.db, "ds_");
+      return blobs + stored;
     } finally {
       await store.close();
     }

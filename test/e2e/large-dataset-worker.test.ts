@@ -13,6 +13,7 @@ import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_service.js";
 import { openStore } from "../../src/store/connect.js";
 import { readBlobChunks } from "../../src/store/sql/blobs.js";
+import { type StoredBlobParts, storedBlobParts } from "../helpers/blobs.js";
 import { startTestCore, type TestCore } from "../helpers/core.js";
 import { type CoreProcess, spawnCore } from "../helpers/core-process.js";
 import {
@@ -47,15 +48,10 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
     await database.drop();
   });
 
-  async function blobsNamed(prefix: string): Promise<{ blobs: number; chunks: number }> {
+  async function blobsNamed(prefix: string): Promise<StoredBlobParts> {
     const store = await openStore(database.url);
     try {
-      const blobs = await store.db("blobs").where("id", "like", `${prefix}_%`).count({ n: "*" });
-      const chunks = await store
-        .db("blob_chunks")
-        .where("blob_id", "like", `${prefix}_%`)
-        .count({ n: "*" });
-      return { blobs: Number(blobs[0]?.n), chunks: Number(chunks[0]?.n) };
+      return await storedBlobParts(store.db, `${prefix}_`);
     } finally {
       await store.close();
     }
@@ -106,7 +102,7 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
     );
     expect(failure.code).toBe(status.INVALID_ARGUMENT);
     expect(failure.details).toContain("sha256 says");
-    expect(await blobsNamed("ds")).toEqual({ blobs: 0, chunks: 0 });
+    expect(await blobsNamed("ds")).toEqual({ blobs: 0, stored: 0 });
   });
 
   it("keeps nothing of a large upload whose client goes away midway", {
@@ -120,11 +116,11 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
       },
     });
     call.write({ message: { $case: "chunk", value: data.subarray(0, 5 << 20) } });
-    await vi.waitFor(async () => expect((await blobsNamed("ds")).chunks).toBeGreaterThan(0), {
+    await vi.waitFor(async () => expect((await blobsNamed("ds")).stored).toBeGreaterThan(0), {
       timeout: 30_000,
     });
     call.cancel();
-    await vi.waitFor(async () => expect(await blobsNamed("ds")).toEqual({ blobs: 0, chunks: 0 }), {
+    await vi.waitFor(async () => expect(await blobsNamed("ds")).toEqual({ blobs: 0, stored: 0 }), {
       timeout: 30_000,
     });
   });
@@ -145,8 +141,8 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
     const failed = await getProject(core.projects, project.id);
     expect(failed.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
     expect(failed.error).toMatch(new RegExp(`^dataset: line ${bad + 1}: expected 15 fields`));
-    expect(await blobsNamed("td")).toEqual({ blobs: 0, chunks: 0 });
-    expect(await blobsNamed("ho")).toEqual({ blobs: 0, chunks: 0 });
+    expect(await blobsNamed("td")).toEqual({ blobs: 0, stored: 0 });
+    expect(await blobsNamed("ho")).toEqual({ blobs: 0, stored: 0 });
   });
 });
 

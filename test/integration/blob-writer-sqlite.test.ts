@@ -1,21 +1,31 @@
-// BlobWriter on an SQLite file: chunk rows committed on the core's pooled connection at
-// synchronous = NORMAL (src/store/sql/sqlite-chunk-rows.ts), the connection left as it was.
+// Blobs on an SQLite file: BlobWriter streams a blob's bytes into its file beside the database
+// (src/store/blob-files.ts); inside a caller's transaction (an inline dataset) into chunk rows.
+// Readers take the file, else the rows; deletion and the start-up sweeps remove the files.
 import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type Database from "better-sqlite3";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { BlobWriter } from "../../src/app/blob-writer.js";
 import { openStore, type Store } from "../../src/store/connect.js";
-import { appendBlobChunks, readBlobChunks } from "../../src/store/sql/blobs.js";
+import {
+  appendBlobChunks,
+  createBlob,
+  deleteBlob,
+  deleteUnrecordedBlobFiles,
+  readBlobChunks,
+} from "../../src/store/sql/blobs.js";
+import { deleteOrphanedBlobs } from "../../src/store/sql/claims.js";
 
 let dir: string;
 let store: Store;
+let blobDir: string;
 
 beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), "blob-writer-"));
   store = await openStore(`sqlite:${join(dir, "core.db")}`);
+  blobDir = join(dir, "core.db-blobs");
 });
 
 afterEach(async () => {
@@ -31,23 +41,18 @@ function piece(index: number, size: number): Buffer {
   return bytes;
 }
 
-async function connectionSettings() {
-  const connection = (await store.db.client.acquireConnection()) as Database.Database;
-  try {
-    return {
-      synchronous: connection.pragma("synchronous", { simple: true }),
-      autoCheckpoint: connection.pragma("wal_autocheckpoint", { simple: true }),
-    };
-  } finally {
-    store.db.client.releaseConnection(connection);
-  }
+async function readAll(id: string, offset = 0): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const chunk of readBlobChunks(store.db, id, offset)) parts.push(chunk);
+  return Buffer.concat(parts);
 }
 
-it("stores a file of 20 MiB intact, complete only at the end, and restores the connection", {
+const chunkRows = async (id: string) =>
+  Number((await store.db("blob_chunks").where({ blob_id: id }).count({ n: "*" }))[0]?.n);
+
+it("streams a file of 20 MiB into its blob file, complete only at the end", {
   timeout: 60_000,
 }, async () => {
-  const before = await connectionSettings();
-  expect(before.synchronous).toBe(2); // FULL, as connect.ts sets it
   const writer = await BlobWriter.create(store.db, "ds");
   const hash = createHash("sha256");
   const pieceBytes = MiB + 4321;
@@ -57,78 +62,100 @@ it("stores a file of 20 MiB intact, complete only at the end, and restores the c
     hash.update(bytes);
     await writer.write(bytes);
     if (i === 10) {
-      // Rows are committed as they come, but the blob is not readable yet.
-      expect(Number((await store.db("blob_chunks").count({ n: "*" }))[0]?.n)).toBeGreaterThan(0);
-      expect(await connectionSettings()).toEqual(before);
+      // Written as they come, but the blob is not readable yet.
+      expect(statSync(join(blobDir, writer.id)).size).toBe(11 * pieceBytes);
       const blob = await store.db("blobs").where({ id: writer.id }).first();
       expect(Boolean(blob.complete)).toBe(false);
     }
   }
   const stored = await writer.finish();
   expect(stored).toMatchObject({ sizeBytes: pieces * pieceBytes, sha256: hash.digest("hex") });
-  expect(await connectionSettings()).toEqual(before);
+  expect(await chunkRows(stored.id)).toBe(0);
   const blob = await store.db("blobs").where({ id: stored.id }).first();
   expect(Boolean(blob.complete)).toBe(true);
-  const readBack = createHash("sha256");
-  let size = 0;
-  for await (const chunk of readBlobChunks(store.db, stored.id)) {
-    readBack.update(chunk);
-    size += chunk.length;
-  }
-  expect({ size, sha256: readBack.digest("hex") }).toEqual({
-    size: stored.sizeBytes,
-    sha256: stored.sha256,
-  });
+  const whole = await readAll(stored.id);
+  expect(createHash("sha256").update(whole).digest("hex")).toBe(stored.sha256);
+  const offset = 3 * MiB + 17;
+  expect((await readAll(stored.id, offset)).equals(whole.subarray(offset))).toBe(true);
+  expect((await readAll(stored.id, whole.length)).length).toBe(0);
 });
 
-it("leaves nothing behind when discarded", {
+it("reads a small blob file in one chunk of its own size", async () => {
+  const writer = await BlobWriter.create(store.db, "ds");
+  await writer.write(Buffer.from("case,activity\n1,a\n"));
+  const stored = await writer.finish();
+  const chunks: Buffer[] = [];
+  for await (const chunk of readBlobChunks(store.db, stored.id)) chunks.push(chunk);
+  expect(chunks.map((chunk) => chunk.toString())).toEqual(["case,activity\n1,a\n"]);
+  // Not a 1 MiB buffer (a small one may come from Node's 8 KiB pool).
+  expect(chunks[0]?.buffer.byteLength).toBeLessThanOrEqual(8192);
+});
+
+it("leaves nothing behind when discarded, or deleted", {
   timeout: 60_000,
 }, async () => {
-  const writer = await BlobWriter.create(store.db, "ds");
-  for (let i = 0; i < 24; i++) await writer.write(piece(i, MiB));
-  await writer.discard();
+  const discarded = await BlobWriter.create(store.db, "ds");
+  for (let i = 0; i < 6; i++) await discarded.write(piece(i, MiB));
+  expect(readdirSync(blobDir)).toEqual([discarded.id]);
+  await discarded.discard();
+  const kept = await BlobWriter.create(store.db, "ds");
+  await kept.write(piece(1, 1000));
+  const { id } = await kept.finish();
+  expect(readdirSync(blobDir)).toEqual([id]);
+  await deleteBlob(store.db, id);
+  expect(readdirSync(blobDir)).toEqual([]);
   expect(await store.db("blobs").count({ n: "*" })).toEqual([{ n: 0 }]);
   expect(await store.db("blob_chunks").count({ n: "*" })).toEqual([{ n: 0 }]);
 });
 
-it("restores the connection's settings when an insert fails", async () => {
-  const before = await connectionSettings();
-  await store.db("blobs").insert({
-    id: "ds_x",
-    file_name: "",
-    size_bytes: 0,
-    complete: false,
-    created_ms: 0,
-  });
-  const row = { seq: 0, startOffset: 0, data: Buffer.from("abc") };
-  await appendBlobChunks(store.db, "ds_x", [row], { asyncCommit: true });
-  await expect(
-    appendBlobChunks(store.db, "ds_x", [{ ...row, seq: 1 }, row], { asyncCommit: true }),
-  ).rejects.toThrow(/UNIQUE|PRIMARY/i);
-  expect(await connectionSettings()).toEqual(before);
-  // The failed statement's transaction was rolled back as a whole.
-  expect(await store.db("blob_chunks").where({ blob_id: "ds_x" }).count({ n: "*" })).toEqual([
-    { n: 1 },
-  ]);
-});
-
-it("stores small writes that grow the first row, in 1 MiB rows, byte for byte", {
+it("inside a transaction (an inline dataset) stores 1 MiB chunk rows, byte for byte", {
   timeout: 60_000,
 }, async () => {
-  const writer = await BlobWriter.create(store.db, "ds");
   const parts: Buffer[] = [];
-  // 7 bytes first (a row of the minimum size), then writes of growing sizes across 3.5 MiB.
-  for (let i = 0, total = 0; total < 3.5 * MiB; i++) {
-    const bytes = piece(i, i === 0 ? 7 : 1000 + ((i * 7919) % 90_000));
-    parts.push(bytes);
-    total += bytes.length;
-    await writer.write(bytes);
-  }
+  const stored = await store.db.transaction(async (trx) => {
+    const writer = await BlobWriter.create(trx, "raw");
+    // 7 bytes first (a row of the minimum size), then writes of growing sizes across 3.5 MiB.
+    for (let i = 0, total = 0; total < 3.5 * MiB; i++) {
+      const bytes = piece(i, i === 0 ? 7 : 1000 + ((i * 7919) % 90_000));
+      parts.push(bytes);
+      total += bytes.length;
+      await writer.write(bytes);
+    }
+    return writer.finish();
+  });
   const whole = Buffer.concat(parts);
-  const stored = await writer.finish();
   expect(stored.sizeBytes).toBe(whole.length);
+  expect(existsSync(join(blobDir, stored.id))).toBe(false);
   const rows = await store.db("blob_chunks").where({ blob_id: stored.id }).orderBy("seq");
   expect(rows.map((row) => row.data.length)).toEqual([MiB, MiB, MiB, whole.length - 3 * MiB]);
   expect(rows.map((row) => Number(row.start_offset))).toEqual([0, MiB, 2 * MiB, 3 * MiB]);
-  expect(Buffer.concat(rows.map((row) => row.data as Buffer)).equals(whole)).toBe(true);
+  expect((await readAll(stored.id)).equals(whole)).toBe(true);
+  expect((await readAll(stored.id, MiB + 5)).equals(whole.subarray(MiB + 5))).toBe(true);
+});
+
+it("reads a blob stored as rows before blob files existed", async () => {
+  await createBlob(store.db, "ds_legacy", Date.now());
+  const rows = [piece(0, 300), piece(1, 200)];
+  await appendBlobChunks(store.db, "ds_legacy", [
+    { seq: 0, startOffset: 0, data: rows[0] as Buffer },
+    { seq: 1, startOffset: 300, data: rows[1] as Buffer },
+  ]);
+  expect((await readAll("ds_legacy")).equals(Buffer.concat(rows))).toBe(true);
+  expect((await readAll("ds_legacy", 250)).equals(Buffer.concat(rows).subarray(250))).toBe(true);
+});
+
+it("sweeps, at start, the files of incomplete blobs and files that no row names", async () => {
+  const incomplete = await BlobWriter.create(store.db, "ds");
+  await incomplete.write(piece(0, 5000));
+  const complete = await BlobWriter.create(store.db, "td");
+  await complete.write(piece(1, 5000));
+  const { id: completeId } = await complete.finish();
+  mkdirSync(blobDir, { recursive: true });
+  writeFileSync(join(blobDir, "ds_0123456789abcdef01234567"), "left by a crash");
+  writeFileSync(join(blobDir, "not a blob.txt"), "someone else's");
+  const context = { replicaId: "r", nowMs: Date.now(), liveCutoffMs: 0 };
+  expect(await deleteOrphanedBlobs(store.db, context, true)).toBe(2);
+  expect(readdirSync(blobDir).sort()).toEqual([completeId, "not a blob.txt"].sort());
+  expect(await deleteUnrecordedBlobFiles(store.db)).toBe(0);
+  expect(await store.db("blobs").pluck("id")).toEqual([completeId]);
 });

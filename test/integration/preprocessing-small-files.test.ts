@@ -8,6 +8,7 @@ import { PreprocessingRunner } from "../../src/app/preprocessing-runner.js";
 import { openStore, type Store } from "../../src/store/connect.js";
 import type { ClaimContext } from "../../src/store/sql/claims.js";
 import { upsertPlugin } from "../../src/store/sql/plugins.js";
+import { storedBlobParts } from "../helpers/blobs.js";
 import {
   createTestDatabaseUrl,
   describeEachDialect,
@@ -74,12 +75,8 @@ describeEachDialect("preprocessing of small files", (dialect) => {
   }
 
   async function outputBlobs(): Promise<number> {
-    const rows = await store.db("blobs").whereNot("id", "like", "raw_%").count({ n: "*" });
-    const chunks = await store
-      .db("blob_chunks")
-      .whereNot("blob_id", "like", "raw_%")
-      .count({ n: "*" });
-    return Number(rows[0]?.n) + Number(chunks[0]?.n);
+    const { blobs, stored } = await storedBlobParts(store.db, "raw_", { not: true });
+    return blobs + stored;
   }
 
   it("records the dataset with complete output blobs", async () => {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Knex } from "knex";
 import { YoungGarbage } from "../../app/young-garbage.js";
+import { BlobFiles, blobFilesOf, readFileChunks } from "../blob-files.js";
 import type { BlobRow } from "../rows.js";
-import { appendChunkRowsUnsynced, isPooledSqlite } from "./sqlite-chunk-rows.js";
 
 /** A new opaque blob id with a readable prefix, e.g. `td_3f9a…`. */
 export function newBlobId(prefix: string): string {
@@ -38,10 +38,9 @@ export async function appendBlobChunk(
 }
 
 /**
- * Inserts consecutive chunks with one statement. With `asyncCommit` (outside a transaction) they
- * are committed without waiting for the WAL flush: on PostgreSQL with `synchronous_commit = off`,
- * on SQLite with `synchronous = NORMAL` (see sqlite-chunk-rows.ts); the blob's completing commit,
- * synchronous, makes them durable (see BlobWriter).
+ * Inserts consecutive chunks with one statement. With `asyncCommit` (outside a transaction, on
+ * PostgreSQL) they are committed with `synchronous_commit = off`, without waiting for the WAL
+ * flush; the blob's completing commit, synchronous, makes them durable (see BlobWriter).
  */
 export async function appendBlobChunks(
   db: Knex,
@@ -50,10 +49,6 @@ export async function appendBlobChunks(
   options: { asyncCommit?: boolean } = {},
 ): Promise<void> {
   if (chunks.length === 0) return;
-  if (options.asyncCommit && isPooledSqlite(db)) {
-    await appendChunkRowsUnsynced(db, blobId, chunks);
-    return;
-  }
   const rows = chunks.map((c) => ({
     blob_id: blobId,
     seq: c.seq,
@@ -69,6 +64,9 @@ export async function appendBlobChunks(
   }
   await db("blob_chunks").insert(rows);
 }
+
+/** Ids bound per statement (SQLite allows 32,766 parameters; PostgreSQL 65,535). */
+const idsPerStatement = 500;
 
 /** Rows per INSERT when a whole blob is stored at once (as BlobWriter does: 4 MiB). */
 const chunkRowsPerInsert = 4;
@@ -118,9 +116,21 @@ export async function findCompleteBlob(db: Knex, id: string): Promise<BlobRow | 
   return db<BlobRow>("blobs").where({ id, complete: true }).first();
 }
 
+/** Removes blobs: their rows, then their files (a complete row never lacks its file). */
+export async function deleteBlobs(db: Knex, ids: readonly string[]): Promise<number> {
+  let deleted = 0;
+  for (let i = 0; i < ids.length; i += idsPerStatement) {
+    const some = ids.slice(i, i + idsPerStatement);
+    await db("blob_chunks").whereIn("blob_id", some).delete();
+    deleted += await db("blobs").whereIn("id", some).delete();
+  }
+  // In a transaction the rows may yet come back (rollback): their files are left to the sweep.
+  if (!db.isTransaction) await blobFilesOf(db)?.remove(ids);
+  return deleted;
+}
+
 export async function deleteBlob(db: Knex, id: string): Promise<void> {
-  await db("blob_chunks").where({ blob_id: id }).delete();
-  await db("blobs").where({ id }).delete();
+  await deleteBlobs(db, [id]);
 }
 
 /**
@@ -132,6 +142,15 @@ export async function* readBlobChunks(
   blobId: string,
   offset = 0,
 ): AsyncGenerator<Buffer> {
+  const file = await blobFilesOf(db)?.openForReading(blobId);
+  if (file) {
+    try {
+      yield* readFileChunks(file, offset);
+    } finally {
+      await file.close();
+    }
+    return;
+  }
   const pageSize = 4;
   const first: { seq: number } | undefined = await db("blob_chunks")
     .select("seq")
@@ -161,12 +180,35 @@ export async function* readBlobChunks(
 
 /** Removes blobs a crashed writer left incomplete, except those younger than `olderThanMs`. */
 export async function deleteIncompleteBlobs(db: Knex, olderThanMs: number): Promise<number> {
-  const ids = db("blobs")
+  const rows: { id: string }[] = await db("blobs")
     .select("id")
     .where({ complete: false })
     .andWhere("created_ms", "<", olderThanMs);
-  await db("blob_chunks").whereIn("blob_id", ids.clone()).delete();
-  return db("blobs").whereIn("id", ids).delete();
+  return deleteBlobs(
+    db,
+    rows.map((row) => row.id),
+  );
+}
+
+/**
+ * Removes blob files that no row names: left by a crash between writing a file and committing
+ * its row, or by a transaction rolled back after it. Only where no blob is being written (the
+ * sole SQLite replica, at start): a file is written before its row exists.
+ */
+export async function deleteUnrecordedBlobFiles(db: Knex): Promise<number> {
+  const files = blobFilesOf(db);
+  if (!files) return 0;
+  const names = (await files.list()).filter(BlobFiles.isBlobName);
+  const recorded = new Set<string>();
+  for (let i = 0; i < names.length; i += idsPerStatement) {
+    const rows: { id: string }[] = await db("blobs")
+      .select("id")
+      .whereIn("id", names.slice(i, i + idsPerStatement));
+    for (const row of rows) recorded.add(row.id);
+  }
+  const unrecorded = names.filter((name) => !recorded.has(name));
+  await files.remove(unrecorded);
+  return unrecorded.length;
 }
 
 export async function blobSizes(db: Knex, ids: readonly string[]): Promise<Map<string, number>> {

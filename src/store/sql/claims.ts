@@ -5,6 +5,7 @@
  */
 import type { Knex } from "knex";
 import type { WaitingDeliveryRow } from "./assignments.js";
+import { deleteBlobs, deleteUnrecordedBlobFiles } from "./blobs.js";
 import { pgQuery, withPooledConnection } from "./prepared.js";
 
 /** Replicas alive at `cutoffMs`: heartbeat newer than it. */
@@ -122,22 +123,24 @@ function awaitingPreprocessingFreeFor(db: Knex, ctx: ClaimContext): Knex.QueryBu
 
 /**
  * Incomplete blobs whose writer replica is gone: leftovers of an interrupted upload or
- * preprocessing run. `unowned`: also those without a writer (the sole SQLite replica at start,
- * where every incomplete blob is a leftover).
+ * preprocessing run. `unowned`: also those without a writer, and blob files no row names (the
+ * sole SQLite replica at start, where every incomplete blob is a leftover).
  */
 export async function deleteOrphanedBlobs(
   db: Knex,
   ctx: ClaimContext,
   unowned: boolean,
 ): Promise<number> {
-  const orphans = () =>
-    db("blobs")
-      .select("id")
-      .where({ complete: false })
-      .andWhere((gone) => {
-        gone.whereNotIn("writer_replica", liveReplicaIds(db, ctx.liveCutoffMs));
-        if (unowned) gone.orWhereNull("writer_replica");
-      });
-  await db("blob_chunks").whereIn("blob_id", orphans()).delete();
-  return db("blobs").whereIn("id", orphans()).delete();
+  const orphans: { id: string }[] = await db("blobs")
+    .select("id")
+    .where({ complete: false })
+    .andWhere((gone) => {
+      gone.whereNotIn("writer_replica", liveReplicaIds(db, ctx.liveCutoffMs));
+      if (unowned) gone.orWhereNull("writer_replica");
+    });
+  const removed = await deleteBlobs(
+    db,
+    orphans.map((orphan) => orphan.id),
+  );
+  return removed + (unowned ? await deleteUnrecordedBlobFiles(db) : 0);
 }

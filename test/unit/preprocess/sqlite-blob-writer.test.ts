@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -14,14 +14,17 @@ import {
   SqliteBlobWriter,
 } from "../../../src/store/sqlite-blob-writer.js";
 
+const schema = `
+  CREATE TABLE blobs (id TEXT PRIMARY KEY, file_name TEXT NOT NULL, size_bytes INTEGER NOT NULL,
+    sha256 TEXT NOT NULL, complete INTEGER NOT NULL, created_ms INTEGER NOT NULL);
+  CREATE TABLE blob_chunks (blob_id TEXT NOT NULL REFERENCES blobs(id), seq INTEGER NOT NULL,
+    start_offset INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (blob_id, seq));
+`;
+
+/** In memory: blobs as chunk rows. */
 function database() {
   const db = new Database(":memory:");
-  db.exec(`
-    CREATE TABLE blobs (id TEXT PRIMARY KEY, file_name TEXT NOT NULL, size_bytes INTEGER NOT NULL,
-      sha256 TEXT NOT NULL, complete INTEGER NOT NULL, created_ms INTEGER NOT NULL);
-    CREATE TABLE blob_chunks (blob_id TEXT NOT NULL REFERENCES blobs(id), seq INTEGER NOT NULL,
-      start_offset INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (blob_id, seq));
-  `);
+  db.exec(schema);
   return db;
 }
 
@@ -68,6 +71,48 @@ it("opens blob connections in WAL mode with a small page cache (not better-sqlit
     expect(db.pragma("synchronous", { simple: true })).toBe(1); // NORMAL
     expect(db.pragma("cache_size", { simple: true })).toBe(-BLOB_CONNECTION_CACHE_KIB);
     expect(BLOB_CONNECTION_CACHE_KIB).toBeLessThanOrEqual(1024);
+    db.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+it("on a database file, writes each blob to its file beside the database, rows only for the state", () => {
+  const dir = mkdtempSync(join(tmpdir(), "blob-files-"));
+  try {
+    const path = join(dir, "core.db");
+    const db = new Database(path);
+    db.exec(schema);
+    const data = randomBytes(3 * SQLITE_CHUNK_BYTES + 999);
+    const writer = SqliteBlobWriter.create(db, "td_file");
+    for (let at = 0; at < data.length; at += 700_001) {
+      writer.writeSync(data.subarray(at, at + 700_001));
+    }
+    const blob = writer.finishChunks();
+    expect(statSync(join(`${path}-blobs`, "td_file")).size).toBe(data.length);
+    expect(db.prepare("SELECT complete FROM blobs").get()).toEqual({ complete: 0 });
+    completeBlobsDurably(db, [blob]);
+    expect(db.prepare("SELECT complete, size_bytes FROM blobs").get()).toEqual({
+      complete: 1,
+      size_bytes: data.length,
+    });
+    expect(db.prepare("SELECT count(*) AS n FROM blob_chunks").get()).toEqual({ n: 0 });
+    const chunks = [...readBlobChunksSync(db, "td_file")];
+    expect(chunks.map((chunk) => chunk.length)).toEqual([
+      SQLITE_CHUNK_BYTES,
+      SQLITE_CHUNK_BYTES,
+      SQLITE_CHUNK_BYTES,
+      999,
+    ]);
+    expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    // One abandoned midway (its file closed), then both removed.
+    const abandoned = SqliteBlobWriter.create(db, "ho_file");
+    abandoned.writeSync(data.subarray(0, 1000));
+    abandoned.abandon();
+    abandoned.abandon();
+    deleteBlobsSync(db, ["td_file", "ho_file"]);
+    expect(readdirSync(`${path}-blobs`)).toEqual([]);
+    expect(db.prepare("SELECT count(*) AS n FROM blobs").get()).toEqual({ n: 0 });
     db.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
