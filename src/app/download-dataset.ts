@@ -23,5 +23,5 @@ export async function openDatasetDownload(
       `offset ${offset} is past the end of the file (${blob.size_bytes} bytes)`,
     );
   }
-  return readBlobChunks(db, blob.id, offset);
+  return readBlobChunks(db, blob.id, offset, blob.size_bytes);
 }

@@ -8,6 +8,7 @@ export type ErrorCode =
   | "FAILED_PRECONDITION"
   | "RESOURCE_EXHAUSTED"
   | "UNAVAILABLE"
+  | "DATA_LOSS"
   | "INTERNAL";
 
 /** The only error whose message reaches clients; anything else is logged and hidden. */

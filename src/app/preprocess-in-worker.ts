@@ -13,6 +13,8 @@ export interface PreprocessJob {
   /** The SQLite database file. */
   readonly filename: string;
   readonly rawBlobId: string;
+  /** Its recorded size: a stored file that ends early fails the pass (see readBlobChunks). */
+  readonly rawBytes: number;
   readonly caseIdColumn: string;
   readonly holdoutFraction: number;
   /**
@@ -93,7 +95,7 @@ export function startWorker(name: string, workerData: unknown): Worker {
 export function preprocessInWorker(
   db: Knex,
   options: PreprocessWorkerOptions,
-  raw: { rawBlobId: string; caseIdColumn: string; holdoutFraction: number },
+  raw: { rawBlobId: string; rawBytes: number; caseIdColumn: string; holdoutFraction: number },
   signal: AbortSignal,
   onProgress: (progress: { rows: number; storedBytes: number }) => void,
 ): Promise<WorkerOutcome> {

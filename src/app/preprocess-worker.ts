@@ -46,7 +46,7 @@ async function run(job: PreprocessJob): Promise<void> {
     writers.push(holdout);
     written = [training.id, holdout.id];
     let storedBytes = 0;
-    const chunks = readBlobChunksSync(db, job.rawBlobId);
+    const chunks = readBlobChunksSync(db, job.rawBlobId, job.rawBytes);
     async function* stored(): AsyncGenerator<Uint8Array> {
       for (const chunk of chunks) {
         if (Atomics.load(control, ABORT) !== 0) throw new AbortedError();

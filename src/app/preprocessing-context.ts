@@ -22,6 +22,8 @@ export interface PreprocessingContext {
 /** One project being preprocessed. */
 export interface PreprocessingJob {
   readonly project: ProjectRow;
+  /** The size of its stored file. */
+  readonly rawBytes: number;
   /** The runner's logger for this project. */
   readonly log: Logger;
   /** When the job started (ms since the epoch): the output blobs' creation time. */
@@ -38,9 +40,9 @@ export function splitSettings(project: ProjectRow): SplitSettings {
 /** The project's stored file, chunk by chunk, until `signal` aborts. */
 export async function* storedFile(
   context: PreprocessingContext,
-  project: ProjectRow,
+  job: PreprocessingJob,
 ): AsyncGenerator<Uint8Array> {
-  for await (const chunk of readBlobChunks(context.db, project.raw_blob_id)) {
+  for await (const chunk of readBlobChunks(context.db, job.project.raw_blob_id, 0, job.rawBytes)) {
     context.signal.throwIfAborted();
     yield chunk;
   }

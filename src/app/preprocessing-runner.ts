@@ -125,9 +125,9 @@ export class PreprocessingRunner {
   private async preprocess(projectId: number): Promise<void> {
     const project = await findProject(this.db, projectId);
     if (project?.status !== "PREPROCESSING" || project.preprocessed_ms !== null) return;
-    const job = { project, log: this.logger.child({ projectId }), started: Date.now() };
     const rawBytes =
       (await blobSizes(this.db, [project.raw_blob_id])).get(project.raw_blob_id) ?? 0;
+    const job = { project, rawBytes, log: this.logger.child({ projectId }), started: Date.now() };
     const worker = workerForSize(this.workerOptions, this.db, rawBytes);
     if (worker) {
       await preprocessWithWorker(this.context, job, worker);

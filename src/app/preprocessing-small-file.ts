@@ -54,7 +54,7 @@ export async function preprocessSmallFile(
   let summary: PreprocessSummary;
   try {
     summary = await preprocessStoredBytes(
-      storedFile(context, project),
+      storedFile(context, job),
       splitSettings(project),
       { training, holdout },
       {

@@ -28,7 +28,7 @@ export async function preprocessStreamed(
   let summary: PreprocessSummary;
   try {
     summary = await preprocessStoredBytes(
-      storedFile(context, project),
+      storedFile(context, job),
       splitSettings(project),
       { training, holdout },
       {

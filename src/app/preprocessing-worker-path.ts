@@ -43,7 +43,7 @@ export async function preprocessWithWorker(
   const outcome = await preprocessInWorker(
     db,
     options,
-    { rawBlobId: project.raw_blob_id, ...splitSettings(project) },
+    { rawBlobId: project.raw_blob_id, rawBytes: job.rawBytes, ...splitSettings(project) },
     signal,
     ({ rows, storedBytes: bytes }) => {
       metrics?.preprocessingRead(bytes - storedBytes);

@@ -216,22 +216,35 @@ export function deleteBlobsSync(
 }
 
 /**
- * A blob's chunks from the start, `pageRows` rows per query (each row a fresh Buffer); the
- * young generation is collected every few MiB read (see src/app/young-garbage.ts).
+ * A blob's chunks from the start (each a fresh Buffer): from its file, or `pageRows` chunk rows
+ * per query; the young generation is collected every few MiB read (see
+ * src/app/young-garbage.ts). With `sizeBytes`, a blob whose bytes end early throws.
  */
 export function* readBlobChunksSync(
   db: SqliteDatabase,
   blobId: string,
+  sizeBytes?: number,
   pageRows = 2,
 ): Generator<Buffer> {
   const garbage = new YoungGarbage(4 * 1024 * 1024);
+  let delivered = 0;
+  for (const chunk of storedChunksSync(db, blobId, pageRows)) {
+    garbage.allocated(chunk.length);
+    delivered += chunk.length;
+    yield chunk;
+  }
+  if (sizeBytes !== undefined && delivered !== sizeBytes) {
+    throw new Error(
+      `the stored file ${blobId} ends after ${delivered} of its ${sizeBytes} bytes: part of it was lost from the store`,
+    );
+  }
+}
+
+function* storedChunksSync(db: SqliteDatabase, blobId: string, pageRows: number) {
   const fd = blobFilesBeside(db)?.openForReadingSync(blobId);
   if (fd !== undefined) {
     try {
-      for (const chunk of readFileChunksSync(fd)) {
-        garbage.allocated(chunk.length);
-        yield chunk;
-      }
+      yield* readFileChunksSync(fd);
     } finally {
       closeSync(fd);
     }
@@ -243,10 +256,7 @@ export function* readBlobChunksSync(
   let nextSeq = 0;
   for (;;) {
     const rows = page.all(blobId, nextSeq, pageRows) as { seq: number; data: Buffer }[];
-    for (const row of rows) {
-      garbage.allocated(row.data.length);
-      yield row.data;
-    }
+    for (const row of rows) yield row.data;
     if (rows.length < pageRows) return;
     nextSeq = (rows.at(-1)?.seq ?? 0) + 1;
   }

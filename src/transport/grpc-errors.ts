@@ -11,6 +11,7 @@ export const grpcCodeOf: Record<ErrorCode, grpcStatus> = {
   FAILED_PRECONDITION: grpcStatus.FAILED_PRECONDITION,
   RESOURCE_EXHAUSTED: grpcStatus.RESOURCE_EXHAUSTED,
   UNAVAILABLE: grpcStatus.UNAVAILABLE,
+  DATA_LOSS: grpcStatus.DATA_LOSS,
   INTERNAL: grpcStatus.INTERNAL,
 };
 
@@ -20,7 +21,7 @@ export const grpcCodeOf: Record<ErrorCode, grpcStatus> = {
  */
 export function toServiceError(error: unknown, logger: Logger): Partial<ServiceError> {
   const appError = toAppError(error);
-  if (appError.code === "INTERNAL" || appError.code === "UNAVAILABLE") {
+  if (["INTERNAL", "UNAVAILABLE", "DATA_LOSS"].includes(appError.code)) {
     logger.error({ err: appError.cause ?? appError }, appError.message);
   }
   return serviceError(appError);

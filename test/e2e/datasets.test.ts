@@ -201,4 +201,14 @@ describeEachDialect("datasets", (dialect) => {
     const past = await failureOf(download(core.datasets, td.trainingDfName, whole.length + 1));
     expect(past.code).toBe(status.INVALID_ARGUMENT);
   });
+
+  it("answers DATA_LOSS, not a shorter file, when a dataset's bytes are gone from the store", async () => {
+    await createProject(core.projects, { datasetCsv: csv });
+    const td = await plugin.trainingData.next();
+    // A small file's outputs are chunk rows on either database; lose them behind the core's back.
+    await core.core.store.db("blob_chunks").where({ blob_id: td.trainingDfName }).delete();
+    const lost = await failureOf(download(core.datasets, td.trainingDfName));
+    expect(lost.code).toBe(status.DATA_LOSS);
+    expect(lost.details).toMatch(/ends after 0 of its \d+ bytes: part of it was lost/);
+  });
 });

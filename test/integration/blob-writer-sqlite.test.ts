@@ -2,7 +2,7 @@
 // (src/store/blob-files.ts); inside a caller's transaction (an inline dataset) into chunk rows.
 // Readers take the file, else the rows; deletion and the start-up sweeps remove the files.
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -158,4 +158,20 @@ it("sweeps, at start, the files of incomplete blobs and files that no row names"
   expect(readdirSync(blobDir).sort()).toEqual([completeId, "not a blob.txt"].sort());
   expect(await deleteUnrecordedBlobFiles(store.db)).toBe(0);
   expect(await store.db("blobs").pluck("id")).toEqual([completeId]);
+});
+
+it("fails with DATA_LOSS when a complete blob's bytes are gone from the store", async () => {
+  const writer = await BlobWriter.create(store.db, "td");
+  await writer.write(piece(3, 5000));
+  const { id, sizeBytes } = await writer.finish();
+  rmSync(join(blobDir, id));
+  const read = async () => {
+    for await (const _ of readBlobChunks(store.db, id, 10, sizeBytes)) {
+      // nothing
+    }
+  };
+  await expect(read()).rejects.toMatchObject({
+    code: "DATA_LOSS",
+    message: expect.stringMatching(new RegExp(`${id} ends after 10 of its 5000 bytes`)),
+  });
 });

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { Knex } from "knex";
+import { AppError } from "../../app/errors.js";
 import { YoungGarbage } from "../../app/young-garbage.js";
 import { BlobFiles, blobFilesOf, readFileChunks } from "../blob-files.js";
 import type { BlobRow } from "../rows.js";
@@ -134,14 +135,31 @@ export async function deleteBlob(db: Knex, id: string): Promise<void> {
 }
 
 /**
- * Reads a blob's bytes from `offset` on, a few chunks per query, so memory stays bounded
- * whatever the file's size.
+ * Reads a blob's bytes from `offset` on, from its file or a few chunk rows per query, so memory
+ * stays bounded whatever the file's size. With `sizeBytes` (the blob's recorded size), a blob
+ * whose bytes end early (its file or rows lost outside the core) fails with DATA_LOSS instead
+ * of passing for a shorter file.
  */
 export async function* readBlobChunks(
   db: Knex,
   blobId: string,
   offset = 0,
+  sizeBytes?: number,
 ): AsyncGenerator<Buffer> {
+  let delivered = 0;
+  for await (const chunk of storedBlobChunks(db, blobId, offset)) {
+    delivered += chunk.length;
+    yield chunk;
+  }
+  if (sizeBytes !== undefined && offset + delivered !== sizeBytes) {
+    throw new AppError(
+      "DATA_LOSS",
+      `the stored file ${blobId} ends after ${offset + delivered} of its ${sizeBytes} bytes: part of it was lost from the store`,
+    );
+  }
+}
+
+async function* storedBlobChunks(db: Knex, blobId: string, offset: number): AsyncGenerator<Buffer> {
   const file = await blobFilesOf(db)?.openForReading(blobId);
   if (file) {
     try {

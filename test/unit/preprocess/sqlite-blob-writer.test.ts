@@ -105,6 +105,9 @@ it("on a database file, writes each blob to its file beside the database, rows o
       999,
     ]);
     expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    expect(() => [...readBlobChunksSync(db, "td_file", data.length + 1)]).toThrow(
+      `td_file ends after ${data.length} of its ${data.length + 1} bytes`,
+    );
     // One abandoned midway (its file closed), then both removed.
     const abandoned = SqliteBlobWriter.create(db, "ho_file");
     abandoned.writeSync(data.subarray(0, 1000));

@@ -566,7 +566,12 @@ export const DatasetServiceService = {
       Buffer.from(UploadDatasetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): UploadDatasetResponse => UploadDatasetResponse.decode(value),
   },
-  /** DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks. */
+  /**
+   * DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks.
+   * NOT_FOUND: no such dataset; INVALID_ARGUMENT: an offset past its end; DATA_LOSS: its
+   * stored bytes end before its recorded size (lost from the store), after the chunks that
+   * could be read.
+   */
   downloadDataset: {
     path: "/trainingcore.v1.DatasetService/DownloadDataset" as const,
     requestStream: false as const,
@@ -589,7 +594,12 @@ export interface DatasetServiceServer extends UntypedServiceImplementation {
    * before half-closing, nothing is kept.
    */
   uploadDataset: handleClientStreamingCall<UploadDatasetRequest, UploadDatasetResponse>;
-  /** DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks. */
+  /**
+   * DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks.
+   * NOT_FOUND: no such dataset; INVALID_ARGUMENT: an offset past its end; DATA_LOSS: its
+   * stored bytes end before its recorded size (lost from the store), after the chunks that
+   * could be read.
+   */
   downloadDataset: handleServerStreamingCall<DownloadDatasetRequest, DownloadDatasetResponse>;
 }
 
@@ -617,7 +627,12 @@ export interface DatasetServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: UploadDatasetResponse) => void,
   ): ClientWritableStream<UploadDatasetRequest>;
-  /** DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks. */
+  /**
+   * DownloadDataset streams a stored dataset (a CSV file with a header row) in chunks.
+   * NOT_FOUND: no such dataset; INVALID_ARGUMENT: an offset past its end; DATA_LOSS: its
+   * stored bytes end before its recorded size (lost from the store), after the chunks that
+   * could be read.
+   */
   downloadDataset(
     request: DownloadDatasetRequest,
     options?: Partial<CallOptions>,
