@@ -5,11 +5,15 @@
  * back; the batch is then retried one unit per transaction, so one bad unit never fails others.
  *
  * Plugin reports (`report`) are not run one by one: consecutive reports of a batch are applied
- * together (see applyReports), with a few statements for all of them instead of ~5 each.
+ * together (see applyReports), with a few statements for all of them instead of ~5 each. A batch
+ * of reports alone runs on the driver connection, on SQLite without knex's transaction
+ * machinery (PipelinedCommits.runOnDriver); a batch with units of work runs in a knex
+ * transaction, which they are given.
  */
 import type { Knex } from "knex";
 import type { Logger } from "../logger.js";
 import { type PipelinedCommits, pipelinedCommitsOf } from "../store/pipelined-commits.js";
+import { type DriverConnection, driverOf } from "../store/sql/prepared.js";
 import { type LockedReportTargets, lockProjectsWithMemberships } from "../store/sql/projects.js";
 import { CoreMetrics } from "./metrics.js";
 import {
@@ -19,7 +23,7 @@ import {
   type ReportResult,
 } from "./plugin-reports.js";
 import { checkReport, type ReportInput } from "./report-checks.js";
-import type { WorkContext } from "./transactions.js";
+import type { ReportContext, WorkContext } from "./transactions.js";
 
 export type Work<T> = (ctx: WorkContext) => Promise<T>;
 
@@ -32,8 +36,10 @@ type Unit =
     }
   | { readonly kind: "report"; readonly item: ReportItem };
 
+type Resolve = (value: unknown) => void;
+
 type Pending = Unit & {
-  resolve(value: unknown): void;
+  resolve: Resolve;
   reject(error: unknown): void;
 };
 
@@ -70,7 +76,9 @@ export class GroupCommitter {
   }
 
   run<T>(work: Work<T>, projectIds: readonly number[] = []): Promise<T> {
-    return this.enqueue({ kind: "work", work, projectIds });
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue({ kind: "work", work, projectIds, resolve: resolve as Resolve, reject });
+    });
   }
 
   /**
@@ -80,7 +88,10 @@ export class GroupCommitter {
   report(deps: ReportDeps, reporterKey: string, input: ReportInput): Promise<ReportResult> {
     const problem = checkReport(input);
     if (problem) return Promise.resolve({ code: "INVALID_ARGUMENT", message: problem });
-    return this.enqueue({ kind: "report", item: { deps, reporterKey, input } });
+    return new Promise<ReportResult>((resolve, reject) => {
+      const item = { deps, reporterKey, input };
+      this.enqueue({ kind: "report", item, resolve: resolve as Resolve, reject });
+    });
   }
 
   /** Resolves once everything queued so far has been committed (and synced) or failed. */
@@ -89,11 +100,9 @@ export class GroupCommitter {
     await this.lastDurable;
   }
 
-  private enqueue<T>(unit: Unit): Promise<T> {
-    return new Promise<T>((resolve, reject) => {
-      this.queue.push({ ...unit, resolve: resolve as (v: unknown) => void, reject } as Pending);
-      this.flushing ??= this.flushAll();
-    });
+  private enqueue(pending: Pending): void {
+    this.queue.push(pending);
+    this.flushing ??= this.flushAll();
   }
 
   private async flushAll(): Promise<void> {
@@ -118,28 +127,17 @@ export class GroupCommitter {
     const results: unknown[] = new Array(batch.length);
     const started = performance.now();
     const effects: (() => void)[] = [];
+    const afterCommit = (effect: () => void) => effects.push(effect);
     let durable: Promise<void>;
     try {
-      ({ durable } = await this.commits.run(async (trx) => {
-        const ctx: WorkContext = { trx, afterCommit: (effect) => effects.push(effect) };
-        // The batch's projects, locked in ascending order first (PostgreSQL); as long as no
-        // other unit ran, the rows read with the locks (and their memberships) serve the
-        // reports too.
-        let locked = await lockInOrder(trx, batch.flatMap(projectIdsOf));
-        for (let i = 0; i < batch.length; ) {
-          const pending = batch[i] as Pending;
-          if (pending.kind === "work") {
-            results[i++] = await pending.work(ctx);
-            locked = undefined;
-            continue;
-          }
-          let end = i + 1;
-          while (end < batch.length && batch[end]?.kind === "report") end++;
-          const items = batch.slice(i, end).map((p) => (p as { item: ReportItem }).item);
-          const out = await applyReports(ctx, items, Date.now(), locked);
-          for (const result of out) results[i++] = result;
-        }
-      }));
+      // Reports alone need no knex transaction (units of work are given one).
+      ({ durable } = batch.every((pending) => pending.kind === "report")
+        ? await this.commits.runOnDriver((conn) =>
+            applyBatch(batch, results, { conn, afterCommit }),
+          )
+        : await this.commits.run(async (trx) =>
+            applyBatch(batch, results, { conn: await driverOf(trx), afterCommit }, trx),
+          ));
     } catch (error) {
       this.metrics.transaction((performance.now() - started) / 1000, batch.length, false);
       if (batch.length === 1) {
@@ -166,6 +164,35 @@ export class GroupCommitter {
   }
 }
 
+/**
+ * Applies a batch's units in order in the open transaction, their results into `results`.
+ * `trx`: the knex transaction, which units of work need.
+ */
+async function applyBatch(
+  batch: readonly Pending[],
+  results: unknown[],
+  ctx: ReportContext,
+  trx?: Knex.Transaction,
+): Promise<void> {
+  // The batch's projects, locked in ascending order first (PostgreSQL); as long as no other
+  // unit ran, the rows read with the locks (and their memberships) serve the reports too.
+  let locked = await lockInOrder(ctx.conn, batch);
+  for (let i = 0; i < batch.length; ) {
+    const pending = batch[i] as Pending;
+    if (pending.kind === "work") {
+      if (!trx) throw new Error("a unit of work needs a knex transaction");
+      results[i++] = await pending.work({ trx, afterCommit: ctx.afterCommit });
+      locked = undefined;
+      continue;
+    }
+    let end = i + 1;
+    while (end < batch.length && batch[end]?.kind === "report") end++;
+    const items = batch.slice(i, end).map((p) => (p as { item: ReportItem }).item);
+    const out = await applyReports(ctx, items, Date.now(), locked);
+    for (const result of out) results[i++] = result;
+  }
+}
+
 function projectIdsOf(pending: Pending): readonly number[] {
   return pending.kind === "work" ? pending.projectIds : [pending.item.input.projectId];
 }
@@ -176,10 +203,12 @@ function projectIdsOf(pending: Pending): readonly number[] {
  * whole batch. SQLite serializes transactions anyway: nothing to do.
  */
 async function lockInOrder(
-  trx: Knex.Transaction,
-  projectIds: readonly number[],
+  conn: DriverConnection,
+  batch: readonly Pending[],
 ): Promise<LockedReportTargets | undefined> {
-  if (trx.client.config.client !== "pg") return undefined;
-  const ids = [...new Set(projectIds)].filter((id) => Number.isSafeInteger(id) && id > 0);
-  return lockProjectsWithMemberships(trx, ids);
+  if (conn.dialect !== "postgres") return undefined;
+  const ids = [...new Set(batch.flatMap(projectIdsOf))].filter(
+    (id) => Number.isSafeInteger(id) && id > 0,
+  );
+  return lockProjectsWithMemberships(conn, ids);
 }

@@ -23,7 +23,7 @@ import { storeReportChanges } from "../store/sql/report-changes.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { ErrorCode } from "./errors.js";
 import { checkReport, type ReportInput } from "./report-checks.js";
-import type { WorkContext } from "./transactions.js";
+import { type ReportContext, reportContextOf, type WorkContext } from "./transactions.js";
 
 export type ReportResult =
   | {
@@ -165,9 +165,9 @@ class Working {
   }
 
   /** Stores every change: one statement on PostgreSQL. */
-  async write(ctx: WorkContext): Promise<void> {
+  async write(ctx: ReportContext): Promise<void> {
     if (this.assignmentChanges.size > 0 || this.events.length > 0) {
-      await storeReportChanges(ctx.trx, {
+      await storeReportChanges(ctx.conn, {
         assignments: [...this.assignmentChanges.values()],
         projects: [...this.projectChanges.values()],
         events: this.events,
@@ -189,7 +189,7 @@ class Working {
  * has just read (and locked) them in this transaction.
  */
 export async function applyReports(
-  ctx: WorkContext,
+  ctx: ReportContext,
   items: readonly ReportItem[],
   nowMs: number,
   locked?: LockedReportTargets,
@@ -202,16 +202,16 @@ export async function applyReports(
     ...new Set(items.filter((_, i) => !results[i]).map((item) => item.input.projectId)),
   ];
   if (projectIds.length === 0) return results as ReportResult[];
-  const { trx } = ctx;
+  const { conn } = ctx;
   let working: Working;
   if (locked) {
     working = new Working(locked.projects, locked.memberships);
   } else {
-    const projects = await readProjectStates(trx, projectIds, true);
+    const projects = await readProjectStates(conn, projectIds, true);
     working = new Working(
       projects,
       await readMemberships(
-        trx,
+        conn,
         projects.map((p) => p.id),
       ),
     );
@@ -229,7 +229,11 @@ export async function applyReport(
   input: ReportInput,
   nowMs: number,
 ): Promise<ReportResult> {
-  const [result] = await applyReports(ctx, [{ deps, reporterKey, input }], nowMs);
+  const [result] = await applyReports(
+    await reportContextOf(ctx),
+    [{ deps, reporterKey, input }],
+    nowMs,
+  );
   return result as ReportResult;
 }
 
@@ -247,7 +251,8 @@ export async function applyTransition(
   nowMs: number,
   memberships?: readonly AssignmentRow[],
 ): Promise<ReportResult> {
-  const rows = memberships ?? (await readMemberships(ctx.trx, [project.id]));
+  const reportCtx = await reportContextOf(ctx);
+  const rows = memberships ?? (await readMemberships(reportCtx.conn, [project.id]));
   const working = new Working(
     [project],
     rows.map((row) => (row.id === assignment.id ? assignment : row)),
@@ -255,7 +260,7 @@ export async function applyTransition(
   const member = working.members.get(assignment.id);
   const state = working.projects.get(project.id) as ProjectState;
   const result = working.transition(deps, state, member ?? { ...assignment }, report, nowMs);
-  await working.write(ctx);
+  await working.write(reportCtx);
   return result;
 }
 

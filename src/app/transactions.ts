@@ -1,10 +1,25 @@
 import type { Knex } from "knex";
 import { pipelinedCommitsOf } from "../store/pipelined-commits.js";
+import { type DriverConnection, driverOf } from "../store/sql/prepared.js";
 
 /** What a unit of work sees: the open transaction and a way to act once it committed. */
 export interface WorkContext {
   readonly trx: Knex.Transaction;
   afterCommit(effect: () => void): void;
+}
+
+/**
+ * What applying plugin reports sees: the open transaction's connection (the group committer
+ * may have begun it through the driver, without knex) and a way to act once it committed.
+ */
+export interface ReportContext {
+  readonly conn: DriverConnection;
+  afterCommit(effect: () => void): void;
+}
+
+/** The ReportContext of a unit of work's transaction. */
+export async function reportContextOf(ctx: WorkContext): Promise<ReportContext> {
+  return { conn: await driverOf(ctx.trx), afterCommit: (effect) => ctx.afterCommit(effect) };
 }
 
 /**

@@ -9,9 +9,15 @@ const closeEvents = ["close", "finish", "cancelled", "error"] as const;
  *
  * It holds no listener and no closure while the stream is idle (a core keeps thousands of idle
  * plugin streams): whether the stream is open is read from the stream itself, and listeners
- * are added only for the time a write waits for 'drain'.
+ * are added only for the time a write waits for 'drain'. The writes waiting at once (acks and
+ * TrainingData) share one wait: a set of listeners each would pass Node's limit of 10 per
+ * event, and every time they did a MaxListenersExceededWarning (an Error and a line on
+ * stderr) cost ~3 % of the core's CPU on the report path.
  */
 export class StreamWriter<T> {
+  /** The wait for 'drain' while writes wait for it. */
+  private waiting: Promise<void> | undefined;
+
   constructor(private readonly stream: Writable & { readonly cancelled?: boolean }) {}
 
   /** False once the stream ended, was destroyed or errored, or the call was cancelled. */
@@ -23,7 +29,10 @@ export class StreamWriter<T> {
     if (!this.isOpen) throw new Error("the stream is closed");
     if (this.stream.write(message)) return;
     if (!this.isOpen) throw new Error("the stream closed while waiting to write");
-    await drained(this.stream);
+    this.waiting ??= drained(this.stream).finally(() => {
+      this.waiting = undefined;
+    });
+    await this.waiting;
   }
 }
 

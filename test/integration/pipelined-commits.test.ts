@@ -5,6 +5,7 @@ import type Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/connect.js";
 import { PipelinedCommits } from "../../src/store/pipelined-commits.js";
+import type { DriverConnection } from "../../src/store/sql/prepared.js";
 import {
   createTestDatabaseUrl,
   describeEachDialect,
@@ -58,7 +59,49 @@ describeEachDialect("pipelined commits", (dialect) => {
     ).rejects.toThrow("no");
     expect(await store.db("plugins").where({ key: "k" }).first()).toBeUndefined();
   });
+
+  it("runs work on the driver connection: committed, or rolled back when it fails", async () => {
+    const commits = new PipelinedCommits(store.db);
+    const { result, durable } = await commits.runOnDriver(async (conn) => {
+      await insertPlugin(conn, "k");
+      return 7;
+    });
+    expect(result).toBe(7);
+    await durable;
+    await expect(
+      commits.runOnDriver(async (conn) => {
+        await insertPlugin(conn, "k2");
+        throw new Error("no");
+      }),
+    ).rejects.toThrow("no");
+    // A failing statement (the key exists) rolls back what came before it, too.
+    await expect(
+      commits.runOnDriver(async (conn) => {
+        await insertPlugin(conn, "k3");
+        await insertPlugin(conn, "k");
+      }),
+    ).rejects.toThrow();
+    const keys = await store.db("plugins").pluck("key");
+    expect(keys).toEqual(["k"]);
+    // The connection is not left in a transaction: the next one commits.
+    await (await commits.runOnDriver((conn) => insertPlugin(conn, "k4"))).durable;
+    expect((await store.db("plugins").pluck("key")).sort()).toEqual(["k", "k4"]);
+  });
 });
+
+/** Inserts a plugin row through the driver. */
+async function insertPlugin(conn: DriverConnection, key: string): Promise<void> {
+  const values = [key, "n", "t", "", "{}", 1, 1];
+  const columns = "key, name, type, description, parameters_json, first_seen_ms, last_seen_ms";
+  if (conn.dialect === "sqlite") {
+    conn.db.prepare(`INSERT INTO plugins (${columns}) VALUES (?, ?, ?, ?, ?, ?, ?)`).run(values);
+  } else {
+    await conn.client.query(
+      `INSERT INTO plugins (${columns}) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      values,
+    );
+  }
+}
 
 describe("pipelined commits on an SQLite file", () => {
   let database: TestDatabase;
@@ -97,6 +140,20 @@ describe("pipelined commits on an SQLite file", () => {
 
     await expect(
       commits.run(async () => {
+        throw new Error("no");
+      }),
+    ).rejects.toThrow("no");
+    expect(await synchronousNow()).toBe(FULL);
+
+    // The same through the driver.
+    const onDriver = await commits.runOnDriver(async (conn) =>
+      (conn as { db: Database.Database }).db.pragma("synchronous", { simple: true }),
+    );
+    expect(onDriver.result).toBe(NORMAL);
+    await onDriver.durable;
+    expect(await synchronousNow()).toBe(FULL);
+    await expect(
+      commits.runOnDriver(async () => {
         throw new Error("no");
       }),
     ).rejects.toThrow("no");

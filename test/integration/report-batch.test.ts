@@ -298,4 +298,71 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
     const after = await store.db("assignments").where({ id: member.id }).first();
     expect(after).toMatchObject({ status: "ERROR", error: "stopped" });
   });
+
+  it("rolls a failing batch of reports back and retries it one report at a time", async () => {
+    const store = await freshStore();
+    const seeded = await seed(store, random(11));
+    // Storing the event of a model named "poison" fails: that report's statement throws.
+    if (dialect === "sqlite") {
+      await store.db.raw(
+        `CREATE TRIGGER poison BEFORE INSERT ON events WHEN NEW.detail = 'poison'
+         BEGIN SELECT RAISE(ABORT, 'poisoned'); END`,
+      );
+    } else {
+      await store.db.raw(
+        `CREATE FUNCTION poison() RETURNS trigger LANGUAGE plpgsql AS $$
+         BEGIN IF NEW.detail = 'poison' THEN RAISE EXCEPTION 'poisoned'; END IF; RETURN NEW; END $$;
+         CREATE TRIGGER poison BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION poison()`,
+      );
+    }
+    // One member of each of three projects, all TRAINING.
+    const members = seeded.projects.slice(0, 3).map((project) => ({
+      projectId: project.id,
+      ...(project.members[0] as { id: number; key: string }),
+    }));
+    await store
+      .db("assignments")
+      .whereIn(
+        "id",
+        members.map((m) => m.id),
+      )
+      .update({ status: "TRAINING", model_name: "", error: "" });
+    const before = await snapshot(store);
+    const metrics = new BatchSizes();
+    const committer = new GroupCommitter(store.db, silent, metrics);
+    const feed = new ChangeFeed();
+    const settled = await Promise.allSettled(
+      members.map((m, i) =>
+        committer.report({ feed, timeouts }, m.key, {
+          projectId: m.projectId,
+          pluginId: m.id,
+          report: { kind: "model-name", modelName: i === 1 ? "poison" : `m${i}` },
+        }),
+      ),
+    );
+    expect(settled.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(String((settled[1] as PromiseRejectedResult).reason)).toMatch(/poisoned/);
+    // The batch of three failed; the two good reports committed alone.
+    expect(metrics.sizes).toEqual([1, 1]);
+    const after = await snapshot(store);
+    const byId = (rows: object[], id: number) => rows.find((r) => (r as { id: number }).id === id);
+    expect(byId(after.assignments, members[0]?.id as number)).toMatchObject({
+      status: "TRAINED",
+      model_name: "m0",
+    });
+    expect(byId(after.assignments, members[1]?.id as number)).toEqual(
+      byId(before.assignments, members[1]?.id as number),
+    );
+    expect(byId(after.assignments, members[2]?.id as number)).toMatchObject({
+      status: "TRAINED",
+      model_name: "m2",
+    });
+    const newEvents = after.events.slice(before.events.length);
+    expect(newEvents.some((e: { detail: string }) => e.detail === "poison")).toBe(false);
+    expect(
+      newEvents
+        .filter((e: { assignment_id: number | null }) => e.assignment_id !== null)
+        .map((e: { assignment_id: number }) => e.assignment_id),
+    ).toEqual([members[0]?.id, members[2]?.id]);
+  });
 });

@@ -1,6 +1,11 @@
 import type { Knex } from "knex";
 import type { AssignmentRow } from "../rows.js";
-import { driverOf, pgQuery, sqliteStatement, withSqliteConnection } from "./prepared.js";
+import {
+  type DriverConnection,
+  pgQuery,
+  sqliteStatement,
+  withSqliteConnection,
+} from "./prepared.js";
 
 export type NewAssignmentRow = Omit<AssignmentRow, "id">;
 
@@ -56,7 +61,9 @@ export interface WaitingDeliveryRow
  * Up to `count` WAITING assignments of one plugin key whose project has its training set,
  * oldest first, other than `skip` (those the dispatcher has leased already), with what their
  * TrainingData needs. SQLite, outside a transaction, on one pooled connection: the ids first
- * (index only), then the rows wanted.
+ * (index only), then the rows wanted. (`LIMIT CAST(? AS INTEGER)`, not `LIMIT ?`: SQLite's
+ * planner reads a bare parameter's value as a hint, so every new binding would prepare the
+ * statement again, ~11 µs each time.)
  */
 export function readNextWaitingDeliveries(
   db: Knex,
@@ -70,7 +77,7 @@ export function readNextWaitingDeliveries(
       conn,
       `SELECT a.id FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
        WHERE a.plugin_key = ? AND a.status = 'WAITING' AND p.training_blob_id IS NOT NULL
-       ORDER BY a.id LIMIT ?`,
+       ORDER BY a.id LIMIT CAST(? AS INTEGER)`,
     )
       .pluck()
       .all(pluginKey, count + skip.size) as number[];
@@ -104,13 +111,15 @@ export type MembershipRow = Pick<
   "id" | "project_id" | "plugin_key" | "status" | "model_name" | "error"
 >;
 
-/** The memberships of several projects, ascending by id. Hot path: prepared, via the driver. */
+/**
+ * The memberships of several projects, ascending by id, on a transaction's connection. Hot
+ * path: prepared, via the driver.
+ */
 export async function readMemberships(
-  trx: Knex.Transaction,
+  conn: DriverConnection,
   projectIds: readonly number[],
 ): Promise<MembershipRow[]> {
   if (projectIds.length === 0) return [];
-  const conn = await driverOf(trx);
   if (conn.dialect === "postgres") {
     return pgQuery<MembershipRow>(
       conn.client,
@@ -120,17 +129,29 @@ export async function readMemberships(
       [projectIds],
     );
   }
-  const select = sqliteStatement(
+  // One statement, its rows as one JSON array: better-sqlite3 sets a row object's properties
+  // at ~0.2 µs per value; JSON.parse and object literals read them 2.5 times faster.
+  const json = sqliteStatement(
     conn.db,
-    `SELECT id, project_id, plugin_key, status, model_name, error FROM assignments
-     WHERE project_id = ? ORDER BY id`,
+    `SELECT json_group_array(json_array(id, project_id, plugin_key, status, model_name, error))
+     FROM assignments WHERE project_id IN (SELECT value FROM json_each(?))`,
+  )
+    .pluck()
+    .get(JSON.stringify(projectIds)) as string;
+  const rows = (JSON.parse(json) as MembershipTuple[]).map(
+    ([id, project_id, plugin_key, status, model_name, error]): MembershipRow => ({
+      id,
+      project_id,
+      plugin_key,
+      status,
+      model_name,
+      error,
+    }),
   );
-  const rows: MembershipRow[] = [];
-  for (const projectId of new Set(projectIds)) {
-    for (const row of select.all(projectId) as MembershipRow[]) rows.push(row);
-  }
-  return projectIds.length > 1 ? rows.sort((a, b) => a.id - b.id) : rows;
+  return rows.sort((a, b) => a.id - b.id);
 }
+
+type MembershipTuple = [number, number, string, string, string, string];
 
 export interface AssignmentStateChange {
   id: number;

@@ -1,7 +1,7 @@
 import type { Knex } from "knex";
 import type { ProjectRow } from "../rows.js";
 import { type MembershipRow, readMemberships } from "./assignments.js";
-import { driverOf, pgQuery, sqliteStatement } from "./prepared.js";
+import { type DriverConnection, pgQuery, sqliteStatement } from "./prepared.js";
 
 export type NewProjectRow = Omit<
   ProjectRow,
@@ -130,12 +130,11 @@ export interface ProjectState {
  * prepared statement through the driver.
  */
 export async function readProjectStates(
-  trx: Knex.Transaction,
+  conn: DriverConnection,
   ids: readonly number[],
   forUpdate: boolean,
 ): Promise<ProjectState[]> {
   if (ids.length === 0) return [];
-  const conn = await driverOf(trx);
   if (conn.dialect === "postgres") {
     return forUpdate
       ? pgQuery<ProjectState>(
@@ -175,12 +174,12 @@ export interface LockedReportTargets {
  * (stale memberships derived a wrong project status under three racing replicas).
  */
 export async function lockProjectsWithMemberships(
-  trx: Knex.Transaction,
+  conn: DriverConnection,
   ids: readonly number[],
 ): Promise<LockedReportTargets> {
-  const projects = await readProjectStates(trx, ids, true);
+  const projects = await readProjectStates(conn, ids, true);
   const memberships = await readMemberships(
-    trx,
+    conn,
     projects.map((p) => p.id),
   );
   return { projects, memberships };

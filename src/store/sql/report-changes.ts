@@ -4,10 +4,9 @@
  * instead of three); on SQLite the three prepared statements, run per row.
  */
 import type { Database } from "better-sqlite3";
-import type { Knex } from "knex";
 import type { AssignmentStateChange } from "./assignments.js";
-import { appendEvents, type NewEventRow } from "./events.js";
-import { driverOf, pgQuery, sqliteStatement } from "./prepared.js";
+import { appendEventRows, type NewEventRow } from "./events.js";
+import { type DriverConnection, pgQuery, sqliteStatement } from "./prepared.js";
 import type { ProjectState } from "./projects.js";
 
 export interface ReportChanges {
@@ -17,16 +16,16 @@ export interface ReportChanges {
   readonly events: readonly NewEventRow[];
 }
 
+/** Stores the changes on a transaction's connection. */
 export async function storeReportChanges(
-  trx: Knex.Transaction,
+  conn: DriverConnection,
   changes: ReportChanges,
 ): Promise<void> {
   const { assignments, projects, events } = changes;
-  const conn = await driverOf(trx);
   if (conn.dialect === "sqlite") {
     updateAssignmentStates(conn.db, assignments);
     updateProjectStates(conn.db, projects);
-    await appendEvents(trx, events);
+    await appendEventRows(conn, events);
     return;
   }
   await pgQuery(

@@ -18,6 +18,19 @@ function slowStream() {
   return { stream, flush };
 }
 
+/** Completes the stream's writes, one message at a time, until `done` settles. */
+async function flushUntil(done: Promise<unknown>, flush: () => void): Promise<void> {
+  let settled = false;
+  const watched = done.finally(() => {
+    settled = true;
+  });
+  while (!settled) {
+    flush();
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  await watched;
+}
+
 const events = ["drain", "close", "finish", "cancelled", "error"];
 const listenerCounts = (stream: Writable) => events.map((e) => stream.listenerCount(e));
 
@@ -48,6 +61,30 @@ describe("StreamWriter", () => {
     const next = writer.write("b");
     flush();
     await next;
+  });
+
+  it("lets the writes waiting at once share one set of listeners", async () => {
+    const { stream, flush } = slowStream();
+    const before = listenerCounts(stream);
+    const writer = new StreamWriter<number>(stream);
+    const warnings: Error[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning);
+    process.on("warning", onWarning);
+    try {
+      const writes = Array.from({ length: 30 }, (_, i) => writer.write(i));
+      expect(listenerCounts(stream)).toEqual(before.map((count) => count + 1));
+      await flushUntil(Promise.all(writes), flush);
+      expect(listenerCounts(stream)).toEqual(before);
+      // A later wait gets its own listeners again.
+      const later = [writer.write(30), writer.write(31)];
+      expect(listenerCounts(stream)).toEqual(before.map((count) => count + 1));
+      await flushUntil(Promise.all(later), flush);
+      expect(listenerCounts(stream)).toEqual(before);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off("warning", onWarning);
+    }
   });
 
   it("fails a write waiting for 'drain' once the stream is destroyed", async () => {

@@ -1,0 +1,91 @@
+// The memberships a batch of reports reads (readMemberships): every column as stored, whatever
+// the text holds, for several projects at once, ascending by id.
+import { afterEach, beforeEach, expect, it } from "vitest";
+import { openStore, type Store } from "../../src/store/connect.js";
+import { insertAssignments, readMemberships } from "../../src/store/sql/assignments.js";
+import { createBlob } from "../../src/store/sql/blobs.js";
+import { driverOf } from "../../src/store/sql/prepared.js";
+import { insertProject } from "../../src/store/sql/projects.js";
+import {
+  createTestDatabaseUrl,
+  describeEachDialect,
+  type TestDatabase,
+} from "../helpers/databases.js";
+
+const awkward = ['"quoted"', "back\\slash", "line\nbreak", "tab\t", "ünïcödé 🚀", "'", ""];
+
+describeEachDialect("readMemberships", (dialect) => {
+  let database: TestDatabase;
+  let store: Store;
+
+  beforeEach(async () => {
+    database = await createTestDatabaseUrl(dialect);
+    store = await openStore(database.url);
+  });
+  afterEach(async () => {
+    await store.close();
+    await database.drop();
+  });
+
+  async function project(keys: string[]): Promise<number> {
+    const now = Date.now();
+    const blob = `raw_${Math.random().toString(16).slice(2)}`;
+    await createBlob(store.db, blob, now);
+    const id = await insertProject(store.db, {
+      name: "p",
+      description: "",
+      status: "TRAINING",
+      error: "",
+      request_id: null,
+      plugin_keys_json: JSON.stringify(keys),
+      parameters_json: "{}",
+      additional_info_json: "{}",
+      requested_case_id_column: "",
+      holdout_fraction: 0.2,
+      raw_blob_id: blob,
+      created_ms: now,
+      updated_ms: now,
+    });
+    await insertAssignments(
+      store.db,
+      keys.map((key, i) => ({
+        project_id: id,
+        plugin_key: key,
+        status: i % 2 === 0 ? "TRAINED" : "ERROR",
+        model_name: awkward[i % awkward.length] as string,
+        error: awkward[(i + 1) % awkward.length] as string,
+        parameters_json: "{}",
+        additional_info_json: "{}",
+        deadline_ms: null,
+        created_ms: now,
+        updated_ms: now,
+      })),
+    );
+    return id;
+  }
+
+  it("reads the memberships of several projects as stored, ascending by id", async () => {
+    const a = await project(["k0", "k1", "k2", "k\"3'"]);
+    const b = await project(["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]);
+    await project(["k0"]); // not asked for
+    const c = await project(["k0", "k1", "k2"]);
+    const expected = await store
+      .db("assignments")
+      .select("id", "project_id", "plugin_key", "status", "model_name", "error")
+      .whereIn("project_id", [a, b, c])
+      .orderBy("id");
+    const read = await store.db.transaction(async (trx) =>
+      // Unordered, with a repeat and a project that does not exist.
+      readMemberships(await driverOf(trx), [c, a, 999_999, b, a]),
+    );
+    expect(read).toEqual(
+      expected.map((row: Record<string, unknown>) => ({
+        ...row,
+        id: Number(row.id),
+        project_id: Number(row.project_id),
+      })),
+    );
+    expect(new Set(read.map((row) => row.model_name))).toEqual(new Set(awkward));
+    expect(new Set(read.map((row) => row.error))).toEqual(new Set(awkward));
+  });
+});
