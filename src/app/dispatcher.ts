@@ -139,7 +139,7 @@ export class Dispatcher {
       const free = this.totalFree(key);
       if (free === 0) return;
       const nowMs = Date.now();
-      const held = this.leases.heldBy(this.sessions.connected(key), nowMs);
+      const held = this.leases.heldBy(key, nowMs);
       const untilMs = nowMs + this.options.leaseMs;
       const leased = await this.claims.leaseNext(key, free, held, untilMs);
       const unused: number[] = [];
@@ -165,27 +165,47 @@ export class Dispatcher {
   }
 
   private totalFree(key: string): number {
-    return this.sessions.connected(key).reduce((sum, s) => sum + this.leases.free(s), 0);
+    let free = 0;
+    for (const session of this.sessions.connected(key)) free += this.leases.free(session);
+    return free;
   }
 
   /**
    * The instance with the fewest leases and room for one more: online ones first, and another
-   * than `avoid` (whose lease ran out) when there is one.
+   * than `avoid` (whose lease ran out) when there is one. One pass without allocations: a key
+   * may have thousands of instances, and this runs for every assignment handed out.
    */
   private leastLoaded(
     key: string,
     nowMs: number,
     avoid?: PluginSession,
   ): PluginSession | undefined {
-    const withRoom = this.sessions.connected(key).filter((s) => this.leases.free(s) > 0);
-    const online = withRoom.filter((s) => this.sessions.isOnline(s, nowMs));
-    const preferred = online.length > 0 ? online : withRoom;
-    const others = preferred.filter((s) => s !== avoid);
-    const candidates = others.length > 0 ? others : preferred;
-    let best: PluginSession | undefined;
-    for (const session of candidates) {
-      if (!best || this.leases.count(session) < this.leases.count(best)) best = session;
+    let onlineBest: PluginSession | undefined;
+    let onlineBestCount = Number.POSITIVE_INFINITY;
+    let anyBest: PluginSession | undefined;
+    let anyBestCount = Number.POSITIVE_INFINITY;
+    let avoidHasRoom = false;
+    let avoidOnline = false;
+    for (const session of this.sessions.connected(key)) {
+      const count = this.leases.count(session);
+      if (count >= this.leases.capacity) continue;
+      const online = this.sessions.isOnline(session, nowMs);
+      if (session === avoid) {
+        avoidHasRoom = true;
+        avoidOnline = online;
+        continue;
+      }
+      if (online && count < onlineBestCount) {
+        onlineBest = session;
+        onlineBestCount = count;
+      }
+      if (count < anyBestCount) {
+        anyBest = session;
+        anyBestCount = count;
+      }
     }
-    return best;
+    if (onlineBest) return onlineBest;
+    if (avoidHasRoom && avoidOnline) return avoid;
+    return anyBest ?? (avoidHasRoom ? avoid : undefined);
   }
 }

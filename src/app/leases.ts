@@ -32,13 +32,14 @@ export class Leases {
     return Math.max(0, this.capacity - this.count(session));
   }
 
-  /** The assignments the sessions hold live (unexpired) leases on. */
-  heldBy(sessions: readonly PluginSession[], nowMs: number): number[] {
+  /**
+   * The assignments instances of `key` hold live (unexpired) leases on. Walks the leases, not
+   * the instances: a key may have 10,000 idle instances and a handful of leases.
+   */
+  heldBy(key: string, nowMs: number): number[] {
     const held: number[] = [];
-    for (const session of sessions) {
-      for (const id of this.bySession.get(session) ?? []) {
-        if (this.holder(id, nowMs)) held.push(id);
-      }
+    for (const [id, lease] of this.byAssignment) {
+      if (lease.session.key === key && lease.expiresMs > nowMs) held.push(id);
     }
     return held;
   }

@@ -24,6 +24,8 @@ export interface PluginSession {
 
 export class PluginSessions {
   private readonly byKey = new Map<string, PluginSession[]>();
+  /** Each session's index in its key's array. */
+  private readonly position = new Map<PluginSession, number>();
   /** Online instances per key on the other replicas, as of their last heartbeat. */
   private remoteOnline: ReadonlyMap<string, number> = new Map();
 
@@ -35,15 +37,25 @@ export class PluginSessions {
   }
 
   add(session: PluginSession): void {
+    if (this.position.has(session)) return;
     const sessions = this.byKey.get(session.key) ?? [];
+    this.position.set(session, sessions.length);
     sessions.push(session);
     this.byKey.set(session.key, sessions);
   }
 
+  /** In constant time (the last instance takes the removed one's place): 10,000 streams may close at once. */
   remove(session: PluginSession): void {
-    const remaining = (this.byKey.get(session.key) ?? []).filter((s) => s !== session);
-    if (remaining.length > 0) this.byKey.set(session.key, remaining);
-    else this.byKey.delete(session.key);
+    const index = this.position.get(session);
+    const sessions = this.byKey.get(session.key);
+    if (index === undefined || !sessions) return;
+    this.position.delete(session);
+    const last = sessions.pop() as PluginSession;
+    if (last !== session) {
+      sessions[index] = last;
+      this.position.set(last, index);
+    }
+    if (sessions.length === 0) this.byKey.delete(session.key);
   }
 
   all(): PluginSession[] {

@@ -21,11 +21,17 @@ export class StreamSession implements PluginSession {
     return this.writer.write({ message: { $case: "trainingData", value: data } });
   }
 
+  /** An inquiry is waiting in the pacer: rounds piling up send this stream one, not several. */
+  private inquiryQueued = false;
+
   sendOnlineInquiry(): void {
+    if (this.inquiryQueued) return;
+    this.inquiryQueued = true;
     this.inquiries.send(() => this.writeInquiry());
   }
 
   private writeInquiry(): void {
+    this.inquiryQueued = false;
     if (!this.writer.isOpen) return;
     this.metrics?.messageSent("online_inquiry");
     this.writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});

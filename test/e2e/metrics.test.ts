@@ -109,6 +109,9 @@ describeEachDialect("metrics", (dialect) => {
     // Node's process metrics, in this core's own registry.
     expect(sample(text, "process_cpu_user_seconds_total")).toBeGreaterThan(0);
     expect(sample(text, "nodejs_heap_size_used_bytes")).toBeGreaterThan(0);
+    expect(sample(text, "process_open_fds")).toBeGreaterThan(0);
+    // Not these: they walk every socket and timer on each scrape.
+    expect(text).not.toMatch(/^nodejs_active_(handles|resources|requests)/m);
 
     plugin.close();
     await expect

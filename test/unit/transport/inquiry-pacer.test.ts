@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { InquiryPacer } from "../../../src/transport/inquiry-pacer.js";
+import { StreamSession } from "../../../src/transport/stream-session.js";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -56,5 +57,26 @@ describe("InquiryPacer's time budget", () => {
     await nextTurn();
     await nextTurn();
     expect(sent).toEqual([0, 1, 2]);
+  });
+});
+
+describe("a stream's inquiries", () => {
+  it("are queued once while one waits: rounds piling up send one inquiry, not several", async () => {
+    const pacer = new InquiryPacer();
+    const written: unknown[] = [];
+    const writer = {
+      isOpen: true,
+      write: async (message: unknown) => {
+        written.push(message);
+      },
+    };
+    const session = new StreamSession(1, "k", writer as never, pacer, undefined);
+    session.sendOnlineInquiry();
+    session.sendOnlineInquiry();
+    expect(pacer.pending).toBe(1);
+    await nextTurn();
+    expect(written).toHaveLength(1);
+    session.sendOnlineInquiry(); // sent: the next round queues again
+    expect(pacer.pending).toBe(1);
   });
 });
