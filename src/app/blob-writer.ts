@@ -65,7 +65,14 @@ export class BlobWriter {
     const writer = new BlobWriter(db, newBlobId(prefix));
     await createBlob(db, writer.id, nowMs, fileName, writerReplica);
     const files = db.isTransaction ? undefined : blobFilesOf(db);
-    if (files) writer.file = { files, handle: await files.create(writer.id) };
+    if (files) {
+      try {
+        writer.file = { files, handle: await files.create(writer.id) };
+      } catch (error) {
+        await deleteBlob(db, writer.id);
+        throw error;
+      }
+    }
     return writer;
   }
 

@@ -175,3 +175,9 @@ it("fails with DATA_LOSS when a complete blob's bytes are gone from the store", 
     message: expect.stringMatching(new RegExp(`${id} ends after 10 of its 5000 bytes`)),
   });
 });
+
+it("keeps no row when the blob's file cannot be created", async () => {
+  writeFileSync(blobDir, "a file where the blob directory should be");
+  await expect(BlobWriter.create(store.db, "ds")).rejects.toThrow(/EEXIST|ENOTDIR/);
+  expect(await store.db("blobs").count({ n: "*" })).toEqual([{ n: 0 }]);
+});
