@@ -12,6 +12,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
+import { projectRow } from "../helpers/rows.js";
 
 const silent = pino({ level: "silent" });
 const timeouts = { dataReportMs: 60_000, trainingStartMs: 60_000, trainingMs: 60_000 };
@@ -25,21 +26,10 @@ async function seedProject(
   const now = Date.now();
   const rawId = `raw_${round}`;
   await createBlob(store.db, rawId, now);
-  const projectId = await insertProject(store.db, {
-    name: "p",
-    description: "",
-    status: "TRAINING",
-    error: "",
-    request_id: null,
-    plugin_keys_json: JSON.stringify(keys),
-    parameters_json: "{}",
-    additional_info_json: "{}",
-    requested_case_id_column: "",
-    holdout_fraction: 0.2,
-    raw_blob_id: rawId,
-    created_ms: now,
-    updated_ms: now,
-  });
+  const projectId = await insertProject(
+    store.db,
+    projectRow(keys, rawId, { created_ms: now, updated_ms: now }),
+  );
   const rows = await insertAssignments(
     store.db,
     keys.map((key) => ({

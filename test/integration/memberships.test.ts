@@ -11,6 +11,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
+import { projectRow } from "../helpers/rows.js";
 
 const awkward = ['"quoted"', "back\\slash", "line\nbreak", "tab\t", "ünïcödé 🚀", "'", ""];
 
@@ -31,21 +32,10 @@ describeEachDialect("readMemberships", (dialect) => {
     const now = Date.now();
     const blob = `raw_${Math.random().toString(16).slice(2)}`;
     await createBlob(store.db, blob, now);
-    const id = await insertProject(store.db, {
-      name: "p",
-      description: "",
-      status: "TRAINING",
-      error: "",
-      request_id: null,
-      plugin_keys_json: JSON.stringify(keys),
-      parameters_json: "{}",
-      additional_info_json: "{}",
-      requested_case_id_column: "",
-      holdout_fraction: 0.2,
-      raw_blob_id: blob,
-      created_ms: now,
-      updated_ms: now,
-    });
+    const id = await insertProject(
+      store.db,
+      projectRow(keys, blob, { created_ms: now, updated_ms: now }),
+    );
     await insertAssignments(
       store.db,
       keys.map((key, i) => ({

@@ -20,6 +20,7 @@ import {
 import { insertProject } from "../../src/store/sql/projects.js";
 import { beatReplica } from "../../src/store/sql/replicas.js";
 import { createTestDatabaseUrl, dialects, type TestDatabase } from "../helpers/databases.js";
+import { projectRow } from "../helpers/rows.js";
 
 const silent = pino({ level: "silent" });
 const ttlMs = 1000;
@@ -62,21 +63,10 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const rawId = `raw_${Math.random().toString(16).slice(2)}`;
     await createBlob(store.db, rawId, now);
     await store.db("blobs").where({ id: rawId }).update({ complete: true });
-    const project = await insertProject(store.db, {
-      name: "p",
-      description: "",
-      status,
-      error: "",
-      request_id: null,
-      plugin_keys_json: '["k"]',
-      parameters_json: "{}",
-      additional_info_json: "{}",
-      requested_case_id_column: "",
-      holdout_fraction: 0.2,
-      raw_blob_id: rawId,
-      created_ms: now,
-      updated_ms: now,
-    });
+    const project = await insertProject(
+      store.db,
+      projectRow(["k"], rawId, { status, created_ms: now, updated_ms: now }),
+    );
     if (waiting === 0) return { project, ids: [] };
     await store
       .db("projects")

@@ -6,6 +6,7 @@ import { insertAssignments, readNextWaitingDeliveries } from "../../src/store/sq
 import { createBlob } from "../../src/store/sql/blobs.js";
 import { insertProject } from "../../src/store/sql/projects.js";
 import { createTestDatabaseUrl, type TestDatabase } from "../helpers/databases.js";
+import { projectRow } from "../helpers/rows.js";
 
 describe("readNextWaitingDeliveries [sqlite]", () => {
   let database: TestDatabase;
@@ -25,21 +26,10 @@ describe("readNextWaitingDeliveries [sqlite]", () => {
     const now = Date.now();
     const blob = `td_${Math.random().toString(16).slice(2)}`;
     await createBlob(store.db, blob, now);
-    const project = await insertProject(store.db, {
-      name: "p",
-      description: "",
-      status: "PREPROCESSING",
-      error: "",
-      request_id: null,
-      plugin_keys_json: JSON.stringify(keys),
-      parameters_json: "{}",
-      additional_info_json: "{}",
-      requested_case_id_column: "",
-      holdout_fraction: 0.2,
-      raw_blob_id: blob,
-      created_ms: now,
-      updated_ms: now,
-    });
+    const project = await insertProject(
+      store.db,
+      projectRow(keys, blob, { status: "PREPROCESSING", created_ms: now, updated_ms: now }),
+    );
     if (preprocessed) {
       await store.db("projects").where({ id: project }).update({ training_blob_id: blob });
     }
