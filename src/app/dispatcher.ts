@@ -19,6 +19,7 @@ import type { Logger } from "../logger.js";
 import type { ChangeFeed } from "./change-feed.js";
 import type { DeliveryClaims } from "./delivery-claims.js";
 import { Leases } from "./leases.js";
+import { leastLoaded } from "./least-loaded.js";
 import type { CoreMetrics } from "./metrics.js";
 import type { PluginSession, PluginSessions } from "./plugin-sessions.js";
 import { trainingDataOf } from "./training-data.js";
@@ -145,7 +146,13 @@ export class Dispatcher {
       const unused: number[] = [];
       for (const row of leased) {
         const lapsed = this.leases.lapsedHolder(row.id);
-        const session = this.leastLoaded(key, Date.now(), lapsed);
+        const grantedMs = Date.now();
+        const session = leastLoaded(
+          this.sessions.connected(key),
+          this.leases,
+          (s) => this.sessions.isOnline(s, grantedMs),
+          lapsed,
+        );
         if (!session) {
           unused.push(row.id);
           continue;
@@ -168,44 +175,5 @@ export class Dispatcher {
     let free = 0;
     for (const session of this.sessions.connected(key)) free += this.leases.free(session);
     return free;
-  }
-
-  /**
-   * The instance with the fewest leases and room for one more: online ones first, and another
-   * than `avoid` (whose lease ran out) when there is one. One pass without allocations: a key
-   * may have thousands of instances, and this runs for every assignment handed out.
-   */
-  private leastLoaded(
-    key: string,
-    nowMs: number,
-    avoid?: PluginSession,
-  ): PluginSession | undefined {
-    let onlineBest: PluginSession | undefined;
-    let onlineBestCount = Number.POSITIVE_INFINITY;
-    let anyBest: PluginSession | undefined;
-    let anyBestCount = Number.POSITIVE_INFINITY;
-    let avoidHasRoom = false;
-    let avoidOnline = false;
-    for (const session of this.sessions.connected(key)) {
-      const count = this.leases.count(session);
-      if (count >= this.leases.capacity) continue;
-      const online = this.sessions.isOnline(session, nowMs);
-      if (session === avoid) {
-        avoidHasRoom = true;
-        avoidOnline = online;
-        continue;
-      }
-      if (online && count < onlineBestCount) {
-        onlineBest = session;
-        onlineBestCount = count;
-      }
-      if (count < anyBestCount) {
-        anyBest = session;
-        anyBestCount = count;
-      }
-    }
-    if (onlineBest) return onlineBest;
-    if (avoidHasRoom && avoidOnline) return avoid;
-    return anyBest ?? (avoidHasRoom ? avoid : undefined);
   }
 }
