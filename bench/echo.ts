@@ -10,7 +10,7 @@ import knexFactory, { type Knex } from "knex";
 import pg from "pg";
 import { type BenchArgs, type Dialect, parseBenchArgs } from "./lib/args.js";
 import { openDatabases } from "./lib/databases.js";
-import { forkWorker } from "./lib/processes.js";
+import { cpuSecondsOf, forkWorker } from "./lib/processes.js";
 import { describeMachine, machine, printTable, writeResults } from "./lib/report.js";
 
 /** 16 TrainingData in flight per stream × 3 reports each, as the lifecycle plugins pipeline. */
@@ -20,6 +20,9 @@ export interface EchoResult {
   readonly streams: number;
   readonly window: number;
   readonly messagesPerSecond: number;
+  /** CPU per message answered (ms) of the server process, and of the client process. */
+  readonly serverCpuMsPerMessage: number;
+  readonly clientCpuMsPerMessage: number;
 }
 
 export async function measureEcho(streams: number, durationMs: number): Promise<EchoResult> {
@@ -37,10 +40,21 @@ export async function measureEcho(streams: number, durationMs: number): Promise<
       window: echoWindow,
       durationMs,
     });
+    await client.next("echo-measuring");
+    const cpu = () => [server, client].map((w) => cpuSecondsOf(w.child.pid ?? 0));
+    const before = cpu();
     const result = await client.next<{ type: string; messages: number; seconds: number }>(
       "echo-result",
     );
-    return { streams, window: echoWindow, messagesPerSecond: result.messages / result.seconds };
+    const [serverCpu, clientCpu] = cpu().map((seconds, i) => seconds - (before[i] as number));
+    const msPerMessage = (seconds = 0) => (seconds * 1000) / result.messages;
+    return {
+      streams,
+      window: echoWindow,
+      messagesPerSecond: result.messages / result.seconds,
+      serverCpuMsPerMessage: msPerMessage(serverCpu),
+      clientCpuMsPerMessage: msPerMessage(clientCpu),
+    };
   } finally {
     client.kill();
     server.kill();
@@ -178,6 +192,8 @@ export function echoRows(echo: readonly EchoResult[]) {
     streams: e.streams,
     "in flight per stream": e.window,
     "messages/s": e.messagesPerSecond,
+    "server CPU ms/msg": e.serverCpuMsPerMessage,
+    "client CPU ms/msg": e.clientCpuMsPerMessage,
   }));
 }
 

@@ -11,11 +11,17 @@
 import { credentials } from "@grpc/grpc-js";
 import { ProjectServiceClient } from "../src/gen/trainingcore/v1/project_service.js";
 import { createProjectRequest } from "../test/helpers/projects.js";
-import { echoRows, knexRows, runEchoBenchmarks } from "./echo.js";
+import { type EchoResult, echoRows, knexRows, runEchoBenchmarks } from "./echo.js";
 import { type BenchArgs, type Dialect, parseBenchArgs } from "./lib/args.js";
 import { BenchPlugin, newCounters, type PluginCounters } from "./lib/bench-plugin.js";
 import { openDatabases } from "./lib/databases.js";
-import { type CoreChild, forkWorker, metricValue, startCoreChild } from "./lib/processes.js";
+import {
+  type CoreChild,
+  cpuSecondsOf,
+  forkWorker,
+  metricValue,
+  startCoreChild,
+} from "./lib/processes.js";
 import { describeMachine, machine, printTable, writeResults } from "./lib/report.js";
 
 const keyCount = 8;
@@ -34,6 +40,10 @@ export interface LifecycleResult {
   readonly refused: number;
   /** Core CPU seconds per 1,000 acked reports. */
   readonly coreCpuMsPerReport: number;
+  /** The plugin processes' CPU per acked report (ms). */
+  readonly clientCpuMsPerReport: number;
+  /** The PostgreSQL server's CPU per acked report (ms), when it runs here (`--pg auto`). */
+  readonly databaseCpuMsPerReport: number | undefined;
   readonly meanBatchSize: number;
   readonly meanTransactionMs: number;
   readonly meanAckLatencyMs: number;
@@ -83,7 +93,13 @@ async function registerKeys(core: CoreChild): Promise<void> {
 type Progress = { type: string; counters?: PluginCounters; at?: number };
 
 /** Runs `streams` instant plugins in client processes until `assignments` are TRAINED. */
-async function drive(core: CoreChild, streams: number, assignments: number, timeoutMs: number) {
+async function drive(
+  core: CoreChild,
+  databaseCpuSeconds: () => number | undefined,
+  streams: number,
+  assignments: number,
+  timeoutMs: number,
+) {
   const processes = Math.max(1, Math.ceil(streams / 32));
   const workers = Array.from({ length: processes }, () => forkWorker<Progress>("plugin-worker.ts"));
   const latest: PluginCounters[] = workers.map(() => newCounters());
@@ -102,6 +118,9 @@ async function drive(core: CoreChild, streams: number, assignments: number, time
       });
     });
     const starts = await Promise.all(workers.map((w) => w.next<Progress>("started")));
+    const clientCpu = () => workers.reduce((sum, w) => sum + cpuSecondsOf(w.child.pid ?? 0), 0);
+    const clientCpuBefore = clientCpu();
+    const databaseCpuBefore = databaseCpuSeconds();
     const startedAt = Math.min(...starts.map((s) => s.at as number));
     const deadline = Date.now() + timeoutMs;
     while (latest.reduce((sum, c) => sum + c.trained, 0) < assignments) {
@@ -114,6 +133,8 @@ async function drive(core: CoreChild, streams: number, assignments: number, time
     }
     const endedAt = Math.max(...latest.map((c) => c.lastTrainedAt));
     const cpu = core.cpuSeconds() - cpuBefore;
+    const clientCpuSeconds = clientCpu() - clientCpuBefore;
+    const databaseCpuAfter = databaseCpuSeconds();
     const metricsAfter = await core.scrape();
     const delta = (name: string, labels: Record<string, string> = {}) =>
       metricValue(metricsAfter, name, labels) - metricValue(metricsBefore, name, labels);
@@ -126,6 +147,11 @@ async function drive(core: CoreChild, streams: number, assignments: number, time
       acked,
       refused: latest.reduce((sum, c) => sum + c.refused, 0),
       coreCpuMsPerReport: (cpu * 1000) / acked,
+      clientCpuMsPerReport: (clientCpuSeconds * 1000) / acked,
+      databaseCpuMsPerReport:
+        databaseCpuBefore === undefined || databaseCpuAfter === undefined
+          ? undefined
+          : ((databaseCpuAfter - databaseCpuBefore) * 1000) / acked,
       meanBatchSize: delta("training_core_group_commit_batch_size_sum") / transactions,
       meanTransactionMs:
         (delta("training_core_group_commit_transaction_seconds_sum") * 1000) / transactions,
@@ -146,6 +172,7 @@ async function lifecycleRun(
   dialect: Dialect,
   url: string,
   streams: number,
+  databaseCpuSeconds: () => number | undefined,
 ): Promise<LifecycleResult> {
   const core = await startCoreChild({ databaseUrl: url, profileDir: args.profileDir });
   try {
@@ -153,13 +180,13 @@ async function lifecycleRun(
     // Pilot: warms the core up and sizes the measured run to about 10 s.
     const pilotProjects = 40;
     await createProjects(core, pilotProjects);
-    const pilot = await drive(core, streams, pilotProjects * keyCount, 60_000);
+    const pilot = await drive(core, databaseCpuSeconds, streams, pilotProjects * keyCount, 60_000);
     const rate = (pilotProjects * keyCount) / pilot.seconds;
     const targetSeconds = 10 * args.scale;
     const projects = Math.max(50, Math.min(6000, Math.round((rate * targetSeconds) / keyCount)));
     await createProjects(core, projects);
     const assignments = projects * keyCount;
-    const run = await drive(core, streams, assignments, 120_000);
+    const run = await drive(core, databaseCpuSeconds, streams, assignments, 120_000);
     return {
       dialect,
       streams,
@@ -171,6 +198,8 @@ async function lifecycleRun(
       ackedReportsPerSecond: run.acked / run.seconds,
       refused: run.refused,
       coreCpuMsPerReport: run.coreCpuMsPerReport,
+      clientCpuMsPerReport: run.clientCpuMsPerReport,
+      databaseCpuMsPerReport: run.databaseCpuMsPerReport,
       meanBatchSize: run.meanBatchSize,
       meanTransactionMs: run.meanTransactionMs,
       meanAckLatencyMs: run.meanAckLatencyMs,
@@ -193,7 +222,8 @@ export async function run(argv: readonly string[]): Promise<void> {
       for (const streams of streamCounts) {
         const database = await databases.create(dialect);
         try {
-          const result = await lifecycleRun(args, dialect, database.url, streams);
+          const databaseCpu = () => (dialect === "postgres" ? databases.serverCpuSeconds() : 0);
+          const result = await lifecycleRun(args, dialect, database.url, streams, databaseCpu);
           results.push(result);
           console.log(
             `${dialect} P=${streams}: ${result.assignmentsPerSecond.toFixed(0)} assignments/s, ${result.ackedReportsPerSecond.toFixed(0)} acked reports/s`,
@@ -208,6 +238,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   }
   const ceiling = await runEchoBenchmarks(args);
   const echoBest = Math.max(...ceiling.echo.map((e) => e.messagesPerSecond));
+  const echoUsed = ceiling.echo.find((e) => e.messagesPerSecond === echoBest) as EchoResult;
   const rows = results.map((r) => ({
     database: r.dialect,
     streams: r.streams,
@@ -225,6 +256,10 @@ export async function run(argv: readonly string[]): Promise<void> {
   }));
   printTable("lifecycle: WAITING → TRAINED with instant plugins", rows);
   printTable("bare grpc-js bidi echo (the ceiling; ratio uses the higher)", echoRows(ceiling.echo));
+  printTable(
+    "CPU per acked report against the echo's CPU per message (both runs share this machine's CPUs)",
+    cpuRows(results, echoUsed),
+  );
   printTable("knex cost per statement", knexRows(ceiling.knex));
   writeResults("lifecycle", {
     postgres: ceiling.postgres,
@@ -237,5 +272,31 @@ export async function run(argv: readonly string[]): Promise<void> {
       streams: r.streams,
       ratio: r["ratio to echo"],
     })),
+  });
+}
+
+/**
+ * Where the CPU of a report goes, against the echo's per message. When every process of both
+ * runs is busy (the machine's CPUs are the limit), the ratio to echo is at most the echo's
+ * total CPU per message over ours per report; the target ratio leaves the core the CPU budget
+ * shown.
+ */
+function cpuRows(results: readonly LifecycleResult[], echo: EchoResult) {
+  const echoTotal = echo.serverCpuMsPerMessage + echo.clientCpuMsPerMessage;
+  return results.map((r) => {
+    const others = r.clientCpuMsPerReport + (r.databaseCpuMsPerReport ?? 0);
+    const total = r.coreCpuMsPerReport + others;
+    return {
+      database: r.dialect,
+      streams: r.streams,
+      "core ms": r.coreCpuMsPerReport,
+      "plugins ms": r.clientCpuMsPerReport,
+      "PostgreSQL ms": r.dialect === "postgres" ? (r.databaseCpuMsPerReport ?? "not here") : "-",
+      "total ms": total,
+      "echo server + client ms/msg": echoTotal,
+      "CPU-bound ratio": echoTotal / total,
+      target: targets[r.dialect],
+      "core ms the target allows": echoTotal / targets[r.dialect] - others,
+    };
   });
 }

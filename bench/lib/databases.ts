@@ -14,6 +14,7 @@ import {
   startCluster,
 } from "../../test/helpers/postgres-cluster.js";
 import type { BenchArgs, Dialect } from "./args.js";
+import { processTreeCpuSeconds } from "./processes.js";
 
 export interface BenchDatabase {
   readonly dialect: Dialect;
@@ -26,6 +27,11 @@ export interface Databases {
   create(dialect: Dialect): Promise<BenchDatabase>;
   /** What the PostgreSQL server is (for the report), if any. */
   readonly postgres: string | undefined;
+  /**
+   * CPU seconds the PostgreSQL server has used so far (every backend), when it runs here
+   * (`--pg auto`); undefined for a server given with `--pg URL`.
+   */
+  serverCpuSeconds(): number | undefined;
   close(): Promise<void>;
 }
 
@@ -46,6 +52,10 @@ export async function openDatabases(args: BenchArgs): Promise<Databases> {
   }
   return {
     postgres,
+    serverCpuSeconds() {
+      const pid = cluster?.serverPid();
+      return pid === undefined ? undefined : processTreeCpuSeconds(pid);
+    },
     async create(dialect) {
       if (dialect === "sqlite") {
         const dir = await mkdtemp(join(tmpdir(), "training-core-bench-"));

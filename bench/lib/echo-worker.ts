@@ -110,6 +110,7 @@ async function echoClient(address: string, streams: number, window: number, dura
   const warmupMs = Math.min(1000, durationMs / 4);
   await new Promise((resolve) => setTimeout(resolve, warmupMs));
   measuring = true;
+  reply({ type: "echo-measuring" });
   const started = performance.now();
   await new Promise((resolve) => setTimeout(resolve, durationMs));
   const seconds = (performance.now() - started) / 1000;

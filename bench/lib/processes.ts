@@ -5,7 +5,7 @@
  */
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { createInterface } from "node:readline";
 import { repoRoot } from "./report.js";
@@ -131,7 +131,6 @@ export async function startCoreChild(options: CoreChildOptions): Promise<CoreChi
     console.error(`core exited unexpectedly (${code ?? signal}); its last lines:`);
     console.error(logLines.slice(-30).join("\n"));
   });
-  const clockTicks = 100;
   return {
     pid,
     address: `127.0.0.1:${port}`,
@@ -141,10 +140,7 @@ export async function startCoreChild(options: CoreChildOptions): Promise<CoreChi
       const status = readFileSync(`/proc/${pid}/status`, "utf8");
       return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
     },
-    cpuSeconds: () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      return (Number(fields[11]) + Number(fields[12])) / clockTicks;
-    },
+    cpuSeconds: () => cpuSecondsOf(pid),
     scrape: async () => (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text(),
     stop: async () => {
       stopping = true;
@@ -155,6 +151,39 @@ export async function startCoreChild(options: CoreChildOptions): Promise<CoreChi
       clearTimeout(timer);
     },
   };
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ, 100 on Linux). */
+const clockTicks = 100;
+
+function procStat(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  } catch {
+    return []; // gone
+  }
+}
+
+/** CPU seconds (user + system, all threads) a process has used so far; 0 once it is gone. */
+export function cpuSecondsOf(pid: number): number {
+  const fields = procStat(pid);
+  return fields.length > 12 ? (Number(fields[11]) + Number(fields[12])) / clockTicks : 0;
+}
+
+/**
+ * CPU seconds of a process and its live children, plus the children it has reaped (a server
+ * such as PostgreSQL's postmaster, whose backends come and go).
+ */
+export function processTreeCpuSeconds(rootPid: number): number {
+  const root = procStat(rootPid);
+  if (root.length < 15) return 0;
+  let ticks = Number(root[11]) + Number(root[12]) + Number(root[13]) + Number(root[14]);
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const fields = procStat(Number(entry));
+    if (Number(fields[1]) === rootPid) ticks += Number(fields[11]) + Number(fields[12]);
+  }
+  return ticks / clockTicks;
 }
 
 export interface Worker<Out> {

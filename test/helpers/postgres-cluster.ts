@@ -2,7 +2,7 @@
 // 127.0.0.1 on a free port with trust auth; used by the vitest global setup and by tests that
 // need a server of their own (e.g. to stop and restart it).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { appendFile, chown, mkdtemp, readFile, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -19,6 +19,8 @@ export interface Cluster {
   shutDownServer: () => Promise<void>;
   /** Starts the server again on the same port. */
   startServer: () => Promise<void>;
+  /** The postmaster's process id while the server runs (from postmaster.pid). */
+  serverPid: () => number | undefined;
 }
 
 function hasServerBinaries(dir: string): boolean {
@@ -244,6 +246,11 @@ export async function startCluster(bindir: string, quiet = false): Promise<Clust
       stop,
       shutDownServer,
       startServer,
+      serverPid: () => {
+        if (!running) return undefined;
+        const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+        return Number.isSafeInteger(pid) && pid > 0 ? pid : undefined;
+      },
     };
   } catch (error) {
     await stop();
