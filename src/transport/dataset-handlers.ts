@@ -97,6 +97,7 @@ async function upload(
   if (metadata?.$case !== "metadata") {
     throw new AppError("INVALID_ARGUMENT", "the first UploadDatasetRequest must carry metadata");
   }
+  const checkable = metadata.value.sizeBytes > 0 || metadata.value.sha256 !== "";
   // Every message is a fresh Buffer, dead once written (see young-garbage.ts).
   const garbage = new YoungGarbage();
   async function* chunks(): AsyncGenerator<Uint8Array> {
@@ -110,9 +111,10 @@ async function upload(
       garbage.allocated(request.message.value.length);
       yield request.message.value;
     }
-    // A cancelled call also ends the message stream, and is flagged a few milliseconds later:
-    // give the cancellation a moment to show before the upload is kept.
-    if (call.cancelled || (await cancelledWithin(call, cancelGraceMs))) {
+    // A cancelled call also ends the message stream, and is flagged a few milliseconds later.
+    // An upload that declared its size or hash is checked against it, so a cut-off one fails
+    // that check at once; one that declared neither gets a moment for a cancellation to show.
+    if (call.cancelled || (!checkable && (await cancelledWithin(call, cancelGraceMs)))) {
       throw new AppError("UNAVAILABLE", "the client cancelled the upload");
     }
   }

@@ -169,6 +169,16 @@ describeEachDialect("datasets", (dialect) => {
     await vi.waitFor(async () => expect(await uploadsKept()).toBe(0));
   });
 
+  it("keeps nothing when a client that declared the size disconnects midway", async () => {
+    const call = core.datasets.uploadDataset(() => {});
+    const declared = { fileName: "x.csv", sizeBytes: csv.length, sha256: "" };
+    call.write({ message: { $case: "metadata", value: declared } });
+    call.write({ message: { $case: "chunk", value: csv.subarray(0, 4000) } });
+    await vi.waitFor(async () => expect(await uploadsKept()).toBeGreaterThan(0));
+    call.cancel();
+    await vi.waitFor(async () => expect(await uploadsKept()).toBe(0));
+  });
+
   it("refuses an upload that does not start with metadata, and an unknown dataset_id", async () => {
     const noMetadata = await failureOf(
       new Promise((resolve, reject) => {

@@ -38,7 +38,11 @@ export interface UploadDatasetRequest {
 export interface UploadMetadata {
   /** The file's name, for people (e.g. `receipt.csv.gz`); may be empty. */
   fileName: string;
-  /** The number of bytes that will be sent; 0 when unknown. Checked when given. */
+  /**
+   * The number of bytes that will be sent; 0 when unknown. Checked when given. Declare it (or
+   * `sha256`) when you can: an upload that declares neither is answered only after a short
+   * wait (50 ms) that tells a client's half-close from a cancellation.
+   */
   sizeBytes: number;
   /** Lower-case hex SHA-256 of the bytes that will be sent; empty when unknown. Checked when given. */
   sha256: string;
