@@ -16,7 +16,8 @@ export interface TlsFiles {
   readonly clientCaPath: string;
 }
 
-function readPem(env: string, path: string, marker: RegExp): Buffer {
+/** The file at `path`, which must hold PEM data; a ConfigError naming `env` and the path if not. */
+export function readPem(env: string, path: string, marker: RegExp): Buffer {
   let content: Buffer;
   try {
     content = readFileSync(path);
@@ -30,6 +31,11 @@ function readPem(env: string, path: string, marker: RegExp): Buffer {
   return content;
 }
 
+export const pemMarkers = {
+  certificate: /-----BEGIN CERTIFICATE-----/,
+  privateKey: /-----BEGIN [A-Z ]*PRIVATE KEY-----/,
+} as const;
+
 export type TransportSecurity = "plaintext" | "tls" | "mutual-tls";
 
 export function securityOf(files: TlsFiles): TransportSecurity {
@@ -39,12 +45,12 @@ export function securityOf(files: TlsFiles): TransportSecurity {
 
 export function createServerCredentials(files: TlsFiles): ServerCredentials {
   if (files.certPath === "") return ServerCredentials.createInsecure();
-  const cert = readPem("CORE_TLS_CERT", files.certPath, /-----BEGIN CERTIFICATE-----/);
-  const key = readPem("CORE_TLS_KEY", files.keyPath, /-----BEGIN [A-Z ]*PRIVATE KEY-----/);
+  const cert = readPem("CORE_TLS_CERT", files.certPath, pemMarkers.certificate);
+  const key = readPem("CORE_TLS_KEY", files.keyPath, pemMarkers.privateKey);
   const clientCa =
     files.clientCaPath === ""
       ? null
-      : readPem("CORE_TLS_CLIENT_CA", files.clientCaPath, /-----BEGIN CERTIFICATE-----/);
+      : readPem("CORE_TLS_CLIENT_CA", files.clientCaPath, pemMarkers.certificate);
   return ServerCredentials.createSsl(
     clientCa,
     [{ cert_chain: cert, private_key: key }],

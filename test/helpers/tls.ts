@@ -27,6 +27,8 @@ export interface TestPki {
   readonly ca: CertificateFiles;
   /** For 127.0.0.1 and localhost. */
   readonly server: CertificateFiles;
+  /** Another server certificate signed by `ca`, for the DNS name `name` only. */
+  serverCertificate(name: string): Promise<CertificateFiles>;
   /** A client certificate with this common name, signed by `ca` (or by another, untrusted CA). */
   clientCertificate(
     commonName: string,
@@ -119,6 +121,7 @@ export async function createTestPki(): Promise<TestPki> {
   );
   let untrustedCa: CertificateFiles | undefined;
   let clients = 0;
+  let servers = 0;
   const clientCertificate = async (commonName: string, options: { untrusted?: boolean } = {}) => {
     if (options.untrusted && !untrustedCa) untrustedCa = await createCa(dir, "untrusted-ca");
     const signer = options.untrusted && untrustedCa ? untrustedCa : ca;
@@ -134,6 +137,14 @@ export async function createTestPki(): Promise<TestPki> {
     dir,
     ca,
     server,
+    serverCertificate: (name) =>
+      createLeaf(
+        dir,
+        ca,
+        `server-${++servers}`,
+        name,
+        `subjectAltName=DNS:${name}\nextendedKeyUsage=serverAuth\n`,
+      ),
     clientCertificate,
     async clientCredentials(commonName) {
       if (commonName === undefined) return credentials.createSsl(ca.cert);
