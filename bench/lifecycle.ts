@@ -293,6 +293,7 @@ function cpuRows(results: readonly LifecycleResult[], echo: EchoResult) {
       "plugins ms": r.clientCpuMsPerReport,
       "PostgreSQL ms": r.dialect === "postgres" ? (r.databaseCpuMsPerReport ?? "not here") : "-",
       "total ms": total,
+      "CPUs busy": (total * r.ackedReportsPerSecond) / 1000,
       "echo server + client ms/msg": echoTotal,
       "CPU-bound ratio": echoTotal / total,
       target: targets[r.dialect],

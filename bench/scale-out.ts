@@ -12,7 +12,7 @@ import { createProjectRequest } from "../test/helpers/projects.js";
 import { parseBenchArgs } from "./lib/args.js";
 import { BenchPlugin, newCounters, type PluginCounters } from "./lib/bench-plugin.js";
 import { openDatabases } from "./lib/databases.js";
-import { type CoreChild, forkWorker, startCoreChild } from "./lib/processes.js";
+import { type CoreChild, cpuSecondsOf, forkWorker, startCoreChild } from "./lib/processes.js";
 import { describeMachine, machine, printTable, writeResults } from "./lib/report.js";
 
 const keyCount = 8;
@@ -28,6 +28,12 @@ interface ScaleOutResult {
   readonly ackedReportsPerSecond: number;
   /** CPU seconds of all replicas together, per 1,000 acked reports. */
   readonly coreCpuMsPerReport: number;
+  /** The plugin processes' CPU per acked report (ms). */
+  readonly clientCpuMsPerReport: number;
+  /** The PostgreSQL server's CPU per acked report (ms), when it runs here (`--pg auto`). */
+  readonly databaseCpuMsPerReport: number | undefined;
+  /** CPU seconds of every process of the run per second: the CPUs it kept busy. */
+  readonly cpusBusy: number;
 }
 
 async function createProjects(cores: readonly CoreChild[], count: number): Promise<void> {
@@ -69,7 +75,12 @@ async function preprocessed(url: string): Promise<void> {
 
 type Progress = { type: string; counters?: PluginCounters; at?: number };
 
-async function drive(cores: readonly CoreChild[], streams: number, assignments: number) {
+async function drive(
+  cores: readonly CoreChild[],
+  databaseCpuSeconds: () => number | undefined,
+  streams: number,
+  assignments: number,
+) {
   const addresses = cores.map((core) => core.address);
   const processes = Math.max(1, Math.ceil(streams / 32));
   const workers = Array.from({ length: processes }, () => forkWorker<Progress>("plugin-worker.ts"));
@@ -89,6 +100,9 @@ async function drive(cores: readonly CoreChild[], streams: number, assignments: 
       });
     });
     const starts = await Promise.all(workers.map((w) => w.next<Progress>("started")));
+    const clientCpu = () => workers.reduce((sum, w) => sum + cpuSecondsOf(w.child.pid ?? 0), 0);
+    const clientCpuBefore = clientCpu();
+    const databaseCpuBefore = databaseCpuSeconds();
     const startedAt = Math.min(...starts.map((s) => s.at as number));
     const deadline = Date.now() + 300_000;
     const trained = () => latest.reduce((sum, c) => sum + c.trained, 0);
@@ -98,8 +112,14 @@ async function drive(cores: readonly CoreChild[], streams: number, assignments: 
     }
     const endedAt = Math.max(...latest.map((c) => c.lastTrainedAt));
     const cpu = cores.reduce((sum, core) => sum + core.cpuSeconds(), 0) - cpuBefore;
+    const clientCpuSeconds = clientCpu() - clientCpuBefore;
+    const databaseCpuAfter = databaseCpuSeconds();
+    const databaseCpu =
+      databaseCpuBefore === undefined || databaseCpuAfter === undefined
+        ? undefined
+        : databaseCpuAfter - databaseCpuBefore;
     const acked = latest.reduce((sum, c) => sum + c.acked, 0);
-    return { seconds: (endedAt - startedAt) / 1000, acked, cpu };
+    return { seconds: (endedAt - startedAt) / 1000, acked, cpu, clientCpuSeconds, databaseCpu };
   } finally {
     for (const worker of workers) {
       worker.send({ type: "stop" });
@@ -145,7 +165,13 @@ export async function run(argv: readonly string[]): Promise<void> {
         await createProjects(cores, projects);
         await preprocessed(database.url);
         const assignments = projects * keyCount;
-        const measured = await drive(cores, streams, assignments);
+        const measured = await drive(
+          cores,
+          () => databases.serverCpuSeconds(),
+          streams,
+          assignments,
+        );
+        const perReport = (seconds: number) => (seconds * 1000) / measured.acked;
         const result: ScaleOutResult = {
           replicas,
           streams,
@@ -154,7 +180,13 @@ export async function run(argv: readonly string[]): Promise<void> {
           seconds: measured.seconds,
           assignmentsPerSecond: assignments / measured.seconds,
           ackedReportsPerSecond: measured.acked / measured.seconds,
-          coreCpuMsPerReport: (measured.cpu * 1000) / measured.acked,
+          coreCpuMsPerReport: perReport(measured.cpu),
+          clientCpuMsPerReport: perReport(measured.clientCpuSeconds),
+          databaseCpuMsPerReport:
+            measured.databaseCpu === undefined ? undefined : perReport(measured.databaseCpu),
+          cpusBusy:
+            (measured.cpu + measured.clientCpuSeconds + (measured.databaseCpu ?? 0)) /
+            measured.seconds,
         };
         results.push(result);
         console.log(
@@ -178,6 +210,9 @@ export async function run(argv: readonly string[]): Promise<void> {
     "acked reports/s": r.ackedReportsPerSecond,
     "vs first": r.assignmentsPerSecond / base,
     "all cores' CPU ms/report": r.coreCpuMsPerReport,
+    "plugins ms/report": r.clientCpuMsPerReport,
+    "PostgreSQL ms/report": r.databaseCpuMsPerReport ?? "not here",
+    "CPUs busy": r.cpusBusy,
   }));
   printTable(`scale-out on PostgreSQL (${databases.postgres})`, rows);
   writeResults("scale-out", { postgres: databases.postgres, machine: machine(), results });

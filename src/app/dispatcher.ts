@@ -31,6 +31,11 @@ export interface DispatcherOptions {
   readonly leaseMs: number;
   /** Counts redeliveries; optional for tests. */
   readonly metrics?: CoreMetrics;
+  /**
+   * Most assignments one lease query asks for (default 256); a round goes on with another
+   * while both work and room remain.
+   */
+  readonly maxLeasesPerQuery?: number;
 }
 
 export class Dispatcher {
@@ -137,7 +142,7 @@ export class Dispatcher {
 
   private async handOut(key: string): Promise<void> {
     for (;;) {
-      const free = this.totalFree(key);
+      const free = this.freeRoom(key, this.options.maxLeasesPerQuery ?? 256);
       if (free === 0) return;
       const nowMs = Date.now();
       const held = this.leases.heldBy(key, nowMs);
@@ -171,9 +176,16 @@ export class Dispatcher {
     }
   }
 
-  private totalFree(key: string): number {
+  /**
+   * The room (free leases) of `key`'s instances, counted up to `atMost`: a key may have
+   * 10,000 idle instances, and each one that connects dispatches.
+   */
+  private freeRoom(key: string, atMost: number): number {
     let free = 0;
-    for (const session of this.sessions.connected(key)) free += this.leases.free(session);
+    for (const session of this.sessions.connected(key)) {
+      free += this.leases.free(session);
+      if (free >= atMost) return atMost;
+    }
     return free;
   }
 }
