@@ -2,6 +2,7 @@
  * The database side of several replicas (PostgreSQL): delivery leases, preprocessing claims,
  * orphaned blobs, and the notification connection with its leader lock.
  */
+import pg from "pg";
 import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, type Store } from "../../src/store/connect.js";
@@ -13,6 +14,7 @@ import {
   claimPreprocessing,
   deleteOrphanedBlobs,
   leaseNextDeliveries,
+  leaseNextDeliveriesSql,
   listUnclaimedPreprocessing,
   releaseAssignments,
   releaseEverything,
@@ -105,6 +107,31 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
       await releaseEverything(store.db, round % 2 === 0 ? "a" : "b");
       await releaseEverything(store.db, round % 2 === 0 ? "b" : "a");
     }
+  });
+
+  it("reads a key's WAITING assignments through their index, not past finished ones", async () => {
+    // Half of them finished, half waiting: without the index PostgreSQL either walked every
+    // row in id order or sorted all the waiting ones for each hand-out of a few.
+    const { ids } = await seedProject("TRAINING", 2000);
+    await store.db("assignments").whereIn("id", ids.slice(0, 1000)).update({ status: "TRAINED" });
+    const a = await replica("a", Date.now());
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      await client.query("ANALYZE assignments");
+      const params = ["a", Date.now() + 60_000, "k", [], a.nowMs, a.liveCutoffMs, 16];
+      // Both the plan of the first executions and the generic plan a prepared statement may use.
+      for (const mode of ["force_custom_plan", "force_generic_plan"]) {
+        await client.query(`SET plan_cache_mode = ${mode}`);
+        const plan = await client.query(`EXPLAIN (FORMAT JSON) ${leaseNextDeliveriesSql}`, params);
+        expect(JSON.stringify(plan.rows), mode).toContain(
+          '"Index Name":"assignments_waiting_by_key"',
+        );
+      }
+    } finally {
+      await client.end();
+    }
+    expect(await leaseNext(a, 16, [], Date.now() + 60_000)).toEqual(ids.slice(1000, 1016));
   });
 
   it("returns what TrainingData needs, oldest first, at most the count asked for", async () => {

@@ -2,6 +2,7 @@ import type { Knex } from "knex";
 import * as initial from "./001-initial.js";
 import * as tokens from "./002-tokens.js";
 import * as replicas from "./003-replicas.js";
+import * as waitingByKey from "./004-waiting-by-key.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -13,6 +14,7 @@ const ordered: [string, Migration][] = [
   ["001-initial", initial],
   ["002-tokens", tokens],
   ["003-replicas", replicas],
+  ["004-waiting-by-key", waitingByKey],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {

@@ -21,6 +21,27 @@ export interface ClaimContext {
 }
 
 /**
+ * The lease statement of leaseNextDeliveries. The CTE runs once (a subquery in the WHERE could
+ * run again per joined row, each time skipping the rows locked by the run before, and so lease
+ * more than asked for). It reads the key's WAITING rows through `assignments_waiting_by_key`
+ * (migration 004). Parameters: replica id, lease end, plugin key, held ids, now, live cutoff,
+ * count.
+ */
+export const leaseNextDeliveriesSql = `WITH picked AS MATERIALIZED (
+     SELECT c.id FROM assignments AS c JOIN projects AS q ON q.id = c.project_id
+     WHERE c.plugin_key = $3 AND c.status = 'WAITING' AND q.training_blob_id IS NOT NULL
+       AND NOT (c.id = ANY($4::bigint[]))
+       AND (c.lease_replica IS NULL OR c.lease_replica = $1 OR c.lease_expires_ms <= $5
+         OR c.lease_replica NOT IN (SELECT id FROM replicas WHERE heartbeat_ms > $6))
+     ORDER BY c.id LIMIT $7
+     FOR UPDATE OF c SKIP LOCKED)
+   UPDATE assignments AS a SET lease_replica = $1, lease_expires_ms = $2
+   FROM picked, projects AS p
+   WHERE a.id = picked.id AND p.id = a.project_id
+   RETURNING a.id, a.project_id, a.parameters_json, a.additional_info_json,
+     p.training_blob_id`;
+
+/**
  * Leases to this replica, until `untilMs`, up to `count` WAITING assignments of `key` whose
  * project has its training set, oldest first, other than `held` (leased to an instance of this
  * replica already) and those another live replica holds; returns them with what their
@@ -41,21 +62,7 @@ export async function leaseNextDeliveries(
     return pgQuery<WaitingDeliveryRow>(
       conn.client,
       "tc_lease_next_deliveries",
-      // The CTE runs once (a subquery in the WHERE could run again per joined row, each time
-      // skipping the rows locked by the run before, and so lease more than asked for).
-      `WITH picked AS MATERIALIZED (
-         SELECT c.id FROM assignments AS c JOIN projects AS q ON q.id = c.project_id
-         WHERE c.plugin_key = $3 AND c.status = 'WAITING' AND q.training_blob_id IS NOT NULL
-           AND NOT (c.id = ANY($4::bigint[]))
-           AND (c.lease_replica IS NULL OR c.lease_replica = $1 OR c.lease_expires_ms <= $5
-             OR c.lease_replica NOT IN (SELECT id FROM replicas WHERE heartbeat_ms > $6))
-         ORDER BY c.id LIMIT $7
-         FOR UPDATE OF c SKIP LOCKED)
-       UPDATE assignments AS a SET lease_replica = $1, lease_expires_ms = $2
-       FROM picked, projects AS p
-       WHERE a.id = picked.id AND p.id = a.project_id
-       RETURNING a.id, a.project_id, a.parameters_json, a.additional_info_json,
-         p.training_blob_id`,
+      leaseNextDeliveriesSql,
       [ctx.replicaId, untilMs, pluginKey, held, ctx.nowMs, ctx.liveCutoffMs, count],
     );
   });
