@@ -6,7 +6,6 @@ import type { Knex } from "knex";
 import type { ProjectRow } from "../store/rows.js";
 import { findCompleteBlob } from "../store/sql/blobs.js";
 import { appendEvents } from "../store/sql/events.js";
-import { findPlugins } from "../store/sql/plugins.js";
 import {
   findProjectByRequestId,
   insertProject,
@@ -14,6 +13,7 @@ import {
 } from "../store/sql/projects.js";
 import { BlobWriter } from "./blob-writer.js";
 import { AppError } from "./errors.js";
+import type { KnownPluginKeys } from "./known-plugin-keys.js";
 import { projectEvent } from "./plugin-reports.js";
 import { type ProjectView, projectView } from "./project-views.js";
 import { hasNul } from "./text.js";
@@ -35,6 +35,7 @@ export interface CreateProjectInput {
 
 export interface CreateProjectDeps {
   readonly db: Knex;
+  readonly knownKeys: KnownPluginKeys;
   readonly maxDatasetBytes: number;
   /** Plugin keys with an instance online now. */
   onlineKeys(): string[];
@@ -111,8 +112,7 @@ async function resolvePluginKeys(
     }
     return online;
   }
-  const known = new Set((await findPlugins(deps.db, requested)).map((p) => p.key));
-  const unknown = requested.filter((key) => !known.has(key));
+  const unknown = await deps.knownKeys.unknownOf(requested);
   if (unknown.length > 0) {
     throw invalid(
       `unknown plugin key(s): ${unknown.join(", ")}; a plugin becomes known when it first connects (see ListPlugins)`,

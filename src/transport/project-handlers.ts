@@ -7,6 +7,7 @@ import type {
 import type { Knex } from "knex";
 import type { ChangeFeed } from "../app/change-feed.js";
 import { createProject } from "../app/create-project.js";
+import { KnownPluginKeys } from "../app/known-plugin-keys.js";
 import type { PluginSessions } from "../app/plugin-sessions.js";
 import { getProject, listPluginViews, listProjectPage } from "../app/project-views.js";
 import { watchProject } from "../app/watch-project.js";
@@ -93,6 +94,7 @@ export function createProjectHandlers(
   deps: ProjectHandlerDeps,
 ): ProjectServiceServer & Record<string, UntypedHandleCall> {
   const { db, logger } = deps;
+  const knownKeys = new KnownPluginKeys(db);
   return {
     createProject: (
       call: ServerUnaryCall<CreateProjectRequest, CreateProjectResponse>,
@@ -117,6 +119,7 @@ export function createProjectHandlers(
           },
           {
             db,
+            knownKeys,
             maxDatasetBytes: deps.maxDatasetBytes,
             onlineKeys: () => deps.sessions.onlineKeys(Date.now()),
             created: (projectId) => {

@@ -1,7 +1,7 @@
 // CreateProject answers from the rows it just wrote: reading the project back would queue
 // behind the preprocessing the new project starts (SQLite has one connection).
 import { EventEmitter, once } from "node:events";
-import type { ServerUnaryCall, sendUnaryData } from "@grpc/grpc-js";
+import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { ChangeFeed } from "../../src/app/change-feed.js";
@@ -21,7 +21,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
-import { createProjectRequest } from "../helpers/projects.js";
+import { createProjectRequest, failureOf } from "../helpers/projects.js";
 
 describeEachDialect("CreateProject", (dialect) => {
   let database: TestDatabase;
@@ -38,9 +38,28 @@ describeEachDialect("CreateProject", (dialect) => {
   });
 
   afterEach(async () => {
+    handlers = undefined;
     await store.close();
     await database.drop();
   });
+
+  /** Where the handlers of a test report a new project (the call under way's arrays). */
+  let onCreated: (id: number) => void = () => {};
+  let handlers: ReturnType<typeof createProjectHandlers> | undefined;
+
+  /** One set of handlers per test, as a server has: what they remember lasts across calls. */
+  function projectHandlers() {
+    handlers ??= createProjectHandlers({
+      db: store.db,
+      feed: new ChangeFeed(),
+      sessions: { onlineKeys: () => [] } as unknown as PluginSessions,
+      openStreams: {} as OpenStreams,
+      logger: pino({ level: "silent" }),
+      maxDatasetBytes: 1 << 20,
+      projectCreated: (id) => onCreated(id),
+    });
+    return handlers;
+  }
 
   /**
    * Calls the handler with a stand-in for grpc-js' call, which emits `cancelled` once the call
@@ -48,19 +67,11 @@ describeEachDialect("CreateProject", (dialect) => {
    * false, the call ends as soon as the handler answered.
    */
   function callHandler(request: CreateProjectRequest, created: number[], ended = true) {
-    const handlers = createProjectHandlers({
-      db: store.db,
-      feed: new ChangeFeed(),
-      sessions: { onlineKeys: () => [] } as unknown as PluginSessions,
-      openStreams: {} as OpenStreams,
-      logger: pino({ level: "silent" }),
-      maxDatasetBytes: 1 << 20,
-      projectCreated: (id) => {
-        created.push(id);
-        events.emit("projectCreated", id);
-      },
-    });
     const events = new EventEmitter();
+    onCreated = (id) => {
+      created.push(id);
+      events.emit("projectCreated", id);
+    };
     const grpcCall = Object.assign(new EventEmitter(), { request, cancelled: false });
     const end = () => {
       grpcCall.cancelled = true;
@@ -71,7 +82,7 @@ describeEachDialect("CreateProject", (dialect) => {
         if (ended) process.nextTick(end);
         return error || !answer ? reject(error) : resolve(answer);
       };
-      handlers.createProject(
+      projectHandlers().createProject(
         grpcCall as unknown as ServerUnaryCall<CreateProjectRequest, CreateProjectResponse>,
         callback,
       );
@@ -114,6 +125,38 @@ describeEachDialect("CreateProject", (dialect) => {
       pluginKeys: ["k"],
       plugins: [],
     });
+    // The key is known from now on: the next project with it reads nothing at all.
+    selects.length = 0;
+    const again = callHandler(createProjectRequest({ pluginKeys: ["k"], requestId: "" }), created);
+    await again.response;
+    await again.projectCreated;
+    expect(selects).toEqual([]);
+  });
+
+  it("looks up only plugin keys it has not met, and does not remember unknown ones", async () => {
+    const selects: string[] = [];
+    store.db.on("query", (query: { sql: string }) => {
+      if (/^\s*select/i.test(query.sql)) selects.push(query.sql);
+    });
+    const created: number[] = [];
+    await call(createProjectRequest({ pluginKeys: ["k"], requestId: "" }), created);
+    expect(selects).toHaveLength(1);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const failure = await failureOf(
+        call(createProjectRequest({ pluginKeys: ["k", "nope"], requestId: "" }), created),
+      );
+      expect(failure.code).toBe(status.INVALID_ARGUMENT);
+      expect(failure.details).toContain("unknown plugin key(s): nope");
+    }
+    // Each refusal asked the store again, for the unknown key alone.
+    expect(selects).toHaveLength(3);
+    await upsertPlugin(
+      store.db,
+      { key: "nope", name: "", type: "", description: "", parameters: {} },
+      Date.now(),
+    );
+    await call(createProjectRequest({ pluginKeys: ["k", "nope"], requestId: "" }), created);
+    expect(selects).toHaveLength(4);
   });
 
   it("starts the preprocessing only once the call has ended", async () => {

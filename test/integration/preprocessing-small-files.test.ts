@@ -4,6 +4,7 @@ import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { ChangeFeed } from "../../src/app/change-feed.js";
 import { createProject } from "../../src/app/create-project.js";
+import { KnownPluginKeys } from "../../src/app/known-plugin-keys.js";
 import { PreprocessingRunner } from "../../src/app/preprocessing-runner.js";
 import { openStore, type Store } from "../../src/store/connect.js";
 import type { ClaimContext } from "../../src/store/sql/claims.js";
@@ -51,7 +52,13 @@ describeEachDialect("preprocessing of small files", (dialect) => {
         additionalInfo: {},
         requestId: "",
       },
-      { db: store.db, maxDatasetBytes: 1 << 20, onlineKeys: () => [], created: () => {} },
+      {
+        db: store.db,
+        knownKeys: new KnownPluginKeys(store.db),
+        maxDatasetBytes: 1 << 20,
+        onlineKeys: () => [],
+        created: () => {},
+      },
     );
     return created.projectId;
   }
