@@ -18,6 +18,7 @@
  */
 import type { Database } from "better-sqlite3";
 import type { Knex } from "knex";
+import { AppError } from "../app/errors.js";
 import {
   type DriverConnection,
   driverOf,
@@ -85,7 +86,7 @@ export class PipelinedCommits {
       sqliteStatement(connection, "PRAGMA synchronous = NORMAL").run();
       try {
         const result = await transaction(connection);
-        return { result, durable: walSync.sync() };
+        return { result, durable: walSync.sync().catch(refuseAfterFailedFlush) };
       } finally {
         sqliteStatement(connection, "PRAGMA synchronous = FULL").run();
       }
@@ -118,6 +119,19 @@ export class PipelinedCommits {
     }
     return walSync;
   }
+}
+
+/**
+ * What a commit whose flush failed answers: UNAVAILABLE (a restart of the core is the remedy,
+ * so a client may try again later), with a message an operator can act on.
+ */
+function refuseAfterFailedFlush(error: unknown): never {
+  const reason = error instanceof Error ? error.message : String(error);
+  throw new AppError(
+    "UNAVAILABLE",
+    `the database could not be flushed to disk (${reason}); the core acknowledges nothing more until it is restarted`,
+    { cause: error },
+  );
 }
 
 /** BEGIN, `work`, COMMIT on one SQLite connection; ROLLBACK when either fails. */

@@ -184,6 +184,10 @@ describe("pipelined commits on an SQLite file", () => {
       return trx("plugins").insert(plugin);
     });
     await expect(durable).rejects.toThrow(/ENOENT/);
+    await expect(durable).rejects.toMatchObject({
+      code: "UNAVAILABLE",
+      message: expect.stringContaining("until it is restarted"),
+    });
     const later = await commits.run((trx) => trx("plugins").where({ key: "k" }).first());
     await expect(later.durable).rejects.toThrow(/ENOENT/);
     expect(failures).toHaveLength(1);
