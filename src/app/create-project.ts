@@ -4,20 +4,16 @@
  */
 import type { Knex } from "knex";
 import type { ProjectRow } from "../store/rows.js";
-import { findCompleteBlob } from "../store/sql/blobs.js";
-import { appendEvents } from "../store/sql/events.js";
-import {
-  findProjectByRequestId,
-  insertProject,
-  type NewProjectRow,
-} from "../store/sql/projects.js";
-import { BlobWriter } from "./blob-writer.js";
+import { findCompleteBlob, newBlobId } from "../store/sql/blobs.js";
+import { appendEventRows } from "../store/sql/events.js";
+import { insertCompleteBlob, insertProjectRow } from "../store/sql/new-project-rows.js";
+import { findProjectByRequestId, type NewProjectRow } from "../store/sql/projects.js";
 import { AppError } from "./errors.js";
 import type { KnownPluginKeys } from "./known-plugin-keys.js";
 import { projectEvent } from "./plugin-reports.js";
 import { type ProjectView, projectView } from "./project-views.js";
 import { hasNul } from "./text.js";
-import { inTransaction } from "./transactions.js";
+import { inTransactionOnDriver } from "./transactions.js";
 
 export interface CreateProjectInput {
   readonly name: string;
@@ -172,12 +168,11 @@ export async function createProject(
   const nowMs = Date.now();
   let row: ProjectRow;
   try {
-    row = await inTransaction(deps.db, async ({ trx }) => {
+    row = await inTransactionOnDriver(deps.db, async ({ conn }) => {
       let rawBlobId = input.datasetId;
       if (rawBlobId === "") {
-        const raw = await BlobWriter.create(trx, "raw", nowMs);
-        await raw.write(input.datasetCsv);
-        rawBlobId = (await raw.finish()).id;
+        rawBlobId = newBlobId("raw");
+        await insertCompleteBlob(conn, rawBlobId, input.datasetCsv, nowMs);
       }
       const fields: NewProjectRow = {
         name: input.name,
@@ -194,8 +189,8 @@ export async function createProject(
         created_ms: nowMs,
         updated_ms: nowMs,
       };
-      const id = await insertProject(trx, fields);
-      await appendEvents(trx, [projectEvent(id, "PREPROCESSING", "project created", nowMs)]);
+      const id = await insertProjectRow(conn, fields);
+      await appendEventRows(conn, [projectEvent(id, "PREPROCESSING", "project created", nowMs)]);
       const stored: ProjectRow = { ...newProjectDefaults, ...fields, id };
       return stored;
     });

@@ -38,3 +38,20 @@ export async function inTransaction<T>(
   for (const effect of effects) effect();
   return result;
 }
+
+/**
+ * inTransaction for work written against the driver connection (prepared statements, no
+ * query builder): on SQLite the transaction is begun and committed through the driver too.
+ */
+export async function inTransactionOnDriver<T>(
+  db: Knex,
+  work: (ctx: ReportContext) => Promise<T>,
+): Promise<T> {
+  const effects: (() => void)[] = [];
+  const { result, durable } = await pipelinedCommitsOf(db).runOnDriver((conn) =>
+    work({ conn, afterCommit: (effect) => effects.push(effect) }),
+  );
+  await durable;
+  for (const effect of effects) effect();
+  return result;
+}
