@@ -153,7 +153,8 @@ export interface Ack {
    * 5 (NOT_FOUND): unknown project, or the `plugin_id` is not in that project.
    * 7 (PERMISSION_DENIED): the `plugin_id` belongs to another plugin key.
    * 9 (FAILED_PRECONDITION): the transition is not allowed in the current status.
-   * 14 (UNAVAILABLE): the store could not be reached; send the report again later.
+   * 14 (UNAVAILABLE): the store could not be reached, or could not flush to disk (then the core
+   * acknowledges nothing until it is restarted); send the report again later, to any replica.
    */
   code: number;
   /** Why the report was refused, for a person to read; empty when `code` is 0. */
