@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import { pipelinedCommitsOf } from "../store/pipelined-commits.js";
+import { type Committed, pipelinedCommitsOf } from "../store/pipelined-commits.js";
 import { type DriverConnection, driverOf } from "../store/sql/prepared.js";
 
 /** What a unit of work sees: the open transaction and a way to act once it committed. */
@@ -22,36 +22,39 @@ export async function reportContextOf(ctx: WorkContext): Promise<ReportContext> 
   return { conn: await driverOf(ctx.trx), afterCommit: (effect) => ctx.afterCommit(effect) };
 }
 
-/**
- * Runs `work` in one transaction; resolves, and runs its after-commit effects, once the commit
- * is durable (on SQLite the disk flush runs off the event loop: see pipelined-commits.ts).
- */
-export async function inTransaction<T>(
-  db: Knex,
-  work: (ctx: WorkContext) => Promise<T>,
-): Promise<T> {
-  const effects: (() => void)[] = [];
-  const { result, durable } = await pipelinedCommitsOf(db).run((trx) =>
-    work({ trx, afterCommit: (effect) => effects.push(effect) }),
-  );
+/** Resolves with the committed result once its commit is durable, after running `effects`. */
+async function whenDurable<T>(committed: Promise<Committed<T>>, effects: (() => void)[]) {
+  const { result, durable } = await committed;
   await durable;
   for (const effect of effects) effect();
   return result;
 }
 
 /**
+ * Runs `work` in one transaction; resolves, and runs its after-commit effects, once the commit
+ * is durable (on SQLite the disk flush runs off the event loop: see pipelined-commits.ts).
+ */
+export function inTransaction<T>(db: Knex, work: (ctx: WorkContext) => Promise<T>): Promise<T> {
+  const effects: (() => void)[] = [];
+  const afterCommit = (effect: () => void) => effects.push(effect);
+  return whenDurable(
+    pipelinedCommitsOf(db).run((trx) => work({ trx, afterCommit })),
+    effects,
+  );
+}
+
+/**
  * inTransaction for work written against the driver connection (prepared statements, no
  * query builder): on SQLite the transaction is begun and committed through the driver too.
  */
-export async function inTransactionOnDriver<T>(
+export function inTransactionOnDriver<T>(
   db: Knex,
   work: (ctx: ReportContext) => Promise<T>,
 ): Promise<T> {
   const effects: (() => void)[] = [];
-  const { result, durable } = await pipelinedCommitsOf(db).runOnDriver((conn) =>
-    work({ conn, afterCommit: (effect) => effects.push(effect) }),
+  const afterCommit = (effect: () => void) => effects.push(effect);
+  return whenDurable(
+    pipelinedCommitsOf(db).runOnDriver((conn) => work({ conn, afterCommit })),
+    effects,
   );
-  await durable;
-  for (const effect of effects) effect();
-  return result;
 }

@@ -3,7 +3,6 @@
 // a repeated request_id raced by two calls at once.
 import { createHash } from "node:crypto";
 import { afterEach, beforeEach, expect, expectTypeOf, it } from "vitest";
-import { createProject } from "../../src/app/create-project.js";
 import { KnownPluginKeys } from "../../src/app/known-plugin-keys.js";
 import { openStore, type Store } from "../../src/store/connect.js";
 import { pipelinedCommitsOf } from "../../src/store/pipelined-commits.js";
@@ -20,7 +19,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
-import { tinyCsv } from "../helpers/projects.js";
+import { createProjectDirectly } from "../helpers/direct-projects.js";
 
 it("writes every column of a new project row", () => {
   expectTypeOf<UnwrittenProjectColumns>().toEqualTypeOf<never>();
@@ -113,26 +112,9 @@ describeEachDialect("CreateProject's rows through the driver", (dialect) => {
       { key: "k", name: "", type: "", description: "", parameters: {} },
       Date.now(),
     );
-    const deps = {
-      db: store.db,
-      knownKeys: new KnownPluginKeys(store.db),
-      maxDatasetBytes: 1 << 20,
-      onlineKeys: () => [],
-      created: () => {},
-    };
-    const input = {
-      name: "raced",
-      description: "",
-      datasetCsv: Buffer.from(tinyCsv),
-      datasetId: "",
-      caseIdColumn: "",
-      holdoutFraction: undefined,
-      pluginKeys: ["k"],
-      parameters: {},
-      additionalInfo: {},
-      requestId: "same",
-    };
-    const [a, b] = await Promise.all([createProject(input, deps), createProject(input, deps)]);
+    const knownKeys = new KnownPluginKeys(store.db);
+    const raced = () => createProjectDirectly(store.db, { requestId: "same" }, knownKeys);
+    const [a, b] = await Promise.all([raced(), raced()]);
     expect(a.projectId).toBe(b.projectId);
     const count = async (table: string) => Number((await store.db(table).count({ n: "*" }))[0]?.n);
     expect(await count("projects")).toBe(1);

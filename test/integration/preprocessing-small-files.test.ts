@@ -3,8 +3,6 @@
 import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { ChangeFeed } from "../../src/app/change-feed.js";
-import { createProject } from "../../src/app/create-project.js";
-import { KnownPluginKeys } from "../../src/app/known-plugin-keys.js";
 import { PreprocessingRunner } from "../../src/app/preprocessing-runner.js";
 import { openStore, type Store } from "../../src/store/connect.js";
 import type { ClaimContext } from "../../src/store/sql/claims.js";
@@ -15,7 +13,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
-import { tinyCsv } from "../helpers/projects.js";
+import { createProjectDirectly } from "../helpers/direct-projects.js";
 
 const timeouts = { dataReportMs: 60_000, trainingStartMs: 60_000, trainingMs: 60_000 };
 
@@ -39,27 +37,7 @@ describeEachDialect("preprocessing of small files", (dialect) => {
   });
 
   async function newProject(): Promise<number> {
-    const created = await createProject(
-      {
-        name: "small",
-        description: "",
-        datasetCsv: Buffer.from(tinyCsv),
-        datasetId: "",
-        caseIdColumn: "",
-        holdoutFraction: undefined,
-        pluginKeys: ["k"],
-        parameters: {},
-        additionalInfo: {},
-        requestId: "",
-      },
-      {
-        db: store.db,
-        knownKeys: new KnownPluginKeys(store.db),
-        maxDatasetBytes: 1 << 20,
-        onlineKeys: () => [],
-        created: () => {},
-      },
-    );
+    const created = await createProjectDirectly(store.db);
     return created.projectId;
   }
 
