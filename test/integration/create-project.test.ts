@@ -11,27 +11,20 @@ import type {
   CreateProjectRequest,
   CreateProjectResponse,
 } from "../../src/gen/trainingcore/v1/project_service.js";
-import { openStore, type Store } from "../../src/store/connect.js";
 import { upsertPlugin } from "../../src/store/sql/plugins.js";
 import { toProtoProject } from "../../src/transport/message-mapping.js";
 import type { OpenStreams } from "../../src/transport/open-streams.js";
 import { createProjectHandlers } from "../../src/transport/project-handlers.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshStorePerTest } from "../helpers/fresh-store.js";
 import { createProjectRequest, failureOf } from "../helpers/projects.js";
 
 describeEachDialect("CreateProject", (dialect) => {
-  let database: TestDatabase;
-  let store: Store;
+  const fresh = freshStorePerTest(dialect);
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    store = await openStore(database.url);
     await upsertPlugin(
-      store.db,
+      fresh.store.db,
       { key: "k", name: "", type: "", description: "", parameters: {} },
       Date.now(),
     );
@@ -39,8 +32,6 @@ describeEachDialect("CreateProject", (dialect) => {
 
   afterEach(async () => {
     handlers = undefined;
-    await store.close();
-    await database.drop();
   });
 
   /** Where the handlers of a test report a new project (the call under way's arrays). */
@@ -50,7 +41,7 @@ describeEachDialect("CreateProject", (dialect) => {
   /** One set of handlers per test, as a server has: what they remember lasts across calls. */
   function projectHandlers() {
     handlers ??= createProjectHandlers({
-      db: store.db,
+      db: fresh.store.db,
       feed: new ChangeFeed(),
       sessions: { onlineKeys: () => [] } as unknown as PluginSessions,
       openStreams: {} as OpenStreams,
@@ -96,7 +87,7 @@ describeEachDialect("CreateProject", (dialect) => {
 
   it("answers with the project as stored, without reading it back", async () => {
     const selects: string[] = [];
-    store.db.on("query", (query: { sql: string }) => {
+    fresh.store.db.on("query", (query: { sql: string }) => {
       if (/^\s*select/i.test(query.sql)) selects.push(query.sql);
     });
     const created: number[] = [];
@@ -118,7 +109,7 @@ describeEachDialect("CreateProject", (dialect) => {
     const project = response.project;
     expect(project?.id).toBeGreaterThan(0);
     expect(created).toEqual([project?.id]);
-    expect(project).toEqual(toProtoProject(await getProject(store.db, project?.id ?? 0)));
+    expect(project).toEqual(toProtoProject(await getProject(fresh.store.db, project?.id ?? 0)));
     expect(project).toMatchObject({
       name: "answered",
       description: "from the rows written",
@@ -135,7 +126,7 @@ describeEachDialect("CreateProject", (dialect) => {
 
   it("looks up only plugin keys it has not met, and does not remember unknown ones", async () => {
     const selects: string[] = [];
-    store.db.on("query", (query: { sql: string }) => {
+    fresh.store.db.on("query", (query: { sql: string }) => {
       if (/^\s*select/i.test(query.sql)) selects.push(query.sql);
     });
     const created: number[] = [];
@@ -151,7 +142,7 @@ describeEachDialect("CreateProject", (dialect) => {
     // Each refusal asked the store again, for the unknown key alone.
     expect(selects).toHaveLength(3);
     await upsertPlugin(
-      store.db,
+      fresh.store.db,
       { key: "nope", name: "", type: "", description: "", parameters: {} },
       Date.now(),
     );
@@ -179,7 +170,7 @@ describeEachDialect("CreateProject", (dialect) => {
     const request = createProjectRequest({ pluginKeys: ["k"], requestId: "once" });
     const first = await call(request, []);
     const id = first.project?.id ?? 0;
-    await store.db("projects").where({ id }).update({ status: "ERROR", error: "moved on" });
+    await fresh.store.db("projects").where({ id }).update({ status: "ERROR", error: "moved on" });
     const again = await call(request, []);
     expect(again.project?.id).toBe(id);
     expect(again.project).toMatchObject({ error: "moved on" });

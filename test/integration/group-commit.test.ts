@@ -1,5 +1,5 @@
 import pino from "pino";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { ChangeFeed } from "../../src/app/change-feed.js";
 import { GroupCommitter } from "../../src/app/group-commit.js";
 import { applyReport } from "../../src/app/plugin-reports.js";
@@ -7,11 +7,8 @@ import { openStore, type Store } from "../../src/store/connect.js";
 import { insertAssignments } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
 import { insertProject } from "../../src/store/sql/projects.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshStorePerTest } from "../helpers/fresh-store.js";
 import { projectRow } from "../helpers/rows.js";
 
 const silent = pino({ level: "silent" });
@@ -49,21 +46,10 @@ async function seedProject(
 }
 
 describeEachDialect("group commit", (dialect) => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    store = await openStore(database.url);
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const fresh = freshStorePerTest(dialect);
 
   it("commits the other units of a batch when one throws, and runs effects after commit", async () => {
-    const committer = new GroupCommitter(store.db, silent);
+    const committer = new GroupCommitter(fresh.store.db, silent);
     const effects: string[] = [];
     const insert = (key: string) =>
       committer.run(async ({ trx, afterCommit }) => {
@@ -85,7 +71,7 @@ describeEachDialect("group commit", (dialect) => {
     });
     const results = await Promise.allSettled([insert("a"), failing, insert("b")]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
-    const keys = (await store.db("plugins").select("key").orderBy("key")).map(
+    const keys = (await fresh.store.db("plugins").select("key").orderBy("key")).map(
       (r: { key: string }) => r.key,
     );
     expect(keys).toEqual(["a", "b"]);
@@ -101,13 +87,13 @@ describeEachDialect("group commit", (dialect) => {
       const feed = new ChangeFeed();
       // One store (connection pool) and committer per plugin: replicas racing each other.
       const stores = [
-        store,
-        ...(await Promise.all(keys.slice(1).map(() => openStore(database.url)))),
+        fresh.store,
+        ...(await Promise.all(keys.slice(1).map(() => openStore(fresh.database.url)))),
       ];
       try {
         const committers = stores.map((s) => new GroupCommitter(s.db, silent));
         for (let round = 0; round < 20; round++) {
-          const { projectId, pluginIds } = await seedProject(store, keys, round);
+          const { projectId, pluginIds } = await seedProject(fresh.store, keys, round);
           // Half the rounds as units of work, half as reports (whose batch reads the
           // memberships with the project locks).
           const results = await Promise.all(
@@ -128,9 +114,9 @@ describeEachDialect("group commit", (dialect) => {
             }),
           );
           expect(results.every((r) => r.code === "OK")).toBe(true);
-          const project = await store.db("projects").where({ id: projectId }).first();
+          const project = await fresh.store.db("projects").where({ id: projectId }).first();
           expect(project.status).toBe("TRAINED");
-          const projectEvents = await store
+          const projectEvents = await fresh.store
             .db("events")
             .where({ project_id: projectId })
             .whereNull("assignment_id");

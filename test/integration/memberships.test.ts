@@ -1,43 +1,29 @@
 // The memberships a batch of reports reads (readMemberships): every column as stored, whatever
 // the text holds, for several projects at once, ascending by id.
-import { afterEach, beforeEach, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/connect.js";
+import { expect, it } from "vitest";
 import { insertAssignments, readMemberships } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
 import { driverOf } from "../../src/store/sql/prepared.js";
 import { insertProject } from "../../src/store/sql/projects.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshStorePerTest } from "../helpers/fresh-store.js";
 import { projectRow } from "../helpers/rows.js";
 
 const awkward = ['"quoted"', "back\\slash", "line\nbreak", "tab\t", "ünïcödé 🚀", "'", ""];
 
 describeEachDialect("readMemberships", (dialect) => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    store = await openStore(database.url);
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const fresh = freshStorePerTest(dialect);
 
   async function project(keys: string[]): Promise<number> {
     const now = Date.now();
     const blob = `raw_${Math.random().toString(16).slice(2)}`;
-    await createBlob(store.db, blob, now);
+    await createBlob(fresh.store.db, blob, now);
     const id = await insertProject(
-      store.db,
+      fresh.store.db,
       projectRow(keys, blob, { created_ms: now, updated_ms: now }),
     );
     await insertAssignments(
-      store.db,
+      fresh.store.db,
       keys.map((key, i) => ({
         project_id: id,
         plugin_key: key,
@@ -59,12 +45,12 @@ describeEachDialect("readMemberships", (dialect) => {
     const b = await project(["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"]);
     await project(["k0"]); // not asked for
     const c = await project(["k0", "k1", "k2"]);
-    const expected = await store
+    const expected = await fresh.store
       .db("assignments")
       .select("id", "project_id", "plugin_key", "status", "model_name", "error")
       .whereIn("project_id", [a, b, c])
       .orderBy("id");
-    const read = await store.db.transaction(async (trx) =>
+    const read = await fresh.store.db.transaction(async (trx) =>
       // Unordered, with a repeat and a project that does not exist.
       readMemberships(await driverOf(trx), [c, a, 999_999, b, a]),
     );

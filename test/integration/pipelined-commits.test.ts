@@ -2,15 +2,11 @@
 // `synchronous` setting never outlives the transaction, so every other commit keeps fsyncing.
 import { unlinkSync } from "node:fs";
 import type Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/connect.js";
+import { describe, expect, it } from "vitest";
 import { PipelinedCommits } from "../../src/store/pipelined-commits.js";
 import type { DriverConnection } from "../../src/store/sql/prepared.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshStorePerTest } from "../helpers/fresh-store.js";
 
 const plugin = {
   key: "k",
@@ -25,43 +21,32 @@ const FULL = 2;
 const NORMAL = 1;
 
 describeEachDialect("pipelined commits", (dialect) => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    store = await openStore(database.url);
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const fresh = freshStorePerTest(dialect);
 
   it("returns the work's result once committed, and a durability that resolves", async () => {
-    const commits = new PipelinedCommits(store.db);
+    const commits = new PipelinedCommits(fresh.store.db);
     const { result, durable } = await commits.run(async (trx) => {
       await trx("plugins").insert(plugin);
       return 7;
     });
     expect(result).toBe(7);
     await durable;
-    expect(await store.db("plugins").where({ key: "k" }).first()).toBeDefined();
+    expect(await fresh.store.db("plugins").where({ key: "k" }).first()).toBeDefined();
   });
 
   it("rolls back failed work and commits nothing of it", async () => {
-    const commits = new PipelinedCommits(store.db);
+    const commits = new PipelinedCommits(fresh.store.db);
     await expect(
       commits.run(async (trx) => {
         await trx("plugins").insert(plugin);
         throw new Error("no");
       }),
     ).rejects.toThrow("no");
-    expect(await store.db("plugins").where({ key: "k" }).first()).toBeUndefined();
+    expect(await fresh.store.db("plugins").where({ key: "k" }).first()).toBeUndefined();
   });
 
   it("runs work on the driver connection: committed, or rolled back when it fails", async () => {
-    const commits = new PipelinedCommits(store.db);
+    const commits = new PipelinedCommits(fresh.store.db);
     const { result, durable } = await commits.runOnDriver(async (conn) => {
       await insertPlugin(conn, "k");
       return 7;
@@ -81,11 +66,11 @@ describeEachDialect("pipelined commits", (dialect) => {
         await insertPlugin(conn, "k");
       }),
     ).rejects.toThrow();
-    const keys = await store.db("plugins").pluck("key");
+    const keys = await fresh.store.db("plugins").pluck("key");
     expect(keys).toEqual(["k"]);
     // The connection is not left in a transaction: the next one commits.
     await (await commits.runOnDriver((conn) => insertPlugin(conn, "k4"))).durable;
-    expect((await store.db("plugins").pluck("key")).sort()).toEqual(["k", "k4"]);
+    expect((await fresh.store.db("plugins").pluck("key")).sort()).toEqual(["k", "k4"]);
   });
 });
 
@@ -104,30 +89,19 @@ async function insertPlugin(conn: DriverConnection, key: string): Promise<void> 
 }
 
 describe("pipelined commits on an SQLite file", () => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl("sqlite");
-    store = await openStore(database.url);
-  });
-
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const fresh = freshStorePerTest("sqlite");
 
   const synchronousNow = async (): Promise<number> => {
-    const conn = (await store.db.client.acquireConnection()) as Database.Database;
+    const conn = (await fresh.store.db.client.acquireConnection()) as Database.Database;
     try {
       return conn.pragma("synchronous", { simple: true }) as number;
     } finally {
-      await store.db.client.releaseConnection(conn);
+      await fresh.store.db.client.releaseConnection(conn);
     }
   };
 
   it("commits with NORMAL and puts FULL back, whether the work succeeds or fails", async () => {
-    const commits = new PipelinedCommits(store.db);
+    const commits = new PipelinedCommits(fresh.store.db);
     expect(await synchronousNow()).toBe(FULL);
     const inside = async (trx: import("knex").Knex.Transaction) => {
       const rows = (await trx.raw("PRAGMA synchronous")) as { synchronous: number }[];
@@ -161,11 +135,11 @@ describe("pipelined commits on an SQLite file", () => {
   });
 
   it("keeps FULL for a query that waited for the connection during the transaction", async () => {
-    const commits = new PipelinedCommits(store.db);
+    const commits = new PipelinedCommits(fresh.store.db);
     let waiting: Promise<unknown> | undefined;
     const { durable } = await commits.run(async (trx) => {
       // Queued behind the transaction (one connection): runs after FULL is back.
-      waiting = store.db.raw("PRAGMA synchronous");
+      waiting = fresh.store.db.raw("PRAGMA synchronous");
       await trx("plugins").insert(plugin);
     });
     await durable;
@@ -174,11 +148,11 @@ describe("pipelined commits on an SQLite file", () => {
   });
 
   it("fails that commit's durability and every later one, and tells its listeners once", async () => {
-    const commits = new PipelinedCommits(store.db);
+    const commits = new PipelinedCommits(fresh.store.db);
     const failures: unknown[] = [];
     commits.onSyncFailure((error) => failures.push(error));
     // The WAL gone from its path before the first flush opens it: the flush cannot be made.
-    const file = database.url.replace(/^sqlite:/, "");
+    const file = fresh.database.url.replace(/^sqlite:/, "");
     const { durable } = await commits.run((trx) => {
       unlinkSync(`${file}-wal`);
       return trx("plugins").insert(plugin);

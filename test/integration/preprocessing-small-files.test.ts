@@ -1,43 +1,31 @@
 // The small-file path of the preprocessing runner keeps the claim check: a replica whose claim
 // lapsed records nothing and leaves no blob behind.
 import pino from "pino";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import { ChangeFeed } from "../../src/app/change-feed.js";
 import { PreprocessingRunner } from "../../src/app/preprocessing-runner.js";
-import { openStore, type Store } from "../../src/store/connect.js";
 import type { ClaimContext } from "../../src/store/sql/claims.js";
 import { upsertPlugin } from "../../src/store/sql/plugins.js";
 import { storedBlobParts } from "../helpers/blobs.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
 import { createProjectDirectly } from "../helpers/direct-projects.js";
+import { freshStorePerTest } from "../helpers/fresh-store.js";
 
 const timeouts = { dataReportMs: 60_000, trainingStartMs: 60_000, trainingMs: 60_000 };
 
 describeEachDialect("preprocessing of small files", (dialect) => {
-  let database: TestDatabase;
-  let store: Store;
+  const fresh = freshStorePerTest(dialect);
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    store = await openStore(database.url);
     await upsertPlugin(
-      store.db,
+      fresh.store.db,
       { key: "k", name: "", type: "", description: "", parameters: {} },
       Date.now(),
     );
   });
 
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
-
   async function newProject(): Promise<number> {
-    const created = await createProjectDirectly(store.db);
+    const created = await createProjectDirectly(fresh.store.db);
     return created.projectId;
   }
 
@@ -49,7 +37,7 @@ describeEachDialect("preprocessing of small files", (dialect) => {
       return { replicaId, nowMs: Date.now(), liveCutoffMs: 0 };
     };
     const it = new PreprocessingRunner(
-      store.db,
+      fresh.store.db,
       new ChangeFeed(),
       pino({ level: "silent" }),
       timeouts,
@@ -60,7 +48,7 @@ describeEachDialect("preprocessing of small files", (dialect) => {
   }
 
   async function outputBlobs(): Promise<number> {
-    const { blobs, stored } = await storedBlobParts(store.db, "raw_", { not: true });
+    const { blobs, stored } = await storedBlobParts(fresh.store.db, "raw_", { not: true });
     return blobs + stored;
   }
 
@@ -69,16 +57,16 @@ describeEachDialect("preprocessing of small files", (dialect) => {
     const preprocessing = runner(["a"]);
     preprocessing.enqueue(id);
     await preprocessing.idle();
-    const project = await store.db("projects").where({ id }).first();
+    const project = await fresh.store.db("projects").where({ id }).first();
     expect(project.preprocessed_ms).not.toBeNull();
-    const blobs = await store
+    const blobs = await fresh.store
       .db("blobs")
       .whereIn("id", [project.training_blob_id, project.holdout_blob_id]);
     expect(blobs.map((blob) => [Boolean(blob.complete), blob.writer_replica])).toEqual([
       [true, "a"],
       [true, "a"],
     ]);
-    expect(await store.db("assignments").where({ project_id: id })).toHaveLength(1);
+    expect(await fresh.store.db("assignments").where({ project_id: id })).toHaveLength(1);
   });
 
   it("records nothing and leaves no blob when its claim was taken over meanwhile", async () => {
@@ -87,13 +75,13 @@ describeEachDialect("preprocessing of small files", (dialect) => {
     const preprocessing = runner(["a", "a", "b"]);
     preprocessing.enqueue(id);
     await preprocessing.idle();
-    const project = await store.db("projects").where({ id }).first();
+    const project = await fresh.store.db("projects").where({ id }).first();
     expect(project).toMatchObject({
       status: "PREPROCESSING",
       preprocessed_ms: null,
       preprocessing_replica: "a",
     });
-    expect(await store.db("assignments").where({ project_id: id })).toHaveLength(0);
+    expect(await fresh.store.db("assignments").where({ project_id: id })).toHaveLength(0);
     expect(await outputBlobs()).toBe(0);
   });
 });

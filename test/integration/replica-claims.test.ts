@@ -4,8 +4,7 @@
  */
 import pg from "pg";
 import pino from "pino";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/connect.js";
+import { describe, expect, it } from "vitest";
 import { PgListener } from "../../src/store/pg-listener.js";
 import { insertAssignments } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
@@ -21,28 +20,24 @@ import {
 } from "../../src/store/sql/claims.js";
 import { insertProject } from "../../src/store/sql/projects.js";
 import { beatReplica } from "../../src/store/sql/replicas.js";
-import { createTestDatabaseUrl, dialects, type TestDatabase } from "../helpers/databases.js";
+import { dialects } from "../helpers/databases.js";
+import { freshStorePerTest } from "../helpers/fresh-store.js";
 import { projectRow } from "../helpers/rows.js";
 
 const silent = pino({ level: "silent" });
 const ttlMs = 1000;
 
 describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl("postgres");
-    store = await openStore(database.url);
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const fresh = freshStorePerTest("postgres");
 
   /** A replica that beat at `beatMs`; its claim context as seen at `nowMs`. */
   async function replica(id: string, beatMs: number, nowMs = Date.now()): Promise<ClaimContext> {
-    await beatReplica(store.db, { id, address: "", started_ms: beatMs, heartbeat_ms: beatMs });
+    await beatReplica(fresh.store.db, {
+      id,
+      address: "",
+      started_ms: beatMs,
+      heartbeat_ms: beatMs,
+    });
     return { replicaId: id, nowMs, liveCutoffMs: nowMs - ttlMs };
   }
 
@@ -53,7 +48,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     held: readonly number[],
     untilMs: number,
   ): Promise<number[]> {
-    const rows = await leaseNextDeliveries(store.db, ctx, "k", count, held, untilMs);
+    const rows = await leaseNextDeliveries(fresh.store.db, ctx, "k", count, held, untilMs);
     return rows.map((row) => row.id);
   }
 
@@ -63,19 +58,19 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
   ): Promise<{ project: number; ids: number[] }> {
     const now = Date.now();
     const rawId = `raw_${Math.random().toString(16).slice(2)}`;
-    await createBlob(store.db, rawId, now);
-    await store.db("blobs").where({ id: rawId }).update({ complete: true });
+    await createBlob(fresh.store.db, rawId, now);
+    await fresh.store.db("blobs").where({ id: rawId }).update({ complete: true });
     const project = await insertProject(
-      store.db,
+      fresh.store.db,
       projectRow(["k"], rawId, { status, created_ms: now, updated_ms: now }),
     );
     if (waiting === 0) return { project, ids: [] };
-    await store
+    await fresh.store
       .db("projects")
       .where({ id: project })
       .update({ training_blob_id: rawId, preprocessed_ms: now });
     const rows = await insertAssignments(
-      store.db,
+      fresh.store.db,
       Array.from({ length: waiting }, () => ({
         project_id: project,
         plugin_key: "k",
@@ -104,8 +99,8 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
       ]);
       expect(gotA.filter((id) => gotB.includes(id))).toEqual([]);
       expect([...gotA, ...gotB].sort((x, y) => x - y)).toEqual(ids);
-      await releaseEverything(store.db, round % 2 === 0 ? "a" : "b");
-      await releaseEverything(store.db, round % 2 === 0 ? "b" : "a");
+      await releaseEverything(fresh.store.db, round % 2 === 0 ? "a" : "b");
+      await releaseEverything(fresh.store.db, round % 2 === 0 ? "b" : "a");
     }
   });
 
@@ -113,9 +108,12 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     // Half of them finished, half waiting: without the index PostgreSQL either walked every
     // row in id order or sorted all the waiting ones for each hand-out of a few.
     const { ids } = await seedProject("TRAINING", 2000);
-    await store.db("assignments").whereIn("id", ids.slice(0, 1000)).update({ status: "TRAINED" });
+    await fresh.store
+      .db("assignments")
+      .whereIn("id", ids.slice(0, 1000))
+      .update({ status: "TRAINED" });
     const a = await replica("a", Date.now());
-    const client = new pg.Client({ connectionString: database.url });
+    const client = new pg.Client({ connectionString: fresh.database.url });
     await client.connect();
     try {
       await client.query("ANALYZE assignments");
@@ -137,7 +135,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
   it("returns what TrainingData needs, oldest first, at most the count asked for", async () => {
     const { project, ids } = await seedProject("PREPROCESSING", 3);
     const a = await replica("a", Date.now());
-    const rows = await leaseNextDeliveries(store.db, a, "k", 2, [], Date.now() + 60_000);
+    const rows = await leaseNextDeliveries(fresh.store.db, a, "k", 2, [], Date.now() + 60_000);
     expect(rows).toEqual(
       ids.slice(0, 2).map((id) => ({
         id,
@@ -147,7 +145,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
         training_blob_id: expect.stringMatching(/^raw_/),
       })),
     );
-    expect(await leaseNextDeliveries(store.db, a, "other", 5, [], Date.now())).toEqual([]);
+    expect(await leaseNextDeliveries(fresh.store.db, a, "other", 5, [], Date.now())).toEqual([]);
   });
 
   it("hides assignments leased by a live replica, and frees them when it dies or its lease ends", async () => {
@@ -162,12 +160,12 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     expect(await leaseNext(a, 10, ids.slice(0, 2), now + 60_000)).toEqual([]);
 
     // a gives one back; b may take it.
-    await releaseAssignments(store.db, "a", [ids[0] as number]);
+    await releaseAssignments(fresh.store.db, "a", [ids[0] as number]);
     expect(await leaseNext(b, 10, [ids[2] as number], now + 60_000)).toEqual([ids[0]]);
 
     // a stops beating: seen two TTLs later, its remaining lease is b's for the taking.
     const later: ClaimContext = { ...b, nowMs: now + 2 * ttlMs, liveCutoffMs: now + ttlMs };
-    await beatReplica(store.db, {
+    await beatReplica(fresh.store.db, {
       id: "b",
       address: "",
       started_ms: now,
@@ -178,10 +176,10 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     ]);
 
     // An expired lease is free even while its replica lives.
-    await releaseEverything(store.db, "b");
+    await releaseEverything(fresh.store.db, "b");
     const c = await replica("c", Date.now());
     expect(await leaseNext(c, 10, [], 0)).toEqual(ids); // leased until 0: already expired
-    await releaseAssignments(store.db, "b", ids); // none is b's: no effect
+    await releaseAssignments(fresh.store.db, "b", ids); // none is b's: no effect
     const current = await replica("b", Date.now());
     expect(await leaseNext(current, 10, [], Date.now() + 60_000)).toEqual(ids);
   });
@@ -192,29 +190,29 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const a = await replica("a", now);
     const b = await replica("b", now);
     const results = await Promise.all([
-      claimPreprocessing(store.db, a, project),
-      claimPreprocessing(store.db, b, project),
+      claimPreprocessing(fresh.store.db, a, project),
+      claimPreprocessing(fresh.store.db, b, project),
     ]);
     expect(results.filter(Boolean)).toHaveLength(1);
     const [owner, other] = results[0] ? [a, b] : [b, a];
-    expect(await claimPreprocessing(store.db, owner, project)).toBe(true);
-    expect(await listUnclaimedPreprocessing(store.db, other)).toEqual([]);
-    expect(await listUnclaimedPreprocessing(store.db, owner)).toEqual([project]);
+    expect(await claimPreprocessing(fresh.store.db, owner, project)).toBe(true);
+    expect(await listUnclaimedPreprocessing(fresh.store.db, other)).toEqual([]);
+    expect(await listUnclaimedPreprocessing(fresh.store.db, owner)).toEqual([project]);
 
     const later: ClaimContext = { ...other, nowMs: now + 2 * ttlMs, liveCutoffMs: now + ttlMs };
-    await beatReplica(store.db, {
+    await beatReplica(fresh.store.db, {
       id: other.replicaId,
       address: "",
       started_ms: now,
       heartbeat_ms: now + 2 * ttlMs,
     });
-    expect(await listUnclaimedPreprocessing(store.db, later)).toEqual([project]);
-    expect(await claimPreprocessing(store.db, later, project)).toBe(true);
-    expect(await claimPreprocessing(store.db, owner, project)).toBe(false);
+    expect(await listUnclaimedPreprocessing(fresh.store.db, later)).toEqual([project]);
+    expect(await claimPreprocessing(fresh.store.db, later, project)).toBe(true);
+    expect(await claimPreprocessing(fresh.store.db, owner, project)).toBe(false);
 
     // A project that finished preprocessing is claimed by nobody.
-    await store.db("projects").where({ id: project }).update({ preprocessed_ms: now });
-    expect(await claimPreprocessing(store.db, later, project)).toBe(false);
+    await fresh.store.db("projects").where({ id: project }).update({ preprocessed_ms: now });
+    expect(await claimPreprocessing(fresh.store.db, later, project)).toBe(false);
   });
 
   it("gives every claim back on leave", async () => {
@@ -224,11 +222,11 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const a = await replica("a", now);
     const b = await replica("b", now);
     expect(await leaseNext(a, 2, [], now + 60_000)).toEqual(ids);
-    expect(await claimPreprocessing(store.db, a, project)).toBe(true);
+    expect(await claimPreprocessing(fresh.store.db, a, project)).toBe(true);
     expect(await leaseNext(b, 2, [], now + 60_000)).toEqual([]);
-    await releaseEverything(store.db, "a");
+    await releaseEverything(fresh.store.db, "a");
     expect(await leaseNext(b, 2, [], now + 60_000)).toEqual(ids);
-    expect(await claimPreprocessing(store.db, b, project)).toBe(true);
+    expect(await claimPreprocessing(fresh.store.db, b, project)).toBe(true);
   });
 
   it("removes incomplete blobs of replicas that are gone, and nothing else", async () => {
@@ -236,9 +234,9 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const live = await replica("live", now);
     await replica("dead", now - 10 * ttlMs);
     const blob = async (id: string, writer: string | null, complete: boolean) => {
-      await createBlob(store.db, id, now);
-      await store.db("blobs").where({ id }).update({ writer_replica: writer, complete });
-      await store
+      await createBlob(fresh.store.db, id, now);
+      await fresh.store.db("blobs").where({ id }).update({ writer_replica: writer, complete });
+      await fresh.store
         .db("blob_chunks")
         .insert({ blob_id: id, seq: 0, start_offset: 0, data: Buffer.from("x") });
     };
@@ -246,11 +244,11 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     await blob("dead_incomplete", "dead", false);
     await blob("dead_complete", "dead", true);
     await blob("unowned_incomplete", null, false);
-    expect(await deleteOrphanedBlobs(store.db, live, false)).toBe(1);
-    const left = (await store.db("blobs").select("id").orderBy("id")).map((r) => r.id);
+    expect(await deleteOrphanedBlobs(fresh.store.db, live, false)).toBe(1);
+    const left = (await fresh.store.db("blobs").select("id").orderBy("id")).map((r) => r.id);
     expect(left).toEqual(["dead_complete", "live_incomplete", "unowned_incomplete"]);
-    expect(await store.db("blob_chunks").where({ blob_id: "dead_incomplete" })).toEqual([]);
-    expect(await deleteOrphanedBlobs(store.db, live, true)).toBe(1);
+    expect(await fresh.store.db("blob_chunks").where({ blob_id: "dead_incomplete" })).toEqual([]);
+    expect(await deleteOrphanedBlobs(fresh.store.db, live, true)).toBe(1);
   });
 
   it("delivers notifications, holds a leader lock alone, and hands it over when its holder's connection ends", async () => {
@@ -266,7 +264,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     });
     const listener = (onNotification: (payload: string) => void) =>
       new PgListener({
-        url: database.url,
+        url: fresh.database.url,
         channel: "test_channel",
         logger: silent,
         onNotification,
@@ -283,7 +281,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     await first.start();
     await second.start();
     try {
-      await store.db.raw("SELECT pg_notify('test_channel', 'hello')");
+      await fresh.store.db.raw("SELECT pg_notify('test_channel', 'hello')");
       await arrived;
       expect(received).toEqual(["hello"]);
 
@@ -292,7 +290,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
       expect(await first.tryLock(42)).toBe(true);
 
       // The holder's connection is cut (as when its process dies): the lock is free.
-      await store.db.raw(
+      await fresh.store.db.raw(
         "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND objid = 42",
       );
       // PostgreSQL frees the lock once the backend has exited: poll the lock, not a clock.

@@ -18,6 +18,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
+import { projectRow } from "../helpers/rows.js";
 
 const silent = pino({ level: "silent" });
 const timeouts = { dataReportMs: 60_000, trainingStartMs: 60_000, trainingMs: 60_000 };
@@ -68,21 +69,15 @@ async function seed(store: Store, rand: () => number): Promise<Seeded> {
     const derived = deriveProjectStatus(states);
     const [row] = await store
       .db("projects")
-      .insert({
-        name: `p${p}`,
-        description: "",
-        status: derived.status,
-        error: derived.error,
-        request_id: null,
-        plugin_keys_json: JSON.stringify(keys),
-        parameters_json: "{}",
-        additional_info_json: "{}",
-        requested_case_id_column: "",
-        holdout_fraction: 0.2,
-        raw_blob_id: "raw_batch",
-        created_ms: now,
-        updated_ms: now,
-      })
+      .insert(
+        projectRow(keys, "raw_batch", {
+          name: `p${p}`,
+          status: derived.status,
+          error: derived.error,
+          created_ms: now,
+          updated_ms: now,
+        }),
+      )
       .returning("id");
     const projectId = Number(typeof row === "object" ? row.id : row);
     const members: { id: number; key: string }[] = [];

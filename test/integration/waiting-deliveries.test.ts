@@ -1,40 +1,29 @@
 // The single replica's hand-out read (SQLite): the oldest WAITING memberships of a key that are
 // ready (training set stored), other than those already leased, with their TrainingData fields.
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/connect.js";
+import { describe, expect, it } from "vitest";
 import { insertAssignments, readNextWaitingDeliveries } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
 import { insertProject } from "../../src/store/sql/projects.js";
-import { createTestDatabaseUrl, type TestDatabase } from "../helpers/databases.js";
+import { freshStorePerTest } from "../helpers/fresh-store.js";
 import { projectRow } from "../helpers/rows.js";
 
 describe("readNextWaitingDeliveries [sqlite]", () => {
-  let database: TestDatabase;
-  let store: Store;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl("sqlite");
-    store = await openStore(database.url);
-  });
-  afterEach(async () => {
-    await store.close();
-    await database.drop();
-  });
+  const fresh = freshStorePerTest("sqlite");
 
   /** A project with `count` memberships per key; preprocessed (training set stored) or not. */
   async function seed(keys: string[], count: number, preprocessed: boolean): Promise<number[]> {
     const now = Date.now();
     const blob = `td_${Math.random().toString(16).slice(2)}`;
-    await createBlob(store.db, blob, now);
+    await createBlob(fresh.store.db, blob, now);
     const project = await insertProject(
-      store.db,
+      fresh.store.db,
       projectRow(keys, blob, { status: "PREPROCESSING", created_ms: now, updated_ms: now }),
     );
     if (preprocessed) {
-      await store.db("projects").where({ id: project }).update({ training_blob_id: blob });
+      await fresh.store.db("projects").where({ id: project }).update({ training_blob_id: blob });
     }
     const rows = await insertAssignments(
-      store.db,
+      fresh.store.db,
       keys.flatMap((key) =>
         Array.from({ length: count }, () => ({
           project_id: project,
@@ -54,12 +43,14 @@ describe("readNextWaitingDeliveries [sqlite]", () => {
   }
 
   const idsOf = async (count: number, skip: number[]) =>
-    (await readNextWaitingDeliveries(store.db, "k", count, new Set(skip))).map((row) => row.id);
+    (await readNextWaitingDeliveries(fresh.store.db, "k", count, new Set(skip))).map(
+      (row) => row.id,
+    );
 
   it("hands out the oldest ready memberships of the key, with their TrainingData fields", async () => {
     const notReady = await seed(["k"], 2, false);
     const ready = await seed(["k", "other"], 3, true);
-    const rows = await readNextWaitingDeliveries(store.db, "k", 2, new Set());
+    const rows = await readNextWaitingDeliveries(fresh.store.db, "k", 2, new Set());
     expect(rows.map((row) => row.id)).toEqual(ready.slice(0, 2));
     expect(rows[0]).toMatchObject({ parameters_json: '{"key":"k"}', additional_info_json: "{}" });
     expect(rows[0]?.training_blob_id).toMatch(/^td_/);
@@ -72,7 +63,10 @@ describe("readNextWaitingDeliveries [sqlite]", () => {
     const skipped = ready.filter((_, i) => i % 2 === 0);
     expect(await idsOf(5, skipped)).toEqual(ready.filter((_, i) => i % 2 === 1).slice(0, 5));
     // Skipped ids that are no longer WAITING still leave room for the rest.
-    await store.db("assignments").whereIn("id", ready.slice(0, 10)).update({ status: "TRAINING" });
+    await fresh.store
+      .db("assignments")
+      .whereIn("id", ready.slice(0, 10))
+      .update({ status: "TRAINING" });
     expect(await idsOf(3, ready.slice(0, 10))).toEqual(ready.slice(10, 13));
     expect(await idsOf(100, [])).toEqual(ready.slice(10));
   });
