@@ -3,26 +3,30 @@
  */
 import { Authenticator } from "./app/auth/authenticator.js";
 import { startupPosture } from "./app/auth/posture.js";
-import { ChangeFeed } from "./app/change-feed.js";
-import { startDeadlineSweeps } from "./app/deadline-sweeper.js";
-import { type DeliveryClaims, SharedClaims, SingleReplicaClaims } from "./app/delivery-claims.js";
-import { Dispatcher } from "./app/dispatcher.js";
-import { GroupCommitter } from "./app/group-commit.js";
-import { CoreMetrics } from "./app/metrics.js";
-import { startOnlineInquiries } from "./app/online-inquirer.js";
-import { PluginSessions } from "./app/plugin-sessions.js";
-import { PreprocessingRunner } from "./app/preprocessing-runner.js";
-import { Replica } from "./app/replica.js";
-import { startStoreProbe } from "./app/store-probe.js";
+import { ChangeFeed } from "./app/change-feed/change-feed.js";
+import {
+  type DeliveryClaims,
+  SharedClaims,
+  SingleReplicaClaims,
+} from "./app/dispatch/delivery-claims.js";
+import { Dispatcher } from "./app/dispatch/dispatcher.js";
+import { startStoreProbe } from "./app/health/store-liveness-probe.js";
+import { CoreMetrics } from "./app/metrics/core-metrics.js";
+import { startOnlineInquiries } from "./app/plugins/online-inquirer.js";
+import { PluginSessions } from "./app/plugins/plugin-sessions.js";
+import { PreprocessingRunner } from "./app/preprocessing/runner.js";
+import { Replica } from "./app/replication/replica.js";
+import { startReplication } from "./app/replication/start-replication.js";
+import { startDeadlineSweeps } from "./app/reports/deadline-sweeper.js";
+import { GroupCommitter } from "./app/reports/group-commit.js";
 import { ConfigError, type CoreConfig } from "./config.js";
 import type { Logger } from "./logger.js";
-import { startReplication } from "./replication.js";
+import { pipelinedCommitsOf } from "./store/commits/pipelined-commits.js";
 import { openStore, type Store } from "./store/connect.js";
-import { pipelinedCommitsOf } from "./store/pipelined-commits.js";
 import { deleteOrphanedBlobs } from "./store/sql/claims.js";
-import { AuthenticatedCalls, startRevocationChecks } from "./transport/auth-calls.js";
-import { securityOf } from "./transport/credentials.js";
-import { type MetricsServer, startMetricsServer } from "./transport/metrics-server.js";
+import { AuthenticatedCalls, startRevocationChecks } from "./transport/auth/authenticated-calls.js";
+import { securityOf } from "./transport/auth/credentials.js";
+import { type MetricsServer, startMetricsServer } from "./transport/metrics/metrics-server.js";
 import { OpenStreams } from "./transport/open-streams.js";
 import { createGrpcServer } from "./transport/server.js";
 

@@ -9,9 +9,9 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream } from "node:fs";
 import type { Info } from "csv-parse";
 import { parse } from "csv-parse";
-import { preprocessDataset } from "../../src/app/preprocess/index.js";
-import type { RecordRouter } from "../../src/app/preprocess/records.js";
-import { RecordScanner } from "../../src/app/preprocess/scanner.js";
+import { preprocessDataset } from "../../src/app/preprocessing/csv/index.js";
+import type { RecordRouter } from "../../src/app/preprocessing/csv/records.js";
+import { RecordScanner } from "../../src/app/preprocessing/csv/scanner.js";
 import { syntheticEventLog } from "../../test/helpers/datasets.js";
 
 export interface GeneratedFile {

@@ -2,10 +2,10 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import knexFactory, { type Knex } from "knex";
 import pg from "pg";
-import { BlobFiles, registerBlobFiles } from "./blob-files.js";
+import { BlobFiles, registerBlobFiles } from "./blobs/blob-files.js";
+import { pipelinedCommitsOf } from "./commits/pipelined-commits.js";
 import { migrations } from "./migrations/index.js";
-import { pipelinedCommitsOf } from "./pipelined-commits.js";
-import { lockSqliteReplica } from "./replica-lock.js";
+import { lockSqliteReplica } from "./single-core-lock.js";
 
 export type Dialect = "sqlite" | "postgres";
 

@@ -1,5 +1,5 @@
 import { status as grpcStatus, Metadata, type ServiceError } from "@grpc/grpc-js";
-import { type AppError, type ErrorCode, toAppError } from "../app/errors.js";
+import { type AppError, type ErrorCode, toAppError } from "../domain/errors.js";
 import type { Logger } from "../logger.js";
 
 export const grpcCodeOf: Record<ErrorCode, grpcStatus> = {

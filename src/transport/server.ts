@@ -2,15 +2,15 @@ import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
 import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
-import { type AuthGuard, addAuthenticatedService } from "./auth.js";
-import { decodeConnectRequest } from "./connect-request-decoding.js";
-import { createServerCredentials, type TlsFiles } from "./credentials.js";
-import { createDatasetHandlers, type DatasetHandlerDeps } from "./dataset-handlers.js";
-import { datasetService } from "./download-encoding.js";
-import { createHealth, type Health } from "./health.js";
-import { createConnectHandler, type PluginConnectDeps } from "./plugin-connect.js";
-import { createProjectHandlers, type ProjectHandlerDeps } from "./project-handlers.js";
-import { addReflection, serviceNameOf } from "./reflection.js";
+import { type AuthGuard, addAuthenticatedService } from "./auth/authenticated-services.js";
+import { createServerCredentials, type TlsFiles } from "./auth/credentials.js";
+import { createDatasetHandlers, type DatasetHandlerDeps } from "./datasets/dataset-handlers.js";
+import { datasetService } from "./datasets/download-encoding.js";
+import { createHealth, type Health } from "./health/health-service.js";
+import { decodeConnectRequest } from "./plugin-stream/connect-request-decoding.js";
+import { createConnectHandler, type PluginConnectDeps } from "./plugin-stream/plugin-connect.js";
+import { createProjectHandlers, type ProjectHandlerDeps } from "./projects/project-handlers.js";
+import { addReflection, serviceNameOf } from "./reflection/reflection-service.js";
 
 export type ServerDeps = PluginConnectDeps &
   ProjectHandlerDeps &

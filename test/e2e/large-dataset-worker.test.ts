@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { credentials, status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { preprocessDataset } from "../../src/app/preprocess/index.js";
+import { preprocessDataset } from "../../src/app/preprocessing/csv/index.js";
 import { DatasetServiceClient } from "../../src/gen/trainingcore/v1/dataset_service.js";
 import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_service.js";
@@ -25,7 +25,7 @@ import {
 import { download, sha256Of, syntheticEventLog, upload } from "../helpers/datasets.js";
 import { TestPlugin } from "../helpers/plugin-client.js";
 import { createProject, failureOf, getProject, watchToEnd } from "../helpers/projects.js";
-import { chunked, MemorySink } from "../unit/preprocess/helpers.js";
+import { chunked, MemorySink } from "../unit/preprocessing/csv/helpers.js";
 
 /** Above the 16 MiB from which SQLite preprocesses in a worker, and not a whole number of MiB. */
 const fileBytes = 17 * 1024 * 1024 + 12_345;

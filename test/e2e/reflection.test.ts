@@ -47,12 +47,12 @@ import {
   type CreateProjectResponse,
   ProjectServiceService,
 } from "../../src/gen/trainingcore/v1/project_service.js";
-import { createHealth, type Health } from "../../src/transport/health.js";
+import { createHealth, type Health } from "../../src/transport/health/health-service.js";
 import {
   addReflection,
   embeddedDescriptorSet,
   serviceNameOf,
-} from "../../src/transport/reflection.js";
+} from "../../src/transport/reflection/reflection-service.js";
 
 const ourServices = [PluginServiceService, ProjectServiceService, DatasetServiceService].map(
   serviceNameOf,

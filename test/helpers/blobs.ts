@@ -1,6 +1,6 @@
 /** What the store holds of some blobs: their rows, their chunk rows and their files. */
 import type { Knex } from "knex";
-import { blobFilesOf } from "../../src/store/blob-files.js";
+import { blobFilesOf } from "../../src/store/blobs/blob-files.js";
 
 export interface StoredBlobParts {
   readonly blobs: number;

@@ -4,8 +4,8 @@ import {
   type CreatedProject,
   type CreateProjectInput,
   createProject,
-} from "../../src/app/create-project.js";
-import { KnownPluginKeys } from "../../src/app/known-plugin-keys.js";
+} from "../../src/app/projects/create-project.js";
+import { KnownPluginKeys } from "../../src/app/projects/known-plugin-keys.js";
 import { tinyCsv } from "./projects.js";
 
 /** A project of the tiny inline CSV for key "k", unless `input` says otherwise. */

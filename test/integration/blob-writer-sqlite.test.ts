@@ -7,7 +7,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { BlobWriter } from "../../src/app/blob-writer.js";
+import { BlobWriter } from "../../src/store/blobs/blob-writer.js";
 import { openStore, type Store } from "../../src/store/connect.js";
 import {
   appendBlobChunks,

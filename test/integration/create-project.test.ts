@@ -4,17 +4,17 @@ import { EventEmitter, once } from "node:events";
 import { type ServerUnaryCall, type sendUnaryData, status } from "@grpc/grpc-js";
 import pino from "pino";
 import { afterEach, beforeEach, expect, it } from "vitest";
-import { ChangeFeed } from "../../src/app/change-feed.js";
-import type { PluginSessions } from "../../src/app/plugin-sessions.js";
-import { getProject } from "../../src/app/project-views.js";
+import { ChangeFeed } from "../../src/app/change-feed/change-feed.js";
+import type { PluginSessions } from "../../src/app/plugins/plugin-sessions.js";
+import { getProject } from "../../src/app/projects/project-views.js";
 import type {
   CreateProjectRequest,
   CreateProjectResponse,
 } from "../../src/gen/trainingcore/v1/project_service.js";
 import { upsertPlugin } from "../../src/store/sql/plugins.js";
-import { toProtoProject } from "../../src/transport/message-mapping.js";
 import type { OpenStreams } from "../../src/transport/open-streams.js";
-import { createProjectHandlers } from "../../src/transport/project-handlers.js";
+import { createProjectHandlers } from "../../src/transport/projects/project-handlers.js";
+import { toProtoProject } from "../../src/transport/projects/project-messages.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { freshStorePerTest } from "../helpers/fresh-store.js";
 import { createProjectRequest, failureOf } from "../helpers/projects.js";

@@ -1,8 +1,8 @@
 import pino from "pino";
 import { expect, it } from "vitest";
-import { ChangeFeed } from "../../src/app/change-feed.js";
-import { GroupCommitter } from "../../src/app/group-commit.js";
-import { applyReport } from "../../src/app/plugin-reports.js";
+import { ChangeFeed } from "../../src/app/change-feed/change-feed.js";
+import { GroupCommitter } from "../../src/app/reports/group-commit.js";
+import { applyReport } from "../../src/app/reports/plugin-reports.js";
 import { openStore, type Store } from "../../src/store/connect.js";
 import { insertAssignments } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";

@@ -3,8 +3,8 @@
 // a repeated request_id raced by two calls at once.
 import { createHash } from "node:crypto";
 import { expect, expectTypeOf, it } from "vitest";
-import { KnownPluginKeys } from "../../src/app/known-plugin-keys.js";
-import { pipelinedCommitsOf } from "../../src/store/pipelined-commits.js";
+import { KnownPluginKeys } from "../../src/app/projects/known-plugin-keys.js";
+import { pipelinedCommitsOf } from "../../src/store/commits/pipelined-commits.js";
 import { readBlobChunks } from "../../src/store/sql/blobs.js";
 import {
   insertCompleteBlob,

@@ -3,7 +3,7 @@
 import { unlinkSync } from "node:fs";
 import type Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { PipelinedCommits } from "../../src/store/pipelined-commits.js";
+import { PipelinedCommits } from "../../src/store/commits/pipelined-commits.js";
 import type { DriverConnection } from "../../src/store/sql/prepared.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { freshStorePerTest } from "../helpers/fresh-store.js";

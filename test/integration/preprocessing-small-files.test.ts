@@ -2,8 +2,8 @@
 // lapsed records nothing and leaves no blob behind.
 import pino from "pino";
 import { beforeEach, expect, it } from "vitest";
-import { ChangeFeed } from "../../src/app/change-feed.js";
-import { PreprocessingRunner } from "../../src/app/preprocessing-runner.js";
+import { ChangeFeed } from "../../src/app/change-feed/change-feed.js";
+import { PreprocessingRunner } from "../../src/app/preprocessing/runner.js";
 import type { ClaimContext } from "../../src/store/sql/claims.js";
 import { upsertPlugin } from "../../src/store/sql/plugins.js";
 import { storedBlobParts } from "../helpers/blobs.js";

@@ -3,11 +3,11 @@
 import pg from "pg";
 import pino from "pino";
 import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { ChangeFeed } from "../../src/app/change-feed.js";
-import { GroupCommitter } from "../../src/app/group-commit.js";
-import { CoreMetrics } from "../../src/app/metrics.js";
-import type { ReportResult } from "../../src/app/plugin-reports.js";
-import type { ReportInput } from "../../src/app/report-checks.js";
+import { ChangeFeed } from "../../src/app/change-feed/change-feed.js";
+import { CoreMetrics } from "../../src/app/metrics/core-metrics.js";
+import { GroupCommitter } from "../../src/app/reports/group-commit.js";
+import type { ReportResult } from "../../src/app/reports/plugin-reports.js";
+import type { ReportInput } from "../../src/app/reports/report-checks.js";
 import type { PluginReport } from "../../src/domain/plugin-transitions.js";
 import { deriveProjectStatus } from "../../src/domain/project-status.js";
 import type { PluginStatus } from "../../src/domain/statuses.js";

@@ -9,11 +9,11 @@ import { hostOf, isLoopbackHost, startupPosture } from "../../src/app/auth/postu
 import type { Principal } from "../../src/app/auth/principal.js";
 import { createToken, revokeTokenById } from "../../src/app/auth/token-admin.js";
 import { hashToken, issueToken, sameHash, tokenKindOf } from "../../src/app/auth/token-format.js";
-import { AppError } from "../../src/app/errors.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
+import { AppError } from "../../src/domain/errors.js";
 import { openStore, type Store } from "../../src/store/connect.js";
-import { accessRules, authorize } from "../../src/transport/auth.js";
-import { createServerCredentials } from "../../src/transport/credentials.js";
+import { accessRules, authorize } from "../../src/transport/auth/authenticated-services.js";
+import { createServerCredentials } from "../../src/transport/auth/credentials.js";
 
 describe("token text", () => {
   it("has a kind prefix, 32 random bytes, and is stored only as its SHA-256", () => {

@@ -15,14 +15,14 @@
  * by the periodic revocation check (src/transport/auth-calls.ts).
  */
 import type { Knex } from "knex";
+import { AppError } from "../../domain/errors.js";
 import {
   anyTokenExists,
   findTokenByHash,
   invalidTokenIds,
   type TokenRow,
 } from "../../store/sql/tokens.js";
-import { AppError } from "../errors.js";
-import { checkIdentity } from "../plugin-registration.js";
+import { checkIdentity } from "../plugins/online-report-checks.js";
 import { developmentPrincipal, type Principal } from "./principal.js";
 import { hashToken, sameHash, tokenKindOf } from "./token-format.js";
 

@@ -1,7 +1,7 @@
 /** Which datasets a caller may download: a plugin only those of projects it is a member of. */
 import type { Knex } from "knex";
+import { AppError } from "../../domain/errors.js";
 import { datasetAccessOf } from "../../store/sql/tokens.js";
-import { AppError } from "../errors.js";
 import { describePrincipal, type Principal } from "./principal.js";
 
 /**

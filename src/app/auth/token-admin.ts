@@ -1,5 +1,6 @@
 /** Creating, listing and revoking access tokens (the `training-core token` commands). */
 import type { Knex } from "knex";
+import { AppError } from "../../domain/errors.js";
 import {
   insertToken,
   listTokens,
@@ -7,8 +8,7 @@ import {
   type TokenKind,
   type TokenRow,
 } from "../../store/sql/tokens.js";
-import { AppError } from "../errors.js";
-import { checkIdentity } from "../plugin-registration.js";
+import { checkIdentity } from "../plugins/online-report-checks.js";
 import { issueToken } from "./token-format.js";
 
 export interface NewToken {

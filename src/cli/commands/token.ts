@@ -40,7 +40,7 @@ async function withDatabase<T>(action: (db: import("knex").Knex) => Promise<T>):
   try {
     return await action(store.db);
   } catch (error) {
-    const { AppError } = await import("../../app/errors.js");
+    const { AppError } = await import("../../domain/errors.js");
     if (error instanceof AppError) {
       if (error.code === "INVALID_ARGUMENT") throw usageError(error.message);
       throw new CliError(`${error.code}: ${error.message}`);

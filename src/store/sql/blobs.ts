@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { Knex } from "knex";
-import { AppError } from "../../app/errors.js";
-import { YoungGarbage } from "../../app/young-garbage.js";
-import { BlobFiles, blobFilesOf, readFileChunks } from "../blob-files.js";
+import { AppError } from "../../domain/errors.js";
+import { BlobFiles, blobFilesOf, readFileChunks } from "../blobs/blob-files.js";
+import { YoungGarbage } from "../blobs/dead-buffer-collector.js";
 import type { BlobRow } from "../rows.js";
 
 /** A new opaque blob id with a readable prefix, e.g. `td_3f9a…`. */

@@ -1,0 +1,27 @@
+import type { Knex } from "knex";
+import { AppError } from "../../domain/errors.js";
+import { findCompleteBlob, readBlobChunks } from "../../store/sql/blobs.js";
+
+/** Datasets plugins may read: training sets (`td_…`) and holdout sets (`ho_…`). */
+const downloadable = /^(td|ho)_[0-9a-f]{24}$/;
+
+/** Checks the request and returns the dataset's bytes from `offset` on, read a few chunks at a time. */
+export async function openDatasetDownload(
+  db: Knex,
+  name: string,
+  offset: number,
+): Promise<AsyncIterable<Buffer>> {
+  if (name === "") throw new AppError("INVALID_ARGUMENT", "training_df_name is required");
+  if (!Number.isSafeInteger(offset) || offset < 0) {
+    throw new AppError("INVALID_ARGUMENT", "offset must be 0 or a positive byte offset");
+  }
+  const blob = downloadable.test(name) ? await findCompleteBlob(db, name) : undefined;
+  if (!blob) throw new AppError("NOT_FOUND", `no dataset named "${name.slice(0, 100)}"`);
+  if (offset > blob.size_bytes) {
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `offset ${offset} is past the end of the file (${blob.size_bytes} bytes)`,
+    );
+  }
+  return readBlobChunks(db, blob.id, offset, blob.size_bytes);
+}

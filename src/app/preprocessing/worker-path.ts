@@ -1,0 +1,68 @@
+/**
+ * The worker-thread path (large SQLite files): the pass runs in a thread with its own SQLite
+ * connection (src/app/preprocess-in-worker.ts), which writes both output blobs and marks them
+ * complete durably; here progress is stored as it arrives, then the dataset recorded.
+ */
+import type { Knex } from "knex";
+import {
+  logPreprocessed,
+  type PreprocessingContext,
+  type PreprocessingJob,
+  splitSettings,
+} from "./context.js";
+import {
+  DEFAULT_WORKER_MIN_BYTES,
+  type PreprocessWorkerOptions,
+  preprocessInWorker,
+  workerOptionsFor,
+} from "./worker/start-worker.js";
+
+/**
+ * The worker options when a stored file of `size` bytes goes to a worker thread: `configured`
+ * (`false`: never), or else the SQLite file of the knex configuration; undefined for an
+ * in-process pass.
+ */
+export function workerForSize(
+  configured: PreprocessWorkerOptions | false | undefined,
+  db: Knex,
+  size: number,
+): PreprocessWorkerOptions | undefined {
+  const options = configured ?? workerOptionsFor(db);
+  if (!options) return undefined;
+  return size >= (options.minBytes ?? DEFAULT_WORKER_MIN_BYTES) ? options : undefined;
+}
+
+export async function preprocessWithWorker(
+  context: PreprocessingContext,
+  job: PreprocessingJob,
+  options: PreprocessWorkerOptions,
+): Promise<void> {
+  const { db, outcomes, progress, metrics, signal } = context;
+  const { project, log } = job;
+  let storedBytes = 0;
+  const outcome = await preprocessInWorker(
+    db,
+    options,
+    { rawBlobId: project.raw_blob_id, rawBytes: job.rawBytes, ...splitSettings(project) },
+    signal,
+    ({ rows, storedBytes: bytes }) => {
+      metrics?.preprocessingRead(bytes - storedBytes);
+      storedBytes = bytes;
+      progress.report(project.id, rows, storedBytes);
+    },
+  );
+  await progress.settled();
+  if (outcome.type === "rejected") {
+    log.info({ reason: outcome.reason }, "dataset rejected");
+    await outcomes.fail(project.id, `dataset: ${outcome.reason}`);
+    return;
+  }
+  // Both blobs are complete and durable (the worker committed that with an fsync).
+  await outcomes.recordSuccess(
+    project,
+    outcome.summary,
+    outcome.trainingBlobId,
+    outcome.holdoutBlobId,
+  );
+  logPreprocessed(job, outcome.summary, { worker: true });
+}

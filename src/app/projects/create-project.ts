@@ -1,0 +1,222 @@
+/**
+ * CreateProject: validates the request synchronously, then stores the raw dataset, the project
+ * (PREPROCESSING) and its first event in one transaction. Preprocessing runs afterwards.
+ */
+import type { Knex } from "knex";
+import { AppError } from "../../domain/errors.js";
+import { hasNul } from "../../domain/text-checks.js";
+import { inTransactionOnDriver } from "../../store/commits/transactions.js";
+import type { ProjectRow } from "../../store/rows.js";
+import { findCompleteBlob, newBlobId } from "../../store/sql/blobs.js";
+import { appendEventRows } from "../../store/sql/events.js";
+import { insertCompleteBlob, insertProjectRow } from "../../store/sql/new-project-rows.js";
+import { findProjectByRequestId, type NewProjectRow } from "../../store/sql/projects.js";
+import { projectEvent } from "../reports/plugin-reports.js";
+import type { KnownPluginKeys } from "./known-plugin-keys.js";
+import { type ProjectView, projectView } from "./project-views.js";
+
+export interface CreateProjectInput {
+  readonly name: string;
+  readonly description: string;
+  /** Inline dataset; or `datasetId` of an upload. Exactly one of them is set. */
+  readonly datasetCsv: Uint8Array;
+  readonly datasetId: string;
+  readonly caseIdColumn: string;
+  readonly holdoutFraction: number | undefined;
+  readonly pluginKeys: readonly string[];
+  readonly parameters: Record<string, Record<string, unknown>>;
+  readonly additionalInfo: Record<string, Record<string, unknown>>;
+  readonly requestId: string;
+}
+
+export interface CreateProjectDeps {
+  readonly db: Knex;
+  readonly knownKeys: KnownPluginKeys;
+  readonly maxDatasetBytes: number;
+  /** Plugin keys with an instance online now. */
+  onlineKeys(): string[];
+  /** Called once the project is stored. */
+  created(projectId: number): void;
+}
+
+export const defaultHoldoutFraction = 0.2;
+
+/** Uploads (`ds_…`) may back any number of projects. */
+async function findUpload(db: Knex, datasetId: string) {
+  return /^ds_[0-9a-f]{24}$/.test(datasetId) ? findCompleteBlob(db, datasetId) : undefined;
+}
+const maxNameLength = 200;
+const maxDescriptionLength = 10_000;
+const maxRequestIdLength = 200;
+
+const invalid = (message: string) => new AppError("INVALID_ARGUMENT", message);
+
+function validateFields(input: CreateProjectInput, maxDatasetBytes: number): number {
+  if (input.name.trim() === "") throw invalid("name is required");
+  const texts = [
+    input.name,
+    input.description,
+    input.caseIdColumn,
+    input.requestId,
+    input.datasetId,
+    ...input.pluginKeys,
+    JSON.stringify(input.parameters),
+    JSON.stringify(input.additionalInfo),
+  ];
+  if (texts.some(hasNul)) throw invalid("text fields must not contain the NUL character (U+0000)");
+  if (input.name.length > maxNameLength) {
+    throw invalid(`name is longer than ${maxNameLength} characters`);
+  }
+  if (input.description.length > maxDescriptionLength) {
+    throw invalid(`description is longer than ${maxDescriptionLength} characters`);
+  }
+  if (input.requestId.length > maxRequestIdLength) {
+    throw invalid(`request_id is longer than ${maxRequestIdLength} characters`);
+  }
+  const inline = input.datasetCsv.length > 0;
+  if (inline === (input.datasetId !== "")) {
+    throw invalid(
+      inline
+        ? "set only one of dataset_csv and dataset_id"
+        : "a dataset is required: dataset_csv (inline) or dataset_id (from UploadDataset)",
+    );
+  }
+  if (input.datasetCsv.length > maxDatasetBytes) {
+    throw invalid(
+      `dataset_csv has ${input.datasetCsv.length} bytes; the limit is ${maxDatasetBytes} (CORE_MAX_DATASET_BYTES)`,
+    );
+  }
+  const fraction = input.holdoutFraction ?? defaultHoldoutFraction;
+  if (!(fraction >= 0 && fraction < 1)) {
+    throw invalid(`holdout_fraction must be in [0, 1); got ${input.holdoutFraction}`);
+  }
+  return fraction;
+}
+
+async function resolvePluginKeys(
+  input: CreateProjectInput,
+  deps: CreateProjectDeps,
+): Promise<string[]> {
+  const requested = [...new Set(input.pluginKeys)];
+  if (requested.length === 0) {
+    const online = deps.onlineKeys();
+    if (online.length === 0) {
+      throw new AppError(
+        "FAILED_PRECONDITION",
+        "no plugin is online: start a plugin first, or name the plugins in plugin_keys",
+      );
+    }
+    return online;
+  }
+  const unknown = await deps.knownKeys.unknownOf(requested);
+  if (unknown.length > 0) {
+    throw invalid(
+      `unknown plugin key(s): ${unknown.join(", ")}; a plugin becomes known when it first connects (see ListPlugins)`,
+    );
+  }
+  return requested;
+}
+
+function checkPerPluginMaps(input: CreateProjectInput, keys: readonly string[]): void {
+  const targets = new Set(keys);
+  for (const [field, map] of [
+    ["parameters", input.parameters],
+    ["additional_info", input.additionalInfo],
+  ] as const) {
+    const strays = Object.keys(map).filter((key) => !targets.has(key));
+    if (strays.length > 0) {
+      throw invalid(
+        `${field} names plugin key(s) the project does not target: ${strays.join(", ")}`,
+      );
+    }
+  }
+}
+
+export interface CreatedProject {
+  readonly projectId: number;
+  /**
+   * The project as just stored (PREPROCESSING, no plugins yet), built from the rows written
+   * rather than read back: a read would queue behind the preprocessing the new project starts
+   * (SQLite has one connection). Undefined for the project of a repeated `request_id`, which
+   * may have moved on since: read it.
+   */
+  readonly project: ProjectView | undefined;
+}
+
+/** Stores the project (or finds the one of a repeated `request_id`). */
+export async function createProject(
+  input: CreateProjectInput,
+  deps: CreateProjectDeps,
+): Promise<CreatedProject> {
+  const holdoutFraction = validateFields(input, deps.maxDatasetBytes);
+  if (input.requestId) {
+    const existing = await findProjectByRequestId(deps.db, input.requestId);
+    if (existing) return { projectId: existing.id, project: undefined };
+  }
+  const pluginKeys = await resolvePluginKeys(input, deps);
+  checkPerPluginMaps(input, pluginKeys);
+
+  let rawSizeBytes = input.datasetCsv.length;
+  if (input.datasetId !== "") {
+    const upload = await findUpload(deps.db, input.datasetId);
+    if (!upload) {
+      throw new AppError("NOT_FOUND", `no uploaded dataset "${input.datasetId.slice(0, 100)}"`);
+    }
+    rawSizeBytes = upload.size_bytes;
+  }
+
+  const nowMs = Date.now();
+  let row: ProjectRow;
+  try {
+    row = await inTransactionOnDriver(deps.db, async ({ conn }) => {
+      let rawBlobId = input.datasetId;
+      if (rawBlobId === "") {
+        rawBlobId = newBlobId("raw");
+        await insertCompleteBlob(conn, rawBlobId, input.datasetCsv, nowMs);
+      }
+      const fields: NewProjectRow = {
+        name: input.name,
+        description: input.description,
+        status: "PREPROCESSING",
+        error: "",
+        request_id: input.requestId || null,
+        plugin_keys_json: JSON.stringify(pluginKeys),
+        parameters_json: JSON.stringify(input.parameters),
+        additional_info_json: JSON.stringify(input.additionalInfo),
+        requested_case_id_column: input.caseIdColumn,
+        holdout_fraction: holdoutFraction,
+        raw_blob_id: rawBlobId,
+        created_ms: nowMs,
+        updated_ms: nowMs,
+      };
+      const id = await insertProjectRow(conn, fields);
+      await appendEventRows(conn, [projectEvent(id, "PREPROCESSING", "project created", nowMs)]);
+      const stored: ProjectRow = { ...newProjectDefaults, ...fields, id };
+      return stored;
+    });
+  } catch (error) {
+    // Two requests with one request_id raced: the loser returns the winner's project.
+    const winner = input.requestId && (await findProjectByRequestId(deps.db, input.requestId));
+    if (winner) return { projectId: winner.id, project: undefined };
+    throw error;
+  }
+  const project = projectView(row, [], rawSizeBytes);
+  deps.created(row.id);
+  return { projectId: row.id, project };
+}
+
+/** The columns of a new project row that the insert leaves to their defaults. */
+const newProjectDefaults = {
+  preprocessed_ms: null,
+  preprocessing_replica: null,
+  training_blob_id: null,
+  holdout_blob_id: null,
+  rows: null,
+  training_rows: null,
+  holdout_rows: null,
+  cases: null,
+  columns_json: null,
+  case_id_column: null,
+  progress_rows: 0,
+  progress_bytes: 0,
+};

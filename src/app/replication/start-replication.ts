@@ -1,0 +1,91 @@
+/**
+ * Joining the other replicas on PostgreSQL: change notifications both ways (LISTEN/NOTIFY),
+ * this replica's plugin sessions published with its heartbeat, the takeover duties, and the
+ * leader lock of the deadline sweeps.
+ */
+
+import type { CoreConfig } from "../../config.js";
+import type { Logger } from "../../logger.js";
+import type { Store } from "../../store/connect.js";
+import { PgListener } from "../../store/pg-listener.js";
+import { deleteOrphanedBlobs } from "../../store/sql/claims.js";
+import type { ChangeFeed } from "../change-feed/change-feed.js";
+import type { Dispatcher } from "../dispatch/dispatcher.js";
+import type { CoreMetrics } from "../metrics/core-metrics.js";
+import type { PluginSessions } from "../plugins/plugin-sessions.js";
+import type { PreprocessingRunner } from "../preprocessing/runner.js";
+import { ReplicaBridge } from "./change-feed-bridge.js";
+import type { Replica } from "./replica.js";
+import { SessionDirectory } from "./session-directory.js";
+
+/** Advisory lock key of the deadline sweeps (any constant distinct from other applications'). */
+const sweepLockKey = 0x7c0e_5eed;
+const notificationChannel = "training_core";
+
+export interface ReplicationDeps {
+  readonly config: CoreConfig;
+  readonly db: Store["db"];
+  readonly feed: ChangeFeed;
+  readonly logger: Logger;
+  readonly replica: Replica;
+  readonly sessions: PluginSessions;
+  readonly dispatcher: Dispatcher;
+  readonly runner: PreprocessingRunner;
+  readonly metrics: CoreMetrics;
+}
+
+export interface Replication {
+  readonly listener: PgListener;
+  readonly bridge: ReplicaBridge;
+  readonly leadsSweeps: () => Promise<boolean>;
+}
+
+/**
+ * PostgreSQL: joins the other replicas: notifications both ways, this replica's plugin
+ * sessions published with every heartbeat, and the leader lock of the deadline sweeps.
+ * Null when the notification connection cannot be opened.
+ */
+export async function startReplication(deps: ReplicationDeps): Promise<Replication | null> {
+  const { config, db, feed, logger, replica, dispatcher, runner } = deps;
+  const bridge = new ReplicaBridge({
+    feed,
+    replicaId: replica.id,
+    logger,
+    metrics: deps.metrics,
+    leasedHere: (assignmentId) => dispatcher.holdsLease(assignmentId),
+    notify: async (payload) => {
+      await db.raw("SELECT pg_notify(?, ?)", [notificationChannel, payload]);
+    },
+  });
+  const resync = () => {
+    feed.everyProjectChanged();
+    void dispatcher.sweep();
+    void runner.resumePending().catch(() => {});
+  };
+  const listener = new PgListener({
+    url: config.databaseUrl,
+    channel: notificationChannel,
+    logger,
+    onNotification: (payload) => bridge.received(payload),
+    onGap: resync,
+  });
+  try {
+    await listener.start();
+  } catch (error) {
+    logger.error({ err: error }, "could not open the notification connection");
+    bridge.stop();
+    return null;
+  }
+  const directory = new SessionDirectory(db, replica, deps.sessions, config.replicaTtlMs);
+  replica.addDuty(() => directory.sync());
+  // What other replicas gave back or left behind when they died, and what a lost
+  // notification hid: leases, preprocessing, and files half written by a dead replica.
+  replica.addDuty(() => dispatcher.sweep());
+  replica.addDuty(() => runner.resumePending());
+  replica.addDuty(async () => {
+    await deleteOrphanedBlobs(db, replica.claimContext(), false);
+  });
+  // Watchers re-read once per heartbeat: a notification lost on the way costs at most that.
+  replica.addDuty(async () => feed.everyProjectChanged());
+  return { listener, bridge, leadsSweeps: () => listener.tryLock(sweepLockKey) };
+}

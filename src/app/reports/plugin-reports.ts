@@ -1,0 +1,286 @@
+/**
+ * Applying plugin reports: checks who may report on which membership, runs the pure state
+ * machine, and stores the change, its events and the derived project status in the caller's
+ * transaction. A whole group-commit batch of reports is applied with a few statements in all.
+ */
+import { deadlineFor, type PhaseTimeouts } from "../../domain/deadlines.js";
+import type { ErrorCode } from "../../domain/errors.js";
+import { applyPluginReport, type PluginReport } from "../../domain/plugin-transitions.js";
+import { deriveProjectStatus } from "../../domain/project-status.js";
+import type { PluginStatus, ProjectStatus } from "../../domain/statuses.js";
+import {
+  type ReportContext,
+  reportContextOf,
+  type WorkContext,
+} from "../../store/commits/transactions.js";
+import type { AssignmentRow, ProjectRow } from "../../store/rows.js";
+import {
+  type AssignmentStateChange,
+  type MembershipRow,
+  readMemberships,
+} from "../../store/sql/assignments.js";
+import type { NewEventRow } from "../../store/sql/events.js";
+import {
+  type LockedReportTargets,
+  type ProjectState,
+  readProjectStates,
+} from "../../store/sql/projects.js";
+import { storeReportChanges } from "../../store/sql/report-changes.js";
+import type { ChangeFeed } from "../change-feed/change-feed.js";
+import { checkReport, type ReportInput } from "./report-checks.js";
+
+export type ReportResult =
+  | {
+      readonly code: "OK";
+      readonly changed: boolean;
+      /** The project's new status, when this report changed it. */
+      readonly projectStatus?: ProjectStatus;
+    }
+  | { readonly code: ErrorCode; readonly message: string };
+
+const notFound = (message: string): ReportResult => ({ code: "NOT_FOUND", message });
+
+export interface ReportDeps {
+  readonly feed: ChangeFeed;
+  readonly timeouts: PhaseTimeouts;
+}
+
+/** One plugin report, from the instance of `reporterKey` that sent it. */
+export interface ReportItem {
+  readonly deps: ReportDeps;
+  readonly reporterKey: string;
+  readonly input: ReportInput;
+}
+
+/**
+ * The projects and memberships a set of reports touches, held in memory while the reports are
+ * applied one after another (each sees the effect of the ones before it, as if each ran alone),
+ * and what has to be written at the end.
+ */
+class Working {
+  readonly projects = new Map<number, ProjectState>();
+  readonly members = new Map<number, MembershipRow>();
+  readonly membersOf = new Map<number, MembershipRow[]>();
+  readonly assignmentChanges = new Map<number, AssignmentStateChange>();
+  readonly projectChanges = new Map<number, ProjectState & { updated_ms: number }>();
+  readonly events: NewEventRow[] = [];
+  /** After commit: projects whose events changed, and memberships that left WAITING. */
+  readonly changedProjects = new Map<number, ChangeFeed>();
+  readonly leftWaiting: { feed: ChangeFeed; key: string; id: number }[] = [];
+
+  constructor(projects: readonly ProjectState[], memberships: readonly MembershipRow[]) {
+    for (const row of projects) {
+      this.projects.set(row.id, { id: row.id, status: row.status, error: row.error });
+      this.membersOf.set(row.id, []);
+    }
+    for (const row of memberships) {
+      const copy = { ...row };
+      this.members.set(row.id, copy);
+      this.membersOf.get(row.project_id)?.push(copy);
+    }
+  }
+
+  /** Checks who reports on what, then runs the transition. */
+  apply(item: ReportItem, nowMs: number): ReportResult {
+    const { input, reporterKey } = item;
+    const project = this.projects.get(input.projectId);
+    if (!project) return notFound(`project ${input.projectId} does not exist`);
+    const assignment = this.members.get(input.pluginId);
+    if (!assignment || assignment.project_id !== input.projectId) {
+      return notFound(`plugin_id ${input.pluginId} is not part of project ${input.projectId}`);
+    }
+    if (assignment.plugin_key !== reporterKey) {
+      return {
+        code: "PERMISSION_DENIED",
+        message: `plugin_id ${input.pluginId} belongs to plugin "${assignment.plugin_key}", not "${reporterKey}"`,
+      };
+    }
+    return this.transition(item.deps, project, assignment, input.report, nowMs);
+  }
+
+  /** The state machine for one report; records the change, its events and the project's. */
+  transition(
+    deps: ReportDeps,
+    project: ProjectState,
+    assignment: MembershipRow,
+    report: PluginReport,
+    nowMs: number,
+  ): ReportResult {
+    const outcome = applyPluginReport(
+      {
+        status: assignment.status as PluginStatus,
+        modelName: assignment.model_name,
+        error: assignment.error,
+      },
+      report,
+    );
+    if (outcome.outcome === "duplicate") return { code: "OK", changed: false };
+    if (outcome.outcome === "rejected") {
+      return {
+        code: "FAILED_PRECONDITION",
+        message: `plugin_id ${assignment.id}: ${outcome.reason}`,
+      };
+    }
+    const { next } = outcome;
+    const wasWaiting = assignment.status === "WAITING";
+    assignment.status = next.status;
+    assignment.model_name = next.modelName;
+    assignment.error = next.error;
+    this.assignmentChanges.set(assignment.id, {
+      id: assignment.id,
+      status: next.status,
+      model_name: next.modelName,
+      error: next.error,
+      deadline_ms: deadlineFor(next.status, deps.timeouts, nowMs),
+      updated_ms: nowMs,
+    });
+    const rows = this.membersOf.get(project.id) ?? [assignment];
+    const derived = deriveProjectStatus(
+      rows.map((row) => ({
+        key: row.plugin_key,
+        status: row.status as PluginStatus,
+        error: row.error,
+      })),
+    );
+    this.events.push({
+      project_id: project.id,
+      assignment_id: assignment.id,
+      plugin_key: assignment.plugin_key,
+      project_status: derived.status,
+      plugin_status: next.status,
+      detail: next.modelName || next.error,
+      created_ms: nowMs,
+    });
+    const projectChanged = derived.status !== project.status || derived.error !== project.error;
+    if (projectChanged) {
+      project.status = derived.status;
+      project.error = derived.error;
+      this.events.push(projectEvent(project.id, derived.status, derived.error, nowMs));
+    }
+    // Touched even when its status stays: updated_ms follows every change of its plugins.
+    this.projectChanges.set(project.id, { ...project, updated_ms: nowMs });
+    if (!this.changedProjects.has(project.id)) this.changedProjects.set(project.id, deps.feed);
+    if (wasWaiting) {
+      this.leftWaiting.push({ feed: deps.feed, key: assignment.plugin_key, id: assignment.id });
+    }
+    return projectChanged
+      ? { code: "OK", changed: true, projectStatus: derived.status }
+      : { code: "OK", changed: true };
+  }
+
+  /** Stores every change: one statement on PostgreSQL. */
+  async write(ctx: ReportContext): Promise<void> {
+    if (this.assignmentChanges.size > 0 || this.events.length > 0) {
+      await storeReportChanges(ctx.conn, {
+        assignments: [...this.assignmentChanges.values()],
+        projects: [...this.projectChanges.values()],
+        events: this.events,
+      });
+    }
+    if (this.changedProjects.size === 0 && this.leftWaiting.length === 0) return;
+    ctx.afterCommit(() => {
+      for (const [projectId, feed] of this.changedProjects) feed.projectChanged(projectId);
+      for (const { feed, key, id } of this.leftWaiting) feed.assignmentLeftWaiting(key, id);
+    });
+  }
+}
+
+/**
+ * Applies several reports in one transaction with a few statements for all of them (read the
+ * projects, with their locks on PostgreSQL, and their memberships; then one write per table),
+ * with exactly the results and the events of applying them one after another in this order.
+ * `locked`: the projects (a superset of the reports') and their memberships, when the caller
+ * has just read (and locked) them in this transaction.
+ */
+export async function applyReports(
+  ctx: ReportContext,
+  items: readonly ReportItem[],
+  nowMs: number,
+  locked?: LockedReportTargets,
+): Promise<ReportResult[]> {
+  const results: (ReportResult | undefined)[] = items.map((item) => {
+    const problem = checkReport(item.input);
+    return problem ? { code: "INVALID_ARGUMENT", message: problem } : undefined;
+  });
+  const projectIds = [
+    ...new Set(items.filter((_, i) => !results[i]).map((item) => item.input.projectId)),
+  ];
+  if (projectIds.length === 0) return results as ReportResult[];
+  const { conn } = ctx;
+  let working: Working;
+  if (locked) {
+    working = new Working(locked.projects, locked.memberships);
+  } else {
+    const projects = await readProjectStates(conn, projectIds, true);
+    working = new Working(
+      projects,
+      await readMemberships(
+        conn,
+        projects.map((p) => p.id),
+      ),
+    );
+  }
+  const out = results.map((result, i) => result ?? working.apply(items[i] as ReportItem, nowMs));
+  await working.write(ctx);
+  return out;
+}
+
+/** Applies one report (see applyReports). */
+export async function applyReport(
+  ctx: WorkContext,
+  deps: ReportDeps,
+  reporterKey: string,
+  input: ReportInput,
+  nowMs: number,
+): Promise<ReportResult> {
+  const [result] = await applyReports(
+    await reportContextOf(ctx),
+    [{ deps, reporterKey, input }],
+    nowMs,
+  );
+  return result as ReportResult;
+}
+
+/**
+ * Runs the state machine for one report on a locked project and stores the change, its
+ * events and the derived project status. Also used by the core itself (missed deadlines).
+ * `memberships`: the project's assignments when the caller read them in this transaction.
+ */
+export async function applyTransition(
+  ctx: WorkContext,
+  deps: ReportDeps,
+  project: ProjectRow,
+  assignment: AssignmentRow,
+  report: PluginReport,
+  nowMs: number,
+  memberships?: readonly AssignmentRow[],
+): Promise<ReportResult> {
+  const reportCtx = await reportContextOf(ctx);
+  const rows = memberships ?? (await readMemberships(reportCtx.conn, [project.id]));
+  const working = new Working(
+    [project],
+    rows.map((row) => (row.id === assignment.id ? assignment : row)),
+  );
+  const member = working.members.get(assignment.id);
+  const state = working.projects.get(project.id) as ProjectState;
+  const result = working.transition(deps, state, member ?? { ...assignment }, report, nowMs);
+  await working.write(reportCtx);
+  return result;
+}
+
+export function projectEvent(
+  projectId: number,
+  status: ProjectStatus,
+  detail: string,
+  nowMs: number,
+): NewEventRow {
+  return {
+    project_id: projectId,
+    assignment_id: null,
+    plugin_key: "",
+    project_status: status,
+    plugin_status: null,
+    detail,
+    created_ms: nowMs,
+  };
+}

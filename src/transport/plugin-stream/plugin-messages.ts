@@ -1,0 +1,66 @@
+/** Mapping between the plugin stream's protobuf messages and the use cases' inputs. */
+import { status as grpcStatus } from "@grpc/grpc-js";
+import type { PluginIdentity } from "../../app/plugins/online-report-checks.js";
+import type { ReportInput } from "../../app/reports/report-checks.js";
+import type { ErrorCode } from "../../domain/errors.js";
+import type {
+  ConnectRequest,
+  ConnectResponse,
+  OnlineReport,
+} from "../../gen/trainingcore/v1/plugin_service.js";
+import { grpcCodeOf } from "../grpc-errors.js";
+
+export function identityOf(report: OnlineReport): PluginIdentity {
+  return {
+    key: report.id,
+    name: report.name,
+    type: report.type,
+    description: report.description,
+    parameters: report.parameters ?? {},
+  };
+}
+
+export function ackOf(sequence: number, code: ErrorCode | "OK", message = ""): ConnectResponse {
+  const numeric = code === "OK" ? grpcStatus.OK : grpcCodeOf[code];
+  return { message: { $case: "ack", value: { sequence, code: numeric, message } } };
+}
+
+export function reportInputOf(request: ConnectRequest): ReportInput | undefined {
+  const message = request.message;
+  switch (message?.$case) {
+    case "dataReport":
+      return {
+        ...ids(message.value),
+        report: { kind: "data", applicable: message.value.applicable },
+      };
+    case "trainingStart":
+      return { ...ids(message.value), report: { kind: "training-start" } };
+    case "modelName":
+      return {
+        ...ids(message.value),
+        report: { kind: "model-name", modelName: message.value.modelName },
+      };
+    case "errorReport":
+      return { ...ids(message.value), report: { kind: "error", detail: message.value.detail } };
+    default:
+      return undefined;
+  }
+}
+
+/** The metric label of a request's message: its oneof case in snake_case. */
+const requestKinds: Record<string, string> = {
+  onlineReport: "online_report",
+  dataReport: "data_report",
+  trainingStart: "training_start",
+  modelName: "model_name",
+  errorReport: "error_report",
+};
+
+export function kindOf(request: ConnectRequest): string {
+  const kase = request.message?.$case;
+  return kase === undefined ? "empty" : (requestKinds[kase] ?? "other");
+}
+
+function ids(value: { projectId: number; pluginId: number }) {
+  return { projectId: value.projectId, pluginId: value.pluginId };
+}

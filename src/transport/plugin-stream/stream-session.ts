@@ -1,0 +1,39 @@
+import type { CoreMetrics } from "../../app/metrics/core-metrics.js";
+import type { PluginSession, TrainingDataMessage } from "../../app/plugins/plugin-sessions.js";
+import type { ConnectResponse } from "../../gen/trainingcore/v1/plugin_service.js";
+import type { StreamWriter } from "../stream-writer.js";
+import type { InquiryPacer } from "./inquiry-pacer.js";
+
+/** A registered stream as the dispatcher and the inquirer see it (methods, not closures). */
+export class StreamSession implements PluginSession {
+  lastAnswerMs = Date.now();
+
+  constructor(
+    readonly id: number,
+    readonly key: string,
+    private readonly writer: StreamWriter<ConnectResponse>,
+    private readonly inquiries: InquiryPacer,
+    private readonly metrics: CoreMetrics | undefined,
+  ) {}
+
+  sendTrainingData(data: TrainingDataMessage): Promise<void> {
+    this.metrics?.messageSent("training_data");
+    return this.writer.write({ message: { $case: "trainingData", value: data } });
+  }
+
+  /** An inquiry is waiting in the pacer: rounds piling up send this stream one, not several. */
+  private inquiryQueued = false;
+
+  sendOnlineInquiry(): void {
+    if (this.inquiryQueued) return;
+    this.inquiryQueued = true;
+    this.inquiries.send(() => this.writeInquiry());
+  }
+
+  private writeInquiry(): void {
+    this.inquiryQueued = false;
+    if (!this.writer.isOpen) return;
+    this.metrics?.messageSent("online_inquiry");
+    this.writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
+  }
+}

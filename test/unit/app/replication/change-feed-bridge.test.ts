@@ -1,0 +1,129 @@
+import pino from "pino";
+import { describe, expect, it } from "vitest";
+import { type Change, ChangeFeed } from "../../../../src/app/change-feed/change-feed.js";
+import { payloadsOf, ReplicaBridge } from "../../../../src/app/replication/change-feed-bridge.js";
+
+const silent = pino({ level: "silent" });
+
+/** Two replicas' feeds joined by bridges, notifications passed synchronously in between. */
+function joinedPair() {
+  const feeds = [new ChangeFeed(), new ChangeFeed()] as const;
+  const sent: string[] = [];
+  const bridges: ReplicaBridge[] = [];
+  for (const [i, feed] of feeds.entries()) {
+    bridges.push(
+      new ReplicaBridge({
+        feed,
+        replicaId: `r${i}`,
+        logger: silent,
+        notify: async (payload) => {
+          sent.push(payload);
+          // The channel reaches every listener, the sender included.
+          for (const bridge of bridges) bridge.received(payload);
+        },
+      }),
+    );
+  }
+  return { feeds, sent, bridges };
+}
+
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe("ReplicaBridge", () => {
+  it("delivers every kind of change to the other replica once, and never back to its origin", async () => {
+    const { feeds, sent } = joinedPair();
+    const [here, there] = feeds;
+    const seenThere: string[] = [];
+    const seenHere: string[] = [];
+    there.onProjectChanged(7, () => seenThere.push("project 7"));
+    there.onWorkAvailable((key) => seenThere.push(`work ${key}`));
+    there.onAssignmentLeftWaiting((key, id) => seenThere.push(`left ${key} ${id}`));
+    here.onProjectChanged(7, () => seenHere.push("project 7"));
+    here.onWorkAvailable((key) => seenHere.push(`work ${key}`));
+
+    here.projectChanged(7);
+    here.projectChanged(7);
+    here.workAvailable(["k", "k", "j"]);
+    here.assignmentLeftWaiting("k", 11);
+    await nextTurn();
+
+    // One notification for the whole turn; duplicates coalesced.
+    expect(sent).toHaveLength(1);
+    expect(seenThere).toEqual(["project 7", "work k", "work j", "left k 11"]);
+    // Local listeners heard each change once, when it happened, not again from the channel.
+    expect(seenHere).toEqual(["project 7", "project 7", "work k", "work j"]);
+  });
+
+  it("does not send remote changes on again (no echo between replicas)", async () => {
+    const { feeds, sent } = joinedPair();
+    feeds[0].projectChanged(1);
+    await nextTurn();
+    await nextTurn();
+    expect(sent).toHaveLength(1);
+  });
+
+  it("keeps to itself an assignment leaving WAITING whose lease it holds (no one else holds it)", async () => {
+    const sent: string[] = [];
+    const feed = new ChangeFeed();
+    // The bridge is asked before the feed's own listeners act (they release the lease).
+    const held = new Set([11]);
+    feed.onAssignmentLeftWaiting((_key, id) => held.delete(id));
+    new ReplicaBridge({
+      feed,
+      replicaId: "me",
+      logger: silent,
+      leasedHere: (id) => held.has(id),
+      notify: async (payload) => {
+        sent.push(payload);
+      },
+    });
+    feed.assignmentLeftWaiting("k", 11);
+    feed.assignmentLeftWaiting("k", 12);
+    await nextTurn();
+    expect(sent.map((p) => JSON.parse(p))).toEqual([{ r: "me", w: [["k", 12]] }]);
+  });
+
+  it("ignores malformed notifications and malformed entries", () => {
+    const feed = new ChangeFeed();
+    const seen: string[] = [];
+    feed.onWorkAvailable((key) => seen.push(key));
+    feed.onProjectChanged(3, () => seen.push("p3"));
+    const bridge = new ReplicaBridge({
+      feed,
+      replicaId: "me",
+      logger: silent,
+      notify: async () => {},
+    });
+    for (const garbage of ["", "{", "null", "42", '"text"', "[]"]) bridge.received(garbage);
+    bridge.received(
+      JSON.stringify({ r: "other", p: ["3", 3.5, null, 3], k: [1, "ok"], w: [[1, 2], ["k"], "x"] }),
+    );
+    expect(seen).toEqual(["p3", "ok"]);
+  });
+
+  it("splits large batches into payloads PostgreSQL accepts (under 8000 bytes)", () => {
+    const changes: Change[] = [];
+    for (let i = 0; i < 3000; i++) changes.push({ kind: "project", projectId: 1_000_000_000 + i });
+    for (let i = 0; i < 200; i++) {
+      changes.push({ kind: "left-waiting", key: `${"\u0001".repeat(150)}-${i}`, assignmentId: i });
+    }
+    const payloads = payloadsOf("replica-with-a-long-id", changes);
+    expect(payloads.length).toBeGreaterThan(1);
+    for (const payload of payloads) expect(Buffer.byteLength(payload)).toBeLessThan(8000);
+    const projects = payloads.flatMap((p) => (JSON.parse(p) as { p?: number[] }).p ?? []);
+    const left = payloads.flatMap((p) => (JSON.parse(p) as { w?: unknown[] }).w ?? []);
+    expect(projects).toHaveLength(3000);
+    expect(left).toHaveLength(200);
+  });
+});
+
+describe("ChangeFeed", () => {
+  it("re-reads every project watcher after a gap", () => {
+    const feed = new ChangeFeed();
+    const seen: number[] = [];
+    feed.onProjectChanged(1, () => seen.push(1));
+    feed.onProjectChanged(2, () => seen.push(2));
+    feed.everyProjectChanged();
+    expect(seen.sort()).toEqual([1, 2]);
+  });
+});
