@@ -1,5 +1,6 @@
 import type { EventEmitter } from "node:events";
-import { status as grpcStatus } from "@grpc/grpc-js";
+import { AppError } from "../domain/errors.js";
+import { endCall, grpcStatusOf } from "./grpc-errors.js";
 
 /**
  * Long-lived calls (plugin streams, project watches) still open. Before shutdown they are ended
@@ -38,5 +39,5 @@ export class OpenStreams {
 }
 
 function unavailable(call: EventEmitter, details: string): void {
-  call.emit("error", { code: grpcStatus.UNAVAILABLE, details, message: details });
+  endCall(call, grpcStatusOf(new AppError("UNAVAILABLE", details)));
 }

@@ -68,7 +68,7 @@ export function createGrpcServer(deps: ServerDeps): GrpcServer {
   const names = applicationServices.map(serviceNameOf);
   const health = createHealth(names);
   health.addToServer(server);
-  addReflection(server, [...names, healthServiceName]);
+  addReflection(server, [...names, healthServiceName], deps.logger);
   return {
     server,
     health,

@@ -27,6 +27,7 @@ import {
   status,
   type UntypedHandleCall,
 } from "@grpc/grpc-js";
+import pino from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   type HealthCheckResponse,
@@ -197,7 +198,7 @@ describe("server reflection and health (e2e)", () => {
     );
     health = createHealth(ourServices);
     health.addToServer(server);
-    addReflection(server, [...ourServices, "grpc.health.v1.Health"]);
+    addReflection(server, [...ourServices, "grpc.health.v1.Health"], pino({ level: "silent" }));
     const port = await new Promise<number>((resolve, reject) => {
       server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
         error ? reject(error) : resolve(bound),

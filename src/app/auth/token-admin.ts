@@ -8,7 +8,7 @@ import {
   type TokenKind,
   type TokenRow,
 } from "../../store/sql/tokens.js";
-import { checkIdentity } from "../plugins/online-report-checks.js";
+import { isPluginKey } from "../plugins/online-report-checks.js";
 import { issueToken } from "./token-format.js";
 
 export interface NewToken {
@@ -39,14 +39,7 @@ export async function createToken(
   let pluginKey: string | null = null;
   if (request.kind === "plugin") {
     pluginKey = request.pluginKey ?? "";
-    const problem = checkIdentity({
-      key: pluginKey,
-      name: "",
-      type: "",
-      description: "",
-      parameters: {},
-    });
-    if (problem) {
+    if (!isPluginKey(pluginKey)) {
       throw new AppError(
         "INVALID_ARGUMENT",
         `plugin key ${JSON.stringify(pluginKey.slice(0, 50))}: a plugin key (OnlineReport.id) is 1 to 200 characters from [A-Za-z0-9._:-]`,

@@ -1,3 +1,4 @@
+import { AppError } from "../../domain/errors.js";
 import { hasNul } from "../../domain/text-checks.js";
 import { type PluginIdentity, upsertPlugin } from "../../store/sql/plugins.js";
 import type { GroupCommitter } from "../reports/group-commit.js";
@@ -8,24 +9,40 @@ const keyPattern = /^[A-Za-z0-9._:-]{1,200}$/;
 const maxTextLength = 10_000;
 const maxParametersBytes = 256 * 1024;
 
-/** Checks an OnlineReport; returns the problem, or undefined when it is well formed. */
-export function checkIdentity(identity: PluginIdentity): string | undefined {
-  if (!keyPattern.test(identity.key)) {
-    return `OnlineReport.id must be 1 to 200 characters from [A-Za-z0-9._:-]; got ${JSON.stringify(identity.key.slice(0, 50))}`;
+/** True for a valid plugin key (OnlineReport.id): also a token's plugin key, a certificate's CN. */
+export function isPluginKey(key: string): boolean {
+  return keyPattern.test(key);
+}
+
+/** Refuses (INVALID_ARGUMENT) an OnlineReport whose fields the core does not store. */
+export function checkIdentity(identity: PluginIdentity): void {
+  if (!isPluginKey(identity.key)) {
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `OnlineReport.id must be 1 to 200 characters from [A-Za-z0-9._:-]; got ${JSON.stringify(identity.key.slice(0, 50))}`,
+    );
   }
   for (const field of ["name", "type", "description"] as const) {
     if (identity[field].length > maxTextLength) {
-      return `OnlineReport.${field} is longer than ${maxTextLength} characters`;
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        `OnlineReport.${field} is longer than ${maxTextLength} characters`,
+      );
     }
   }
   const fields = [identity.name, identity.type, identity.description];
   if (fields.some(hasNul) || hasNul(JSON.stringify(identity.parameters))) {
-    return "OnlineReport text must not contain the NUL character (U+0000)";
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      "OnlineReport text must not contain the NUL character (U+0000)",
+    );
   }
   if (JSON.stringify(identity.parameters).length > maxParametersBytes) {
-    return `OnlineReport.parameters is larger than ${maxParametersBytes} bytes`;
+    throw new AppError(
+      "INVALID_ARGUMENT",
+      `OnlineReport.parameters is larger than ${maxParametersBytes} bytes`,
+    );
   }
-  return undefined;
 }
 
 /** Stores the plugin's identity and last-seen time; resolves once committed. */

@@ -26,7 +26,7 @@ import {
   type ReportItem,
   type ReportResult,
 } from "./plugin-reports.js";
-import { checkReport, type ReportInput } from "./report-checks.js";
+import { type ReportInput, refusalOf } from "./report-checks.js";
 
 export type Work<T> = (ctx: WorkContext) => Promise<T>;
 
@@ -89,8 +89,8 @@ export class GroupCommitter {
    * malformed report is answered at once (nothing to store).
    */
   report(deps: ReportDeps, reporterKey: string, input: ReportInput): Promise<ReportResult> {
-    const problem = checkReport(input);
-    if (problem) return Promise.resolve({ code: "INVALID_ARGUMENT", message: problem });
+    const refusal = refusalOf(input);
+    if (refusal) return Promise.resolve(refusal);
     return new Promise<ReportResult>((resolve, reject) => {
       const item = { deps, reporterKey, input };
       this.enqueue({ kind: "report", item, resolve: resolve as Resolve, reject });

@@ -4,7 +4,6 @@
  * transaction. A whole group-commit batch of reports is applied with a few statements in all.
  */
 import { deadlineFor, type PhaseTimeouts } from "../../domain/deadlines.js";
-import type { ErrorCode } from "../../domain/errors.js";
 import { applyPluginReport, type PluginReport } from "../../domain/plugin-transitions.js";
 import { deriveProjectStatus } from "../../domain/project-status.js";
 import type { PluginStatus, ProjectStatus } from "../../domain/statuses.js";
@@ -27,8 +26,12 @@ import {
 } from "../../store/sql/projects.js";
 import { storeReportChanges } from "../../store/sql/report-changes.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
-import { checkReport, type ReportInput } from "./report-checks.js";
+import { type ReportInput, type ReportRefusal, refusalOf } from "./report-checks.js";
 
+/**
+ * A report's outcome as a value, not an exception: a batch applies hundreds of reports in one
+ * transaction, and refusing one must neither fail nor slow the others.
+ */
 export type ReportResult =
   | {
       readonly code: "OK";
@@ -36,7 +39,7 @@ export type ReportResult =
       /** The project's new status, when this report changed it. */
       readonly projectStatus?: ProjectStatus;
     }
-  | { readonly code: ErrorCode; readonly message: string };
+  | ReportRefusal;
 
 const notFound = (message: string): ReportResult => ({ code: "NOT_FOUND", message });
 
@@ -198,10 +201,7 @@ export async function applyReports(
   nowMs: number,
   locked?: LockedReportTargets,
 ): Promise<ReportResult[]> {
-  const results: (ReportResult | undefined)[] = items.map((item) => {
-    const problem = checkReport(item.input);
-    return problem ? { code: "INVALID_ARGUMENT", message: problem } : undefined;
-  });
+  const results: (ReportResult | undefined)[] = items.map((item) => refusalOf(item.input));
   const projectIds = [
     ...new Set(items.filter((_, i) => !results[i]).map((item) => item.input.projectId)),
   ];

@@ -1,4 +1,5 @@
 /** A plugin report as the core receives it, and the checks of its fields before it is stored. */
+import { AppError, type ErrorCode } from "../../domain/errors.js";
 import type { PluginReport } from "../../domain/plugin-transitions.js";
 import { hasNul } from "../../domain/text-checks.js";
 
@@ -11,29 +12,52 @@ export interface ReportInput {
 const maxModelNameLength = 1024;
 const maxDetailLength = 16 * 1024;
 
-/** Checks the fields of a report; returns the problem, or undefined when it is well formed. */
-export function checkReport(input: ReportInput): string | undefined {
+/** Refuses (INVALID_ARGUMENT) a report whose fields are malformed, naming the first one. */
+export function checkReport(input: ReportInput): void {
   if (!Number.isSafeInteger(input.projectId) || input.projectId <= 0) {
-    return "project_id is required (a positive id from TrainingData)";
+    throw invalid("project_id is required (a positive id from TrainingData)");
   }
   if (!Number.isSafeInteger(input.pluginId) || input.pluginId <= 0) {
-    return "plugin_id is required (a positive id from TrainingData)";
+    throw invalid("plugin_id is required (a positive id from TrainingData)");
   }
   const { report } = input;
   if (report.kind === "model-name") {
-    if (report.modelName.trim() === "") return "model_name must not be empty";
+    if (report.modelName.trim() === "") throw invalid("model_name must not be empty");
     if (report.modelName.length > maxModelNameLength) {
-      return `model_name is longer than ${maxModelNameLength} characters`;
+      throw invalid(`model_name is longer than ${maxModelNameLength} characters`);
     }
   }
   if (report.kind === "error") {
-    if (report.detail.trim() === "") return "detail must say what went wrong";
+    if (report.detail.trim() === "") throw invalid("detail must say what went wrong");
     if (report.detail.length > maxDetailLength) {
-      return `detail is longer than ${maxDetailLength} characters`;
+      throw invalid(`detail is longer than ${maxDetailLength} characters`);
     }
   }
   const text =
     report.kind === "model-name" ? report.modelName : report.kind === "error" ? report.detail : "";
-  if (hasNul(text)) return "text must not contain the NUL character (U+0000)";
-  return undefined;
+  if (hasNul(text)) throw invalid("text must not contain the NUL character (U+0000)");
+}
+
+function invalid(message: string): AppError {
+  return new AppError("INVALID_ARGUMENT", message);
+}
+
+/** A refused report as the result its ack carries. */
+export interface ReportRefusal {
+  readonly code: ErrorCode;
+  readonly message: string;
+}
+
+/**
+ * checkReport's refusal as a result, for callers that answer each report of a batch on its
+ * own; undefined for a well-formed report (which pays for no exception).
+ */
+export function refusalOf(input: ReportInput): ReportRefusal | undefined {
+  try {
+    checkReport(input);
+    return undefined;
+  } catch (error) {
+    if (error instanceof AppError) return { code: error.code, message: error.message };
+    throw error;
+  }
 }

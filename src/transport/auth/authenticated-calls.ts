@@ -10,7 +10,7 @@ import type { Authenticator } from "../../app/auth/authenticator.js";
 import { describePrincipal, type Principal, tokenIdOf } from "../../app/auth/principal.js";
 import { AppError } from "../../domain/errors.js";
 import type { Logger } from "../../logger.js";
-import { serviceError } from "../grpc-errors.js";
+import { endCall, grpcStatusOf } from "../grpc-errors.js";
 
 /** Ends a call with the given status, whatever its kind. */
 export type EndCall = (error: AppError) => void;
@@ -52,9 +52,9 @@ export class AuthenticatedCalls {
     for (const [call, open] of [...this.calls]) {
       if (!matches(open.principal)) continue;
       this.calls.delete(call);
-      const status = error(open.principal);
-      if (open.end) open.end(status);
-      else call.emit("error", serviceError(status));
+      const reason = error(open.principal);
+      if (open.end) open.end(reason);
+      else endCall(call, grpcStatusOf(reason));
       ended++;
     }
     return ended;

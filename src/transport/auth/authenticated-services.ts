@@ -24,7 +24,7 @@ import { DatasetServiceService } from "../../gen/trainingcore/v1/dataset_service
 import { PluginServiceService } from "../../gen/trainingcore/v1/plugin_service.js";
 import { ProjectServiceService } from "../../gen/trainingcore/v1/project_service.js";
 import type { Logger } from "../../logger.js";
-import { serviceError, toServiceError } from "../grpc-errors.js";
+import { grpcStatusOf, serviceErrorOf, toServiceError } from "../grpc-errors.js";
 import type { AuthenticatedCalls, EndCall } from "./authenticated-calls.js";
 
 /** Who may call what (besides development mode, which may call everything). */
@@ -179,14 +179,17 @@ async function admit(call: AnyCall, path: string, guard: AuthGuard): Promise<Pri
 function endClientStream(call: AnyCall, answer: sendUnaryData<unknown> | undefined): EndCall {
   return (error) => {
     // Answer first, then stop the reader: the handler sees a premature close and cleans up.
-    answer?.(serviceError(error));
+    answer?.(serviceErrorOf(grpcStatusOf(error)));
     (call as unknown as NodeJS.ReadableStream & { destroy(): void }).destroy();
   };
 }
 
-/** Why a Connect call may not register `key`: a plugin principal of another key; else undefined. */
-export function registrationRefusal(call: object, key: string): string | undefined {
+/** Refuses a Connect call whose plugin principal stands for another key than `key`. */
+export function authorizeRegistration(call: object, key: string): void {
   const principal = principalOf(call);
-  if (principal.kind !== "plugin" || principal.key === key) return undefined;
-  return `OnlineReport.id is "${key}", but this stream was opened with ${describePrincipal(principal)}: register as "${principal.key}", or connect with a token made by \`training-core token create --plugin ${key}\``;
+  if (principal.kind !== "plugin" || principal.key === key) return;
+  throw new AppError(
+    "PERMISSION_DENIED",
+    `OnlineReport.id is "${key}", but this stream was opened with ${describePrincipal(principal)}: register as "${principal.key}", or connect with a token made by \`training-core token create --plugin ${key}\``,
+  );
 }

@@ -20,7 +20,7 @@ import type {
 import type { Logger } from "../../logger.js";
 import { YoungGarbage } from "../../store/blobs/dead-buffer-collector.js";
 import { principalOf } from "../auth/authenticated-services.js";
-import { toServiceError } from "../grpc-errors.js";
+import { endCall, toGrpcStatus, toServiceError } from "../grpc-errors.js";
 import { StreamWriter } from "../stream-writer.js";
 
 export interface DatasetHandlerDeps {
@@ -177,7 +177,7 @@ async function download(
     }
     if (writer.isOpen) call.end();
   } catch (error) {
-    if (writer.isOpen) call.emit("error", toServiceError(error, deps.logger));
+    if (writer.isOpen) endCall(call, toGrpcStatus(error, deps.logger));
   }
 }
 

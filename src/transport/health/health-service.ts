@@ -1,4 +1,5 @@
-import { type Server, type ServerWritableStream, status } from "@grpc/grpc-js";
+import type { Server, ServerWritableStream } from "@grpc/grpc-js";
+import { AppError } from "../../domain/errors.js";
 import {
   type HealthCheckRequest,
   type HealthCheckResponse,
@@ -6,6 +7,7 @@ import {
   HealthService,
   HealthCheckResponse_ServingStatus as ServingStatus,
 } from "../../gen/grpc/health/v1/health.js";
+import { grpcStatusOf, serviceErrorOf } from "../grpc-errors.js";
 
 /** The standard `grpc.health.v1.Health` service. */
 export interface Health {
@@ -48,7 +50,8 @@ export function createHealth(services: readonly string[]): Health {
     check: (call, callback) => {
       const serving = statuses.get(call.request.service);
       if (serving === undefined) {
-        callback({ code: status.NOT_FOUND, details: `unknown service ${call.request.service}` });
+        const unknown = new AppError("NOT_FOUND", `unknown service ${call.request.service}`);
+        callback(serviceErrorOf(grpcStatusOf(unknown)));
       } else {
         callback(null, { status: serving });
       }

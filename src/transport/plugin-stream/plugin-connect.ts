@@ -7,20 +7,20 @@ import { status as grpcStatus, type ServerDuplexStream } from "@grpc/grpc-js";
 import type { ChangeFeed } from "../../app/change-feed/change-feed.js";
 import type { Dispatcher } from "../../app/dispatch/dispatcher.js";
 import type { CoreMetrics } from "../../app/metrics/core-metrics.js";
-import { checkIdentity } from "../../app/plugins/online-report-checks.js";
+import { checkIdentity, type PluginIdentity } from "../../app/plugins/online-report-checks.js";
 import { OnlineReportWrites } from "../../app/plugins/online-report-writes.js";
 import type { PluginSession, PluginSessions } from "../../app/plugins/plugin-sessions.js";
 import type { GroupCommitter } from "../../app/reports/group-commit.js";
 import type { PhaseTimeouts } from "../../domain/deadlines.js";
-import { toAppError } from "../../domain/errors.js";
+import { AppError } from "../../domain/errors.js";
 import type {
   ConnectRequest,
   ConnectResponse,
   OnlineReport,
 } from "../../gen/trainingcore/v1/plugin_service.js";
 import type { Logger } from "../../logger.js";
-import { registrationRefusal } from "../auth/authenticated-services.js";
-import { grpcCodeOf } from "../grpc-errors.js";
+import { authorizeRegistration } from "../auth/authenticated-services.js";
+import { endCall, grpcStatusOf, toGrpcStatus } from "../grpc-errors.js";
 import type { OpenStreams } from "../open-streams.js";
 import { StreamWriter } from "../stream-writer.js";
 import { undecodableOf } from "./connect-request-decoding.js";
@@ -47,10 +47,6 @@ type Call = ServerDuplexStream<ConnectRequest, ConnectResponse>;
 const maxUnackedRequests = 64;
 let nextSessionId = 1;
 const settled = Promise.resolve();
-
-function endWith(call: Call, code: grpcStatus, details: string): void {
-  call.emit("error", { code, details, message: details });
-}
 
 export function createConnectHandler(deps: PluginConnectDeps) {
   const onlineReports = new OnlineReportWrites(deps.committer);
@@ -81,11 +77,19 @@ class PluginStream {
    * child logger per stream: an idle plugin should cost as little memory as possible.
    */
   private log(level: "debug" | "info" | "warn" | "error", fields: object, message: string): void {
+    this.deps.logger[level]({ ...this.ownFields(), ...fields }, message);
+  }
+
+  /** A logger with the stream's fields, made only when a request failed (see `log`). */
+  private failureLogger(fields: object = {}): Logger {
+    return this.deps.logger.child({ ...this.ownFields(), ...fields });
+  }
+
+  private ownFields(): object {
     const session = this.session;
-    const own = session
+    return session
       ? { peer: this.call.getPeer(), key: session.key, sessionId: session.id }
       : { peer: this.call.getPeer() };
-    this.deps.logger[level]({ ...own, ...fields }, message);
   }
 
   /** Serves the stream until it ends. (No async function: its generator would stay per stream.) */
@@ -134,7 +138,7 @@ class PluginStream {
         this.deps.metrics?.messageReceived(kindOf(request));
         const problem = undecodableOf(request);
         if (problem?.fatal) {
-          endWith(call, grpcStatus.INVALID_ARGUMENT, problem.reason);
+          endCall(call, grpcStatusOf(new AppError("INVALID_ARGUMENT", problem.reason)));
           done();
           return;
         }
@@ -168,49 +172,41 @@ class PluginStream {
 
   /** Handles the first request; false when the stream was ended. */
   private async register(request: ConnectRequest, receivedMs: number): Promise<boolean> {
-    const unreadable = undecodableOf(request);
-    if (unreadable) {
-      endWith(this.call, grpcStatus.INVALID_ARGUMENT, unreadable.reason);
-      return false;
-    }
-    if (request.message?.$case !== "onlineReport") {
-      endWith(
-        this.call,
-        grpcStatus.INVALID_ARGUMENT,
-        "the first message on Connect must be an OnlineReport",
-      );
-      return false;
-    }
-    const identity = identityOf(request.message.value);
-    const problem = checkIdentity(identity);
-    if (problem) {
-      endWith(this.call, grpcStatus.INVALID_ARGUMENT, problem);
-      return false;
-    }
-    // A plugin token (or client certificate) registers only the plugin key it stands for.
-    const refusal = registrationRefusal(this.call, identity.key);
-    if (refusal) {
-      endWith(this.call, grpcStatus.PERMISSION_DENIED, refusal);
-      return false;
-    }
+    let identity: PluginIdentity | undefined;
     try {
+      identity = this.identityToRegister(request);
       await this.onlineReports.record(identity);
     } catch (error) {
-      const appError = toAppError(error);
-      this.log("error", { err: error, key: identity.key }, "could not register plugin");
-      endWith(this.call, grpcCodeOf[appError.code], appError.message);
+      endCall(this.call, toGrpcStatus(error, this.failureLogger({ key: identity?.key })));
       return false;
     }
     const session = this.createSession(identity.key);
     this.session = session;
     this.deps.sessions.add(session);
     this.deps.metrics?.streamRegistered(session.key);
-    await this.writer.write(ackOf(request.sequence, "OK"));
+    await this.writer.write(ackOf(request.sequence));
     this.deps.metrics?.messageSent("ack");
     this.deps.metrics?.ackWritten(grpcStatus.OK, receivedMs);
     this.log("info", {}, "plugin connected");
     this.replay(session);
     return true;
+  }
+
+  /** The identity the first request registers; throws when it may not register. */
+  private identityToRegister(request: ConnectRequest): PluginIdentity {
+    const unreadable = undecodableOf(request);
+    if (unreadable) throw new AppError("INVALID_ARGUMENT", unreadable.reason);
+    if (request.message?.$case !== "onlineReport") {
+      throw new AppError(
+        "INVALID_ARGUMENT",
+        "the first message on Connect must be an OnlineReport",
+      );
+    }
+    const identity = identityOf(request.message.value);
+    checkIdentity(identity);
+    // A plugin token (or client certificate) registers only the plugin key it stands for.
+    authorizeRegistration(this.call, identity.key);
+    return identity;
   }
 
   private replay(session: PluginSession): void {
@@ -222,12 +218,12 @@ class PluginStream {
   }
 
   private enqueueAck(sequence: number, answer: Promise<ConnectResponse>, receivedMs: number): void {
+    // Caught at once, not when its turn comes: a refusal settles before the acks ahead of it.
+    const answered = answer.catch((error: unknown) =>
+      ackOf(sequence, toGrpcStatus(error, this.failureLogger())),
+    );
     this.acks = this.acks.then(async () => {
-      const ack = await answer.catch((error: unknown) => {
-        const appError = toAppError(error);
-        this.log("error", { err: error }, "report failed");
-        return ackOf(sequence, appError.code, appError.message);
-      });
+      const ack = await answered;
       this.unacked--;
       if (!this.writer.isOpen) return;
       await this.writer.write(ack);
@@ -241,17 +237,15 @@ class PluginStream {
   private async answer(session: PluginSession, request: ConnectRequest): Promise<ConnectResponse> {
     const { sequence, message } = request;
     const problem = undecodableOf(request);
-    if (problem) return ackOf(sequence, "INVALID_ARGUMENT", problem.reason);
+    if (problem) throw new AppError("INVALID_ARGUMENT", problem.reason);
     if (message?.$case === "onlineReport")
       return this.answerOnlineReport(session, sequence, message.value);
     const input = reportInputOf(request);
-    if (!input) return ackOf(sequence, "INVALID_ARGUMENT", "ConnectRequest carries no report");
+    if (!input) throw new AppError("INVALID_ARGUMENT", "ConnectRequest carries no report");
     const result = await this.deps.committer.report(this.deps, session.key, input);
     const line = reportLogLine(input, result, this.deps.logger.isLevelEnabled("debug"));
     if (line) this.log(line.level, line.fields, line.message);
-    return result.code === "OK"
-      ? ackOf(sequence, "OK")
-      : ackOf(sequence, result.code, result.message);
+    return result.code === "OK" ? ackOf(sequence) : ackOf(sequence, grpcStatusOf(result));
   }
 
   private async answerOnlineReport(
@@ -260,21 +254,19 @@ class PluginStream {
     report: OnlineReport,
   ): Promise<ConnectResponse> {
     if (report.id !== session.key) {
-      return ackOf(
-        sequence,
+      throw new AppError(
         "PERMISSION_DENIED",
         `this stream is registered as "${session.key}"; it cannot report as "${report.id}"`,
       );
     }
     const identity = identityOf(report);
-    const problem = checkIdentity(identity);
-    if (problem) return ackOf(sequence, "INVALID_ARGUMENT", problem);
+    checkIdentity(identity);
     await this.onlineReports.record(identity);
     const nowMs = Date.now();
     const wasOffline = !this.deps.sessions.isOnline(session, nowMs);
     session.lastAnswerMs = nowMs;
     // Back from being offline: anything that waited for an online instance goes out now.
     if (wasOffline) this.replay(session);
-    return ackOf(sequence, "OK");
+    return ackOf(sequence);
   }
 }

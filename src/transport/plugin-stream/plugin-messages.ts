@@ -2,13 +2,12 @@
 import { status as grpcStatus } from "@grpc/grpc-js";
 import type { PluginIdentity } from "../../app/plugins/online-report-checks.js";
 import type { ReportInput } from "../../app/reports/report-checks.js";
-import type { ErrorCode } from "../../domain/errors.js";
 import type {
   ConnectRequest,
   ConnectResponse,
   OnlineReport,
 } from "../../gen/trainingcore/v1/plugin_service.js";
-import { grpcCodeOf } from "../grpc-errors.js";
+import type { GrpcStatus } from "../grpc-errors.js";
 
 export function identityOf(report: OnlineReport): PluginIdentity {
   return {
@@ -20,9 +19,11 @@ export function identityOf(report: OnlineReport): PluginIdentity {
   };
 }
 
-export function ackOf(sequence: number, code: ErrorCode | "OK", message = ""): ConnectResponse {
-  const numeric = code === "OK" ? grpcStatus.OK : grpcCodeOf[code];
-  return { message: { $case: "ack", value: { sequence, code: numeric, message } } };
+/** The ack of request `sequence`: OK, or the status it was refused with. */
+export function ackOf(sequence: number, refusal?: GrpcStatus): ConnectResponse {
+  const code = refusal?.code ?? grpcStatus.OK;
+  const message = refusal?.details ?? "";
+  return { message: { $case: "ack", value: { sequence, code, message } } };
 }
 
 export function reportInputOf(request: ConnectRequest): ReportInput | undefined {

@@ -25,7 +25,7 @@ import type {
   WatchProjectResponse,
 } from "../../gen/trainingcore/v1/project_service.js";
 import type { Logger } from "../../logger.js";
-import { toServiceError } from "../grpc-errors.js";
+import { endCall, toGrpcStatus, toServiceError } from "../grpc-errors.js";
 import type { OpenStreams } from "../open-streams.js";
 import { StreamWriter } from "../stream-writer.js";
 import { toProtoEvent, toProtoPluginInfo, toProtoProject } from "./project-messages.js";
@@ -182,7 +182,7 @@ async function streamProjectEvents(
     }
     if (writer.isOpen) call.end();
   } catch (error) {
-    if (writer.isOpen) call.emit("error", toServiceError(error, deps.logger));
+    if (writer.isOpen) endCall(call, toGrpcStatus(error, deps.logger));
   } finally {
     deps.openStreams.remove(call);
     abort.abort();

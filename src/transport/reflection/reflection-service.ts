@@ -6,12 +6,8 @@ import {
   type FieldDescriptorProto,
   FileDescriptorProtoSchema,
 } from "@bufbuild/protobuf/wkt";
-import {
-  type Server,
-  type ServerDuplexStream,
-  type ServiceDefinition,
-  status,
-} from "@grpc/grpc-js";
+import type { Server, ServerDuplexStream, ServiceDefinition } from "@grpc/grpc-js";
+import { AppError } from "../../domain/errors.js";
 import { descriptorSetBase64 } from "../../gen/descriptor-set.js";
 import {
   ServerReflectionService as ReflectionV1,
@@ -19,6 +15,8 @@ import {
   type ServerReflectionResponse,
 } from "../../gen/grpc/reflection/v1/reflection.js";
 import { ServerReflectionService as ReflectionV1Alpha } from "../../gen/grpc/reflection/v1alpha/reflection.js";
+import type { Logger } from "../../logger.js";
+import { type GrpcStatus, toGrpcStatus } from "../grpc-errors.js";
 
 /** The FileDescriptorSet built by `buf` (proto/ and third_party/proto/, with all imports). */
 export function embeddedDescriptorSet(): Uint8Array {
@@ -41,10 +39,12 @@ const reflectionServices = [ReflectionV1, ReflectionV1Alpha].map(serviceNameOf);
  * to `server`. `services` are the fully-qualified names listed by `list_services` (the
  * reflection services are added to them); every one must be declared in `descriptorSet`.
  * Files are served exactly as they are in `descriptorSet`, each with its transitive imports.
+ * A request that cannot be answered gets an ErrorResponse with the status it would fail with.
  */
 export function addReflection(
   server: Server,
   services: readonly string[],
+  logger: Logger,
   descriptorSet: Uint8Array = embeddedDescriptorSet(),
 ): void {
   const index = indexDescriptorSet(descriptorSet);
@@ -53,7 +53,7 @@ export function addReflection(
     if (index.services.has(name)) continue;
     throw new Error(`service ${name} is not in the descriptor set`);
   }
-  const handler = reflectionHandler(index, listed);
+  const handler = reflectionHandler(index, listed, logger);
   server.addService(ReflectionV1, { serverReflectionInfo: handler });
   server.addService(ReflectionV1Alpha, { serverReflectionInfo: handler });
 }
@@ -130,14 +130,14 @@ function fileDescriptorBytes(descriptorSet: Uint8Array): Uint8Array[] {
 
 type Reply = ServerReflectionResponse["messageResponse"];
 
-function reflectionHandler(index: DescriptorIndex, services: readonly string[]) {
+function reflectionHandler(index: DescriptorIndex, services: readonly string[], logger: Logger) {
   return (call: ServerDuplexStream<ServerReflectionRequest, ServerReflectionResponse>) => {
     call.on("data", (request: ServerReflectionRequest) => {
       let reply: Reply;
       try {
         reply = answer(index, services, request);
       } catch (err) {
-        reply = errorReply(status.INTERNAL, err instanceof Error ? err.message : String(err));
+        reply = errorReply(toGrpcStatus(err, logger));
       }
       if (call.cancelled) return;
       call.write({ validHost: request.host, originalRequest: request, messageResponse: reply });
@@ -176,7 +176,7 @@ function answer(
     }
     case "allExtensionNumbersOfType": {
       const type = message.value.replace(/^\./, "");
-      if (!index.messages.has(type)) return errorReply(status.NOT_FOUND, `type not found: ${type}`);
+      if (!index.messages.has(type)) throw new AppError("NOT_FOUND", `type not found: ${type}`);
       const numbers = [...(index.extensions.get(type)?.keys() ?? [])].sort((a, b) => a - b);
       return {
         $case: "allExtensionNumbersResponse",
@@ -184,7 +184,7 @@ function answer(
       };
     }
     default:
-      return errorReply(status.INVALID_ARGUMENT, "no message_request set");
+      throw new AppError("INVALID_ARGUMENT", "no message_request set");
   }
 }
 
@@ -194,7 +194,7 @@ function fileReply(
   fileName: string | undefined,
   notFound: () => string,
 ): Reply {
-  if (fileName === undefined) return errorReply(status.NOT_FOUND, notFound());
+  if (fileName === undefined) throw new AppError("NOT_FOUND", notFound());
   const seen = new Set<string>();
   const queue = [fileName];
   const fileDescriptorProto: Buffer[] = [];
@@ -208,6 +208,9 @@ function fileReply(
   return { $case: "fileDescriptorResponse", value: { fileDescriptorProto } };
 }
 
-function errorReply(code: status, errorMessage: string): Reply {
-  return { $case: "errorResponse", value: { errorCode: code, errorMessage } };
+function errorReply(status: GrpcStatus): Reply {
+  return {
+    $case: "errorResponse",
+    value: { errorCode: status.code, errorMessage: status.details },
+  };
 }
