@@ -1,3 +1,5 @@
+import { once } from "node:events";
+import { createServer } from "node:net";
 import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
@@ -95,5 +97,26 @@ describeEachDialect("restart and shutdown", (dialect) => {
     await core.stop();
     expect(await watching).toBe(status.UNAVAILABLE);
     core = await startTestCore(database.url);
+  });
+
+  it("undoes a start that fails halfway: the next start finds the database free", async () => {
+    await core.stop();
+    const taken = createServer().listen(0, "127.0.0.1");
+    await once(taken, "listening");
+    const { port } = taken.address() as { port: number };
+    try {
+      // Everything up to the gRPC port starts (store, replica, replication), then is undone.
+      await expect(startTestCore(database.url, { port })).rejects.toThrow();
+    } finally {
+      taken.close();
+    }
+    core = await startTestCore(database.url);
+    const store = await openStore(database.url);
+    try {
+      // Only the replica that serves now: the failed one left the table.
+      expect(await store.db("replicas").count({ n: "*" })).toEqual([{ n: 1 }]);
+    } finally {
+      await store.close();
+    }
   });
 });

@@ -9,6 +9,7 @@ import { createBlob } from "../../src/store/sql/blobs.js";
 import { insertProject } from "../../src/store/sql/projects.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { freshStorePerTest } from "../helpers/fresh-store.js";
+import { sampleOf, testMetrics } from "../helpers/metrics.js";
 import { projectRow } from "../helpers/rows.js";
 
 const silent = pino({ level: "silent" });
@@ -49,7 +50,8 @@ describeEachDialect("group commit", (dialect) => {
   const fresh = freshStorePerTest(dialect);
 
   it("commits the other units of a batch when one throws, and runs effects after commit", async () => {
-    const committer = new GroupCommitter(fresh.store.db, silent);
+    const metrics = testMetrics();
+    const committer = new GroupCommitter({ db: fresh.store.db, logger: silent, metrics });
     const effects: string[] = [];
     const insert = (key: string) =>
       committer.run(async ({ trx, afterCommit }) => {
@@ -76,6 +78,11 @@ describeEachDialect("group commit", (dialect) => {
     );
     expect(keys).toEqual(["a", "b"]);
     expect(effects.sort()).toEqual(["a", "b"]);
+    // The batch of three rolled back, then each unit ran alone: two commits, one more rollback.
+    const transactions = (outcome: string) =>
+      sampleOf(metrics, "group_commit_transaction_seconds_count", { outcome });
+    expect(await transactions("rollback")).toBe(2);
+    expect(await transactions("commit")).toBe(2);
   });
 
   // Several connection pools on one database are how replicas share PostgreSQL; SQLite is the
@@ -91,7 +98,9 @@ describeEachDialect("group commit", (dialect) => {
         ...(await Promise.all(keys.slice(1).map(() => openStore(fresh.database.url)))),
       ];
       try {
-        const committers = stores.map((s) => new GroupCommitter(s.db, silent));
+        const committers = stores.map(
+          (s) => new GroupCommitter({ db: s.db, logger: silent, metrics: testMetrics() }),
+        );
         for (let round = 0; round < 20; round++) {
           const { projectId, pluginIds } = await seedProject(fresh.store, keys, round);
           // Half the rounds as units of work, half as reports (whose batch reads the

@@ -10,6 +10,7 @@ import { storedBlobParts } from "../helpers/blobs.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { createProjectDirectly } from "../helpers/direct-projects.js";
 import { freshStorePerTest } from "../helpers/fresh-store.js";
+import { testMetrics } from "../helpers/metrics.js";
 
 const timeouts = { dataReportMs: 60_000, trainingStartMs: 60_000, trainingMs: 60_000 };
 
@@ -36,13 +37,14 @@ describeEachDialect("preprocessing of small files", (dialect) => {
       const replicaId = ids[Math.min(looks++, ids.length - 1)] as string;
       return { replicaId, nowMs: Date.now(), liveCutoffMs: 0 };
     };
-    const it = new PreprocessingRunner(
-      fresh.store.db,
-      new ChangeFeed(),
-      pino({ level: "silent" }),
+    const it = new PreprocessingRunner({
+      db: fresh.store.db,
+      feed: new ChangeFeed(),
+      logger: pino({ level: "silent" }),
+      metrics: testMetrics(),
       timeouts,
       claims,
-    );
+    });
     it.useWorker(false);
     return it;
   }

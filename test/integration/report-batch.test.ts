@@ -18,6 +18,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
+import { testMetrics } from "../helpers/metrics.js";
 import { projectRow } from "../helpers/rows.js";
 
 const silent = pino({ level: "silent" });
@@ -226,7 +227,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
       const metrics = new BatchSizes();
       const a = feedRecorder();
       a.watch(projectIds);
-      const committer = new GroupCommitter(batched.db, silent, metrics);
+      const committer = new GroupCommitter({ db: batched.db, logger: silent, metrics });
       const roundTrips = vi.spyOn(pg.Client.prototype, "query");
       const batchResults = await Promise.all(
         sent.map((s) => committer.report({ feed: a.feed, timeouts }, s.key, s.input)),
@@ -239,7 +240,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
 
       const b = feedRecorder();
       b.watch(projectIds);
-      const one = new GroupCommitter(alone.db, silent);
+      const one = new GroupCommitter({ db: alone.db, logger: silent, metrics: testMetrics() });
       const aloneResults: ReportResult[] = [];
       for (const s of sent) {
         aloneResults.push(await one.report({ feed: b.feed, timeouts }, s.key, s.input));
@@ -270,7 +271,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
     const store = await freshStore();
     const seeded = await seed(store, random(7));
     const feed = new ChangeFeed();
-    const committer = new GroupCommitter(store.db, silent);
+    const committer = new GroupCommitter({ db: store.db, logger: silent, metrics: testMetrics() });
     const project = seeded.projects[0] as Seeded["projects"][number];
     const member = project.members[0] as { id: number; key: string };
     await store.db("assignments").where({ id: member.id }).update({ status: "TRAINING" });
@@ -324,7 +325,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
       .update({ status: "TRAINING", model_name: "", error: "" });
     const before = await snapshot(store);
     const metrics = new BatchSizes();
-    const committer = new GroupCommitter(store.db, silent, metrics);
+    const committer = new GroupCommitter({ db: store.db, logger: silent, metrics });
     const feed = new ChangeFeed();
     const settled = await Promise.allSettled(
       members.map((m, i) =>

@@ -176,7 +176,7 @@ describe("Authenticator", () => {
   beforeEach(async () => {
     store = await openStore("sqlite::memory:");
     nowMs = 1_000_000;
-    authenticator = new Authenticator(store.db, 1000, () => nowMs);
+    authenticator = new Authenticator({ db: store.db, recheckMs: 1000, now: () => nowMs });
   });
 
   afterEach(async () => {

@@ -41,18 +41,29 @@ function unauthenticated(message: string): AppError {
   return new AppError("UNAUTHENTICATED", message);
 }
 
+export interface AuthenticatorDeps {
+  readonly db: Knex;
+  /** How stale a cached answer may be: CORE_TOKEN_RECHECK_MS. */
+  readonly recheckMs: number;
+  /** The clock; tests move their own. Default: Date.now. */
+  readonly now?: () => number;
+}
+
 export class Authenticator {
+  private readonly db: Knex;
+  /** How stale a cached answer may be: CORE_TOKEN_RECHECK_MS. */
+  readonly recheckMs: number;
+  private readonly now: () => number;
   private enforcing = false;
   private postureReadMs = Number.NEGATIVE_INFINITY;
   private postureRead: Promise<boolean> | undefined;
   private readonly cache = new Map<string, { row: TokenRow; readMs: number }>();
 
-  constructor(
-    private readonly db: Knex,
-    /** How stale a cached answer may be: CORE_TOKEN_RECHECK_MS. */
-    readonly recheckMs: number,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(deps: AuthenticatorDeps) {
+    this.db = deps.db;
+    this.recheckMs = deps.recheckMs;
+    this.now = deps.now ?? Date.now;
+  }
 
   /** True once any token exists: from then on every call needs credentials. */
   get isEnforcing(): boolean {

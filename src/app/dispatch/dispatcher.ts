@@ -24,13 +24,17 @@ import { Leases } from "./instance-leases.js";
 import { leastLoaded } from "./least-loaded.js";
 import { trainingDataOf } from "./training-data.js";
 
-export interface DispatcherOptions {
+export interface DispatcherDeps {
+  readonly claims: DeliveryClaims;
+  readonly sessions: PluginSessions;
+  readonly feed: ChangeFeed;
+  readonly logger: Logger;
+  /** Counts redeliveries. */
+  readonly metrics: CoreMetrics;
   /** TrainingData in flight per stream: leased, no DataReport yet. */
   readonly capacity: number;
   /** How long an instance has for its DataReport before the assignment may go elsewhere. */
   readonly leaseMs: number;
-  /** Counts redeliveries; optional for tests. */
-  readonly metrics?: CoreMetrics;
   /**
    * Most assignments one lease query asks for (default 256); a round goes on with another
    * while both work and room remain.
@@ -48,17 +52,11 @@ export class Dispatcher {
   private readonly expiryTimer: NodeJS.Timeout;
   private stopped = false;
 
-  constructor(
-    private readonly claims: DeliveryClaims,
-    private readonly sessions: PluginSessions,
-    private readonly feed: ChangeFeed,
-    private readonly logger: Logger,
-    private readonly options: DispatcherOptions,
-  ) {
-    this.leases = new Leases(options.capacity);
+  constructor(private readonly deps: DispatcherDeps) {
+    this.leases = new Leases(deps.capacity);
     this.unsubscribe = [
-      feed.onWorkAvailable((key) => this.dispatch(key)),
-      feed.onAssignmentLeftWaiting((key, assignmentId) => {
+      deps.feed.onWorkAvailable((key) => this.dispatch(key)),
+      deps.feed.onAssignmentLeftWaiting((key, assignmentId) => {
         this.sent.delete(assignmentId);
         // Only a lease held here frees room here (and no one else holds it then).
         if (this.leases.release(assignmentId) !== undefined) this.dispatch(key);
@@ -68,7 +66,7 @@ export class Dispatcher {
       () => {
         for (const key of this.leases.expire(Date.now())) this.dispatch(key);
       },
-      Math.max(50, Math.floor(options.leaseMs / 4)),
+      Math.max(50, Math.floor(deps.leaseMs / 4)),
     );
     this.expiryTimer.unref();
   }
@@ -94,17 +92,17 @@ export class Dispatcher {
       this.dispatch(session.key);
       return;
     }
-    this.claims
+    this.deps.claims
       .release([...released])
       .catch((error: unknown) =>
-        this.logger.warn({ err: error, key: session.key }, "could not give leases back"),
+        this.deps.logger.warn({ err: error, key: session.key }, "could not give leases back"),
       )
-      .finally(() => this.feed.workAvailable([session.key]));
+      .finally(() => this.deps.feed.workAvailable([session.key]));
   }
 
   /** Hands out the work of every key connected here (heartbeat; covers lost notifications). */
   sweep(): Promise<void> {
-    return Promise.all(this.sessions.keys().map((key) => this.dispatch(key))).then(() => {});
+    return Promise.all(this.deps.sessions.keys().map((key) => this.dispatch(key))).then(() => {});
   }
 
   /** Resolves once no dispatch round is running (tests, benchmarks). */
@@ -131,7 +129,7 @@ export class Dispatcher {
       return current;
     }
     const round = this.handOut(key)
-      .catch((error: unknown) => this.logger.warn({ err: error, key }, "dispatch failed"))
+      .catch((error: unknown) => this.deps.logger.warn({ err: error, key }, "dispatch failed"))
       .finally(() => {
         this.running.delete(key);
         if (this.again.delete(key)) this.dispatch(key);
@@ -142,20 +140,20 @@ export class Dispatcher {
 
   private async handOut(key: string): Promise<void> {
     for (;;) {
-      const free = this.freeRoom(key, this.options.maxLeasesPerQuery ?? 256);
+      const free = this.freeRoom(key, this.deps.maxLeasesPerQuery ?? 256);
       if (free === 0) return;
       const nowMs = Date.now();
       const held = this.leases.heldBy(key, nowMs);
-      const untilMs = nowMs + this.options.leaseMs;
-      const leased = await this.claims.leaseNext(key, free, held, untilMs);
+      const untilMs = nowMs + this.deps.leaseMs;
+      const leased = await this.deps.claims.leaseNext(key, free, held, untilMs);
       const unused: number[] = [];
       for (const row of leased) {
         const lapsed = this.leases.lapsedHolder(row.id);
         const grantedMs = Date.now();
         const session = leastLoaded(
-          this.sessions.connected(key),
+          this.deps.sessions.connected(key),
           this.leases,
-          (s) => this.sessions.isOnline(s, grantedMs),
+          (s) => this.deps.sessions.isOnline(s, grantedMs),
           lapsed,
         );
         if (!session) {
@@ -164,13 +162,13 @@ export class Dispatcher {
         }
         this.leases.grant(row.id, session, untilMs);
         if (this.sent.has(row.id)) {
-          this.options.metrics?.redelivered(lapsed ? "lease_expired" : "holder_gone");
+          this.deps.metrics.redelivered(lapsed ? "lease_expired" : "holder_gone");
         } else this.sent.add(row.id);
         session.sendTrainingData(trainingDataOf(row)).catch(() => {
           // The stream closed: sessionClosed() releases the lease and dispatches again.
         });
       }
-      if (unused.length > 0) await this.claims.release(unused);
+      if (unused.length > 0) await this.deps.claims.release(unused);
       // Fewer than asked for: nothing else is waiting (or the instances went away meanwhile).
       if (unused.length > 0 || leased.length < free) return;
     }
@@ -182,7 +180,7 @@ export class Dispatcher {
    */
   private freeRoom(key: string, atMost: number): number {
     let free = 0;
-    for (const session of this.sessions.connected(key)) {
+    for (const session of this.deps.sessions.connected(key)) {
       free += this.leases.free(session);
       if (free >= atMost) return atMost;
     }

@@ -14,7 +14,7 @@ export interface PreprocessingContext {
   readonly outcomes: PreprocessingOutcomes;
   readonly progress: PreprocessingProgress;
   readonly claims: () => ClaimContext;
-  readonly metrics?: CoreMetrics;
+  readonly metrics: CoreMetrics;
   /** Aborted when the runner stops: the pass ends at its next chunk. */
   readonly signal: AbortSignal;
 }

@@ -24,13 +24,16 @@ import type { PreprocessSummary } from "./csv/index.js";
 /** Writes the output files inside the recording transaction (small files). */
 export type StoreOutputs = (trx: Knex.Transaction) => Promise<void>;
 
+export interface PreprocessingOutcomesDeps {
+  readonly db: Knex;
+  readonly feed: ChangeFeed;
+  readonly timeouts: PhaseTimeouts;
+  /** This replica's claim context, current at each call. */
+  readonly claims: () => ClaimContext;
+}
+
 export class PreprocessingOutcomes {
-  constructor(
-    private readonly db: Knex,
-    private readonly feed: ChangeFeed,
-    private readonly timeouts: PhaseTimeouts,
-    private readonly claims: () => ClaimContext,
-  ) {}
+  constructor(private readonly deps: PreprocessingOutcomesDeps) {}
 
   async recordSuccess(
     project: ProjectRow,
@@ -43,13 +46,13 @@ export class PreprocessingOutcomes {
      */
     storeOutputs?: StoreOutputs,
   ): Promise<void> {
-    const recorded = await inTransaction(this.db, async ({ trx, afterCommit }) => {
+    const recorded = await inTransaction(this.deps.db, async ({ trx, afterCommit }) => {
       const locked = await lockProject(trx, project.id);
       if (!locked || locked.preprocessed_ms !== null || locked.status !== "PREPROCESSING") {
         return false;
       }
       // Our claim lapsed (this replica looked dead) and another replica took the project over.
-      if (locked.preprocessing_replica !== this.claims().replicaId) return false;
+      if (locked.preprocessing_replica !== this.deps.claims().replicaId) return false;
       await storeOutputs?.(trx);
       // The dataset's (and its WAITING events') time: once the outputs are stored, as on the
       // other paths, which stored them before this transaction.
@@ -86,15 +89,18 @@ export class PreprocessingOutcomes {
         })),
       );
       afterCommit(() => {
-        this.feed.workAvailable(assignments.map((a) => a.plugin_key));
-        this.feed.projectChanged(project.id);
+        this.deps.feed.workAvailable(assignments.map((a) => a.plugin_key));
+        this.deps.feed.projectChanged(project.id);
       });
       return true;
     });
     if (!recorded && !storeOutputs) {
       // Someone else recorded this project: our files are nobody's. (Outputs stored by this
       // transaction were never written.)
-      await Promise.all([deleteBlob(this.db, trainingBlobId), deleteBlob(this.db, holdoutBlobId)]);
+      await Promise.all([
+        deleteBlob(this.deps.db, trainingBlobId),
+        deleteBlob(this.deps.db, holdoutBlobId),
+      ]);
     }
   }
 
@@ -113,20 +119,20 @@ export class PreprocessingOutcomes {
       error: "",
       parameters_json: JSON.stringify({ ...defaults.get(key), ...parameters[key] }),
       additional_info_json: JSON.stringify(additionalInfo[key] ?? {}),
-      deadline_ms: deadlineFor("WAITING", this.timeouts, nowMs),
+      deadline_ms: deadlineFor("WAITING", this.deps.timeouts, nowMs),
       created_ms: nowMs,
       updated_ms: nowMs,
     }));
   }
 
   async fail(projectId: number, reason: string): Promise<void> {
-    await inTransaction(this.db, async ({ trx, afterCommit }) => {
+    await inTransaction(this.deps.db, async ({ trx, afterCommit }) => {
       const locked = await lockProject(trx, projectId);
       if (locked?.status !== "PREPROCESSING" || locked.preprocessed_ms !== null) return;
       const nowMs = Date.now();
       await updateProjectStatus(trx, projectId, "ERROR", reason, nowMs);
       await appendEvents(trx, [projectEvent(projectId, "ERROR", reason, nowMs)]);
-      afterCommit(() => this.feed.projectChanged(projectId));
+      afterCommit(() => this.deps.feed.projectChanged(projectId));
     });
   }
 }

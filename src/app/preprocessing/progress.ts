@@ -7,21 +7,23 @@ import type { Logger } from "../../logger.js";
 import { recordPreprocessingProgress } from "../../store/sql/projects.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 
+export interface PreprocessingProgressDeps {
+  readonly db: Knex;
+  readonly feed: ChangeFeed;
+  readonly logger: Logger;
+}
+
 export class PreprocessingProgress {
   private written: Promise<void> = Promise.resolve();
 
-  constructor(
-    private readonly db: Knex,
-    private readonly feed: ChangeFeed,
-    private readonly logger: Logger,
-  ) {}
+  constructor(private readonly deps: PreprocessingProgressDeps) {}
 
   report(projectId: number, rows: number, bytes: number): void {
     this.written = this.written
-      .then(() => recordPreprocessingProgress(this.db, projectId, { rows, bytes }))
-      .then(() => this.feed.projectChanged(projectId))
+      .then(() => recordPreprocessingProgress(this.deps.db, projectId, { rows, bytes }))
+      .then(() => this.deps.feed.projectChanged(projectId))
       .catch((error: unknown) =>
-        this.logger.warn({ err: error, projectId }, "could not store progress"),
+        this.deps.logger.warn({ err: error, projectId }, "could not store progress"),
       );
   }
 

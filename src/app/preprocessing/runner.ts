@@ -36,6 +36,17 @@ import { preprocessWithWorker, workerForSize } from "./worker-path.js";
 
 const maxRetryDelayMs = 30_000;
 
+export interface PreprocessingRunnerDeps {
+  readonly db: Knex;
+  readonly feed: ChangeFeed;
+  readonly logger: Logger;
+  /** Counts the stored bytes read. */
+  readonly metrics: CoreMetrics;
+  readonly timeouts: PhaseTimeouts;
+  /** This replica's claim context, current at each call. */
+  readonly claims: () => ClaimContext;
+}
+
 export class PreprocessingRunner {
   private readonly outcomes: PreprocessingOutcomes;
   private readonly context: PreprocessingContext;
@@ -44,21 +55,14 @@ export class PreprocessingRunner {
   private running: Promise<void> | undefined;
   private readonly abort = new AbortController();
 
-  constructor(
-    private readonly db: Knex,
-    feed: ChangeFeed,
-    private readonly logger: Logger,
-    timeouts: PhaseTimeouts,
-    private readonly claims: () => ClaimContext,
-    metrics?: CoreMetrics,
-  ) {
-    this.outcomes = new PreprocessingOutcomes(db, feed, timeouts, claims);
+  constructor(private readonly deps: PreprocessingRunnerDeps) {
+    this.outcomes = new PreprocessingOutcomes(deps);
     this.context = {
-      db,
+      db: deps.db,
       outcomes: this.outcomes,
-      progress: new PreprocessingProgress(db, feed, logger),
-      claims,
-      metrics,
+      progress: new PreprocessingProgress(deps),
+      claims: deps.claims,
+      metrics: deps.metrics,
       signal: this.abort.signal,
     };
   }
@@ -73,7 +77,8 @@ export class PreprocessingRunner {
   /** Queues every project whose preprocessing never finished and no live replica works on. */
   async resumePending(): Promise<void> {
     if (this.abort.signal.aborted) return;
-    for (const id of await listUnclaimedPreprocessing(this.db, this.claims())) this.enqueue(id);
+    for (const id of await listUnclaimedPreprocessing(this.deps.db, this.deps.claims()))
+      this.enqueue(id);
   }
 
   /** Abandons the running job (it is redone at the next start) and waits for it to stop. */
@@ -93,14 +98,14 @@ export class PreprocessingRunner {
       const projectId = this.queue[0] as number;
       try {
         // Another replica may have it (it was enqueued there too, or taken over meanwhile).
-        if (await claimPreprocessing(this.db, this.claims(), projectId)) {
+        if (await claimPreprocessing(this.deps.db, this.deps.claims(), projectId)) {
           await this.preprocess(projectId);
         }
         retryDelayMs = 500;
       } catch (error) {
         if (this.abort.signal.aborted) break;
         if (isStoreUnavailable(error)) {
-          this.logger.warn(
+          this.deps.logger.warn(
             { err: error, projectId, retryDelayMs },
             "database unavailable; will retry preprocessing",
           );
@@ -108,11 +113,11 @@ export class PreprocessingRunner {
           retryDelayMs = Math.min(retryDelayMs * 2, maxRetryDelayMs);
           continue;
         }
-        this.logger.error({ err: error, projectId }, "preprocessing failed unexpectedly");
+        this.deps.logger.error({ err: error, projectId }, "preprocessing failed unexpectedly");
         await this.outcomes
           .fail(projectId, "preprocessing failed: internal error (see the core's log)")
           .catch((failError: unknown) =>
-            this.logger.error({ err: failError, projectId }, "could not record the failure"),
+            this.deps.logger.error({ err: failError, projectId }, "could not record the failure"),
           );
       }
       this.queue.shift();
@@ -123,12 +128,17 @@ export class PreprocessingRunner {
 
   /** Preprocesses the project by the path that fits its stored file (see the path modules). */
   private async preprocess(projectId: number): Promise<void> {
-    const project = await findProject(this.db, projectId);
+    const project = await findProject(this.deps.db, projectId);
     if (project?.status !== "PREPROCESSING" || project.preprocessed_ms !== null) return;
     const rawBytes =
-      (await blobSizes(this.db, [project.raw_blob_id])).get(project.raw_blob_id) ?? 0;
-    const job = { project, rawBytes, log: this.logger.child({ projectId }), started: Date.now() };
-    const worker = workerForSize(this.workerOptions, this.db, rawBytes);
+      (await blobSizes(this.deps.db, [project.raw_blob_id])).get(project.raw_blob_id) ?? 0;
+    const job = {
+      project,
+      rawBytes,
+      log: this.deps.logger.child({ projectId }),
+      started: Date.now(),
+    };
+    const worker = workerForSize(this.workerOptions, this.deps.db, rawBytes);
     if (worker) {
       await preprocessWithWorker(this.context, job, worker);
       return;

@@ -69,12 +69,12 @@ export async function preprocessSmallFile(
       return false;
     }
     if (!isDatasetRejection(error)) throw error;
-    metrics?.preprocessingRead(storedBytes);
+    metrics.preprocessingRead(storedBytes);
     log.info({ reason: error.message }, "dataset rejected");
     await outcomes.fail(project.id, `dataset: ${error.message}`);
     return true;
   }
-  metrics?.preprocessingRead(storedBytes);
+  metrics.preprocessingRead(storedBytes);
   const writerReplica = context.claims().replicaId;
   const outputs = [
     { id: newBlobId("td"), file: training.finish(CHUNK_ROW_BYTES) },

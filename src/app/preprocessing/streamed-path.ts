@@ -33,7 +33,7 @@ export async function preprocessStreamed(
       { training, holdout },
       {
         onStoredBytes: (bytes) => {
-          metrics?.preprocessingRead(bytes - storedBytes);
+          metrics.preprocessingRead(bytes - storedBytes);
           storedBytes = bytes;
         },
         onRows: (rows) => progress.report(project.id, rows, storedBytes),

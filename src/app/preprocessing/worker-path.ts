@@ -46,7 +46,7 @@ export async function preprocessWithWorker(
     { rawBlobId: project.raw_blob_id, rawBytes: job.rawBytes, ...splitSettings(project) },
     signal,
     ({ rows, storedBytes: bytes }) => {
-      metrics?.preprocessingRead(bytes - storedBytes);
+      metrics.preprocessingRead(bytes - storedBytes);
       storedBytes = bytes;
       progress.report(project.id, rows, storedBytes);
     },

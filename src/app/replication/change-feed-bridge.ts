@@ -29,7 +29,8 @@ export interface ReplicaBridgeOptions {
   readonly logger: Logger;
   /** Sends one notification (pg_notify through the pool). */
   readonly notify: (payload: string) => Promise<void>;
-  readonly metrics?: CoreMetrics;
+  /** Counts the notifications sent and received. */
+  readonly metrics: CoreMetrics;
   /**
    * True when this replica holds the lease of an assignment: then no other replica does, and
    * its leaving WAITING concerns no one else.
@@ -70,7 +71,7 @@ export class ReplicaBridge {
       return;
     }
     const { feed } = this.options;
-    this.options.metrics?.replicaNotification("received");
+    this.options.metrics.replicaNotification("received");
     for (const projectId of arrayOf(payload.p)) {
       if (typeof projectId === "number" && Number.isSafeInteger(projectId)) {
         feed.deliverRemote({ kind: "project", projectId });
@@ -92,7 +93,7 @@ export class ReplicaBridge {
     const changes = this.pending;
     this.pending = [];
     for (const payload of payloadsOf(this.options.replicaId, changes)) {
-      this.options.metrics?.replicaNotification("sent");
+      this.options.metrics.replicaNotification("sent");
       this.options.notify(payload).catch((error: unknown) => {
         this.options.logger.warn({ err: error }, "could not notify the other replicas");
       });

@@ -18,7 +18,11 @@ import {
 } from "../../store/sql/replicas.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
 
-export interface ReplicaOptions {
+export interface ReplicaDeps {
+  readonly db: Knex;
+  readonly logger: Logger;
+  /** Shows how many replicas are live. */
+  readonly metrics: CoreMetrics;
   /** A replica whose heartbeat is older than this is gone: the others take its work. */
   readonly ttlMs: number;
   /**
@@ -44,16 +48,16 @@ export class Replica {
   /** host:port this replica serves on, once known (shown to operators in `replicas`). */
   private address = "";
 
-  constructor(
-    private readonly db: Knex,
-    private readonly logger: Logger,
-    private readonly options: ReplicaOptions,
-    private readonly metrics?: CoreMetrics,
-  ) {}
+  constructor(private readonly deps: ReplicaDeps) {}
+
+  /** A replica whose heartbeat is older than this is gone. */
+  get ttlMs(): number {
+    return this.deps.ttlMs;
+  }
 
   /** How often the heartbeat runs: several beats fit in one TTL, so one slow beat is no death. */
   get heartbeatIntervalMs(): number {
-    return Math.max(20, Math.floor(this.options.ttlMs / 4));
+    return Math.max(20, Math.floor(this.deps.ttlMs / 4));
   }
 
   /** Other live replicas seen at the last heartbeat. */
@@ -62,7 +66,7 @@ export class Replica {
   }
 
   claimContext(nowMs = Date.now()): ClaimContext {
-    return { replicaId: this.id, nowMs, liveCutoffMs: nowMs - this.options.ttlMs };
+    return { replicaId: this.id, nowMs, liveCutoffMs: nowMs - this.deps.ttlMs };
   }
 
   servingAt(address: string): void {
@@ -76,7 +80,7 @@ export class Replica {
 
   /** Registers the replica; heartbeats start with `startBeating`. */
   async register(): Promise<void> {
-    if (this.options.sole) await deleteDeadReplicas(this.db, Number.MAX_SAFE_INTEGER);
+    if (this.deps.sole) await deleteDeadReplicas(this.deps.db, Number.MAX_SAFE_INTEGER);
     await this.beat();
   }
 
@@ -92,10 +96,10 @@ export class Replica {
     clearInterval(this.timer);
     await this.beating;
     try {
-      await releaseEverything(this.db, this.id);
-      await deleteReplica(this.db, this.id);
+      await releaseEverything(this.deps.db, this.id);
+      await deleteReplica(this.deps.db, this.id);
     } catch (error) {
-      this.logger.warn(
+      this.deps.logger.warn(
         { err: error },
         "could not leave the replica table; others wait for the TTL",
       );
@@ -106,33 +110,33 @@ export class Replica {
     try {
       await this.beat();
     } catch (error) {
-      this.logger.warn({ err: error, replica: this.id }, "heartbeat failed; will retry");
+      this.deps.logger.warn({ err: error, replica: this.id }, "heartbeat failed; will retry");
       return;
     }
     for (const duty of this.duties) {
       try {
         await duty();
       } catch (error) {
-        this.logger.warn({ err: error, replica: this.id }, "replica duty failed; will retry");
+        this.deps.logger.warn({ err: error, replica: this.id }, "replica duty failed; will retry");
       }
     }
   }
 
   private async beat(): Promise<void> {
     const nowMs = Date.now();
-    await beatReplica(this.db, {
+    await beatReplica(this.deps.db, {
       id: this.id,
       address: this.address,
       started_ms: this.startedMs,
       heartbeat_ms: nowMs,
     });
-    const live = await listLiveReplicas(this.db, nowMs - this.options.ttlMs);
+    const live = await listLiveReplicas(this.deps.db, nowMs - this.deps.ttlMs);
     const peers = live.filter((row) => row.id !== this.id).length;
-    this.metrics?.replicasLive(peers + 1);
+    this.deps.metrics.replicasLive(peers + 1);
     if (peers !== this.peers) {
-      this.logger.info({ replica: this.id, peers }, "replicas changed");
+      this.deps.logger.info({ replica: this.id, peers }, "replicas changed");
       this.peers = peers;
     }
-    await deleteDeadReplicas(this.db, nowMs - forgetAfterTtls * this.options.ttlMs);
+    await deleteDeadReplicas(this.deps.db, nowMs - forgetAfterTtls * this.deps.ttlMs);
   }
 }

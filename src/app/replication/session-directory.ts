@@ -20,25 +20,29 @@ import type { Replica } from "./replica.js";
  */
 const rewriteEvery = 8;
 
+export interface SessionDirectoryDeps {
+  readonly db: Knex;
+  readonly replica: Replica;
+  readonly sessions: PluginSessions;
+  /** The replicas' heartbeat TTL: how stale another replica's rows may be. */
+  readonly ttlMs: number;
+}
+
 export class SessionDirectory {
   /** Session id → last_answer_ms as stored. */
   private readonly stored = new Map<number, number>();
   private syncs = 0;
 
-  constructor(
-    private readonly db: Knex,
-    private readonly replica: Replica,
-    private readonly sessions: PluginSessions,
-    private readonly ttlMs: number,
-  ) {}
+  constructor(private readonly deps: SessionDirectoryDeps) {}
 
   /** Writes what changed since the last call, then reads the other replicas' counts. */
   async sync(nowMs = Date.now()): Promise<void> {
-    const current = this.sessions.all();
+    const { db, replica, sessions, ttlMs } = this.deps;
+    const current = sessions.all();
     const seen = new Set(current.map((session) => session.id));
     const gone = [...this.stored.keys()].filter((id) => !seen.has(id));
     if (gone.length > 0) {
-      await deleteSessions(this.db, this.replica.id, gone);
+      await deleteSessions(db, replica.id, gone);
       for (const id of gone) this.stored.delete(id);
     }
     const rewrite = ++this.syncs % rewriteEvery === 0;
@@ -52,18 +56,13 @@ export class SessionDirectory {
         last_answer_ms: session.lastAnswerMs,
       }));
     if (changed.length > 0) {
-      await insertSessions(this.db, this.replica.id, changed);
+      await insertSessions(db, replica.id, changed);
       for (const row of changed) this.stored.set(row.session_id, row.last_answer_ms);
     }
     // Remote rows lag by up to one heartbeat: widen the online window by as much.
-    const onlineCutoffMs = nowMs - this.sessions.onlineWindowMs - this.ttlMs;
-    this.sessions.setRemoteOnline(
-      await countOnlineSessionsElsewhere(
-        this.db,
-        this.replica.id,
-        nowMs - this.ttlMs,
-        onlineCutoffMs,
-      ),
+    const onlineCutoffMs = nowMs - sessions.onlineWindowMs - ttlMs;
+    sessions.setRemoteOnline(
+      await countOnlineSessionsElsewhere(db, replica.id, nowMs - ttlMs, onlineCutoffMs),
     );
   }
 }

@@ -1,12 +1,11 @@
 /**
  * Joining the other replicas on PostgreSQL: change notifications both ways (LISTEN/NOTIFY),
  * this replica's plugin sessions published with its heartbeat, the takeover duties, and the
- * leader lock of the deadline sweeps.
+ * leader lock of the deadline sweeps. On SQLite there are no others: `singleReplica`.
  */
 
-import type { CoreConfig } from "../../config.js";
+import type { Knex } from "knex";
 import type { Logger } from "../../logger.js";
-import type { Store } from "../../store/connect.js";
 import { PgListener } from "../../store/pg-listener.js";
 import { deleteOrphanedBlobs } from "../../store/sql/claims.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
@@ -23,22 +22,34 @@ const sweepLockKey = 0x7c0e_5eed;
 const notificationChannel = "training_core";
 
 export interface ReplicationDeps {
-  readonly config: CoreConfig;
-  readonly db: Store["db"];
+  /** The PostgreSQL URL: the notification connection is one of its own, outside the pool. */
+  readonly databaseUrl: string;
+  readonly db: Knex;
   readonly feed: ChangeFeed;
   readonly logger: Logger;
+  readonly metrics: CoreMetrics;
   readonly replica: Replica;
   readonly sessions: PluginSessions;
   readonly dispatcher: Dispatcher;
   readonly runner: PreprocessingRunner;
-  readonly metrics: CoreMetrics;
 }
 
+/** This replica among the others, as the core starts and stops it. */
 export interface Replication {
-  readonly listener: PgListener;
-  readonly bridge: ReplicaBridge;
+  /** True while this replica leads the deadline sweeps (the others would find nothing). */
   readonly leadsSweeps: () => Promise<boolean>;
+  /** Stops telling the others about changes made here (shutdown, before the servers drain). */
+  stopNotifying(): void;
+  /** Closes the notification connection (shutdown, once this replica has left). */
+  stopListening(): Promise<void>;
 }
+
+/** SQLite: the only replica there can be; it leads every sweep and has no one to tell. */
+export const singleReplica: Replication = {
+  leadsSweeps: async () => true,
+  stopNotifying() {},
+  stopListening: async () => {},
+};
 
 /**
  * PostgreSQL: joins the other replicas: notifications both ways, this replica's plugin
@@ -46,7 +57,7 @@ export interface Replication {
  * Null when the notification connection cannot be opened.
  */
 export async function startReplication(deps: ReplicationDeps): Promise<Replication | null> {
-  const { config, db, feed, logger, replica, dispatcher, runner } = deps;
+  const { db, feed, logger, replica, dispatcher, runner } = deps;
   const bridge = new ReplicaBridge({
     feed,
     replicaId: replica.id,
@@ -63,7 +74,7 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
     void runner.resumePending().catch(() => {});
   };
   const listener = new PgListener({
-    url: config.databaseUrl,
+    url: deps.databaseUrl,
     channel: notificationChannel,
     logger,
     onNotification: (payload) => bridge.received(payload),
@@ -76,7 +87,12 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
     bridge.stop();
     return null;
   }
-  const directory = new SessionDirectory(db, replica, deps.sessions, config.replicaTtlMs);
+  const directory = new SessionDirectory({
+    db,
+    replica,
+    sessions: deps.sessions,
+    ttlMs: replica.ttlMs,
+  });
   replica.addDuty(() => directory.sync());
   // What other replicas gave back or left behind when they died, and what a lost
   // notification hid: leases, preprocessing, and files half written by a dead replica.
@@ -87,5 +103,9 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
   });
   // Watchers re-read once per heartbeat: a notification lost on the way costs at most that.
   replica.addDuty(async () => feed.everyProjectChanged());
-  return { listener, bridge, leadsSweeps: () => listener.tryLock(sweepLockKey) };
+  return {
+    leadsSweeps: () => listener.tryLock(sweepLockKey),
+    stopNotifying: () => bridge.stop(),
+    stopListening: () => listener.stop(),
+  };
 }

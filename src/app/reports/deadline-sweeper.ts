@@ -24,8 +24,8 @@ export interface DeadlineSweeperDeps {
   readonly logger: Logger;
   /** Reads outside a transaction. */
   readonly db: import("knex").Knex;
-  /** Counts expiries; optional for tests. */
-  readonly metrics?: CoreMetrics;
+  /** Counts expiries. */
+  readonly metrics: CoreMetrics;
 }
 
 /** Expires every overdue membership; returns how many went to ERROR. */
@@ -65,7 +65,7 @@ export async function sweepDeadlines(
       );
       if (result) {
         expired++;
-        deps.metrics?.deadlineExpired(candidate.status);
+        deps.metrics.deadlineExpired(candidate.status);
         deps.logger.warn(
           {
             projectId: candidate.project_id,

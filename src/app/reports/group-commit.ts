@@ -19,7 +19,7 @@ import {
 import type { ReportContext, WorkContext } from "../../store/commits/transactions.js";
 import { type DriverConnection, driverOf } from "../../store/sql/prepared.js";
 import { type LockedReportTargets, lockProjectsWithMemberships } from "../../store/sql/projects.js";
-import { CoreMetrics } from "../metrics/core-metrics.js";
+import type { CoreMetrics } from "../metrics/core-metrics.js";
 import {
   applyReports,
   type ReportDeps,
@@ -46,13 +46,17 @@ type Pending = Unit & {
   reject(error: unknown): void;
 };
 
-export interface GroupCommitOptions {
-  /** Most units in one transaction. */
+export interface GroupCommitterDeps {
+  readonly db: Knex;
+  readonly logger: Logger;
+  /** Times each transaction and counts its batch. */
+  readonly metrics: CoreMetrics;
+  /** Most units in one transaction (default 256). */
   readonly maxBatch?: number;
   /**
-   * How long an idle committer waits for more units to join the first one (ms). 0: only what
-   * arrives in the same turn of the event loop. Under load, units queue up behind the running
-   * transaction anyway.
+   * How long an idle committer waits for more units to join the first one (ms, default 0).
+   * 0: only what arrives in the same turn of the event loop. Under load, units queue up behind
+   * the running transaction anyway.
    */
   readonly windowMs?: number;
 }
@@ -63,19 +67,17 @@ export class GroupCommitter {
   /** The last committed batch's wait for the disk (they settle in commit order). */
   private lastDurable: Promise<void> = Promise.resolve();
   private readonly commits: PipelinedCommits;
+  private readonly logger: Logger;
+  private readonly metrics: CoreMetrics;
   private readonly maxBatch: number;
   private readonly windowMs: number;
 
-  constructor(
-    db: Knex,
-    private readonly logger: Logger,
-    private readonly metrics = new CoreMetrics(),
-    options: GroupCommitOptions | number = {},
-  ) {
-    const opts = typeof options === "number" ? { maxBatch: options } : options;
-    this.maxBatch = opts.maxBatch ?? 256;
-    this.windowMs = opts.windowMs ?? 0;
-    this.commits = pipelinedCommitsOf(db);
+  constructor(deps: GroupCommitterDeps) {
+    this.commits = pipelinedCommitsOf(deps.db);
+    this.logger = deps.logger;
+    this.metrics = deps.metrics;
+    this.maxBatch = deps.maxBatch ?? 256;
+    this.windowMs = deps.windowMs ?? 0;
   }
 
   run<T>(work: Work<T>, projectIds: readonly number[] = []): Promise<T> {

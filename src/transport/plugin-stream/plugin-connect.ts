@@ -37,8 +37,14 @@ export interface PluginConnectDeps {
   readonly openStreams: OpenStreams;
   readonly logger: Logger;
   readonly timeouts: PhaseTimeouts;
-  /** Message, ack and stream counts; optional for tests. */
-  readonly metrics?: CoreMetrics;
+  /** Message, ack and stream counts. */
+  readonly metrics: CoreMetrics;
+}
+
+/** What every stream of one handler shares: the core's parts and the handler's own. */
+interface PluginStreamDeps extends PluginConnectDeps {
+  readonly onlineReports: OnlineReportWrites;
+  readonly inquiries: InquiryPacer;
 }
 
 type Call = ServerDuplexStream<ConnectRequest, ConnectResponse>;
@@ -49,10 +55,13 @@ let nextSessionId = 1;
 const settled = Promise.resolve();
 
 export function createConnectHandler(deps: PluginConnectDeps) {
-  const onlineReports = new OnlineReportWrites(deps.committer);
-  const inquiries = new InquiryPacer();
+  const streamDeps: PluginStreamDeps = {
+    ...deps,
+    onlineReports: new OnlineReportWrites(deps.committer),
+    inquiries: new InquiryPacer(),
+  };
   return (call: Call): void => {
-    new PluginStream(call, deps, onlineReports, inquiries).run();
+    new PluginStream(call, streamDeps).run();
   };
 }
 
@@ -65,9 +74,7 @@ class PluginStream {
 
   constructor(
     private readonly call: Call,
-    private readonly deps: PluginConnectDeps,
-    private readonly onlineReports: OnlineReportWrites,
-    private readonly inquiries: InquiryPacer,
+    private readonly deps: PluginStreamDeps,
   ) {
     this.writer = new StreamWriter(call);
   }
@@ -109,7 +116,7 @@ class PluginStream {
     if (this.session) {
       this.deps.sessions.remove(this.session);
       this.deps.dispatcher.sessionClosed(this.session);
-      this.deps.metrics?.streamClosed(this.session.key);
+      this.deps.metrics.streamClosed(this.session.key);
       this.log("info", {}, "plugin disconnected");
     }
   }
@@ -135,7 +142,7 @@ class PluginStream {
       };
       const onData = (request: ConnectRequest) => {
         const receivedMs = performance.now();
-        this.deps.metrics?.messageReceived(kindOf(request));
+        this.deps.metrics.messageReceived(kindOf(request));
         const problem = undecodableOf(request);
         if (problem?.fatal) {
           endCall(call, grpcStatusOf(new AppError("INVALID_ARGUMENT", problem.reason)));
@@ -175,7 +182,7 @@ class PluginStream {
     let identity: PluginIdentity | undefined;
     try {
       identity = this.identityToRegister(request);
-      await this.onlineReports.record(identity);
+      await this.deps.onlineReports.record(identity);
     } catch (error) {
       endCall(this.call, toGrpcStatus(error, this.failureLogger({ key: identity?.key })));
       return false;
@@ -183,10 +190,10 @@ class PluginStream {
     const session = this.createSession(identity.key);
     this.session = session;
     this.deps.sessions.add(session);
-    this.deps.metrics?.streamRegistered(session.key);
+    this.deps.metrics.streamRegistered(session.key);
     await this.writer.write(ackOf(request.sequence));
-    this.deps.metrics?.messageSent("ack");
-    this.deps.metrics?.ackWritten(grpcStatus.OK, receivedMs);
+    this.deps.metrics.messageSent("ack");
+    this.deps.metrics.ackWritten(grpcStatus.OK, receivedMs);
     this.log("info", {}, "plugin connected");
     this.replay(session);
     return true;
@@ -214,7 +221,8 @@ class PluginStream {
   }
 
   private createSession(key: string): PluginSession {
-    return new StreamSession(nextSessionId++, key, this.writer, this.inquiries, this.deps.metrics);
+    const { inquiries, metrics } = this.deps;
+    return new StreamSession({ id: nextSessionId++, key, writer: this.writer, inquiries, metrics });
   }
 
   private enqueueAck(sequence: number, answer: Promise<ConnectResponse>, receivedMs: number): void {
@@ -228,8 +236,8 @@ class PluginStream {
       if (!this.writer.isOpen) return;
       await this.writer.write(ack);
       if (ack.message?.$case === "ack") {
-        this.deps.metrics?.messageSent("ack");
-        this.deps.metrics?.ackWritten(ack.message.value.code, receivedMs);
+        this.deps.metrics.messageSent("ack");
+        this.deps.metrics.ackWritten(ack.message.value.code, receivedMs);
       }
     });
   }
@@ -261,7 +269,7 @@ class PluginStream {
     }
     const identity = identityOf(report);
     checkIdentity(identity);
-    await this.onlineReports.record(identity);
+    await this.deps.onlineReports.record(identity);
     const nowMs = Date.now();
     const wasOffline = !this.deps.sessions.isOnline(session, nowMs);
     session.lastAnswerMs = nowMs;

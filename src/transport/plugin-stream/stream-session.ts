@@ -4,20 +4,34 @@ import type { ConnectResponse } from "../../gen/trainingcore/v1/plugin_service.j
 import type { StreamWriter } from "../stream-writer.js";
 import type { InquiryPacer } from "./inquiry-pacer.js";
 
+export interface StreamSessionParts {
+  readonly id: number;
+  /** The plugin key the stream registered. */
+  readonly key: string;
+  readonly writer: StreamWriter<ConnectResponse>;
+  readonly inquiries: InquiryPacer;
+  readonly metrics: CoreMetrics;
+}
+
 /** A registered stream as the dispatcher and the inquirer see it (methods, not closures). */
 export class StreamSession implements PluginSession {
+  readonly id: number;
+  readonly key: string;
   lastAnswerMs = Date.now();
+  private readonly writer: StreamWriter<ConnectResponse>;
+  private readonly inquiries: InquiryPacer;
+  private readonly metrics: CoreMetrics;
 
-  constructor(
-    readonly id: number,
-    readonly key: string,
-    private readonly writer: StreamWriter<ConnectResponse>,
-    private readonly inquiries: InquiryPacer,
-    private readonly metrics: CoreMetrics | undefined,
-  ) {}
+  constructor(parts: StreamSessionParts) {
+    this.id = parts.id;
+    this.key = parts.key;
+    this.writer = parts.writer;
+    this.inquiries = parts.inquiries;
+    this.metrics = parts.metrics;
+  }
 
   sendTrainingData(data: TrainingDataMessage): Promise<void> {
-    this.metrics?.messageSent("training_data");
+    this.metrics.messageSent("training_data");
     return this.writer.write({ message: { $case: "trainingData", value: data } });
   }
 
@@ -33,7 +47,7 @@ export class StreamSession implements PluginSession {
   private writeInquiry(): void {
     this.inquiryQueued = false;
     if (!this.writer.isOpen) return;
-    this.metrics?.messageSent("online_inquiry");
+    this.metrics.messageSent("online_inquiry");
     this.writer.write({ message: { $case: "onlineInquiry", value: {} } }).catch(() => {});
   }
 }

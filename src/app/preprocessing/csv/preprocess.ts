@@ -33,7 +33,12 @@ export async function preprocessDataset(
     if (head === undefined) throw emptyFileError();
     const end = headerLineEnd(head);
     const delimiter = detectDelimiter(end === -1 ? head : head.subarray(0, end));
-    const router = new RecordRouter(options.caseIdColumn ?? "", fraction, delimiter, sinks);
+    const router = new RecordRouter({
+      caseIdColumn: options.caseIdColumn ?? "",
+      holdoutFraction: fraction,
+      delimiter,
+      sinks,
+    });
     const scanner = new RecordScanner(router, delimiter);
     let reported = { rows: 0, bytes: 0 };
     const progress = (final: boolean): void => {

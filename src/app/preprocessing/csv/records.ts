@@ -17,6 +17,14 @@ import type { ChunkSink, Delimiter, PreprocessSummary } from "./types.js";
 export const MAX_RECORD_CHARS = 16 * 1024 * 1024;
 const COMMA = 0x2c;
 
+export interface RecordRouterOptions {
+  /** The case id column asked for ('' to pick it from the header). */
+  readonly caseIdColumn: string;
+  readonly holdoutFraction: number;
+  readonly delimiter: Delimiter;
+  readonly sinks: { training: ChunkSink; holdout: ChunkSink };
+}
+
 export class RecordRouter {
   private columns: string[] = [];
   private caseIdColumn = "";
@@ -25,6 +33,8 @@ export class RecordRouter {
   private headerLine = 0; // 0 until the header has been read
   private rows = 0;
   private holdoutRows = 0;
+  private readonly requestedCaseColumn: string;
+  private readonly delimiter: Delimiter;
   private readonly delimiterByte: number;
   /** Physical line where the next record starts (blank lines are counted as they are passed). */
   private nextLine = 1;
@@ -41,16 +51,13 @@ export class RecordRouter {
   private readonly training: ChunkedCsvWriter;
   private readonly holdout: ChunkedCsvWriter;
 
-  constructor(
-    private readonly requestedCaseColumn: string,
-    holdoutFraction: number,
-    private readonly delimiter: Delimiter,
-    sinks: { training: ChunkSink; holdout: ChunkSink },
-  ) {
-    this.delimiterByte = delimiter.charCodeAt(0);
-    this.splitter = new CaseSplitter(holdoutFraction);
-    this.training = new ChunkedCsvWriter(sinks.training);
-    this.holdout = new ChunkedCsvWriter(sinks.holdout);
+  constructor(options: RecordRouterOptions) {
+    this.requestedCaseColumn = options.caseIdColumn;
+    this.delimiter = options.delimiter;
+    this.delimiterByte = options.delimiter.charCodeAt(0);
+    this.splitter = new CaseSplitter(options.holdoutFraction);
+    this.training = new ChunkedCsvWriter(options.sinks.training);
+    this.holdout = new ChunkedCsvWriter(options.sinks.holdout);
   }
 
   get rowCount(): number {

@@ -9,6 +9,7 @@ import {
   type TrainingDataMessage,
 } from "../../../../src/app/plugins/plugin-sessions.js";
 import type { WaitingDeliveryRow } from "../../../../src/store/sql/assignments.js";
+import { testMetrics } from "../../../helpers/metrics.js";
 
 const key = "k";
 
@@ -60,7 +61,12 @@ describe("Dispatcher", () => {
   afterEach(() => dispatcher?.stop());
 
   function start(work: WaitingWork, sessions: PluginSessions, maxLeasesPerQuery: number) {
-    dispatcher = new Dispatcher(work, sessions, new ChangeFeed(), pino({ level: "silent" }), {
+    dispatcher = new Dispatcher({
+      claims: work,
+      sessions,
+      feed: new ChangeFeed(),
+      logger: pino({ level: "silent" }),
+      metrics: testMetrics(),
       capacity: 4,
       leaseMs: 60_000,
       maxLeasesPerQuery,

@@ -1,5 +1,6 @@
 // Message and ack counts are kept apart from prom-client until a scrape: every scrape shows
 // the running totals.
+import { register } from "prom-client";
 import { describe, expect, it } from "vitest";
 import { CoreMetrics } from "../../../../src/app/metrics/core-metrics.js";
 
@@ -34,5 +35,19 @@ describe("CoreMetrics counts", () => {
     text = await metrics.registry.metrics();
     expect(line(text, "plugin_messages_received_total", 'kind="data_report"')).toMatch(/ 3$/);
     expect(line(text, "plugin_acks_total", 'code="0"')).toMatch(/ 2$/);
+  });
+
+  it("keeps to its own registry, so any number can live in one process", async () => {
+    const globalBefore = await register.getMetricsAsJSON();
+    const [first, second] = [new CoreMetrics(), new CoreMetrics()];
+    first.collectProcessMetrics();
+    second.collectProcessMetrics();
+    first.messageReceived("data_report");
+    expect(await register.getMetricsAsJSON()).toEqual(globalBefore);
+    expect(
+      line(await first.registry.metrics(), "plugin_messages_received_total", 'kind="data_report"'),
+    ).toMatch(/ 1$/);
+    expect(await second.registry.metrics()).not.toContain("plugin_messages_received_total{");
+    expect(await second.registry.metrics()).toContain("process_cpu_seconds_total");
   });
 });

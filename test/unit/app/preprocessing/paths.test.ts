@@ -87,7 +87,7 @@ describe("PreprocessingProgress", () => {
     const feed = new ChangeFeed();
     const seen: unknown[] = [];
     feed.onProjectChanged(1, () => seen.push(1));
-    const progress = new PreprocessingProgress(db, feed, pino({ level: "silent" }));
+    const progress = new PreprocessingProgress({ db, feed, logger: pino({ level: "silent" }) });
     progress.report(1, 10, 100);
     progress.report(1, 20, 200);
     await progress.settled();
@@ -102,7 +102,7 @@ describe("PreprocessingProgress", () => {
     const db = memoryDatabase(); // no projects table: every write fails
     const warnings: string[] = [];
     const logger = pino({ level: "warn" }, { write: (line: string) => warnings.push(line) });
-    const progress = new PreprocessingProgress(db, new ChangeFeed(), logger);
+    const progress = new PreprocessingProgress({ db, feed: new ChangeFeed(), logger });
     progress.report(1, 10, 100);
     progress.report(1, 20, 200);
     await expect(progress.settled()).resolves.toBeUndefined();

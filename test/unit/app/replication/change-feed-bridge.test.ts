@@ -2,12 +2,14 @@ import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { type Change, ChangeFeed } from "../../../../src/app/change-feed/change-feed.js";
 import { payloadsOf, ReplicaBridge } from "../../../../src/app/replication/change-feed-bridge.js";
+import { sampleOf, testMetrics } from "../../../helpers/metrics.js";
 
 const silent = pino({ level: "silent" });
 
 /** Two replicas' feeds joined by bridges, notifications passed synchronously in between. */
 function joinedPair() {
   const feeds = [new ChangeFeed(), new ChangeFeed()] as const;
+  const metrics = [testMetrics(), testMetrics()] as const;
   const sent: string[] = [];
   const bridges: ReplicaBridge[] = [];
   for (const [i, feed] of feeds.entries()) {
@@ -16,6 +18,7 @@ function joinedPair() {
         feed,
         replicaId: `r${i}`,
         logger: silent,
+        metrics: metrics[i],
         notify: async (payload) => {
           sent.push(payload);
           // The channel reaches every listener, the sender included.
@@ -24,14 +27,14 @@ function joinedPair() {
       }),
     );
   }
-  return { feeds, sent, bridges };
+  return { feeds, metrics, sent, bridges };
 }
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("ReplicaBridge", () => {
   it("delivers every kind of change to the other replica once, and never back to its origin", async () => {
-    const { feeds, sent } = joinedPair();
+    const { feeds, metrics, sent } = joinedPair();
     const [here, there] = feeds;
     const seenThere: string[] = [];
     const seenHere: string[] = [];
@@ -52,6 +55,12 @@ describe("ReplicaBridge", () => {
     expect(seenThere).toEqual(["project 7", "work k", "work j", "left k 11"]);
     // Local listeners heard each change once, when it happened, not again from the channel.
     expect(seenHere).toEqual(["project 7", "project 7", "work k", "work j"]);
+    // Counted where sent and where received; the origin does not count its own echo.
+    const notifications = (i: 0 | 1, direction: string) =>
+      sampleOf(metrics[i], "replica_notifications_total", { direction });
+    expect(await notifications(0, "sent")).toBe(1);
+    expect(await notifications(1, "received")).toBe(1);
+    expect(await notifications(0, "received")).toBeUndefined();
   });
 
   it("does not send remote changes on again (no echo between replicas)", async () => {
@@ -72,6 +81,7 @@ describe("ReplicaBridge", () => {
       feed,
       replicaId: "me",
       logger: silent,
+      metrics: testMetrics(),
       leasedHere: (id) => held.has(id),
       notify: async (payload) => {
         sent.push(payload);
@@ -92,6 +102,7 @@ describe("ReplicaBridge", () => {
       feed,
       replicaId: "me",
       logger: silent,
+      metrics: testMetrics(),
       notify: async () => {},
     });
     for (const garbage of ["", "{", "null", "42", '"text"', "[]"]) bridge.received(garbage);

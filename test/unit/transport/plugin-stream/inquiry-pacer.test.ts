@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { InquiryPacer } from "../../../../src/transport/plugin-stream/inquiry-pacer.js";
 import { StreamSession } from "../../../../src/transport/plugin-stream/stream-session.js";
+import { testMetrics } from "../../../helpers/metrics.js";
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -70,7 +71,13 @@ describe("a stream's inquiries", () => {
         written.push(message);
       },
     };
-    const session = new StreamSession(1, "k", writer as never, pacer, undefined);
+    const session = new StreamSession({
+      id: 1,
+      key: "k",
+      writer: writer as never,
+      inquiries: pacer,
+      metrics: testMetrics(),
+    });
     session.sendOnlineInquiry();
     session.sendOnlineInquiry();
     expect(pacer.pending).toBe(1);
