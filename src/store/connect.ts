@@ -24,8 +24,8 @@ const pgTypes = {
 };
 
 /**
- * knex prepares every statement anew on better-sqlite3 (7–15 % of the core's CPU on the report
- * path): keep the most recently used statements of the connection and hand them out again for
+ * knex prepares every statement anew on better-sqlite3 (a large share of the report path's
+ * CPU): keep the most recently used statements of the connection and hand them out again for
  * the same SQL text. Safe because knex runs each statement to completion (`all` or `run`, never
  * `iterate`) before the next one starts on this single connection.
  */

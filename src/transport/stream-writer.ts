@@ -11,8 +11,8 @@ const closeEvents = ["close", "finish", "cancelled", "error"] as const;
  * plugin streams): whether the stream is open is read from the stream itself, and listeners
  * are added only for the time a write waits for 'drain'. The writes waiting at once (acks and
  * TrainingData) share one wait: a set of listeners each would pass Node's limit of 10 per
- * event, and every time they did a MaxListenersExceededWarning (an Error and a line on
- * stderr) cost ~3 % of the core's CPU on the report path.
+ * event, and every time they did, a MaxListenersExceededWarning (an Error and a line on
+ * stderr) would cost CPU on the report path.
  */
 export class StreamWriter<T> {
   /** The wait for 'drain' while writes wait for it. */

@@ -12,7 +12,7 @@
  *
  * Token rows are cached by hash for at most `recheckMs`, so revoking a token (from another
  * process, through the database) refuses new calls within that time; open streams are checked
- * by the periodic revocation check (src/transport/auth-calls.ts).
+ * by the periodic revocation check of open calls.
  */
 import type { Knex } from "knex";
 import { AppError } from "../../domain/errors.js";

@@ -1,6 +1,6 @@
 /**
  * Who is calling. Every call to an application service is authenticated to one Principal before
- * its handler runs (src/transport/auth.ts); handlers read it with `principalOf(call)`.
+ * its handler runs (the transport's authenticated services); handlers read it with `principalOf(call)`.
  */
 export type Principal =
   /** A plugin of one key: a plugin token (`tokenId`) or a client certificate (`tokenId` null). */

@@ -13,7 +13,7 @@ export type Change =
  * Notifications sent after a transaction committed: the tables stay the truth, listeners
  * re-read them. One path for every change, so watchers and the dispatcher never see a change
  * before it is durable. Changes made here also go to `onLocalChange` listeners (the bridge to
- * other replicas, see replica-bridge.ts); changes made by other replicas come in through
+ * other replicas, see `ChangeFeedBridge`); changes made by other replicas come in through
  * `deliverRemote` and reach the same listeners as local ones, without going back out.
  */
 export class ChangeFeed {

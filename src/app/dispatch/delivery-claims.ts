@@ -1,6 +1,6 @@
 /**
  * Which WAITING assignments this replica may hand out. With one replica (SQLite) that is all
- * of them and the leases live in memory only (see leases.ts); with several (PostgreSQL) an
+ * of them and the leases live in memory only (see `InstanceLeases`); with several (PostgreSQL) an
  * assignment is first leased to this replica in the database, so no two replicas send it to
  * their instances at once, and a dead replica's leases lapse with its heartbeat.
  */

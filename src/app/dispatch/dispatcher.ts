@@ -12,7 +12,7 @@
  * a late duplicate is a no-op.
  *
  * With several replicas (PostgreSQL) each first leases the assignment to itself in the
- * database (see delivery-claims.ts); `sweep()`, run with every heartbeat, hands out what other
+ * database (see `DeliveryClaims`); `sweep()`, run with every heartbeat, hands out what other
  * replicas released or left behind when they died, and whatever a lost notification hid.
  */
 import type { Logger } from "../../logger.js";
@@ -20,7 +20,7 @@ import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
 import type { PluginSession, PluginSessions } from "../plugins/plugin-sessions.js";
 import type { DeliveryClaims } from "./delivery-claims.js";
-import { Leases } from "./instance-leases.js";
+import { InstanceLeases } from "./instance-leases.js";
 import { leastLoaded } from "./least-loaded.js";
 import { trainingDataOf } from "./training-data.js";
 
@@ -43,7 +43,7 @@ export interface DispatcherDeps {
 }
 
 export class Dispatcher {
-  private readonly leases: Leases;
+  private readonly leases: InstanceLeases;
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
   /** WAITING assignments sent at least once by this process: sending one again is a redelivery. */
@@ -53,7 +53,7 @@ export class Dispatcher {
   private stopped = false;
 
   constructor(private readonly deps: DispatcherDeps) {
-    this.leases = new Leases(deps.capacity);
+    this.leases = new InstanceLeases(deps.capacity);
     this.unsubscribe = [
       deps.feed.onWorkAvailable((key) => this.dispatch(key)),
       deps.feed.onAssignmentLeftWaiting((key, assignmentId) => {

@@ -11,7 +11,7 @@ interface Lease {
   readonly expiresMs: number;
 }
 
-export class Leases {
+export class InstanceLeases {
   private readonly byAssignment = new Map<number, Lease>();
   private readonly bySession = new Map<PluginSession, Set<number>>();
   /** The instance whose lease on an assignment ran out: the next one goes elsewhere if it can. */

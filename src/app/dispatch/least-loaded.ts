@@ -1,5 +1,5 @@
 import type { PluginSession } from "../plugins/plugin-sessions.js";
-import type { Leases } from "./instance-leases.js";
+import type { InstanceLeases } from "./instance-leases.js";
 
 /**
  * The instance to hand the next assignment to: the one with the fewest leases and room for one
@@ -9,7 +9,7 @@ import type { Leases } from "./instance-leases.js";
  */
 export function leastLoaded(
   instances: readonly PluginSession[],
-  leases: Leases,
+  leases: InstanceLeases,
   isOnline: (session: PluginSession) => boolean,
   avoid?: PluginSession,
 ): PluginSession | undefined {

@@ -1,7 +1,7 @@
 /**
  * The core's Prometheus metrics: one registry per core instance (never prom-client's global
  * one, so several cores in one process do not collide). Callers record through the methods
- * below and never see prom-client; the metrics server (transport/metrics-server.ts) serves
+ * below and never see prom-client; the transport's metrics server serves
  * `registry`. Recording is a few counter increments per message, so it stays on even when
  * nothing scrapes it; Node's process metrics are added only when the endpoint is served.
  *
@@ -22,8 +22,7 @@ const batchBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256];
 
 /**
  * Increments of a labelled counter, by label value, added to prom-client on each scrape:
- * prom-client hashes the labels on every increment, which at a few per plugin message cost
- * ~1.5 % of the core's CPU on the report path.
+ * prom-client hashes the labels on every increment, too costly at a few per plugin message.
  */
 class LabelCounts {
   private readonly counts = new Map<string, number>();
@@ -172,8 +171,8 @@ export class CoreMetrics {
     if (this.defaultsOn) return;
     this.defaultsOn = true;
     collectDefaultMetrics({ register: this.registry });
-    // These list every handle (socket, timer) at each scrape: with 10,000 plugin streams one
-    // scrape held the event loop for ~50 ms. Open file descriptors stay (process_open_fds).
+    // These list every handle (socket, timer) at each scrape, which holds the event loop for
+    // long with thousands of plugin streams. Open file descriptors stay (process_open_fds).
     for (const name of costlyProcessMetrics) this.registry.removeSingleMetric(name);
   }
 

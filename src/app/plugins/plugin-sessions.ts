@@ -2,7 +2,7 @@
  * The plugin instances connected to this core: one session per open Connect stream, grouped by
  * plugin key. Held in memory only: a stream does not outlive the process, and everything a
  * session is sent is re-derived from the store when it reconnects. With several replicas the
- * online counts also include the other replicas' instances (session-directory.ts).
+ * online counts also include the other replicas' instances (`SessionDirectory`).
  */
 export interface TrainingDataMessage {
   readonly projectId: number;

@@ -10,8 +10,8 @@
  * takes over the projects of replicas that died.
  *
  * Each project takes one of three paths, by the size of its stored file: a worker thread
- * (preprocessing-worker-path.ts, large files on SQLite), the small-file path
- * (preprocessing-small-file.ts, up to 4 MiB) or the streamed one (preprocessing-streamed.ts).
+ * (large files on SQLite), the small-file path
+ * (up to 4 MiB) or the streamed one.
  */
 import type { Knex } from "knex";
 import type { PhaseTimeouts } from "../../domain/deadlines.js";

@@ -1,6 +1,6 @@
 /**
  * The worker-thread path (large SQLite files): the pass runs in a thread with its own SQLite
- * connection (src/app/preprocess-in-worker.ts), which writes both output blobs and marks them
+ * connection (`preprocessInWorker`), which writes both output blobs and marks them
  * complete durably; here progress is stored as it arrives, then the dataset recorded.
  */
 import type { Knex } from "knex";

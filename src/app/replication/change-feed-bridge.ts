@@ -38,7 +38,7 @@ export interface ReplicaBridgeOptions {
   readonly leasedHere?: (assignmentId: number) => boolean;
 }
 
-export class ReplicaBridge {
+export class ChangeFeedBridge {
   private pending: Change[] = [];
   private scheduled = false;
   private readonly unsubscribe: () => void;

@@ -13,7 +13,7 @@ import type { Dispatcher } from "../dispatch/dispatcher.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
 import type { PluginSessions } from "../plugins/plugin-sessions.js";
 import type { PreprocessingRunner } from "../preprocessing/runner.js";
-import { ReplicaBridge } from "./change-feed-bridge.js";
+import { ChangeFeedBridge } from "./change-feed-bridge.js";
 import type { Replica } from "./replica.js";
 import { SessionDirectory } from "./session-directory.js";
 
@@ -58,7 +58,7 @@ export const singleReplica: Replication = {
  */
 export async function startReplication(deps: ReplicationDeps): Promise<Replication | null> {
   const { db, feed, logger, replica, dispatcher, runner } = deps;
-  const bridge = new ReplicaBridge({
+  const bridge = new ChangeFeedBridge({
     feed,
     replicaId: replica.id,
     logger,

@@ -16,11 +16,11 @@ const rowsPerStatement = 4;
  * `finish()` marked it complete.
  *
  * On an SQLite file database, outside a caller's transaction (uploads, preprocessed outputs),
- * the bytes go to the blob's file (src/store/blob-files.ts) as they come, written at once
+ * the bytes go to the blob's file (`BlobFiles`) as they come, written at once
  * (synchronously: into the page cache, a fraction of a millisecond per MiB); `finish()` syncs
  * the file and its directory entry before the commit that marks the blob complete. Written
- * through libuv's threads instead, each chunk stayed alive until its write ended, and a 1 GB
- * upload held ~35 MB more memory at its peak, for no gain in speed.
+ * through libuv's threads instead, each chunk would stay alive until its write ended: more
+ * memory at the peak, for no gain in speed.
  *
  * Elsewhere (PostgreSQL, in-memory SQLite, and inside a caller's transaction: an inline
  * dataset) they go to `blob_chunks` rows. Bytes are copied once, into 1 MiB row buffers that

@@ -32,7 +32,7 @@ function collector(): Gc | null {
   return gc;
 }
 
-export class YoungGarbage {
+export class DeadBufferCollector {
   private bytes = 0;
 
   constructor(private readonly bytesPerCollection = 8 * 1024 * 1024) {}

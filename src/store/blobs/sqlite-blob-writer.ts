@@ -1,9 +1,9 @@
 /**
  * Blob writing on a dedicated better-sqlite3 connection (used by the preprocessing worker
- * thread, see src/app/preprocess-worker.ts), beside the core's own knex connection.
+ * thread), beside the core's own knex connection.
  *
  * On a database file (always, in the core) a blob's bytes go to its file beside the database
- * (src/store/blob-files.ts) as they come; `finishChunks` fdatasyncs it, and
+ * (`BlobFiles`) as they come; `finishChunks` fdatasyncs it, and
  * `completeBlobsDurably` fsyncs the directory, then marks the blobs complete in a transaction
  * committed with `synchronous = FULL`. A crash before that commit leaves incomplete rows and
  * their files, swept at the next start (deleteOrphanedBlobs). In an in-memory database (tests)
@@ -13,7 +13,7 @@ import { createHash, type Hash } from "node:crypto";
 import { closeSync, fdatasyncSync } from "node:fs";
 import type BetterSqlite3 from "better-sqlite3";
 import { BlobFiles, readFileChunksSync, writeAllSync } from "./blob-files.js";
-import { YoungGarbage } from "./dead-buffer-collector.js";
+import { DeadBufferCollector } from "./dead-buffer-collector.js";
 
 /** Stored chunks are 1 MiB rows, as the knex `BlobWriter` writes them. */
 export const SQLITE_CHUNK_BYTES = 1024 * 1024;
@@ -24,7 +24,7 @@ export type SqliteDatabase = BetterSqlite3.Database;
 
 /**
  * Runs a write on this connection while the core's own connection is in no transaction (see
- * src/app/preprocess-worker.ts); the identity when nothing else writes.
+ * the worker's write lock); the identity when nothing else writes.
  */
 export type WriteLock = <T>(write: () => T) => T;
 
@@ -218,7 +218,7 @@ export function deleteBlobsSync(
 /**
  * A blob's chunks from the start (each a fresh Buffer): from its file, or `pageRows` chunk rows
  * per query; the young generation is collected every few MiB read (see
- * src/app/young-garbage.ts). With `sizeBytes`, a blob whose bytes end early throws.
+ * `DeadBufferCollector`). With `sizeBytes`, a blob whose bytes end early throws.
  */
 export function* readBlobChunksSync(
   db: SqliteDatabase,
@@ -226,7 +226,7 @@ export function* readBlobChunksSync(
   sizeBytes?: number,
   pageRows = 2,
 ): Generator<Buffer> {
-  const garbage = new YoungGarbage(4 * 1024 * 1024);
+  const garbage = new DeadBufferCollector(4 * 1024 * 1024);
   let delivered = 0;
   for (const chunk of storedChunksSync(db, blobId, pageRows)) {
     garbage.allocated(chunk.length);

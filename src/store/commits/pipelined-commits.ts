@@ -3,18 +3,17 @@
  * run while the disk flushes this one (the group committer's batches).
  *
  * On an SQLite file in WAL mode the transaction commits with `synchronous = NORMAL` and
- * `durable` is an fdatasync of the WAL on the thread pool (see wal-sync.ts for why that is as
+ * `durable` is an fdatasync of the WAL on the thread pool (see `WalSync` for why that is as
  * durable as FULL). The connection is held for the whole time, so no other transaction ever
- * commits with the lowered setting: it is set back to FULL, the store's setting (connect.ts). Elsewhere (PostgreSQL, in-memory SQLite) COMMIT returns
- * once durable and `durable` is already resolved.
+ * commits with the lowered setting: it is set back to FULL, the store's setting. Elsewhere
+ * (PostgreSQL, in-memory SQLite) COMMIT returns once durable and `durable` is already resolved.
  *
  * What commits with NORMAL is visible to readers of the same database before it is durable
- * (for the ~1 ms of the sync); callers that act on it (acks, change notifications) wait for
+ * (for the time of the sync); callers that act on it (acks, change notifications) wait for
  * `durable`.
  *
  * `runOnDriver` is `run` without knex's transaction machinery (a transaction object built per
- * transaction, BEGIN and COMMIT through its query builder: ~4 % of the core's CPU on the report
- * path): on SQLite BEGIN, COMMIT and ROLLBACK are prepared statements on the held connection.
+ * transaction, BEGIN and COMMIT through its query builder, too costly on the report path): on SQLite BEGIN, COMMIT and ROLLBACK are prepared statements on the held connection.
  */
 import type { Database } from "better-sqlite3";
 import type { Knex } from "knex";

@@ -32,7 +32,7 @@ async function whenDurable<T>(committed: Promise<Committed<T>>, effects: (() => 
 
 /**
  * Runs `work` in one transaction; resolves, and runs its after-commit effects, once the commit
- * is durable (on SQLite the disk flush runs off the event loop: see pipelined-commits.ts).
+ * is durable (on SQLite the disk flush runs off the event loop: see `PipelinedCommits`).
  */
 export function inTransaction<T>(db: Knex, work: (ctx: WorkContext) => Promise<T>): Promise<T> {
   const effects: (() => void)[] = [];

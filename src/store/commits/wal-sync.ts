@@ -2,7 +2,7 @@
  * Makes SQLite WAL commits durable off the event loop.
  *
  * With `synchronous = FULL` SQLite fsyncs the WAL inside COMMIT, on the calling thread: with
- * better-sqlite3 that is the event loop, blocked ~1–2 ms per commit. With `synchronous = NORMAL`
+ * better-sqlite3 that is the event loop, blocked for the whole flush. With `synchronous = NORMAL`
  * COMMIT only write()s the transaction's frames to the WAL (they survive a crash of the
  * process, since they are in the kernel's page cache, but not a power loss); an fdatasync of
  * the WAL file afterwards, here on libuv's thread pool, makes them durable exactly as FULL
@@ -16,7 +16,7 @@
  * would not keep it. The store must be reopened (the core restarted) to go on.
  *
  * The WAL stays open here (one thread-pool hop per sync instead of three). The descriptor
- * stays valid because it belongs to one connection (see pipelined-commits.ts) that is open
+ * stays valid because it belongs to one connection (see `PipelinedCommits`) that is open
  * throughout: SQLite deletes the WAL only when its last connection closes, and truncating it
  * keeps the file. It is closed with the store.
  */

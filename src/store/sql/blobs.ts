@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { Knex } from "knex";
 import { AppError } from "../../domain/errors.js";
 import { BlobFiles, blobFilesOf, readFileChunks } from "../blobs/blob-files.js";
-import { YoungGarbage } from "../blobs/dead-buffer-collector.js";
+import { DeadBufferCollector } from "../blobs/dead-buffer-collector.js";
 import type { BlobRow } from "../rows.js";
 
 /** A new opaque blob id with a readable prefix, e.g. `td_3f9a…`. */
@@ -178,7 +178,7 @@ async function* storedBlobChunks(db: Knex, blobId: string, offset: number): Asyn
     .first();
   let nextSeq = first?.seq ?? 0;
   // Each row is a fresh Buffer, and a download copies it a few times more on its way out.
-  const garbage = new YoungGarbage();
+  const garbage = new DeadBufferCollector();
   for (;;) {
     const rows: { seq: number; start_offset: number; data: Buffer }[] = await db("blob_chunks")
       .select("seq", "start_offset", "data")

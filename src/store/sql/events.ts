@@ -19,7 +19,7 @@ export async function appendEvents(db: Knex, rows: readonly NewEventRow[]): Prom
 
 /**
  * appendEvents on a transaction's connection: a single multi-row insert on PostgreSQL; on
- * SQLite one prepared insert per row (a multi-row insert measured no faster there).
+ * SQLite one prepared insert per row (a multi-row insert is no faster there).
  */
 export async function appendEventRows(
   conn: DriverConnection,

@@ -18,7 +18,7 @@ import type {
   UploadDatasetResponse,
 } from "../../gen/trainingcore/v1/dataset_service.js";
 import type { Logger } from "../../logger.js";
-import { YoungGarbage } from "../../store/blobs/dead-buffer-collector.js";
+import { DeadBufferCollector } from "../../store/blobs/dead-buffer-collector.js";
 import { principalOf } from "../auth/authenticated-services.js";
 import { endCall, toGrpcStatus, toServiceError } from "../grpc-errors.js";
 import { StreamWriter } from "../stream-writer.js";
@@ -98,8 +98,8 @@ async function upload(
     throw new AppError("INVALID_ARGUMENT", "the first UploadDatasetRequest must carry metadata");
   }
   const checkable = metadata.value.sizeBytes > 0 || metadata.value.sha256 !== "";
-  // Every message is a fresh Buffer, dead once written (see young-garbage.ts).
-  const garbage = new YoungGarbage();
+  // Every message is a fresh Buffer, dead once written (see `DeadBufferCollector`).
+  const garbage = new DeadBufferCollector();
   async function* chunks(): AsyncGenerator<Uint8Array> {
     for await (const request of messages) {
       if (request.message?.$case !== "chunk") {
@@ -163,12 +163,9 @@ async function download(
       call.request.offset,
     );
     const inFlight = new InFlight(call, maxMessagesInFlight);
-    // Each MiB sent is allocated three times (the row read, its encoding in download-encoding.ts,
-    // grpc-js' frame); readBlobChunks' count of two per row already makes a young-generation
-    // collection every 4 MiB (every page of rows). Counting the third here as well (a collection
-    // every ~2.7 MiB) measured 2–3 times more CPU per MB on 100–300 MB downloads, for the same
-    // peak RSS (probably because buffers still in flight then survive two collections and are
-    // promoted to the old generation; not verified). No gain measured at 1 GB.
+    // Each MiB sent is allocated three times (the row read, its encoding, grpc-js' frame), but
+    // only the reader's two count towards a young-generation collection: counting the third too
+    // costs more CPU per MB for the same peak memory.
     for await (const chunk of chunks) {
       if (!writer.isOpen) return;
       await inFlight.slot();

@@ -70,9 +70,9 @@ const callEndFallbackMs = 1000;
  * It hands the trailers over from the stream's `wantTrailers` event, which Node's HTTP/2 emits
  * while it writes the last DATA frame; the trailers frame then goes out in a write that HTTP/2
  * schedules as a native immediate, which runs only in the next check phase, after the current
- * phase's JavaScript immediates. So one `setImmediate` ran the effect before that write, and
- * preprocessing (synchronous SQLite work) held the response back: CreateProject took ~3.5 ms
- * longer at the median, measured. Two let the write go first. Work started earlier holds the
+ * phase's JavaScript immediates. So one `setImmediate` would run the effect before that write,
+ * and preprocessing (synchronous SQLite work) would hold the response back. Two let the write
+ * go first. Work started earlier holds the
  * response back whenever it holds the event loop.
  */
 function afterCallEnded(call: ServerUnaryCall<unknown, unknown>, effect: () => void): void {

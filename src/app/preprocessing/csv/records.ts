@@ -2,7 +2,7 @@
  * Per-record work, run synchronously record by record: tracks physical line numbers, validates
  * the header and every row, and routes rows to the training or holdout writer by case.
  *
- * Records arrive two ways (see scanner.ts): quote-free records as byte ranges of the input
+ * Records arrive two ways (see `RecordScanner`): quote-free records as byte ranges of the input
  * (`fastRecord`, the hot path: split by the delimiter byte, copied to the output as they are),
  * and every other record parsed by csv-parse (`handleParsed`).
  */

@@ -1,7 +1,7 @@
 /**
  * Splits the input into records and hands them to the router: a record without any '"' is
  * split by the delimiter byte right here (nothing else can happen in it: no quoting, no
- * embedded line break), everything else goes to csv-parse (csv-library.ts).
+ * embedded line break), everything else goes to csv-parse.
  *
  * Finding where a run of quoted records ends only needs the quote parity (a doubled quote
  * toggles twice): a line end outside quotes ends a record. csv-parse then parses that run and

@@ -1,5 +1,5 @@
 /**
- * Runs one preprocessing pass in a worker thread (src/app/preprocess-worker.ts) on SQLite: the
+ * Runs one preprocessing pass in a worker thread (`worker-entry`) on SQLite: the
  * worker reads the stored file and writes the training and holdout blobs with a connection of
  * its own, and marks both complete durably before it answers. Used for files large enough that
  * starting a thread (tens of milliseconds) is worth it; smaller ones are preprocessed in-process.
@@ -19,7 +19,7 @@ export interface PreprocessJob {
   readonly holdoutFraction: number;
   /**
    * Two Int32 words: [0] non-zero asks the worker to stop; [1] the write lock's answer
-   * (`LOCK_WAITING`, `LOCK_GRANTED`, `LOCK_REFUSED`), see src/app/preprocess-worker.ts.
+   * (`LOCK_WAITING`, `LOCK_GRANTED`, `LOCK_REFUSED`), answered by the worker's entry module.
    */
   readonly control: SharedArrayBuffer;
 }

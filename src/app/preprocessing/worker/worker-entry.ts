@@ -3,7 +3,7 @@
  * `preprocessDataset` → training and holdout blobs) with a better-sqlite3 connection of its own,
  * so that neither the CPU of the pass nor the blob writes hold up the core's event loop. WAL lets
  * the core read beside this connection's writes. The outputs' bytes go to their blob files (see
- * src/store/sqlite-blob-writer.ts); the connection writes only the blobs' rows. The job is
+ * `SqliteBlobWriter`); the connection writes only the blobs' rows. The job is
  * described by `workerData` (a `PreprocessJob`); the worker posts `WorkerMessage`s and ends.
  *
  * Writes take the core's connection first. SQLite has one writer at a time, and the core's knex

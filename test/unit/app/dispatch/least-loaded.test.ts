@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Leases } from "../../../../src/app/dispatch/instance-leases.js";
+import { InstanceLeases } from "../../../../src/app/dispatch/instance-leases.js";
 import { leastLoaded } from "../../../../src/app/dispatch/least-loaded.js";
 import type { PluginSession } from "../../../../src/app/plugins/plugin-sessions.js";
 
@@ -39,7 +39,7 @@ describe("leastLoaded", () => {
       // Each instance: 0..capacity leases (capacity = full) and online or not: 6 states.
       for (let code = 0; code < 6 ** n; code++) {
         const instances = Array.from({ length: n }, (_, i) => session(i));
-        const leases = new Leases(capacity);
+        const leases = new InstanceLeases(capacity);
         const onlineSet = new Set<PluginSession>();
         let next = 1;
         for (const [i, s] of instances.entries()) {

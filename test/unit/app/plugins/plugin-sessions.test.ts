@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { Leases } from "../../../../src/app/dispatch/instance-leases.js";
+import { InstanceLeases } from "../../../../src/app/dispatch/instance-leases.js";
 import { type PluginSession, PluginSessions } from "../../../../src/app/plugins/plugin-sessions.js";
 
 function session(id: number, key: string): PluginSession {
@@ -36,9 +36,9 @@ describe("PluginSessions", () => {
   });
 });
 
-describe("Leases.heldBy", () => {
+describe("InstanceLeases.heldBy", () => {
   it("lists the live leases of a key's instances only", () => {
-    const leases = new Leases(4);
+    const leases = new InstanceLeases(4);
     const a = session(1, "a");
     const b = session(2, "b");
     leases.grant(10, a, 2000);

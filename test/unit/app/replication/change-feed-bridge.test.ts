@@ -1,7 +1,10 @@
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { type Change, ChangeFeed } from "../../../../src/app/change-feed/change-feed.js";
-import { payloadsOf, ReplicaBridge } from "../../../../src/app/replication/change-feed-bridge.js";
+import {
+  ChangeFeedBridge,
+  payloadsOf,
+} from "../../../../src/app/replication/change-feed-bridge.js";
 import { sampleOf, testMetrics } from "../../../helpers/metrics.js";
 
 const silent = pino({ level: "silent" });
@@ -11,10 +14,10 @@ function joinedPair() {
   const feeds = [new ChangeFeed(), new ChangeFeed()] as const;
   const metrics = [testMetrics(), testMetrics()] as const;
   const sent: string[] = [];
-  const bridges: ReplicaBridge[] = [];
+  const bridges: ChangeFeedBridge[] = [];
   for (const [i, feed] of feeds.entries()) {
     bridges.push(
-      new ReplicaBridge({
+      new ChangeFeedBridge({
         feed,
         replicaId: `r${i}`,
         logger: silent,
@@ -32,7 +35,7 @@ function joinedPair() {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
-describe("ReplicaBridge", () => {
+describe("ChangeFeedBridge", () => {
   it("delivers every kind of change to the other replica once, and never back to its origin", async () => {
     const { feeds, metrics, sent } = joinedPair();
     const [here, there] = feeds;
@@ -77,7 +80,7 @@ describe("ReplicaBridge", () => {
     // The bridge is asked before the feed's own listeners act (they release the lease).
     const held = new Set([11]);
     feed.onAssignmentLeftWaiting((_key, id) => held.delete(id));
-    new ReplicaBridge({
+    new ChangeFeedBridge({
       feed,
       replicaId: "me",
       logger: silent,
@@ -98,7 +101,7 @@ describe("ReplicaBridge", () => {
     const seen: string[] = [];
     feed.onWorkAvailable((key) => seen.push(key));
     feed.onProjectChanged(3, () => seen.push("p3"));
-    const bridge = new ReplicaBridge({
+    const bridge = new ChangeFeedBridge({
       feed,
       replicaId: "me",
       logger: silent,
