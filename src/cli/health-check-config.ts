@@ -4,8 +4,7 @@
  * what only the check needs. Pure: files are read by the caller.
  */
 
-import { hostOf, isLoopbackHost } from "../app/auth/posture.js";
-import { ConfigError, loadConfig } from "../config.js";
+import { ConfigError, hostOf, isLoopbackHost, loadConfig } from "../admin.js";
 
 export const healthCheckVariables = {
   ca: "CORE_HEALTH_CHECK_CA",

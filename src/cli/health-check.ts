@@ -7,8 +7,8 @@
  */
 import { createSecureContext } from "node:tls";
 import { type ChannelCredentials, credentials, Metadata, status } from "@grpc/grpc-js";
+import { pemMarkers, readPem } from "../admin.js";
 import { HealthCheckResponse_ServingStatus, HealthClient } from "../gen/grpc/health/v1/health.js";
-import { pemMarkers, readPem } from "../transport/auth/credentials.js";
 import {
   type HealthCheckConfig,
   type HealthCheckTls,

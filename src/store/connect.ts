@@ -5,7 +5,7 @@ import pg from "pg";
 import { BlobFiles, registerBlobFiles } from "./blobs/blob-files.js";
 import { pipelinedCommitsOf } from "./commits/pipelined-commits.js";
 import { migrations } from "./migrations/index.js";
-import { lockSqliteReplica } from "./single-core-lock.js";
+import { lockDatabaseFile } from "./single-core-lock.js";
 
 export type Dialect = "sqlite" | "postgres";
 
@@ -114,7 +114,7 @@ async function migrateExclusively(db: Knex, url: string): Promise<void> {
 export interface OpenStoreOptions {
   /**
    * Opened by a core replica (not a tool such as `training-core token`): on SQLite, a second
-   * replica on the same file is refused (see replica-lock.ts).
+   * core on the same file is refused.
    */
   readonly replica?: boolean;
 }
@@ -125,7 +125,7 @@ export async function openStore(url: string, options: OpenStoreOptions = {}): Pr
   const path = url.slice("sqlite:".length);
   const unlock =
     dialect === "sqlite" && options.replica && path !== ":memory:"
-      ? lockSqliteReplica(path)
+      ? lockDatabaseFile(path)
       : () => {};
   const db = knexFactory(dialect === "sqlite" ? sqliteConfig(path) : postgresConfig(url));
   if (dialect === "sqlite" && path !== ":memory:") {

@@ -6,7 +6,7 @@
  * makes them leader locks that need no expiry.
  */
 import pg from "pg";
-import type { Logger } from "../logger.js";
+import type { Logger } from "pino";
 
 export interface PgListenerOptions {
   readonly url: string;

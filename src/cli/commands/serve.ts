@@ -25,7 +25,7 @@ export function registerServe(program: Command): void {
         ? { ...process.env, CORE_ADDRESS: globalOptions(command).address }
         : process.env;
       // Loaded here: the other commands start faster without the core's modules (knex, drivers).
-      const { serve } = await import("../../main.js");
+      const { serve } = await import("../../admin.js");
       // serve() returns once the core listens; the open server keeps the process alive.
       await serve(env);
     });

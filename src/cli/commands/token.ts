@@ -4,7 +4,7 @@
  * revoked here takes effect in a running core without a restart.
  */
 import { type Command, InvalidArgumentError, Option } from "commander";
-import type { TokenRow } from "../../store/sql/tokens.js";
+import type { TokenAdmin, TokenRow } from "../../admin.js";
 import { globalOptions, print } from "../context.js";
 import { CliError, usageError } from "../errors.js";
 import { table } from "../format.js";
@@ -19,35 +19,33 @@ function parseTokenId(value: string): number {
 }
 
 /** Opens the database of CORE_DATABASE_URL (migrating it), runs `action`, closes it. */
-async function withDatabase<T>(action: (db: import("knex").Knex) => Promise<T>): Promise<T> {
+async function withTokenAdmin<T>(action: (admin: TokenAdmin) => Promise<T>): Promise<T> {
   // Loaded here: the other commands start faster without knex and the drivers.
-  const { ConfigError, loadConfig } = await import("../../config.js");
-  const { openStore } = await import("../../store/connect.js");
+  const { AppError, ConfigError, databaseUrlOf, openTokenAdmin } = await import("../../admin.js");
   let url: string;
   try {
-    url = loadConfig({ CORE_DATABASE_URL: process.env.CORE_DATABASE_URL }).databaseUrl;
+    url = databaseUrlOf(process.env);
   } catch (error) {
     if (error instanceof ConfigError) throw usageError(error.message);
     throw error;
   }
-  let store: Awaited<ReturnType<typeof openStore>>;
+  let admin: TokenAdmin;
   try {
-    store = await openStore(url);
+    admin = await openTokenAdmin(url);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new CliError(`cannot open the database of CORE_DATABASE_URL: ${reason}`);
   }
   try {
-    return await action(store.db);
+    return await action(admin);
   } catch (error) {
-    const { AppError } = await import("../../domain/errors.js");
     if (error instanceof AppError) {
       if (error.code === "INVALID_ARGUMENT") throw usageError(error.message);
       throw new CliError(`${error.code}: ${error.message}`);
     }
     throw error;
   } finally {
-    await store.close();
+    await admin.close();
   }
 }
 
@@ -103,10 +101,8 @@ export function registerToken(program: Command): void {
           throw usageError("say which kind of token: --plugin KEY or --consumer");
         }
         const { json } = globalOptions(command);
-        const { createToken } = await import("../../app/auth/token-admin.js");
-        const created = await withDatabase((db) =>
-          createToken(
-            db,
+        const created = await withTokenAdmin((admin) =>
+          admin.create(
             options.consumer
               ? { kind: "consumer", label: options.label }
               : { kind: "plugin", pluginKey: options.plugin, label: options.label },
@@ -130,8 +126,7 @@ export function registerToken(program: Command): void {
     )
     .action(async (_options: unknown, command: Command) => {
       const { json } = globalOptions(command);
-      const { listAllTokens } = await import("../../app/auth/token-admin.js");
-      const rows = await withDatabase((db) => listAllTokens(db));
+      const rows = await withTokenAdmin((admin) => admin.list());
       if (json) {
         printJson({ tokens: rows.map(tokenJson) });
         return;
@@ -167,9 +162,8 @@ export function registerToken(program: Command): void {
     )
     .action(async (id: number, _options: unknown, command: Command) => {
       const { json } = globalOptions(command);
-      const { revokeTokenById } = await import("../../app/auth/token-admin.js");
       const startedMs = Date.now();
-      const row = await withDatabase((db) => revokeTokenById(db, id, startedMs));
+      const row = await withTokenAdmin((admin) => admin.revoke(id, startedMs));
       if (json) {
         printJson(tokenJson(row));
         return;
