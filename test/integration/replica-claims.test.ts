@@ -42,7 +42,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
   }
 
   /** The ids leaseNextDeliveries gives `ctx` for key "k". */
-  async function leaseNext(
+  async function claimNext(
     ctx: ClaimContext,
     count: number,
     held: readonly number[],
@@ -94,8 +94,8 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const until = Date.now() + 60_000;
     for (let round = 0; round < 5; round++) {
       const [gotA, gotB] = await Promise.all([
-        leaseNext(a, 40, [], until),
-        leaseNext(b, 40, [], until),
+        claimNext(a, 40, [], until),
+        claimNext(b, 40, [], until),
       ]);
       expect(gotA.filter((id) => gotB.includes(id))).toEqual([]);
       expect([...gotA, ...gotB].sort((x, y) => x - y)).toEqual(ids);
@@ -129,7 +129,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     } finally {
       await client.end();
     }
-    expect(await leaseNext(a, 16, [], Date.now() + 60_000)).toEqual(ids.slice(1000, 1016));
+    expect(await claimNext(a, 16, [], Date.now() + 60_000)).toEqual(ids.slice(1000, 1016));
   });
 
   it("returns what TrainingData needs, oldest first, at most the count asked for", async () => {
@@ -153,15 +153,15 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const now = Date.now();
     const a = await replica("a", now);
     const b = await replica("b", now);
-    expect(await leaseNext(a, 2, [], now + 60_000)).toEqual(ids.slice(0, 2));
-    expect(await leaseNext(b, 10, [], now + 60_000)).toEqual([ids[2]]);
+    expect(await claimNext(a, 2, [], now + 60_000)).toEqual(ids.slice(0, 2));
+    expect(await claimNext(b, 10, [], now + 60_000)).toEqual([ids[2]]);
     // a's own leases stay leasable by a (for another instance), unless it says it holds them.
-    expect(await leaseNext(a, 10, [], now + 60_000)).toEqual(ids.slice(0, 2));
-    expect(await leaseNext(a, 10, ids.slice(0, 2), now + 60_000)).toEqual([]);
+    expect(await claimNext(a, 10, [], now + 60_000)).toEqual(ids.slice(0, 2));
+    expect(await claimNext(a, 10, ids.slice(0, 2), now + 60_000)).toEqual([]);
 
     // a gives one back; b may take it.
     await releaseAssignments(fresh.store.db, "a", [ids[0] as number]);
-    expect(await leaseNext(b, 10, [ids[2] as number], now + 60_000)).toEqual([ids[0]]);
+    expect(await claimNext(b, 10, [ids[2] as number], now + 60_000)).toEqual([ids[0]]);
 
     // a stops beating: seen two TTLs later, its remaining lease is b's for the taking.
     const later: ClaimContext = { ...b, nowMs: now + 2 * ttlMs, liveCutoffMs: now + ttlMs };
@@ -171,17 +171,17 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
       started_ms: now,
       heartbeat_ms: now + 2 * ttlMs,
     });
-    expect(await leaseNext(later, 10, [ids[0] as number, ids[2] as number], now + 60_000)).toEqual([
+    expect(await claimNext(later, 10, [ids[0] as number, ids[2] as number], now + 60_000)).toEqual([
       ids[1],
     ]);
 
     // An expired lease is free even while its replica lives.
     await releaseEverything(fresh.store.db, "b");
     const c = await replica("c", Date.now());
-    expect(await leaseNext(c, 10, [], 0)).toEqual(ids); // leased until 0: already expired
+    expect(await claimNext(c, 10, [], 0)).toEqual(ids); // leased until 0: already expired
     await releaseAssignments(fresh.store.db, "b", ids); // none is b's: no effect
     const current = await replica("b", Date.now());
-    expect(await leaseNext(current, 10, [], Date.now() + 60_000)).toEqual(ids);
+    expect(await claimNext(current, 10, [], Date.now() + 60_000)).toEqual(ids);
   });
 
   it("lets exactly one replica claim a project's preprocessing, and another take it over when it dies", async () => {
@@ -221,11 +221,11 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     const now = Date.now();
     const a = await replica("a", now);
     const b = await replica("b", now);
-    expect(await leaseNext(a, 2, [], now + 60_000)).toEqual(ids);
+    expect(await claimNext(a, 2, [], now + 60_000)).toEqual(ids);
     expect(await claimPreprocessing(fresh.store.db, a, project)).toBe(true);
-    expect(await leaseNext(b, 2, [], now + 60_000)).toEqual([]);
+    expect(await claimNext(b, 2, [], now + 60_000)).toEqual([]);
     await releaseEverything(fresh.store.db, "a");
-    expect(await leaseNext(b, 2, [], now + 60_000)).toEqual(ids);
+    expect(await claimNext(b, 2, [], now + 60_000)).toEqual(ids);
     expect(await claimPreprocessing(fresh.store.db, b, project)).toBe(true);
   });
 

@@ -1,8 +1,9 @@
 /**
  * Which WAITING assignments this replica may hand out. With one replica (SQLite) that is all
- * of them and the leases live in memory only (see `InstanceLeases`); with several (PostgreSQL) an
- * assignment is first leased to this replica in the database, so no two replicas send it to
- * their instances at once, and a dead replica's leases lapse with its heartbeat.
+ * of them, and only the instance leases in memory (see `InstanceLeases`) say who has what; with
+ * several (PostgreSQL) an assignment is first claimed by this replica in the database, so no two
+ * replicas send it to their instances at once, and a dead replica's claims lapse with its
+ * heartbeat.
  */
 import type { Knex } from "knex";
 import { readNextWaitingDeliveries, type WaitingDeliveryRow } from "../../store/sql/assignments.js";
@@ -14,17 +15,17 @@ import {
 
 export interface DeliveryClaims {
   /**
-   * Leases to this replica, until `untilMs`, up to `count` WAITING assignments of `key` ready
+   * Claims for this replica, until `untilMs`, up to `count` WAITING assignments of `key` ready
    * for delivery, oldest first, other than `held` (leased to an instance here already); returns
    * them with what their TrainingData needs.
    */
-  leaseNext(
+  claimNext(
     key: string,
     count: number,
     held: readonly number[],
     untilMs: number,
   ): Promise<WaitingDeliveryRow[]>;
-  /** Gives leases back (their instance went away). */
+  /** Gives claims back (their instance went away). */
   release(ids: readonly number[]): Promise<void>;
 }
 
@@ -32,21 +33,21 @@ export interface DeliveryClaims {
 export class SingleReplicaClaims implements DeliveryClaims {
   constructor(private readonly db: Knex) {}
 
-  leaseNext(key: string, count: number, held: readonly number[]): Promise<WaitingDeliveryRow[]> {
+  claimNext(key: string, count: number, held: readonly number[]): Promise<WaitingDeliveryRow[]> {
     return readNextWaitingDeliveries(this.db, key, count, new Set(held));
   }
 
   async release(): Promise<void> {}
 }
 
-/** One of several replicas: leases are rows in the shared database. */
+/** One of several replicas: claims are columns of the rows in the shared database. */
 export class SharedClaims implements DeliveryClaims {
   constructor(
     private readonly db: Knex,
     private readonly context: () => ClaimContext,
   ) {}
 
-  leaseNext(
+  claimNext(
     key: string,
     count: number,
     held: readonly number[],

@@ -11,7 +11,7 @@
  * at once. A report from an instance whose lease moved on is still judged by the state machine:
  * a late duplicate is a no-op.
  *
- * With several replicas (PostgreSQL) each first leases the assignment to itself in the
+ * With several replicas (PostgreSQL) each first claims the assignment for itself in the
  * database (see `DeliveryClaims`); `sweep()`, run with every heartbeat, hands out what other
  * replicas released or left behind when they died, and whatever a lost notification hid.
  */
@@ -36,10 +36,10 @@ export interface DispatcherDeps {
   /** How long an instance has for its DataReport before the assignment may go elsewhere. */
   readonly leaseMs: number;
   /**
-   * Most assignments one lease query asks for (default 256); a round goes on with another
+   * Most assignments one claim query asks for (default 256); a round goes on with another
    * while both work and room remain.
    */
-  readonly maxLeasesPerQuery?: number;
+  readonly maxClaimsPerQuery?: number;
 }
 
 export class Dispatcher {
@@ -84,7 +84,7 @@ export class Dispatcher {
 
   /**
    * An instance went away: its leased work goes to the others (on this replica at once; on
-   * others once the database leases are given back).
+   * others once the database claims are given back).
    */
   sessionClosed(session: PluginSession): void {
     const released = this.leases.releaseSession(session);
@@ -95,7 +95,7 @@ export class Dispatcher {
     this.deps.claims
       .release([...released])
       .catch((error: unknown) =>
-        this.deps.logger.warn({ err: error, key: session.key }, "could not give leases back"),
+        this.deps.logger.warn({ err: error, key: session.key }, "could not give claims back"),
       )
       .finally(() => this.deps.feed.workAvailable([session.key]));
   }
@@ -140,14 +140,14 @@ export class Dispatcher {
 
   private async handOut(key: string): Promise<void> {
     for (;;) {
-      const free = this.freeRoom(key, this.deps.maxLeasesPerQuery ?? 256);
+      const free = this.freeRoom(key, this.deps.maxClaimsPerQuery ?? 256);
       if (free === 0) return;
       const nowMs = Date.now();
       const held = this.leases.heldBy(key, nowMs);
       const untilMs = nowMs + this.deps.leaseMs;
-      const leased = await this.deps.claims.leaseNext(key, free, held, untilMs);
+      const claimed = await this.deps.claims.claimNext(key, free, held, untilMs);
       const unused: number[] = [];
-      for (const row of leased) {
+      for (const row of claimed) {
         const lapsed = this.leases.lapsedHolder(row.id);
         const grantedMs = Date.now();
         const session = leastLoaded(
@@ -170,7 +170,7 @@ export class Dispatcher {
       }
       if (unused.length > 0) await this.deps.claims.release(unused);
       // Fewer than asked for: nothing else is waiting (or the instances went away meanwhile).
-      if (unused.length > 0 || leased.length < free) return;
+      if (unused.length > 0 || claimed.length < free) return;
     }
   }
 

@@ -95,7 +95,7 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
   });
   replica.addDuty(() => directory.sync());
   // What other replicas gave back or left behind when they died, and what a lost
-  // notification hid: leases, preprocessing, and files half written by a dead replica.
+  // notification hid: claims, preprocessing, and files half written by a dead replica.
   replica.addDuty(() => dispatcher.sweep());
   replica.addDuty(() => runner.resumePending());
   replica.addDuty(async () => {

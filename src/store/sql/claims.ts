@@ -1,5 +1,5 @@
 /**
- * Work claimed by one replica at a time: delivery leases on WAITING assignments and the
+ * Work claimed by one replica at a time: delivery claims on WAITING assignments and the
  * preprocessing of a project. A claim held by a replica whose heartbeat is older than the
  * cutoff (it died) counts as free, so another replica takes the work over.
  */
@@ -21,8 +21,8 @@ export interface ClaimContext {
 }
 
 /**
- * The lease statement of leaseNextDeliveries. The CTE runs once (a subquery in the WHERE could
- * run again per joined row, each time skipping the rows locked by the run before, and so lease
+ * The claim statement of leaseNextDeliveries. The CTE runs once (a subquery in the WHERE could
+ * run again per joined row, each time skipping the rows locked by the run before, and so claim
  * more than asked for). It reads the key's WAITING rows through `assignments_waiting_by_key`
  * (migration 004). Parameters: replica id, lease end, plugin key, held ids, now, live cutoff,
  * count.
@@ -42,7 +42,7 @@ export const leaseNextDeliveriesSql = `WITH picked AS MATERIALIZED (
      p.training_blob_id`;
 
 /**
- * Leases to this replica, until `untilMs`, up to `count` WAITING assignments of `key` whose
+ * Claims for this replica, until `untilMs`, up to `count` WAITING assignments of `key` whose
  * project has its training set, oldest first, other than `held` (leased to an instance of this
  * replica already) and those another live replica holds; returns them with what their
  * TrainingData needs. One statement: rows another replica is leasing at the same moment are
@@ -58,7 +58,7 @@ export async function leaseNextDeliveries(
 ): Promise<WaitingDeliveryRow[]> {
   if (count <= 0) return [];
   const rows = await withPooledConnection(db, (conn) => {
-    if (conn.dialect !== "postgres") throw new Error("shared leases need PostgreSQL");
+    if (conn.dialect !== "postgres") throw new Error("shared claims need PostgreSQL");
     return pgQuery<WaitingDeliveryRow>(
       conn.client,
       "tc_lease_next_deliveries",
@@ -69,7 +69,7 @@ export async function leaseNextDeliveries(
   return rows.sort((x, y) => x.id - y.id);
 }
 
-/** Ends this replica's leases on the given assignments (their holder went away). */
+/** Ends this replica's claims on the given assignments (their holder went away). */
 export async function releaseAssignments(
   db: Knex,
   replicaId: string,

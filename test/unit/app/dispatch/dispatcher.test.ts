@@ -22,7 +22,7 @@ class WaitingWork implements DeliveryClaims {
     this.waiting = Array.from({ length: n }, (_, i) => i + 1);
   }
 
-  async leaseNext(_key: string, count: number, held: readonly number[]) {
+  async claimNext(_key: string, count: number, held: readonly number[]) {
     this.asked.push(count);
     const skip = new Set(held);
     return this.waiting
@@ -60,7 +60,7 @@ describe("Dispatcher", () => {
   let dispatcher: Dispatcher | undefined;
   afterEach(() => dispatcher?.stop());
 
-  function start(work: WaitingWork, sessions: PluginSessions, maxLeasesPerQuery: number) {
+  function start(work: WaitingWork, sessions: PluginSessions, maxClaimsPerQuery: number) {
     dispatcher = new Dispatcher({
       claims: work,
       sessions,
@@ -69,12 +69,12 @@ describe("Dispatcher", () => {
       metrics: testMetrics(),
       capacity: 4,
       leaseMs: 60_000,
-      maxLeasesPerQuery,
+      maxClaimsPerQuery,
     });
     return dispatcher;
   }
 
-  it("asks for at most maxLeasesPerQuery at a time, and goes on while work and room remain", async () => {
+  it("asks for at most maxClaimsPerQuery at a time, and goes on while work and room remain", async () => {
     const work = new WaitingWork(20);
     const sessions = new PluginSessions(60_000);
     const instances = [instance(1), instance(2), instance(3)];
