@@ -1,0 +1,276 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  cannotRead,
+  formatTimestamp,
+  isMissing,
+  parseBoolean,
+  parseDuration,
+  parseNumber,
+  parseTimestamp,
+  readBoolean,
+  readDuration,
+  readNumber,
+  readTimestamp,
+} from "../../../../src/domain/event-log/values.js";
+
+const at = (iso: string) => new Date(iso).getTime();
+
+describe("readTimestamp", () => {
+  it.each([
+    ["2011-10-01T00:38:44.546Z", "2011-10-01T00:38:44.546Z"],
+    ["2011-10-01T02:38:44.546+02:00", "2011-10-01T00:38:44.546Z"],
+    ["2011-10-01T02:38:44+02:00", "2011-10-01T00:38:44.000Z"],
+    ["2011-09-30T21:38:44-03:00", "2011-10-01T00:38:44.000Z"],
+    ["2011-10-01T05:38:44+0500", "2011-10-01T00:38:44.000Z"],
+    ["2011-10-01T05:38:44+05", "2011-10-01T00:38:44.000Z"],
+    ["2011-10-01", "2011-10-01T00:00:00.000Z"],
+    ["2011-10-01T00:38", "2011-10-01T00:38:00.000Z"],
+    ["2011-10-01 00:38:44", "2011-10-01T00:38:44.000Z"],
+    ["2011-10-01 00:38:44.5", "2011-10-01T00:38:44.500Z"],
+    ["2011-10-01 00:38:44.546", "2011-10-01T00:38:44.546Z"],
+    ["2011-10-11 13:45:40.276000+02:00", "2011-10-11T11:45:40.276Z"],
+    ["2011-10-11 13:45:40.276999+02:00", "2011-10-11T11:45:40.276Z"],
+    ["2011-10-11 13:45:40,276+02:00", "2011-10-11T11:45:40.276Z"],
+    ["2011-10-01t00:38:44z", "2011-10-01T00:38:44.000Z"],
+    ["  2011-10-01T00:38:44Z  ", "2011-10-01T00:38:44.000Z"],
+    ["2012-02-29T12:00:00Z", "2012-02-29T12:00:00.000Z"],
+    ["2000-02-29", "2000-02-29T00:00:00.000Z"],
+    ["1969-12-31T23:59:59.999Z", "1969-12-31T23:59:59.999Z"],
+    ["0001-01-01T00:00:00Z", "0001-01-01T00:00:00.000Z"],
+    ["9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"],
+  ])("reads %j as %s", (text, expected) => {
+    const instant = readTimestamp(text);
+    expect(instant).toBeDefined();
+    expect(formatTimestamp(instant as number)).toBe(expected);
+  });
+
+  it.each([
+    "1",
+    "2011",
+    "2011-10",
+    "20111001",
+    "2011-1-01",
+    "2011-10-1",
+    "11-10-01",
+    "2011/10/01",
+    "01.10.2011",
+    "Oct 1, 2011",
+    "2011-10-01T",
+    "2011-10-01T00",
+    "2011-10-01T0:38:44",
+    "2011-10-01T00:38:4",
+    "2011-10-01T00:38:44.",
+    "2011-10-01Z",
+    "2011-10-01+02:00",
+    "2011-13-01",
+    "2011-00-10",
+    "2011-10-00",
+    "2011-10-32",
+    "2011-02-29",
+    "1900-02-29",
+    "2011-04-31",
+    "2011-10-01T24:00:00",
+    "2011-10-01T23:60:00",
+    "2011-10-01T23:59:60",
+    "2011-10-01T00:38:44+2:00",
+    "2011-10-01T00:38:44+24:00",
+    "2011-10-01T00:38:44+02:60",
+    "2011-10-01T00:38:44 +02:00",
+    "2011-10-01T00:38:44ZZ",
+    "2011-10-01  00:38:44",
+    "",
+    "not a date",
+  ])("refuses %j", (text) => {
+    expect(readTimestamp(text)).toBeUndefined();
+  });
+
+  it("agrees with Date.UTC on every valid calendar instant", () => {
+    fc.assert(
+      fc.property(
+        fc.date({ min: new Date("0100-01-01"), max: new Date("9999-12-31"), noInvalidDate: true }),
+        (date) => {
+          expect(readTimestamp(date.toISOString())).toBe(date.getTime());
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("reads the same instant written with any offset as the same number", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: at("1990-01-01"), max: at("2040-01-01") }),
+        fc.integer({ min: -14 * 60, max: 14 * 60 }),
+        (ms, offsetMinutes) => {
+          expect(readTimestamp(withOffset(ms, offsetMinutes))).toBe(ms);
+        },
+      ),
+    );
+  });
+});
+
+/** `ms` written as local time at `offsetMinutes` east of UTC, with that offset. */
+function withOffset(ms: number, offsetMinutes: number): string {
+  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 23);
+  const sign = offsetMinutes < 0 ? "-" : "+";
+  const abs = Math.abs(offsetMinutes);
+  const hh = String(Math.floor(abs / 60)).padStart(2, "0");
+  const mm = String(abs % 60).padStart(2, "0");
+  return `${local}${sign}${hh}:${mm}`;
+}
+
+describe("formatTimestamp", () => {
+  it("writes UTC ISO 8601 with milliseconds", () => {
+    expect(formatTimestamp(at("2011-10-01T00:38:44.546Z"))).toBe("2011-10-01T00:38:44.546Z");
+    expect(formatTimestamp(0)).toBe("1970-01-01T00:00:00.000Z");
+  });
+});
+
+describe("readNumber", () => {
+  it.each([
+    ["0", 0],
+    ["12", 12],
+    ["-12", -12],
+    ["+12", 12],
+    ["3.25", 3.25],
+    ["-0.5", -0.5],
+    [".5", 0.5],
+    ["5.", 5],
+    ["1e3", 1000],
+    ["1.5E-2", 0.015],
+    ["-2e+2", -200],
+    [" 42 ", 42],
+    ["007", 7],
+  ])("reads %j as %d", (text, expected) => {
+    expect(readNumber(text)).toBe(expected);
+  });
+
+  it.each([
+    "",
+    "abc",
+    "1,5",
+    "1,000",
+    "1 000",
+    "1_000",
+    "0x10",
+    "1e",
+    "e3",
+    ".",
+    "-",
+    "+-1",
+    "1.2.3",
+    "Infinity",
+    "NaN",
+    "1e999",
+    "12abc",
+  ])("refuses %j", (text) => {
+    expect(readNumber(text)).toBeUndefined();
+  });
+});
+
+describe("readBoolean", () => {
+  it.each([
+    ["true", true],
+    ["TRUE", true],
+    ["True", true],
+    ["yes", true],
+    ["YES", true],
+    ["1", true],
+    ["false", false],
+    ["False", false],
+    ["no", false],
+    ["No", false],
+    ["0", false],
+    [" true ", true],
+  ])("reads %j as %s", (text, expected) => {
+    expect(readBoolean(text)).toBe(expected);
+  });
+
+  it.each(["", "t", "f", "y", "n", "2", "-1", "on", "off", "truee", "1.0"])(
+    "refuses %j",
+    (text) => {
+      expect(readBoolean(text)).toBeUndefined();
+    },
+  );
+});
+
+describe("readDuration", () => {
+  it.each([
+    ["90", 90],
+    ["1.5", 1.5],
+    ["4 sec", 4],
+    ["4s", 4],
+    ["4 secs", 4],
+    ["1 second", 1],
+    ["4 seconds", 4],
+    ["30 min", 1800],
+    ["30m", 1800],
+    ["30 mins", 1800],
+    ["1 minute", 60],
+    ["30 minutes", 1800],
+    ["2 hours", 7200],
+    ["1 hour", 3600],
+    ["1.5 h", 5400],
+    ["2 hr", 7200],
+    ["2 hrs", 7200],
+    ["3 days", 259_200],
+    ["1 day", 86_400],
+    ["3d", 259_200],
+    ["2 weeks", 1_209_600],
+    ["1 week", 604_800],
+    ["2w", 1_209_600],
+    ["500 ms", 0.5],
+    ["3 DAYS", 259_200],
+    ["2 Hours", 7200],
+    [" 3 days ", 259_200],
+    ["-1 h", -3600],
+  ])("reads %j as %d seconds", (text, expected) => {
+    expect(readDuration(text)).toBe(expected);
+  });
+
+  it.each([
+    "",
+    "days",
+    "3 fortnights",
+    "2 months",
+    "1 year",
+    "3 days ago",
+    "1h30m",
+    "3,5 h",
+    "h 3",
+  ])("refuses %j", (text) => {
+    expect(readDuration(text)).toBeUndefined();
+  });
+});
+
+describe("parse results", () => {
+  it("reads an empty or blank cell as missing, whatever the type", () => {
+    for (const text of ["", " ", "\t"]) {
+      expect(isMissing(text)).toBe(true);
+      expect(parseTimestamp(text)).toEqual({ ok: true, value: null });
+      expect(parseNumber(text)).toEqual({ ok: true, value: null });
+      expect(parseBoolean(text)).toEqual({ ok: true, value: null });
+      expect(parseDuration(text)).toEqual({ ok: true, value: null });
+    }
+    expect(isMissing("x")).toBe(false);
+  });
+
+  it("gives the value, or the message that names the value and the type", () => {
+    expect(parseTimestamp("2011-10-01")).toEqual({ ok: true, value: at("2011-10-01") });
+    expect(parseTimestamp("1")).toEqual({ ok: false, problem: 'cannot read "1" as a timestamp' });
+    expect(parseNumber("1,5")).toEqual({ ok: false, problem: 'cannot read "1,5" as a number' });
+    expect(parseBoolean("maybe")).toEqual({
+      ok: false,
+      problem: 'cannot read "maybe" as a boolean',
+    });
+    expect(parseDuration("2 months")).toEqual({
+      ok: false,
+      problem: 'cannot read "2 months" as a duration',
+    });
+    expect(parseBoolean("no")).toEqual({ ok: true, value: false });
+    expect(parseDuration("2 h")).toEqual({ ok: true, value: 7200 });
+    expect(parseNumber("-3")).toEqual({ ok: true, value: -3 });
+    expect(cannotRead('say "hi"', "number")).toBe('cannot read "say \\"hi\\"" as a number');
+  });
+});
