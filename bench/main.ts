@@ -11,6 +11,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   latency: () => import("./latency.js"),
   "idle-streams": () => import("./idle-streams.js"),
   "scale-out": () => import("./scale-out.js"),
+  "preprocess-throughput": () => import("./preprocess-throughput.js"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -1,32 +1,17 @@
 // `training-core token create|list|revoke` as a child process against the test database
 // (CORE_DATABASE_URL), and a token it printed accepted by a core on that database.
 import { status } from "@grpc/grpc-js";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { failureOf, listPlugins } from "../helpers/projects.js";
 
 describeEachDialect("training-core token", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore | undefined;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-  });
-
-  afterEach(async () => {
-    await core?.stop();
-    core = undefined;
-    await database.drop();
-  });
+  const env = freshCorePerTest(dialect, { deferStart: true });
 
   const token = (...args: string[]) =>
-    runCli(["token", ...args], { env: { CORE_DATABASE_URL: database.url } });
+    runCli(["token", ...args], { env: { CORE_DATABASE_URL: env.database.url } });
 
   it("creates, lists and revokes tokens; the plain token is printed once", async () => {
     const consumer = await token("create", "--consumer", "--label", "ci", "--json");
@@ -73,7 +58,7 @@ describeEachDialect("training-core token", (dialect) => {
     expect(table.stdout).toMatch(/\n2\s+plugin\s+plugin-knn\.v2\s+\S+Z\s+\S+Z\n/);
 
     // A core on the same database accepts the consumer token printed above.
-    core = await startTestCore(database.url, { token: created.token });
+    const core = await env.start({ token: created.token });
     expect((await listPlugins(core.projects)).plugins).toEqual([]);
   });
 
@@ -96,11 +81,10 @@ describeEachDialect("training-core token", (dialect) => {
       /^no token exists: the core runs in development mode/,
     );
     // Still no token, so a core on this database is open.
-    core = await startTestCore(database.url);
-    expect((await listPlugins(core.projects)).plugins).toEqual([]);
+    const open = await env.start();
+    expect((await listPlugins(open.projects)).plugins).toEqual([]);
     await token("create", "--consumer");
-    await core.stop();
-    core = await startTestCore(database.url);
-    expect((await failureOf(listPlugins(core.projects))).code).toBe(status.UNAUTHENTICATED);
+    const closed = await env.start();
+    expect((await failureOf(listPlugins(closed.projects))).code).toBe(status.UNAUTHENTICATED);
   });
 });

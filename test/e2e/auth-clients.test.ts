@@ -6,23 +6,17 @@ import { startNextActivityPlugin } from "../../examples/plugins/next-activity/pl
 import { createToken } from "../../src/app/auth/token-admin.js";
 import { openStore } from "../../src/store/connect.js";
 import { runCli } from "../helpers/cli.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { tinyCsv } from "../helpers/projects.js";
 
 describeEachDialect("clients with tokens", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect, { deferStart: true });
   let workDir: string;
   let tokens: { plugin: string; consumer: string };
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    const store = await openStore(database.url);
+    const store = await openStore(env.database.url);
     const now = Date.now();
     tokens = {
       plugin: (
@@ -31,13 +25,11 @@ describeEachDialect("clients with tokens", (dialect) => {
       consumer: (await createToken(store.db, { kind: "consumer" }, now)).token,
     };
     await store.close();
-    core = await startTestCore(database.url);
+    await env.start();
     workDir = await mkdtemp(join(tmpdir(), "auth-clients-"));
   });
 
   afterEach(async () => {
-    await core.stop();
-    await database.drop();
     await rm(workDir, { recursive: true, force: true });
   });
 
@@ -46,7 +38,7 @@ describeEachDialect("clients with tokens", (dialect) => {
   }, async () => {
     const stop = new AbortController();
     const plugin = startNextActivityPlugin({
-      address: core.address,
+      address: env.core.address,
       modelDir: workDir,
       signal: stop.signal,
       token: tokens.plugin,
@@ -63,11 +55,11 @@ describeEachDialect("clients with tokens", (dialect) => {
         "plugin-next-activity",
         "--wait",
       ];
-      const refused = await runCli(["plugins"], { address: core.address });
+      const refused = await runCli(["plugins"], { address: env.core.address });
       expect(refused.code).toBe(1);
       expect(refused.stderr).toContain("UNAUTHENTICATED");
       const result = await runCli(args, {
-        address: core.address,
+        address: env.core.address,
         env: { CORE_TOKEN: tokens.consumer },
       });
       expect(result.stderr).toBe("");

@@ -2,7 +2,7 @@
 // ending open streams, the first token ending development mode without a restart, and the
 // services that stay open.
 import { credentials, Metadata, type ServiceError, status } from "@grpc/grpc-js";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { createToken, revokeTokenById } from "../../src/app/auth/token-admin.js";
 import {
   HealthClient,
@@ -20,14 +20,10 @@ import {
 import { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_service.js";
 import { openStore } from "../../src/store/connect.js";
 import { runCli } from "../helpers/cli.js";
-import { bearerInterceptor, startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { bearerInterceptor } from "../helpers/core.js";
+import { describeEachDialect } from "../helpers/databases.js";
 import { download } from "../helpers/datasets.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { createProject, failureOf, getProject, listPlugins } from "../helpers/projects.js";
 
 interface End {
@@ -78,23 +74,10 @@ async function eventually(check: () => Promise<boolean>, timeoutMs = 5000): Prom
 }
 
 describeEachDialect("access tokens at run time", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore | undefined;
-  const cleanups: (() => void)[] = [];
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-  });
-
-  afterEach(async () => {
-    for (const cleanup of cleanups.splice(0)) cleanup();
-    await core?.stop();
-    core = undefined;
-    await database.drop();
-  });
+  const env = freshCorePerTest(dialect, { deferStart: true });
 
   async function makeToken(kind: "consumer" | "plugin", pluginKey?: string) {
-    const store = await openStore(database.url);
+    const store = await openStore(env.database.url);
     try {
       return await createToken(store.db, { kind, pluginKey }, Date.now());
     } finally {
@@ -103,7 +86,7 @@ describeEachDialect("access tokens at run time", (dialect) => {
   }
 
   async function revoke(id: number): Promise<void> {
-    const store = await openStore(database.url);
+    const store = await openStore(env.database.url);
     try {
       await revokeTokenById(store.db, id, Date.now());
     } finally {
@@ -112,7 +95,7 @@ describeEachDialect("access tokens at run time", (dialect) => {
   }
 
   async function blobsLike(pattern: string): Promise<number> {
-    const store = await openStore(database.url);
+    const store = await openStore(env.database.url);
     try {
       const [row] = await store.db("blobs").where("id", "like", pattern).count({ n: "*" });
       return Number(row?.n ?? 0);
@@ -122,24 +105,23 @@ describeEachDialect("access tokens at run time", (dialect) => {
   }
 
   function datasetsWith(token: string): DatasetServiceClient {
-    const client = new DatasetServiceClient(core?.address ?? "", credentials.createInsecure(), {
-      interceptors: [bearerInterceptor(token)],
-    });
-    cleanups.push(() => client.close());
-    return client;
+    return env.track(
+      new DatasetServiceClient(env.core.address, credentials.createInsecure(), {
+        interceptors: [bearerInterceptor(token)],
+      }),
+    );
   }
 
   it("lets a plugin download the training and holdout sets of its own projects only", async () => {
     const consumer = await makeToken("consumer");
     const knnToken = await makeToken("plugin", "knn");
     const lstmToken = await makeToken("plugin", "lstm");
-    core = await startTestCore(database.url, { token: consumer.token });
+    const core = await env.start({ token: consumer.token });
     for (const [token, key] of [
       [knnToken.token, "knn"],
       [lstmToken.token, "lstm"],
     ] as const) {
-      const plugin = openPlugin(core.address, token, key);
-      cleanups.push(() => plugin.close());
+      const plugin = env.track(openPlugin(core.address, token, key));
       expect(await plugin.registered).toBe(status.OK);
     }
     const own = await createProject(core.projects, { pluginKeys: ["knn"] });
@@ -166,9 +148,8 @@ describeEachDialect("access tokens at run time", (dialect) => {
   it("ends the open streams of a token revoked with the CLI, and refuses it afterwards", async () => {
     const consumer = await makeToken("consumer");
     const knnToken = await makeToken("plugin", "knn");
-    core = await startTestCore(database.url, { token: consumer.token, tokenRecheckMs: 100 });
-    const plugin = openPlugin(core.address, knnToken.token, "knn");
-    cleanups.push(() => plugin.close());
+    const core = await env.start({ token: consumer.token, tokenRecheckMs: 100 });
+    const plugin = env.track(openPlugin(core.address, knnToken.token, "knn"));
     expect(await plugin.registered).toBe(status.OK);
     const project = await createProject(core.projects, { pluginKeys: ["knn"] });
     const watch = core.projects.watchProject({ projectId: project.id, afterEventId: 0 });
@@ -176,7 +157,7 @@ describeEachDialect("access tokens at run time", (dialect) => {
     const watchEnded = new Promise<ServiceError>((resolve) => watch.on("error", resolve));
 
     const revoked = await runCli(["token", "revoke", String(knnToken.id)], {
-      env: { CORE_DATABASE_URL: database.url },
+      env: { CORE_DATABASE_URL: env.database.url },
     });
     expect(revoked).toMatchObject({
       code: 0,
@@ -186,8 +167,7 @@ describeEachDialect("access tokens at run time", (dialect) => {
       code: status.UNAUTHENTICATED,
       details: expect.stringMatching(/plugin token \d+ \(plugin key "knn"\) was revoked/),
     });
-    const again = openPlugin(core.address, knnToken.token, "knn");
-    cleanups.push(() => again.close());
+    const again = env.track(openPlugin(core.address, knnToken.token, "knn"));
     expect(await again.ended).toEqual({
       code: status.UNAUTHENTICATED,
       details: expect.stringMatching(/token \d+ was revoked at/),
@@ -200,9 +180,9 @@ describeEachDialect("access tokens at run time", (dialect) => {
 
   it("ends an upload in progress when its token is revoked, and keeps none of it", async () => {
     const consumer = await makeToken("consumer");
-    core = await startTestCore(database.url, { token: consumer.token, tokenRecheckMs: 100 });
+    const core = await env.start({ token: consumer.token, tokenRecheckMs: 100 });
     const answered = new Promise<ServiceError | null>((resolve) => {
-      const upload = core?.datasets.uploadDataset((error) => resolve(error));
+      const upload = core.datasets.uploadDataset((error) => resolve(error));
       upload?.on("error", () => {});
       upload?.write({
         message: { $case: "metadata", value: { fileName: "big.csv", sizeBytes: 0, sha256: "" } },
@@ -220,19 +200,19 @@ describeEachDialect("access tokens at run time", (dialect) => {
   });
 
   it("leaves development mode without a restart once the first token exists", async () => {
-    core = await startTestCore(database.url, { tokenRecheckMs: 100 });
-    const unauthenticated = await TestPlugin.connect(core.address, "knn");
-    cleanups.push(() => unauthenticated.close());
+    const core = await env.start({ tokenRecheckMs: 100 });
+    const unauthenticated = await env.connect("knn");
     expect((await listPlugins(core.projects)).plugins.map((p) => p.key)).toEqual(["knn"]);
 
     const consumer = await makeToken("consumer");
-    const projects = new ProjectServiceClient(core.address, credentials.createInsecure(), {
-      interceptors: [bearerInterceptor(consumer.token)],
-    });
-    cleanups.push(() => projects.close());
+    const projects = env.track(
+      new ProjectServiceClient(core.address, credentials.createInsecure(), {
+        interceptors: [bearerInterceptor(consumer.token)],
+      }),
+    );
     expect((await listPlugins(projects)).plugins).toHaveLength(1);
     await eventually(async () => {
-      const outcome = await listPlugins(core?.projects as ProjectServiceClient).then(
+      const outcome = await listPlugins(core.projects).then(
         () => status.OK,
         (error: ServiceError) => error.code,
       );
@@ -246,12 +226,10 @@ describeEachDialect("access tokens at run time", (dialect) => {
 
   it("keeps health and reflection open, and explains malformed credentials", async () => {
     await makeToken("consumer");
-    core = await startTestCore(database.url);
-    const health = new HealthClient(core.address, credentials.createInsecure());
-    const reflection = new ServerReflectionClient(core.address, credentials.createInsecure());
-    cleanups.push(
-      () => health.close(),
-      () => reflection.close(),
+    const core = await env.start();
+    const health = env.track(new HealthClient(core.address, credentials.createInsecure()));
+    const reflection = env.track(
+      new ServerReflectionClient(core.address, credentials.createInsecure()),
     );
     const serving = await new Promise((resolve, reject) =>
       health.check({ service: "" }, (error, response) =>
@@ -280,7 +258,7 @@ describeEachDialect("access tokens at run time", (dialect) => {
       for (const value of values) metadata.add("authorization", value);
       const failure = await failureOf(
         new Promise((resolve, reject) =>
-          core?.projects.listPlugins({}, metadata, (error, response) =>
+          core.projects.listPlugins({}, metadata, (error, response) =>
             error ? reject(error) : resolve(response),
           ),
         ),

@@ -1,17 +1,13 @@
 import { gzipSync } from "node:zlib";
 import { status } from "@grpc/grpc-js";
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
+import { beforeEach, expect, it, vi } from "vitest";
 import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { openStore } from "../../src/store/connect.js";
 import { storedBlobParts } from "../helpers/blobs.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
 import { download, sha256Of, upload } from "../helpers/datasets.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
+import type { TestPlugin } from "../helpers/plugin-client.js";
 import { createProject, failureOf, getProject, tinyCsv, watchToEnd } from "../helpers/projects.js";
 
 const csv = Buffer.from(
@@ -27,24 +23,15 @@ const csv = Buffer.from(
 );
 
 describeEachDialect("datasets", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect, { maxUploadBytes: 64 * 1024 });
   let plugin: TestPlugin;
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url, { maxUploadBytes: 64 * 1024 });
-    plugin = await TestPlugin.connect(core.address, "knn");
-  });
-
-  afterEach(async () => {
-    plugin.close();
-    await core.stop();
-    await database.drop();
+    plugin = await env.connect("knn");
   });
 
   async function uploadsKept(): Promise<number> {
-    const store = await openStore(database.url);
+    const store = await openStore(env.database.url);
     try {
       const { blobs, stored } = await storedBlobParts(store.db, "ds_");
       return blobs + stored;
@@ -57,20 +44,20 @@ describeEachDialect("datasets", (dialect) => {
     ["many small chunks", 1000],
     ["one chunk", 1 << 20],
   ])("uploads in %s and trains on the dataset_id", async (_name, chunkBytes) => {
-    const uploaded = await upload(core.datasets, csv, { chunkBytes });
+    const uploaded = await upload(env.core.datasets, csv, { chunkBytes });
     expect(uploaded).toEqual({
       datasetId: expect.stringMatching(/^ds_/),
       sizeBytes: csv.length,
       sha256: sha256Of(csv),
     });
-    const project = await createProject(core.projects, {
+    const project = await createProject(env.core.projects, {
       datasetCsv: Buffer.alloc(0),
       datasetId: uploaded.datasetId,
     });
     const td = await plugin.trainingData.next();
     await plugin.train(td);
-    await watchToEnd(core.projects, project.id);
-    const done = await getProject(core.projects, project.id);
+    await watchToEnd(env.core.projects, project.id);
+    const done = await getProject(env.core.projects, project.id);
     expect(done.status).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
     expect(done.dataset).toMatchObject({ rows: 400, cases: 100 });
     expect(done.preprocessing).toEqual({
@@ -83,14 +70,14 @@ describeEachDialect("datasets", (dialect) => {
 
   it("decompresses a gzip upload while preprocessing", async () => {
     const gz = gzipSync(csv);
-    const uploaded = await upload(core.datasets, gz);
+    const uploaded = await upload(env.core.datasets, gz);
     expect(uploaded.sizeBytes).toBe(gz.length);
-    const project = await createProject(core.projects, {
+    const project = await createProject(env.core.projects, {
       datasetCsv: Buffer.alloc(0),
       datasetId: uploaded.datasetId,
     });
-    await core.core.preprocessingIdle();
-    const stored = await getProject(core.projects, project.id);
+    await env.core.core.preprocessingIdle();
+    const stored = await getProject(env.core.projects, project.id);
     expect(stored.dataset).toMatchObject({ rows: 400, cases: 100 });
     expect(stored.preprocessing).toMatchObject({
       bytesDone: gz.length,
@@ -100,24 +87,32 @@ describeEachDialect("datasets", (dialect) => {
   });
 
   it("accepts a gzip-compressed inline dataset too, and rejects a corrupt one", async () => {
-    const ok = await createProject(core.projects, { datasetCsv: gzipSync(Buffer.from(tinyCsv)) });
+    const ok = await createProject(env.core.projects, {
+      datasetCsv: gzipSync(Buffer.from(tinyCsv)),
+    });
     const corrupt = gzipSync(Buffer.from(tinyCsv)).subarray(0, 20);
-    const bad = await createProject(core.projects, { datasetCsv: corrupt });
-    await core.core.preprocessingIdle();
-    expect((await getProject(core.projects, ok.id)).dataset?.rows).toBe(5);
-    const failed = await getProject(core.projects, bad.id);
+    const bad = await createProject(env.core.projects, { datasetCsv: corrupt });
+    await env.core.core.preprocessingIdle();
+    expect((await getProject(env.core.projects, ok.id)).dataset?.rows).toBe(5);
+    const failed = await getProject(env.core.projects, bad.id);
     expect(failed.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
     expect(failed.error).toMatch(/^dataset: the file starts like gzip but cannot be decompressed/);
   });
 
   it("uses one upload for two projects", async () => {
-    const { datasetId } = await upload(core.datasets, csv);
-    const first = await createProject(core.projects, { datasetCsv: Buffer.alloc(0), datasetId });
-    const second = await createProject(core.projects, { datasetCsv: Buffer.alloc(0), datasetId });
-    await core.core.preprocessingIdle();
+    const { datasetId } = await upload(env.core.datasets, csv);
+    const first = await createProject(env.core.projects, {
+      datasetCsv: Buffer.alloc(0),
+      datasetId,
+    });
+    const second = await createProject(env.core.projects, {
+      datasetCsv: Buffer.alloc(0),
+      datasetId,
+    });
+    await env.core.core.preprocessingIdle();
     const [a, b] = [
-      await getProject(core.projects, first.id),
-      await getProject(core.projects, second.id),
+      await getProject(env.core.projects, first.id),
+      await getProject(env.core.projects, second.id),
     ];
     expect(a.dataset?.rows).toBe(400);
     expect(b.dataset?.rows).toBe(400);
@@ -145,7 +140,7 @@ describeEachDialect("datasets", (dialect) => {
       "CORE_MAX_UPLOAD_BYTES",
     ],
   ])("refuses %s and keeps nothing", async (_name, options, code, details) => {
-    const failure = await failureOf(upload(core.datasets, csv, options));
+    const failure = await failureOf(upload(env.core.datasets, csv, options));
     expect(failure.code).toBe(code);
     expect(failure.details).toContain(details);
     expect(await uploadsKept()).toBe(0);
@@ -153,13 +148,13 @@ describeEachDialect("datasets", (dialect) => {
 
   it("refuses a file that grows past the limit while streaming, keeping nothing", async () => {
     const big = Buffer.alloc(100 * 1024, 0x61);
-    const failure = await failureOf(upload(core.datasets, big, { sizeBytes: 0, sha256: "" }));
+    const failure = await failureOf(upload(env.core.datasets, big, { sizeBytes: 0, sha256: "" }));
     expect(failure.code).toBe(status.RESOURCE_EXHAUSTED);
     await vi.waitFor(async () => expect(await uploadsKept()).toBe(0));
   });
 
   it("keeps nothing when the client disconnects midway", async () => {
-    const call = core.datasets.uploadDataset(() => {});
+    const call = env.core.datasets.uploadDataset(() => {});
     call.write({
       message: { $case: "metadata", value: { fileName: "x.csv", sizeBytes: 0, sha256: "" } },
     });
@@ -170,7 +165,7 @@ describeEachDialect("datasets", (dialect) => {
   });
 
   it("keeps nothing when a client that declared the size disconnects midway", async () => {
-    const call = core.datasets.uploadDataset(() => {});
+    const call = env.core.datasets.uploadDataset(() => {});
     const declared = { fileName: "x.csv", sizeBytes: csv.length, sha256: "" };
     call.write({ message: { $case: "metadata", value: declared } });
     call.write({ message: { $case: "chunk", value: csv.subarray(0, 4000) } });
@@ -182,14 +177,14 @@ describeEachDialect("datasets", (dialect) => {
   it("refuses an upload that does not start with metadata, and an unknown dataset_id", async () => {
     const noMetadata = await failureOf(
       new Promise((resolve, reject) => {
-        const call = core.datasets.uploadDataset((e, r) => (e ? reject(e) : resolve(r)));
+        const call = env.core.datasets.uploadDataset((e, r) => (e ? reject(e) : resolve(r)));
         call.write({ message: { $case: "chunk", value: csv } });
         call.end();
       }),
     );
     expect(noMetadata.code).toBe(status.INVALID_ARGUMENT);
     const unknown = await failureOf(
-      createProject(core.projects, {
+      createProject(env.core.projects, {
         datasetCsv: Buffer.alloc(0),
         datasetId: "ds_000000000000000000000000",
       }),
@@ -198,26 +193,26 @@ describeEachDialect("datasets", (dialect) => {
   });
 
   it("resumes a download from an offset", async () => {
-    const { datasetId } = await upload(core.datasets, csv);
-    await createProject(core.projects, { datasetCsv: Buffer.alloc(0), datasetId });
+    const { datasetId } = await upload(env.core.datasets, csv);
+    await createProject(env.core.projects, { datasetCsv: Buffer.alloc(0), datasetId });
     const td = await plugin.trainingData.next();
-    const whole = await download(core.datasets, td.trainingDfName);
+    const whole = await download(env.core.datasets, td.trainingDfName);
     expect(whole.toString().split("\n")[0]).toBe("case,activity,time");
     for (const offset of [1, 100, whole.length - 1, whole.length]) {
-      expect(await download(core.datasets, td.trainingDfName, offset)).toEqual(
+      expect(await download(env.core.datasets, td.trainingDfName, offset)).toEqual(
         whole.subarray(offset),
       );
     }
-    const past = await failureOf(download(core.datasets, td.trainingDfName, whole.length + 1));
+    const past = await failureOf(download(env.core.datasets, td.trainingDfName, whole.length + 1));
     expect(past.code).toBe(status.INVALID_ARGUMENT);
   });
 
   it("answers DATA_LOSS, not a shorter file, when a dataset's bytes are gone from the store", async () => {
-    await createProject(core.projects, { datasetCsv: csv });
+    await createProject(env.core.projects, { datasetCsv: csv });
     const td = await plugin.trainingData.next();
     // A small file's outputs are chunk rows on either database; lose them behind the core's back.
-    await core.core.store.db("blob_chunks").where({ blob_id: td.trainingDfName }).delete();
-    const lost = await failureOf(download(core.datasets, td.trainingDfName));
+    await env.core.core.store.db("blob_chunks").where({ blob_id: td.trainingDfName }).delete();
+    const lost = await failureOf(download(env.core.datasets, td.trainingDfName));
     expect(lost.code).toBe(status.DATA_LOSS);
     expect(lost.details).toMatch(/ends after 0 of its \d+ bytes: part of it was lost/);
   });

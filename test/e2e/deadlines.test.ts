@@ -1,47 +1,26 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { openStore } from "../../src/store/connect.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { createProject, getProject, watchToEnd } from "../helpers/projects.js";
 
 const long = 3_600_000;
 
 describeEachDialect("phase deadlines", (dialect) => {
-  let database: TestDatabase | undefined;
-  let core: TestCore | undefined;
-  const plugins: TestPlugin[] = [];
+  const env = freshCorePerTest(dialect, { deferStart: true });
+  const connect = (key: string) => env.connect(key);
 
-  afterEach(async () => {
-    for (const plugin of plugins.splice(0)) plugin.close();
-    await core?.stop();
-    await database?.drop();
-    core = undefined;
-    database = undefined;
-  });
-
-  async function start(timeouts: {
+  /** Starts a core (again) on the test's database, with these deadlines and the rest long. */
+  function start(timeouts: {
     dataReportMs?: number;
     trainingStartMs?: number;
     trainingMs?: number;
   }) {
-    database ??= await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url, {
+    return env.start({
       timeouts: { dataReportMs: long, trainingStartMs: long, trainingMs: long, ...timeouts },
     });
-    return core;
-  }
-
-  async function connect(key: string): Promise<TestPlugin> {
-    const plugin = await TestPlugin.connect((core as TestCore).address, key);
-    plugins.push(plugin);
-    return plugin;
   }
 
   it("fails a plugin that never sends its DataReport, naming the deadline", async () => {
@@ -93,7 +72,7 @@ describeEachDialect("phase deadlines", (dialect) => {
     const project = await createProject(first.projects, { pluginKeys: ["a"] });
     await plugin.trainingData.next();
     await first.stop();
-    const store = await openStore((database as TestDatabase).url);
+    const store = await openStore(env.database.url);
     await store
       .db("assignments")
       .where({ project_id: project.id })

@@ -1,44 +1,20 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import type { TrainingData } from "../../src/gen/trainingcore/v1/plugin_service.js";
-import { startTestCore, type TestCore, type TestCoreOptions } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
+import type { TestPlugin } from "../helpers/plugin-client.js";
 import { createProject } from "../helpers/projects.js";
 
 describeEachDialect("delivery leases", (dialect) => {
-  let database: TestDatabase | undefined;
-  let core: TestCore | undefined;
-  const plugins: TestPlugin[] = [];
-
-  afterEach(async () => {
-    for (const plugin of plugins.splice(0)) plugin.close();
-    await core?.stop();
-    await database?.drop();
-    core = undefined;
-    database = undefined;
-  });
-
-  async function start(options: TestCoreOptions = {}): Promise<TestCore> {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url, options);
-    return core;
-  }
-
-  async function connect(key: string): Promise<TestPlugin> {
-    const plugin = await TestPlugin.connect((core as TestCore).address, key);
-    plugins.push(plugin);
-    return plugin;
-  }
+  const env = freshCorePerTest(dialect, { deferStart: true });
+  const start = env.start;
+  const connect = (key: string) => env.connect(key);
 
   /** Waits until nothing is being handed out, then until the plugin has read all that was sent. */
   async function settle(...subscribers: TestPlugin[]): Promise<void> {
-    await core?.core.preprocessingIdle();
-    await core?.core.dispatchIdle();
+    await env.core.core.preprocessingIdle();
+    await env.core.core.dispatchIdle();
     for (const plugin of subscribers) {
       const ack = await plugin.send({ $case: "onlineReport", value: plugin.identity() });
       expect(ack.code).toBe(status.OK);

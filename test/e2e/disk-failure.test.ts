@@ -5,16 +5,14 @@
 // SQLite's read-write one) is made to point at /dev/null, whose fdatasync fails with EINVAL.
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { credentials, Metadata, status } from "@grpc/grpc-js";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
   type HealthCheckResponse,
   HealthClient,
   HealthCheckResponse_ServingStatus as Serving,
 } from "../../src/gen/grpc/health/v1/health.js";
 import { AsyncQueue } from "../helpers/async-queue.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import { createTestDatabaseUrl, type TestDatabase } from "../helpers/databases.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { createProject, failureOf } from "../helpers/projects.js";
 
 /** This process's descriptors open read-only on `path`. */
@@ -52,25 +50,19 @@ function pointAtDevNull(fd: number): void {
 }
 
 describe("a failed flush of the database [sqlite]", () => {
-  let database: TestDatabase | undefined;
-  let core: TestCore | undefined;
-
-  afterEach(async () => {
-    await core?.stop();
-    await database?.drop();
-  });
+  const env = freshCorePerTest("sqlite");
 
   it("turns the core NOT_SERVING and every later acknowledgement into UNAVAILABLE", async () => {
-    database = await createTestDatabaseUrl("sqlite");
-    core = await startTestCore(database.url);
-    const health = new HealthClient(core.address, credentials.createInsecure());
+    const { core, database } = env;
+    const health = env.track(new HealthClient(core.address, credentials.createInsecure()));
     const statuses = new AsyncQueue<Serving>();
     const watch = health.watch({ service: "" }, new Metadata());
+    env.track({ close: () => watch.cancel() });
     watch.on("data", (response: HealthCheckResponse) => statuses.push(response.status));
     watch.on("error", () => {});
     expect(await statuses.next(10_000)).toBe(Serving.SERVING);
 
-    const plugin = await TestPlugin.connect(core.address, "a");
+    const plugin = await env.connect("a");
     await createProject(core.projects, { pluginKeys: ["a"] });
     const td = await plugin.trainingData.next();
     // Acknowledged after a flush: the core holds its WAL descriptor open from now on.
@@ -89,9 +81,5 @@ describe("a failed flush of the database [sqlite]", () => {
     expect(failure.code).toBe(status.UNAVAILABLE);
     expect(failure.details).toContain("until it is restarted");
     expect((await plugin.trainingStart(td)).code).toBe(status.UNAVAILABLE);
-
-    watch.cancel();
-    health.close();
-    plugin.close();
   });
 });

@@ -4,12 +4,13 @@
 // touch the database.
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createToken } from "../../src/app/auth/token-admin.js";
 import { openStore } from "../../src/store/connect.js";
 import { type CliResult, collect, repoRoot } from "../helpers/cli.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import { createTestDatabaseUrl, freePort, type TestDatabase } from "../helpers/databases.js";
+import type { TestCore } from "../helpers/core.js";
+import { freePort } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { type CertificateFiles, createTestPki, type TestPki } from "../helpers/tls.js";
 
 /** The variables the check reads; all set, so the runner's own environment cannot leak in. */
@@ -44,9 +45,8 @@ function runHealthCheck(env: HealthCheckEnv): Promise<CliResult> {
 const serving: CliResult = { code: 0, stdout: "SERVING\n", stderr: "" };
 
 describe("container health check [sqlite]", () => {
+  const env = freshCorePerTest("sqlite", { deferStart: true });
   let pki: TestPki;
-  let database: TestDatabase;
-  let core: TestCore | undefined;
 
   beforeAll(async () => {
     pki = await createTestPki();
@@ -56,21 +56,14 @@ describe("container health check [sqlite]", () => {
     await pki?.remove();
   });
 
-  afterEach(async () => {
-    await core?.stop();
-    core = undefined;
-    await database?.drop();
-  });
-
   async function start(tls?: { server: CertificateFiles; mutual: boolean }): Promise<TestCore> {
-    database = await createTestDatabaseUrl("sqlite");
-    const store = await openStore(database.url);
+    const store = await openStore(env.database.url);
     try {
       await createToken(store.db, { kind: "consumer" }, Date.now());
     } finally {
       await store.close();
     }
-    core = await startTestCore(database.url, {
+    return env.start({
       ...(tls && {
         tls: {
           certPath: tls.server.certPath,
@@ -79,7 +72,6 @@ describe("container health check [sqlite]", () => {
         },
       }),
     });
-    return core;
   }
 
   /** The environment the core of `start` was given, as the container would hold it. */

@@ -14,7 +14,6 @@ import { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_serv
 import { openStore } from "../../src/store/connect.js";
 import { readBlobChunks } from "../../src/store/sql/blobs.js";
 import { type StoredBlobParts, storedBlobParts } from "../helpers/blobs.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
 import { type CoreProcess, spawnCore } from "../helpers/core-process.js";
 import {
   createTestDatabaseUrl,
@@ -23,6 +22,7 @@ import {
   type TestDatabase,
 } from "../helpers/databases.js";
 import { download, sha256Of, syntheticEventLog, upload } from "../helpers/datasets.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { TestPlugin } from "../helpers/plugin-client.js";
 import { createProject, failureOf, getProject, watchToEnd } from "../helpers/projects.js";
 import { chunked, MemorySink } from "../unit/preprocessing/csv/helpers.js";
@@ -31,25 +31,16 @@ import { chunked, MemorySink } from "../unit/preprocessing/csv/helpers.js";
 const fileBytes = 17 * 1024 * 1024 + 12_345;
 
 describeEachDialect("a dataset of several MiB", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect);
   let plugin: TestPlugin;
   const data = Buffer.from([...syntheticEventLog(fileBytes)].join(""));
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url);
-    plugin = await TestPlugin.connect(core.address, "knn");
-  });
-
-  afterEach(async () => {
-    plugin.close();
-    await core.stop();
-    await database.drop();
+    plugin = await env.connect("knn");
   });
 
   async function blobsNamed(prefix: string): Promise<StoredBlobParts> {
-    const store = await openStore(database.url);
+    const store = await openStore(env.database.url);
     try {
       return await storedBlobParts(store.db, `${prefix}_`);
     } finally {
@@ -61,16 +52,16 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
     timeout: 60_000,
   }, async () => {
     // Odd-sized upload messages: rows are assembled across them.
-    const uploaded = await upload(core.datasets, data, { chunkBytes: 100_003 });
+    const uploaded = await upload(env.core.datasets, data, { chunkBytes: 100_003 });
     expect(uploaded.sizeBytes).toBe(data.length);
     expect(uploaded.sha256).toBe(sha256Of(data));
-    const project = await createProject(core.projects, {
+    const project = await createProject(env.core.projects, {
       datasetCsv: Buffer.alloc(0),
       datasetId: uploaded.datasetId,
       holdoutFraction: 0.2,
     });
     const td = await plugin.trainingData.next(60_000);
-    const stored = await getProject(core.projects, project.id);
+    const stored = await getProject(env.core.projects, project.id);
     const expected = { training: new MemorySink(), holdout: new MemorySink() };
     const summary = await preprocessDataset(
       chunked(data, 1 << 20),
@@ -86,11 +77,11 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
     expect(stored.preprocessing).toMatchObject({ bytesDone: data.length, done: true });
     const training = Buffer.concat(expected.training.chunks);
     const holdout = Buffer.concat(expected.holdout.chunks);
-    expect(sha256Of(await download(core.datasets, td.trainingDfName))).toBe(sha256Of(training));
+    expect(sha256Of(await download(env.core.datasets, td.trainingDfName))).toBe(sha256Of(training));
     const holdoutName = stored.dataset?.holdoutDfName ?? "";
-    expect(sha256Of(await download(core.datasets, holdoutName))).toBe(sha256Of(holdout));
+    expect(sha256Of(await download(env.core.datasets, holdoutName))).toBe(sha256Of(holdout));
     const offset = (1 << 20) + 777; // inside the second stored row
-    const tail = await download(core.datasets, td.trainingDfName, offset);
+    const tail = await download(env.core.datasets, td.trainingDfName, offset);
     expect(tail.equals(training.subarray(offset))).toBe(true);
   });
 
@@ -98,7 +89,7 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
     timeout: 60_000,
   }, async () => {
     const failure = await failureOf(
-      upload(core.datasets, data, { chunkBytes: 1 << 20, sha256: sha256Of(Buffer.from("x")) }),
+      upload(env.core.datasets, data, { chunkBytes: 1 << 20, sha256: sha256Of(Buffer.from("x")) }),
     );
     expect(failure.code).toBe(status.INVALID_ARGUMENT);
     expect(failure.details).toContain("sha256 says");
@@ -108,7 +99,7 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
   it("keeps nothing of a large upload whose client goes away midway", {
     timeout: 60_000,
   }, async () => {
-    const call = core.datasets.uploadDataset(() => {});
+    const call = env.core.datasets.uploadDataset(() => {});
     call.write({
       message: {
         $case: "metadata",
@@ -132,13 +123,13 @@ describeEachDialect("a dataset of several MiB", (dialect) => {
     const bad = lines.length - 3; // a data row near the end (0-based index: line bad + 1)
     lines[bad] = `${lines[bad]},extra`;
     const broken = Buffer.from(lines.join("\n"));
-    const uploaded = await upload(core.datasets, broken, { chunkBytes: 1 << 20 });
-    const project = await createProject(core.projects, {
+    const uploaded = await upload(env.core.datasets, broken, { chunkBytes: 1 << 20 });
+    const project = await createProject(env.core.projects, {
       datasetCsv: Buffer.alloc(0),
       datasetId: uploaded.datasetId,
     });
-    await watchToEnd(core.projects, project.id);
-    const failed = await getProject(core.projects, project.id);
+    await watchToEnd(env.core.projects, project.id);
+    const failed = await getProject(env.core.projects, project.id);
     expect(failed.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
     expect(failed.error).toMatch(new RegExp(`^dataset: line ${bad + 1}: expected 15 fields`));
     expect(await blobsNamed("td")).toEqual({ blobs: 0, stored: 0 });

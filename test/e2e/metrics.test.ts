@@ -1,13 +1,9 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
-import { startTestCore, type TestCore, type TestCoreOptions } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import type { TestCoreOptions } from "../helpers/core.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { createProject, tinyCsv, watchToEnd } from "../helpers/projects.js";
 
 /** The value of one sample of the Prometheus text format; undefined when it is not there. */
@@ -28,27 +24,13 @@ function sample(
 }
 
 describeEachDialect("metrics", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
-  const plugins: TestPlugin[] = [];
-
-  afterEach(async () => {
-    for (const plugin of plugins.splice(0)) plugin.close();
-    await core?.stop();
-    await database?.drop();
-  });
+  const env = freshCorePerTest(dialect, { deferStart: true });
+  const connect = (key: string) => env.connect(key);
 
   async function start(options: TestCoreOptions = {}): Promise<string> {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url, { metricsAddress: "127.0.0.1:0", ...options });
+    const core = await env.start({ metricsAddress: "127.0.0.1:0", ...options });
     expect(core.core.metricsAddress).toMatch(/^127\.0\.0\.1:\d+$/);
     return `http://${core.core.metricsAddress}/metrics`;
-  }
-
-  async function connect(key: string): Promise<TestPlugin> {
-    const plugin = await TestPlugin.connect(core.address, key);
-    plugins.push(plugin);
-    return plugin;
   }
 
   async function scrape(url: string): Promise<string> {
@@ -65,7 +47,7 @@ describeEachDialect("metrics", (dialect) => {
     expect(sample(text, "training_core_plugin_streams_open", { plugin_key: "metered" })).toBe(1);
     expect(sample(text, "training_core_projects", { status: "TRAINED" })).toBe(0);
 
-    const project = await createProject(core.projects, { pluginKeys: ["metered"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["metered"] });
     const td = await plugin.trainingData.next();
     await plugin.train(td);
     const refused = await plugin.send({
@@ -73,7 +55,7 @@ describeEachDialect("metrics", (dialect) => {
       value: { projectId: 999_999, pluginId: td.pluginId },
     });
     expect(refused.code).toBe(status.NOT_FOUND);
-    const events = await watchToEnd(core.projects, project.id);
+    const events = await watchToEnd(env.core.projects, project.id);
     expect(events.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
 
     text = await scrape(url);
@@ -131,14 +113,14 @@ describeEachDialect("metrics", (dialect) => {
       timeouts: { dataReportMs: 1_500, trainingStartMs: 60_000, trainingMs: 60_000 },
     });
     const first = await connect("silent");
-    const project = await createProject(core.projects, { pluginKeys: ["silent"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["silent"] });
     const td = await first.trainingData.next();
     // Alone and silent: its lease runs out and the same TrainingData comes again.
     expect((await first.trainingData.next()).pluginId).toBe(td.pluginId);
     first.close();
     const second = await connect("silent");
     expect((await second.trainingData.next()).pluginId).toBe(td.pluginId);
-    const events = await watchToEnd(core.projects, project.id);
+    const events = await watchToEnd(env.core.projects, project.id);
     expect(events.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
 
     const text = await scrape(url);

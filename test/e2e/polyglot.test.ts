@@ -14,15 +14,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startNextActivityPlugin } from "../../examples/plugins/next-activity/plugin.js";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import type { TestCore } from "../helpers/core.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { createProject, getProject, listPlugins, watchToEnd } from "../helpers/projects.js";
 
 const python = "/usr/bin/python3";
@@ -204,51 +201,34 @@ describe("Python example plugin", () => {
 });
 
 describeEachDialect("polyglot plugins", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect);
   let modelRoot: string;
-  /** Run in reverse order after each test, every one even if another fails. */
-  let cleanups: Array<() => Promise<unknown>>;
 
   beforeEach(async () => {
-    cleanups = [];
-    database = await createTestDatabaseUrl(dialect);
-    cleanups.push(() => database.drop());
-    const started = await startTestCore(database.url);
-    core = started;
-    cleanups.push(() => started.stop());
-    modelRoot = await mkdtemp(join(tmpdir(), "training-core-polyglot-"));
-    cleanups.push(() => rm(modelRoot, { recursive: true, force: true }));
-  });
-
-  afterEach(async () => {
-    const failures: unknown[] = [];
-    for (const cleanup of cleanups.reverse()) {
-      try {
-        await cleanup();
-      } catch (error) {
-        failures.push(error);
-      }
-    }
-    if (failures.length > 0) throw failures[0];
+    const root = await mkdtemp(join(tmpdir(), "training-core-polyglot-"));
+    modelRoot = root;
+    // Tracked first, so removed last: after the plugins that write to it have stopped.
+    env.track({ close: () => rm(root, { recursive: true, force: true }) });
   });
 
   function startPython(): PythonPlugin {
-    const plugin = PythonPlugin.start(core.address, join(modelRoot, "python"));
-    cleanups.push(() => plugin.stop());
+    const plugin = PythonPlugin.start(env.core.address, join(modelRoot, "python"));
+    env.track({ close: () => plugin.stop() });
     return plugin;
   }
 
   function startTypeScript(): void {
     const abort = new AbortController();
     const running = startNextActivityPlugin({
-      address: core.address,
+      address: env.core.address,
       modelDir: join(modelRoot, "typescript"),
       signal: abort.signal,
     });
-    cleanups.push(() => {
-      abort.abort();
-      return running;
+    env.track({
+      close: () => {
+        abort.abort();
+        return running;
+      },
     });
   }
 
@@ -259,17 +239,17 @@ describeEachDialect("polyglot plugins", (dialect) => {
       const py = startPython();
       startTypeScript();
       await py.waitForLines(/registered key=plugin-python-next-activity/);
-      await waitUntilOnline(core, [pythonKey, typescriptKey]);
+      await waitUntilOnline(env.core, [pythonKey, typescriptKey]);
 
-      const created = await createProject(core.projects, {
+      const created = await createProject(env.core.projects, {
         name: "polyglot",
         datasetCsv: await readFile(receiptPath),
         pluginKeys: [pythonKey, typescriptKey],
       });
-      const events = await watchToEnd(core.projects, created.id);
+      const events = await watchToEnd(env.core.projects, created.id);
       expect(events.at(-1)?.projectStatus, py.log).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
 
-      const project = await getProject(core.projects, created.id);
+      const project = await getProject(env.core.projects, created.id);
       expect(project.status).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
       const pyPlugin = project.plugins.find((p) => p.key === pythonKey);
       const tsPlugin = project.plugins.find((p) => p.key === typescriptKey);
@@ -307,17 +287,15 @@ describeEachDialect("polyglot plugins", (dialect) => {
     await py.waitForLines(/registered key=plugin-python-next-activity/);
 
     // The core ends the stream with UNAVAILABLE on shutdown; a new core comes up on the port.
-    const port = core.core.port;
-    await core.stop();
+    const port = env.core.core.port;
+    await env.core.stop();
     await py.waitForLines(/disconnected \(UNAVAILABLE: the training core is shutting down/);
-    const restarted = await startTestCore(database.url, { port });
-    core = restarted;
-    cleanups.push(() => restarted.stop());
+    await env.start({ port });
     await py.waitForLines(/registered key=plugin-python-next-activity/, 2);
 
-    const created = await createProject(core.projects, { pluginKeys: [pythonKey] });
-    await watchToEnd(core.projects, created.id);
-    const project = await getProject(core.projects, created.id);
+    const created = await createProject(env.core.projects, { pluginKeys: [pythonKey] });
+    await watchToEnd(env.core.projects, created.id);
+    const project = await getProject(env.core.projects, created.id);
     expect(project.status, py.log).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
     const modelName = project.plugins[0]?.modelName ?? "";
     const model = await readModel(join(modelRoot, "python"), modelName);
@@ -328,23 +306,23 @@ describeEachDialect("polyglot plugins", (dialect) => {
     const py = startPython();
     await py.waitForLines(/registered key=plugin-python-next-activity/);
 
-    const noTimestamp = await createProject(core.projects, {
+    const noTimestamp = await createProject(env.core.projects, {
       datasetCsv: Buffer.from("case,activity,note\nc1,a,x\nc1,b,y\nc2,a,z\n"),
       holdoutFraction: 0,
       pluginKeys: [pythonKey],
     });
-    await watchToEnd(core.projects, noTimestamp.id);
-    expect((await getProject(core.projects, noTimestamp.id)).plugins).toMatchObject([
+    await watchToEnd(env.core.projects, noTimestamp.id);
+    expect((await getProject(env.core.projects, noTimestamp.id)).plugins).toMatchObject([
       { key: pythonKey, status: PluginStatus.PLUGIN_STATUS_NOT_APPLICABLE },
     ]);
 
-    const badTimestamp = await createProject(core.projects, {
+    const badTimestamp = await createProject(env.core.projects, {
       datasetCsv: Buffer.from("case,activity,time\nc1,a,2024-01-01T10:00:00Z\nc1,b,soon\n"),
       holdoutFraction: 0,
       pluginKeys: [pythonKey],
     });
-    await watchToEnd(core.projects, badTimestamp.id);
-    const failed = await getProject(core.projects, badTimestamp.id);
+    await watchToEnd(env.core.projects, badTimestamp.id);
+    const failed = await getProject(env.core.projects, badTimestamp.id);
     expect(failed.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
     expect(failed.plugins[0]?.status).toBe(PluginStatus.PLUGIN_STATUS_ERROR);
     expect(failed.plugins[0]?.error).toMatch(/^data row 2: cannot read timestamp 'soon'/);

@@ -1,14 +1,11 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import type { ListProjectsRequest } from "../../src/gen/trainingcore/v1/project_service.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { startTestCore } from "../helpers/core.js";
+import { createTestDatabaseUrl, describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
+import type { TestPlugin } from "../helpers/plugin-client.js";
 import {
   createProject,
   failureOf,
@@ -19,28 +16,19 @@ import {
 } from "../helpers/projects.js";
 
 describeEachDialect("project service", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect, { maxDatasetBytes: 64 * 1024 });
   let plugin: TestPlugin;
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url, { maxDatasetBytes: 64 * 1024 });
-    plugin = await TestPlugin.connect(core.address, "knn");
-  });
-
-  afterEach(async () => {
-    plugin.close();
-    await core.stop();
-    await database.drop();
+    plugin = await env.connect("knn");
   });
 
   it("returns the same project for a repeated request_id", async () => {
-    const first = await createProject(core.projects, { requestId: "req-1" });
-    const again = await createProject(core.projects, { requestId: "req-1", name: "ignored" });
+    const first = await createProject(env.core.projects, { requestId: "req-1" });
+    const again = await createProject(env.core.projects, { requestId: "req-1", name: "ignored" });
     expect(again.id).toBe(first.id);
     expect(again.name).toBe("test project");
-    const other = await createProject(core.projects, { requestId: "req-2" });
+    const other = await createProject(env.core.projects, { requestId: "req-2" });
     expect(other.id).not.toBe(first.id);
   });
 
@@ -66,7 +54,7 @@ describeEachDialect("project service", (dialect) => {
       "does not target: x",
     ],
   ])("refuses %s with INVALID_ARGUMENT", async (_name, overrides, details) => {
-    const failure = await failureOf(createProject(core.projects, overrides));
+    const failure = await failureOf(createProject(env.core.projects, overrides));
     expect(failure.code).toBe(status.INVALID_ARGUMENT);
     expect(failure.details).toContain(details);
   });
@@ -87,27 +75,27 @@ describeEachDialect("project service", (dialect) => {
 
   it("puts a malformed CSV in ERROR naming the line", async () => {
     const csv = "case,activity\nc1,a\nc2,b,extra\n";
-    const project = await createProject(core.projects, { datasetCsv: Buffer.from(csv) });
-    const events = await watchToEnd(core.projects, project.id);
+    const project = await createProject(env.core.projects, { datasetCsv: Buffer.from(csv) });
+    const events = await watchToEnd(env.core.projects, project.id);
     expect(events.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
-    const failed = await getProject(core.projects, project.id);
+    const failed = await getProject(env.core.projects, project.id);
     expect(failed.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
     expect(failed.error).toMatch(/^dataset: line 3: /);
     expect(failed.plugins).toEqual([]);
   });
 
   it("gets unknown projects as NOT_FOUND", async () => {
-    const failure = await failureOf(getProject(core.projects, 424242));
+    const failure = await failureOf(getProject(env.core.projects, 424242));
     expect(failure).toEqual({ code: status.NOT_FOUND, details: "project 424242 does not exist" });
-    const watch = await failureOf(watchToEnd(core.projects, 424242));
+    const watch = await failureOf(watchToEnd(env.core.projects, 424242));
     expect(watch.code).toBe(status.NOT_FOUND);
   });
 
   it("lists projects newest first, a page at a time", async () => {
     const ids: number[] = [];
     for (let i = 0; i < 5; i++)
-      ids.push((await createProject(core.projects, { name: `p${i}` })).id);
-    const list = (request: ListProjectsRequest) => listProjects(core.projects, request);
+      ids.push((await createProject(env.core.projects, { name: `p${i}` })).id);
+    const list = (request: ListProjectsRequest) => listProjects(env.core.projects, request);
     const first = await list({ pageSize: 2, pageToken: "" });
     expect(first.projects.map((p) => p.id)).toEqual([ids[4], ids[3]]);
     const second = await list({ pageSize: 2, pageToken: first.nextPageToken });
@@ -120,21 +108,21 @@ describeEachDialect("project service", (dialect) => {
   });
 
   it("watches from the start and from a cursor in the middle", async () => {
-    const project = await createProject(core.projects, { pluginKeys: ["knn"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["knn"] });
     await plugin.train(await plugin.trainingData.next());
-    const all = await watchToEnd(core.projects, project.id);
+    const all = await watchToEnd(env.core.projects, project.id);
     expect(all.length).toBeGreaterThanOrEqual(6);
     const ids = all.map((e) => e.eventId);
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     const middle = all[2]?.eventId ?? 0;
-    const rest = await watchToEnd(core.projects, project.id, middle);
+    const rest = await watchToEnd(env.core.projects, project.id, middle);
     expect(rest).toEqual(all.slice(3));
-    expect(await watchToEnd(core.projects, project.id, all.at(-1)?.eventId)).toEqual([]);
+    expect(await watchToEnd(env.core.projects, project.id, all.at(-1)?.eventId)).toEqual([]);
   });
 
   it("streams live events to a watcher that started before training", async () => {
-    const project = await createProject(core.projects, { pluginKeys: ["knn"] });
-    const watching = watchToEnd(core.projects, project.id);
+    const project = await createProject(env.core.projects, { pluginKeys: ["knn"] });
+    const watching = watchToEnd(env.core.projects, project.id);
     const td = await plugin.trainingData.next();
     await plugin.train(td);
     const events = await watching;
@@ -145,11 +133,11 @@ describeEachDialect("project service", (dialect) => {
   });
 
   it("serves the training set to plugins and refuses unknown names", async () => {
-    const project = await createProject(core.projects, { pluginKeys: ["knn"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["knn"] });
     const td = await plugin.trainingData.next();
     const chunks: Buffer[] = [];
     await new Promise<void>((resolve, reject) => {
-      const stream = core.datasets.downloadDataset({
+      const stream = env.core.datasets.downloadDataset({
         trainingDfName: td.trainingDfName,
         offset: 0,
       });
@@ -160,10 +148,10 @@ describeEachDialect("project service", (dialect) => {
     const text = Buffer.concat(chunks).toString("utf8");
     const lines = text.trim().split("\n");
     expect(lines[0]).toBe("case,activity,time");
-    const stored = await getProject(core.projects, project.id);
+    const stored = await getProject(env.core.projects, project.id);
     expect(lines.length - 1).toBe(stored.dataset?.trainingRows);
     const missing = await new Promise<{ code: number }>((resolve) => {
-      const stream = core.datasets.downloadDataset({
+      const stream = env.core.datasets.downloadDataset({
         trainingDfName: "td_000000000000000000000000",
         offset: 0,
       });
@@ -174,8 +162,8 @@ describeEachDialect("project service", (dialect) => {
   });
 
   it("lists plugins with their online state", async () => {
-    const second = await TestPlugin.connect(core.address, "knn");
-    const response = await listPlugins(core.projects);
+    await env.connect("knn");
+    const response = await listPlugins(env.core.projects);
     expect(response.plugins).toHaveLength(1);
     expect(response.plugins[0]).toMatchObject({
       key: "knn",
@@ -184,6 +172,5 @@ describeEachDialect("project service", (dialect) => {
       instances: 2,
       parameters: { k: 3 },
     });
-    second.close();
   });
 });

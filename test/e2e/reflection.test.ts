@@ -1,216 +1,30 @@
-// Server reflection and health over a real grpc-js server, checked the way grpcurl uses them:
-// list services, fetch files by symbol and by name, build a registry from what was served,
-// and call a method with a request built from JSON through that registry.
-import {
-  create,
-  createFileRegistry,
-  equals,
-  fromBinary,
-  fromJson,
-  toBinary,
-  toJson,
-} from "@bufbuild/protobuf";
-import {
-  type FileDescriptorProto,
-  FileDescriptorProtoSchema,
-  FileDescriptorSetSchema,
-} from "@bufbuild/protobuf/wkt";
-import {
-  Client,
-  type ClientDuplexStream,
-  credentials,
-  type handleUnaryCall,
-  Server,
-  ServerCredentials,
-  type ServiceDefinition,
-  type ServiceError,
-  status,
-  type UntypedHandleCall,
-} from "@grpc/grpc-js";
-import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type HealthCheckResponse,
-  HealthClient,
-  HealthCheckResponse_ServingStatus as Serving,
-} from "../../src/gen/grpc/health/v1/health.js";
+// Server reflection over a real grpc-js server, checked the way grpcurl uses it: list
+// services, fetch files by symbol and by name, build a registry from what was served, and call a
+// method with a request built from JSON through that registry.
+import { equals, fromBinary, fromJson, toBinary, toJson } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { Client, credentials, type ServiceError, status } from "@grpc/grpc-js";
+import { describe, expect, it } from "vitest";
 import {
   ServerReflectionClient,
   type ServerReflectionRequest,
-  type ServerReflectionResponse,
 } from "../../src/gen/grpc/reflection/v1/reflection.js";
 import { ServerReflectionClient as ServerReflectionV1AlphaClient } from "../../src/gen/grpc/reflection/v1alpha/reflection.js";
-import { DatasetServiceService } from "../../src/gen/trainingcore/v1/dataset_service.js";
-import { PluginServiceService } from "../../src/gen/trainingcore/v1/plugin_service.js";
-import { Project } from "../../src/gen/trainingcore/v1/project.js";
+import { embeddedDescriptorSet } from "../../src/transport/reflection/reflection-service.js";
 import {
-  type CreateProjectRequest,
-  type CreateProjectResponse,
-  ProjectServiceService,
-} from "../../src/gen/trainingcore/v1/project_service.js";
-import { createHealth, type Health } from "../../src/transport/health/health-service.js";
-import {
-  addReflection,
-  embeddedDescriptorSet,
-  serviceNameOf,
-} from "../../src/transport/reflection/reflection-service.js";
+  errorOf,
+  fetchFiles,
+  fileProtos,
+  listServices,
+  reflectionStream,
+  registryOf,
+} from "../helpers/reflection-client.js";
+import { standInServerPerDescribe } from "../helpers/stand-in-server.js";
 
-const ourServices = [PluginServiceService, ProjectServiceService, DatasetServiceService].map(
-  serviceNameOf,
-);
-
-/** Handlers that answer UNIMPLEMENTED, standing in for the real services. */
-function unimplemented(
-  definition: ServiceDefinition,
-  overrides: Record<string, UntypedHandleCall> = {},
-) {
-  const handler = (
-    call: { emit(event: "error", error: Partial<ServiceError>): boolean },
-    callback?: (error: Partial<ServiceError>) => void,
-  ) => {
-    const error = { code: status.UNIMPLEMENTED, details: "not implemented in this test" };
-    if (callback) callback(error);
-    else call.emit("error", error);
-  };
-  const handlers = Object.keys(definition).map((name) => [name, handler as UntypedHandleCall]);
-  return { ...Object.fromEntries(handlers), ...overrides };
-}
-
-/** One reflection stream; `ask` sends a request and resolves with its response. */
-function reflectionStream(client: {
-  serverReflectionInfo(): ClientDuplexStream<ServerReflectionRequest, ServerReflectionResponse>;
-}) {
-  const stream = client.serverReflectionInfo();
-  const waiting: Array<{
-    resolve: (response: ServerReflectionResponse) => void;
-    reject: (error: Error) => void;
-  }> = [];
-  stream.on("data", (response: ServerReflectionResponse) => waiting.shift()?.resolve(response));
-  stream.on("error", (error: Error) => {
-    for (const w of waiting.splice(0)) w.reject(error);
-  });
-  return {
-    ask(messageRequest: ServerReflectionRequest["messageRequest"]) {
-      return new Promise<ServerReflectionResponse>((resolve, reject) => {
-        waiting.push({ resolve, reject });
-        stream.write({ host: "", messageRequest });
-      });
-    },
-    close: () => stream.end(),
-  };
-}
-
-type Stream = ReturnType<typeof reflectionStream>;
-
-function fileProtos(response: ServerReflectionResponse): FileDescriptorProto[] {
-  const reply = response.messageResponse;
-  if (reply?.$case !== "fileDescriptorResponse") {
-    throw new Error(`expected files, got ${JSON.stringify(reply)}`);
-  }
-  return reply.value.fileDescriptorProto.map((b) => fromBinary(FileDescriptorProtoSchema, b));
-}
-
-function errorOf(response: ServerReflectionResponse) {
-  const reply = response.messageResponse;
-  if (reply?.$case !== "errorResponse") throw new Error(`expected error, got ${reply?.$case}`);
-  return reply.value;
-}
-
-async function listServices(stream: Stream): Promise<string[]> {
-  const reply = (await stream.ask({ $case: "listServices", value: "*" })).messageResponse;
-  if (reply?.$case !== "listServicesResponse") throw new Error(`got ${reply?.$case}`);
-  return reply.value.service.map((s) => s.name);
-}
-
-/** What grpcurl does: files by symbol, then every import by file name, until closed. */
-async function fetchFiles(stream: Stream, symbols: string[]) {
-  const files = new Map<string, FileDescriptorProto>();
-  const keep = (protos: FileDescriptorProto[]) => {
-    for (const file of protos) if (!files.has(file.name)) files.set(file.name, file);
-  };
-  for (const symbol of symbols) {
-    const protos = fileProtos(await stream.ask({ $case: "fileContainingSymbol", value: symbol }));
-    expect(protos[0]?.service.map((s) => `${protos[0]?.package}.${s.name}`)).toContain(symbol);
-    keep(protos);
-  }
-  for (let missing = unresolved(files); missing.length > 0; missing = unresolved(files)) {
-    for (const name of missing) {
-      keep(fileProtos(await stream.ask({ $case: "fileByFilename", value: name })));
-    }
-  }
-  return files;
-}
-
-function unresolved(files: Map<string, FileDescriptorProto>): string[] {
-  const imports = [...files.values()].flatMap((file) => file.dependency);
-  return [...new Set(imports)].filter((name) => !files.has(name));
-}
-
-/** A registry of the fetched files; a FileDescriptorSet must list imports before importers. */
-function registryOf(files: Map<string, FileDescriptorProto>) {
-  const ordered: FileDescriptorProto[] = [];
-  const visit = (name: string) => {
-    const file = files.get(name);
-    if (!file || ordered.includes(file)) return;
-    for (const dependency of file.dependency) visit(dependency);
-    ordered.push(file);
-  };
-  for (const name of files.keys()) visit(name);
-  return createFileRegistry(create(FileDescriptorSetSchema, { file: ordered }));
-}
-
-describe("server reflection and health (e2e)", () => {
-  let server: Server;
-  let address: string;
-  let health: Health;
-  const clients: Client[] = [];
-  const client = <T extends Client>(make: (address: string) => T): T => {
-    const c = make(address);
-    clients.push(c);
-    return c;
-  };
+describe("server reflection (e2e)", () => {
+  const server = standInServerPerDescribe();
+  const client = server.client;
   const insecure = credentials.createInsecure();
-
-  beforeAll(async () => {
-    server = new Server();
-    server.addService(PluginServiceService, unimplemented(PluginServiceService));
-    server.addService(DatasetServiceService, unimplemented(DatasetServiceService));
-    server.addService(
-      ProjectServiceService,
-      unimplemented(ProjectServiceService, {
-        createProject: ((call, callback) => {
-          const { request } = call;
-          const project = Project.fromPartial({
-            id: 7,
-            name: request.name,
-            description: JSON.stringify({
-              csv: request.datasetCsv.toString(),
-              holdout: request.holdoutFraction,
-              parameters: request.parameters,
-              additionalInfo: request.additionalInfo,
-            }),
-            pluginKeys: request.pluginKeys,
-            createdAt: new Date("2024-01-02T03:04:05Z"),
-          });
-          callback(null, { project } satisfies CreateProjectResponse);
-        }) satisfies handleUnaryCall<CreateProjectRequest, CreateProjectResponse>,
-      }),
-    );
-    health = createHealth(ourServices);
-    health.addToServer(server);
-    addReflection(server, [...ourServices, "grpc.health.v1.Health"], pino({ level: "silent" }));
-    const port = await new Promise<number>((resolve, reject) => {
-      server.bindAsync("127.0.0.1:0", ServerCredentials.createInsecure(), (error, bound) =>
-        error ? reject(error) : resolve(bound),
-      );
-    });
-    address = `127.0.0.1:${port}`;
-  });
-
-  afterAll(() => {
-    for (const c of clients) c.close();
-    server?.forceShutdown();
-  });
 
   it("lists our services, health and reflection", async () => {
     const stream = reflectionStream(client((a) => new ServerReflectionClient(a, insecure)));
@@ -429,53 +243,5 @@ describe("server reflection and health (e2e)", () => {
       parameters: json.parameters,
       additionalInfo: json.additionalInfo,
     });
-  });
-
-  it("reports NOT_SERVING until setServing(true), for Check and Watch", async () => {
-    const healthClient = client((a) => new HealthClient(a, insecure));
-    const check = (service: string) =>
-      new Promise<HealthCheckResponse>((resolve, reject) => {
-        healthClient.check({ service }, (error, response) =>
-          error ? reject(error) : resolve(response),
-        );
-      });
-    expect((await check("")).status).toBe(Serving.NOT_SERVING);
-    expect((await check("trainingcore.v1.ProjectService")).status).toBe(Serving.NOT_SERVING);
-    await expect(check("trainingcore.v1.Nope")).rejects.toMatchObject({ code: status.NOT_FOUND });
-
-    const watch = healthClient.watch({ service: "" });
-    const unknownWatch = healthClient.watch({ service: "trainingcore.v1.Nope" });
-    const seen: Serving[] = [];
-    const next = (stream: typeof watch) =>
-      new Promise<Serving>((resolve) =>
-        stream.once("data", (r: HealthCheckResponse) => resolve(r.status)),
-      );
-    watch.on("data", (r: HealthCheckResponse) => seen.push(r.status));
-    watch.on("error", () => undefined);
-    unknownWatch.on("error", () => undefined);
-    expect(await next(unknownWatch)).toBe(Serving.SERVICE_UNKNOWN);
-    await expect.poll(() => seen).toEqual([Serving.NOT_SERVING]);
-
-    health.setServing(true);
-    health.setServing(true);
-    await expect.poll(() => seen).toEqual([Serving.NOT_SERVING, Serving.SERVING]);
-    expect((await check("")).status).toBe(Serving.SERVING);
-    expect((await check("trainingcore.v1.DatasetService")).status).toBe(Serving.SERVING);
-
-    const listed = await new Promise<Record<string, HealthCheckResponse>>((resolve, reject) => {
-      healthClient.list({}, (error, response) =>
-        error ? reject(error) : resolve(response.statuses),
-      );
-    });
-    expect(Object.keys(listed).sort()).toEqual(["", ...ourServices].sort());
-
-    const ended = new Promise<void>((resolve) => watch.on("end", resolve));
-    health.close();
-    await ended;
-    expect(seen).toEqual([Serving.NOT_SERVING, Serving.SERVING, Serving.NOT_SERVING]);
-    expect((await check("")).status).toBe(Serving.NOT_SERVING);
-    health.setServing(true);
-    expect((await check("")).status).toBe(Serving.NOT_SERVING);
-    unknownWatch.cancel();
   });
 });

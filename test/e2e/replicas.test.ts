@@ -13,6 +13,7 @@ import {
   dialects,
   type TestDatabase,
 } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { TestPlugin } from "../helpers/plugin-client.js";
 import { createProject, getProject, listPlugins, watchToEnd } from "../helpers/projects.js";
 
@@ -33,25 +34,15 @@ async function unpreprocess(store: Store, projectId: number, owner: string): Pro
 }
 
 describeEachDialect("preprocessing claimed by a replica that died", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url, { replicaTtlMs });
-  });
-  afterEach(async () => {
-    await core.stop();
-    await database.drop();
-  });
+  const env = freshCorePerTest(dialect, { replicaTtlMs });
 
   it("is taken over once the dead replica's heartbeat is older than the TTL", async () => {
-    const plugin = await TestPlugin.connect(core.address, "a");
+    const plugin = await env.connect("a");
     plugin.close();
-    const project = await createProject(core.projects, { pluginKeys: ["a"] });
-    await core.core.preprocessingIdle();
-    await core.stop();
-    const store = await openStore(database.url);
+    const project = await createProject(env.core.projects, { pluginKeys: ["a"] });
+    await env.core.core.preprocessingIdle();
+    await env.core.stop();
+    const store = await openStore(env.database.url);
     const lastBeatMs = Date.now();
     try {
       await unpreprocess(store, project.id, "ghost");
@@ -65,7 +56,7 @@ describeEachDialect("preprocessing claimed by a replica that died", (dialect) =>
       await store.close();
     }
 
-    core = await startTestCore(database.url, { replicaTtlMs });
+    const core = await env.start();
     const waiting = await firstWaitingEvent(core, project.id);
     if (dialect === "sqlite") {
       // The only replica there can be: the ghost is a crashed predecessor, taken over at once.

@@ -1,37 +1,23 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import type { TrainingData } from "../../src/gen/trainingcore/v1/plugin_service.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { type Report, TestPlugin } from "../helpers/plugin-client.js";
 import { createProject, watchToEnd } from "../helpers/projects.js";
 
 describeEachDialect("plugin reports that are refused", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect);
   let plugin: TestPlugin;
   let other: TestPlugin;
   let td: TrainingData;
   let otherTd: TrainingData;
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url);
-    plugin = await TestPlugin.connect(core.address, "knn");
-    other = await TestPlugin.connect(core.address, "lstm");
-    await createProject(core.projects, { pluginKeys: ["knn", "lstm"] });
+    plugin = await env.connect("knn");
+    other = await env.connect("lstm");
+    await createProject(env.core.projects, { pluginKeys: ["knn", "lstm"] });
     [td, otherTd] = [await plugin.trainingData.next(), await other.trainingData.next()];
-  });
-
-  afterEach(async () => {
-    plugin.close();
-    other.close();
-    await core.stop();
-    await database.drop();
   });
 
   const ids = () => ({ projectId: td.projectId, pluginId: td.pluginId });
@@ -45,7 +31,7 @@ describeEachDialect("plugin reports that are refused", (dialect) => {
     expect((await plugin.modelName(td, "m.pkl")).code).toBe(status.OK);
     expect((await plugin.modelName(td, "m.pkl")).code).toBe(status.OK);
     await other.dataReport(otherTd, false);
-    const events = await watchToEnd(core.projects, td.projectId);
+    const events = await watchToEnd(env.core.projects, td.projectId);
     const mine = events.filter((e) => e.pluginId === td.pluginId).map((e) => e.pluginStatus);
     expect(mine).toHaveLength(4); // WAITING, PREPROCESSING, TRAINING, TRAINED
   });
@@ -168,7 +154,7 @@ describeEachDialect("plugin reports that are refused", (dialect) => {
   });
 
   it("ends a stream whose first message is not an OnlineReport", async () => {
-    const rogue = TestPlugin.open(core.address, "rogue");
+    const rogue = env.track(TestPlugin.open(env.core.address, "rogue"));
     rogue.send({ $case: "trainingStart", value: ids() }).catch(() => {});
     const end = await rogue.ended;
     expect(end).toEqual({
@@ -178,7 +164,7 @@ describeEachDialect("plugin reports that are refused", (dialect) => {
   });
 
   it("ends a stream that registers with an invalid plugin key", async () => {
-    const rogue = TestPlugin.open(core.address, "has spaces");
+    const rogue = env.track(TestPlugin.open(env.core.address, "has spaces"));
     rogue.send({ $case: "onlineReport", value: rogue.identity() }).catch(() => {});
     const end = await rogue.ended;
     expect(end.code).toBe(status.INVALID_ARGUMENT);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { pino } from "pino";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import {
   endMarker,
   type NextActivityModel,
@@ -18,13 +18,8 @@ import {
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { type RunPluginOptions, runPlugin, type TrainingJob } from "../../src/sdk/index.js";
 import { AsyncQueue } from "../helpers/async-queue.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  freePort,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect, freePort } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { TestPlugin } from "../helpers/plugin-client.js";
 import { createProject, getProject, watchToEnd } from "../helpers/projects.js";
 
@@ -61,28 +56,29 @@ function recordingLogger() {
 }
 
 describeEachDialect("plugin SDK against the core", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect, { onlineInquiryIntervalMs: 200 });
   let modelDir: string;
-  const running: { controller: AbortController; done: Promise<void> }[] = [];
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url, { onlineInquiryIntervalMs: 200 });
-    modelDir = await mkdtemp(join(tmpdir(), "training-core-models-"));
+    const dir = await mkdtemp(join(tmpdir(), "training-core-models-"));
+    modelDir = dir;
+    // Tracked first, so removed last: after the plugins that write to it have stopped.
+    env.track({ close: () => rm(dir, { recursive: true, force: true }) });
   });
 
-  afterEach(async () => {
-    for (const { controller } of running) controller.abort();
-    await Promise.all(running.splice(0).map((r) => r.done));
-    await core.stop();
-    await database.drop();
-    await rm(modelDir, { recursive: true, force: true });
-  });
+  /** Stops a running plugin after the test (and waits until it has). */
+  function stopAfterTest(controller: AbortController, done: Promise<void>): void {
+    env.track({
+      close: () => {
+        controller.abort();
+        return done;
+      },
+    });
+  }
 
   /** A plugin key must be known to the core before a project can name it. */
   async function makeKnown(key: string): Promise<void> {
-    const plugin = await TestPlugin.connect(core.address, key);
+    const plugin = await TestPlugin.connect(env.core.address, key);
     plugin.close();
     await plugin.ended;
   }
@@ -90,12 +86,12 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
   function start(options: Omit<RunPluginOptions, "address" | "signal">): void {
     const controller = new AbortController();
     const done = runPlugin({
-      address: core.address,
+      address: env.core.address,
       reconnect: fastReconnect,
       signal: controller.signal,
       ...options,
     });
-    running.push({ controller, done });
+    stopAfterTest(controller, done);
   }
 
   /** Starts the next-activity example (plugin key `plugin-next-activity`). */
@@ -104,12 +100,12 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
     await makeKnown(key);
     const controller = new AbortController();
     const done = startNextActivityPlugin({
-      address: core.address,
+      address: env.core.address,
       modelDir,
       signal: controller.signal,
       reconnect: fastReconnect,
     });
-    running.push({ controller, done });
+    stopAfterTest(controller, done);
     return key;
   }
 
@@ -139,7 +135,7 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
     const projects = [];
     for (let i = 0; i < 3; i++) {
       projects.push(
-        await createProject(core.projects, {
+        await createProject(env.core.projects, {
           name: `sdk ${i}`,
           pluginKeys: ["sdk-a", "sdk-b"],
           parameters: { "sdk-b": { k: 7 } },
@@ -148,8 +144,8 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
       );
     }
     for (const project of projects) {
-      await watchToEnd(core.projects, project.id);
-      const done = await getProject(core.projects, project.id);
+      await watchToEnd(env.core.projects, project.id);
+      const done = await getProject(env.core.projects, project.id);
       expect(done.status).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
       expect(done.plugins.map((p) => [p.key, p.status, p.modelName])).toEqual(
         done.plugins.map((p) => [
@@ -169,10 +165,10 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
     const dead = await Promise.all([freePort(), freePort()]);
     const trained: number[] = [];
     const controller = new AbortController();
-    running.push({
+    stopAfterTest(
       controller,
-      done: runPlugin({
-        address: [...dead.map((port) => `127.0.0.1:${port}`), core.address],
+      runPlugin({
+        address: [...dead.map((port) => `127.0.0.1:${port}`), env.core.address],
         reconnect: fastReconnect,
         signal: controller.signal,
         report: identity(key),
@@ -183,9 +179,9 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
           trained.push(job.projectId);
         },
       }),
-    });
-    const project = await createProject(core.projects, { pluginKeys: [key] });
-    const events = await watchToEnd(core.projects, project.id);
+    );
+    const project = await createProject(env.core.projects, { pluginKeys: [key] });
+    const events = await watchToEnd(env.core.projects, project.id);
     expect(events.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
     expect(trained).toEqual([project.id]);
   });
@@ -195,17 +191,16 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
     // Preprocessing this file keeps the core busy for a while; with the short inquiry interval
     // the core would count the plugin offline meanwhile and hold its TrainingData back (see
     // the SDK notes), so this case runs on a core with the default interval.
-    await core.stop();
-    core = await startTestCore(database.url);
+    await env.start({});
     const key = await startExample();
-    const created = await createProject(core.projects, {
+    const created = await createProject(env.core.projects, {
       name: "receipt",
       datasetCsv: await readFile(receiptPath),
       pluginKeys: [key],
       datasetId: "",
     });
-    await watchToEnd(core.projects, created.id);
-    const project = await getProject(core.projects, created.id);
+    await watchToEnd(env.core.projects, created.id);
+    const project = await getProject(env.core.projects, created.id);
     expect(project.status).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
     const plugin = project.plugins[0];
     expect(plugin?.modelName).toBe(`next-activity-${project.id}-${plugin?.pluginId}.json`);
@@ -238,18 +233,18 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
 
   it("the next-activity example reports a dataset without event-log columns not applicable", async () => {
     const key = await startExample();
-    const created = await createProject(core.projects, {
+    const created = await createProject(env.core.projects, {
       name: "no event log",
       datasetCsv: Buffer.from("id,amount,label\n1,10,a\n2,20,b\n3,30,a\n"),
       pluginKeys: [key],
       datasetId: "",
     });
-    const events = await watchToEnd(core.projects, created.id);
+    const events = await watchToEnd(env.core.projects, created.id);
     expect(events.at(-1)).toMatchObject({
       projectStatus: ProjectStatus.PROJECT_STATUS_ERROR,
       detail: "no plugin is applicable",
     });
-    const project = await getProject(core.projects, created.id);
+    const project = await getProject(env.core.projects, created.id);
     expect(project.plugins.map((p) => p.status)).toEqual([
       PluginStatus.PLUGIN_STATUS_NOT_APPLICABLE,
     ]);
@@ -290,32 +285,40 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
       },
     });
     const created = [
-      await createProject(core.projects, { name: "restart 1", pluginKeys: [key], datasetId: "" }),
-      await createProject(core.projects, { name: "restart 2", pluginKeys: [key], datasetId: "" }),
+      await createProject(env.core.projects, {
+        name: "restart 1",
+        pluginKeys: [key],
+        datasetId: "",
+      }),
+      await createProject(env.core.projects, {
+        name: "restart 2",
+        pluginKeys: [key],
+        datasetId: "",
+      }),
     ];
     const a = await arrivals.next();
     const b = await arrivals.next();
     await firstStarted.promise;
 
-    const port = core.core.port;
-    await core.stop();
+    const port = env.core.core.port;
+    await env.core.stop();
     gates[0]?.resolve(); // A's ModelName is made while the core is down
-    core = await startTestCore(database.url, { port, onlineInquiryIntervalMs: 200 });
+    await env.start({ port, onlineInquiryIntervalMs: 200 });
 
     await log.waitFor(
       (r) => r.msg === "ignoring a repeated TrainingData" && r.pluginId === b.pluginId,
     );
     gates[1]?.resolve();
     for (const project of created) {
-      await watchToEnd(core.projects, project.id);
-      expect((await getProject(core.projects, project.id)).status).toBe(
+      await watchToEnd(env.core.projects, project.id);
+      expect((await getProject(env.core.projects, project.id)).status).toBe(
         ProjectStatus.PROJECT_STATUS_TRAINED,
       );
     }
     await Promise.all(reports);
     expect(calls).toEqual([a.pluginId, b.pluginId]); // each job ran once
     const byPlugin = new Map(
-      (await Promise.all(created.map((p) => getProject(core.projects, p.id))))
+      (await Promise.all(created.map((p) => getProject(env.core.projects, p.id))))
         .flatMap((p) => p.plugins)
         .map((p) => [p.pluginId, p.modelName]),
     );

@@ -1,17 +1,13 @@
 // Small files are preprocessed into memory and stored with their dataset in one transaction:
 // one commit instead of one per blob step, and no incomplete output blob is ever visible.
 import { gzipSync } from "node:zlib";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { beforeEach, expect, it } from "vitest";
 import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import type { BlobRow } from "../../src/store/rows.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
+import { describeEachDialect } from "../helpers/databases.js";
 import { download, sha256Of } from "../helpers/datasets.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
+import type { TestPlugin } from "../helpers/plugin-client.js";
 import { createProject, getProject, watchToEnd } from "../helpers/projects.js";
 
 /** 400 rows in 100 cases, as the `datasets` tests use. */
@@ -35,26 +31,17 @@ interface LoggedQuery {
 }
 
 describeEachDialect("small datasets", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
+  const env = freshCorePerTest(dialect);
   let plugin: TestPlugin;
 
   beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url);
-    plugin = await TestPlugin.connect(core.address, "knn");
-  });
-
-  afterEach(async () => {
-    plugin.close();
-    await core.stop();
-    await database.drop();
+    plugin = await env.connect("knn");
   });
 
   /** Every statement the core runs through knex from now on. */
   function logQueries(): LoggedQuery[] {
     const queries: LoggedQuery[] = [];
-    core.core.store.db.on(
+    env.core.core.store.db.on(
       "query",
       (query: { sql: string; bindings?: unknown[]; __knexTxId?: string }) => {
         queries.push({ sql: query.sql, bindings: query.bindings ?? [], txId: query.__knexTxId });
@@ -65,15 +52,15 @@ describeEachDialect("small datasets", (dialect) => {
 
   it("stores both outputs, the dataset and its assignments in one transaction", async () => {
     const queries = logQueries();
-    const project = await createProject(core.projects, {
+    const project = await createProject(env.core.projects, {
       datasetCsv: csv,
       pluginKeys: ["knn"],
       holdoutFraction: 0.25,
     });
     const td = await plugin.trainingData.next();
-    await core.core.preprocessingIdle();
+    await env.core.core.preprocessingIdle();
 
-    const stored = await core.core.store
+    const stored = await env.core.core.store
       .db<BlobRow>("blobs")
       .whereIn("id", [td.trainingDfName, await holdoutBlobId(project.id)]);
     expect(stored).toHaveLength(2);
@@ -101,7 +88,7 @@ describeEachDialect("small datasets", (dialect) => {
     expect(projectWritesOutside).toEqual([]);
 
     // The blobs are what the streaming path stores: complete, size and sha256, 1 MiB rows.
-    const training = await download(core.datasets, td.trainingDfName);
+    const training = await download(env.core.datasets, td.trainingDfName);
     const row = stored.find((blob) => blob.id === td.trainingDfName);
     expect(row).toMatchObject({
       size_bytes: training.length,
@@ -109,7 +96,7 @@ describeEachDialect("small datasets", (dialect) => {
       writer_replica: expect.any(String),
     });
     expect(Boolean(row?.complete)).toBe(true);
-    const chunks = await core.core.store
+    const chunks = await env.core.core.store
       .db("blob_chunks")
       .select("seq", "start_offset")
       .where("blob_id", td.trainingDfName)
@@ -118,8 +105,8 @@ describeEachDialect("small datasets", (dialect) => {
     expect(training.toString().split("\n")[0]).toBe("case,activity,time");
 
     await plugin.train(td);
-    await watchToEnd(core.projects, project.id);
-    const done = await getProject(core.projects, project.id);
+    await watchToEnd(env.core.projects, project.id);
+    const done = await getProject(env.core.projects, project.id);
     expect(done.status).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
     expect(done.dataset).toMatchObject({ rows: 400, cases: 100 });
     expect((done.dataset?.trainingRows ?? 0) + (done.dataset?.holdoutRows ?? 0)).toBe(400);
@@ -128,13 +115,13 @@ describeEachDialect("small datasets", (dialect) => {
 
   it("stores nothing for a bad small file and puts the project in ERROR", async () => {
     const queries = logQueries();
-    const project = await createProject(core.projects, {
+    const project = await createProject(env.core.projects, {
       datasetCsv: Buffer.from("case,activity\nc1,a,extra\n"),
       pluginKeys: ["knn"],
     });
-    const end = await watchToEnd(core.projects, project.id);
+    const end = await watchToEnd(env.core.projects, project.id);
     expect(end.at(-1)?.projectStatus).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
-    expect((await getProject(core.projects, project.id)).error).toMatch(/^dataset: line 2\b/);
+    expect((await getProject(env.core.projects, project.id)).error).toMatch(/^dataset: line 2\b/);
     const outputWrites = queries.filter((q) => /^\s*insert into ["`]blobs["`]/i.test(q.sql));
     expect(outputWrites.filter((q) => q.bindings.some((b) => /^(td|ho)_/.test(`${b}`)))).toEqual(
       [],
@@ -151,20 +138,20 @@ describeEachDialect("small datasets", (dialect) => {
     const gz = gzipSync(plain);
     expect(gz.length).toBeLessThan(4 * 1024 * 1024);
     expect(plain.length).toBeGreaterThan(8 * 1024 * 1024);
-    const project = await createProject(core.projects, {
+    const project = await createProject(env.core.projects, {
       datasetCsv: gz,
       pluginKeys: ["knn"],
       holdoutFraction: 0,
     });
     const td = await plugin.trainingData.next();
-    const training = await download(core.datasets, td.trainingDfName);
+    const training = await download(env.core.datasets, td.trainingDfName);
     expect(sha256Of(training)).toBe(sha256Of(plain));
-    const done = await getProject(core.projects, project.id);
+    const done = await getProject(env.core.projects, project.id);
     expect(done.dataset).toMatchObject({ rows: 150_000, cases: 30_000 });
   });
 
   async function holdoutBlobId(projectId: number): Promise<string> {
-    const row = await core.core.store
+    const row = await env.core.core.store
       .db("projects")
       .select("holdout_blob_id")
       .where({ id: projectId })

@@ -1,40 +1,17 @@
 import { status } from "@grpc/grpc-js";
-import { afterEach, beforeEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
-import { startTestCore, type TestCore } from "../helpers/core.js";
-import {
-  createTestDatabaseUrl,
-  describeEachDialect,
-  type TestDatabase,
-} from "../helpers/databases.js";
-import { TestPlugin } from "../helpers/plugin-client.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { createProject, getProject, watchToEnd } from "../helpers/projects.js";
 
 describeEachDialect("training workflow", (dialect) => {
-  let database: TestDatabase;
-  let core: TestCore;
-  const plugins: TestPlugin[] = [];
-
-  beforeEach(async () => {
-    database = await createTestDatabaseUrl(dialect);
-    core = await startTestCore(database.url);
-  });
-
-  afterEach(async () => {
-    for (const plugin of plugins.splice(0)) plugin.close();
-    await core.stop();
-    await database.drop();
-  });
-
-  async function connect(key: string): Promise<TestPlugin> {
-    const plugin = await TestPlugin.connect(core.address, key);
-    plugins.push(plugin);
-    return plugin;
-  }
+  const env = freshCorePerTest(dialect);
+  const connect = (key: string) => env.connect(key);
 
   it("takes three plugins from WAITING to TRAINED and the project to TRAINED", async () => {
     const trio = [await connect("knn"), await connect("lstm"), await connect("forest")];
-    const created = await createProject(core.projects, {
+    const created = await createProject(env.core.projects, {
       pluginKeys: ["knn", "lstm", "forest"],
       parameters: { knn: { k: 5 } },
       additionalInfo: { lstm: { epochs: 2 } },
@@ -52,8 +29,8 @@ describeEachDialect("training workflow", (dialect) => {
     await Promise.all(
       trio.map((p, i) => p.train(deliveries[i] as NonNullable<(typeof deliveries)[number]>)),
     );
-    const events = await watchToEnd(core.projects, created.id);
-    const project = await getProject(core.projects, created.id);
+    const events = await watchToEnd(env.core.projects, created.id);
+    const project = await getProject(env.core.projects, created.id);
     expect(project.status).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
     expect(project.plugins.map((p) => p.status)).toEqual(
       Array(3).fill(PluginStatus.PLUGIN_STATUS_TRAINED),
@@ -81,12 +58,12 @@ describeEachDialect("training workflow", (dialect) => {
 
   it("drops a plugin that is not applicable and finishes with the others", async () => {
     const [a, b] = [await connect("a"), await connect("b")];
-    const project = await createProject(core.projects, { pluginKeys: ["a", "b"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["a", "b"] });
     const [aData, bData] = [await a.trainingData.next(), await b.trainingData.next()];
     expect((await b.dataReport(bData, false)).code).toBe(status.OK);
     await a.train(aData);
-    await watchToEnd(core.projects, project.id);
-    const done = await getProject(core.projects, project.id);
+    await watchToEnd(env.core.projects, project.id);
+    const done = await getProject(env.core.projects, project.id);
     expect(done.status).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
     expect(done.plugins.map((p) => p.status)).toEqual([
       PluginStatus.PLUGIN_STATUS_TRAINED,
@@ -96,31 +73,31 @@ describeEachDialect("training workflow", (dialect) => {
 
   it("puts the project in ERROR when no plugin is applicable", async () => {
     const [a, b] = [await connect("a"), await connect("b")];
-    const project = await createProject(core.projects, { pluginKeys: ["a", "b"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["a", "b"] });
     await a.dataReport(await a.trainingData.next(), false);
     await b.dataReport(await b.trainingData.next(), false);
-    const events = await watchToEnd(core.projects, project.id);
+    const events = await watchToEnd(env.core.projects, project.id);
     expect(events.at(-1)).toMatchObject({
       pluginId: 0,
       projectStatus: ProjectStatus.PROJECT_STATUS_ERROR,
       detail: "no plugin is applicable",
     });
-    expect((await getProject(core.projects, project.id)).error).toBe("no plugin is applicable");
+    expect((await getProject(env.core.projects, project.id)).error).toBe("no plugin is applicable");
   });
 
   it("records an error report and fails the project when every plugin failed", async () => {
     const [a, b] = [await connect("a"), await connect("b")];
-    const project = await createProject(core.projects, { pluginKeys: ["a", "b"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["a", "b"] });
     const [aData, bData] = [await a.trainingData.next(), await b.trainingData.next()];
     await a.dataReport(aData);
     await a.trainingStart(aData);
     expect((await a.errorReport(aData, "out of memory")).code).toBe(status.OK);
-    expect((await getProject(core.projects, project.id)).status).toBe(
+    expect((await getProject(env.core.projects, project.id)).status).toBe(
       ProjectStatus.PROJECT_STATUS_PREPROCESSING,
     );
     await b.errorReport(bData, "bad columns");
-    await watchToEnd(core.projects, project.id);
-    const failed = await getProject(core.projects, project.id);
+    await watchToEnd(env.core.projects, project.id);
+    const failed = await getProject(env.core.projects, project.id);
     expect(failed.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
     expect(failed.error).toBe("every plugin failed: a: out of memory; b: bad columns");
     expect(failed.plugins.map((p) => p.error)).toEqual(["out of memory", "bad columns"]);
@@ -128,33 +105,33 @@ describeEachDialect("training workflow", (dialect) => {
 
   it("finishes TRAINED when the failed plugin is not the last one standing", async () => {
     const [a, b] = [await connect("a"), await connect("b")];
-    const project = await createProject(core.projects, { pluginKeys: ["a", "b"] });
+    const project = await createProject(env.core.projects, { pluginKeys: ["a", "b"] });
     const [aData, bData] = [await a.trainingData.next(), await b.trainingData.next()];
     await a.train(aData);
     await b.errorReport(bData, "crashed");
-    await watchToEnd(core.projects, project.id);
-    expect((await getProject(core.projects, project.id)).status).toBe(
+    await watchToEnd(env.core.projects, project.id);
+    expect((await getProject(env.core.projects, project.id)).status).toBe(
       ProjectStatus.PROJECT_STATUS_TRAINED,
     );
   });
 
   it("sends TrainingData to a plugin that connects only after the project was created", async () => {
     await connect("early").then((p) => p.close());
-    const project = await createProject(core.projects, { pluginKeys: ["early"] });
-    await core.core.preprocessingIdle();
+    const project = await createProject(env.core.projects, { pluginKeys: ["early"] });
+    await env.core.core.preprocessingIdle();
     const late = await connect("early");
     const td = await late.trainingData.next();
     expect(td.projectId).toBe(project.id);
     await late.train(td);
-    await watchToEnd(core.projects, project.id);
-    expect((await getProject(core.projects, project.id)).status).toBe(
+    await watchToEnd(env.core.projects, project.id);
+    expect((await getProject(env.core.projects, project.id)).status).toBe(
       ProjectStatus.PROJECT_STATUS_TRAINED,
     );
   });
 
   it("targets every online plugin when plugin_keys is empty", async () => {
     const [a, b] = [await connect("a"), await connect("b")];
-    const project = await createProject(core.projects);
+    const project = await createProject(env.core.projects);
     expect(project.pluginKeys).toEqual(["a", "b"]);
     await Promise.all([a.trainingData.next(), b.trainingData.next()]);
   });

@@ -63,12 +63,19 @@ export class TestPlugin {
     options: { answerInquiries?: boolean; parameters?: Record<string, unknown> } = {},
   ): Promise<TestPlugin> {
     const plugin = new TestPlugin(address, key, options.answerInquiries ?? true);
-    const ack = await plugin.send({
-      $case: "onlineReport",
-      value: plugin.identity(options.parameters),
-    });
-    if (ack.code !== status.OK) throw new Error(`registration refused: ${ack.code} ${ack.message}`);
-    return plugin;
+    try {
+      const ack = await plugin.send({
+        $case: "onlineReport",
+        value: plugin.identity(options.parameters),
+      });
+      if (ack.code !== status.OK) {
+        throw new Error(`registration refused: ${ack.code} ${ack.message}`);
+      }
+      return plugin;
+    } catch (error) {
+      plugin.close(); // the caller never sees it, so cannot close it
+      throw error;
+    }
   }
 
   /** Opens a stream without registering (for protocol-violation tests). */
@@ -134,7 +141,9 @@ export class TestPlugin {
     }
   }
 
+  /** Ends the stream and closes the client; again, or after cancel(): nothing. */
   close(): void {
+    if (this.closed) return;
     this.closed = true;
     this.stream.end();
     this.client.close();
