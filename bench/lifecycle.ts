@@ -1,11 +1,11 @@
 /**
  * `lifecycle`: P plugin streams (8 and 64, in client processes of their own) that answer
- * instantly take N projects × 8 plugin keys from WAITING to TRAINED; assignments completed and
+ * instantly take N projects × 8 plugin keys from WAITING to TRAINED; memberships completed and
  * reports acked per second, against the bare grpc-js echo ceiling measured in the same run.
  *
  * The N projects are created and preprocessed first, while no plugin is connected; the clock
  * runs from the first stream opening to the last ModelName acked, so the figure is the
- * dispatch + report path (TrainingData out, three reports in, three acks out per assignment).
+ * dispatch + report path (TrainingData out, three reports in, three acks out per membership).
  * A short pilot run before sizes N so the measured run takes about 10 s, and warms the core up.
  */
 import { credentials } from "@grpc/grpc-js";
@@ -33,9 +33,9 @@ export interface LifecycleResult {
   readonly streams: number;
   readonly clientProcesses: number;
   readonly projects: number;
-  readonly assignments: number;
+  readonly memberships: number;
   readonly seconds: number;
-  readonly assignmentsPerSecond: number;
+  readonly membershipsPerSecond: number;
   readonly ackedReportsPerSecond: number;
   readonly refused: number;
   /** Core CPU seconds per 1,000 acked reports. */
@@ -92,12 +92,12 @@ async function registerKeys(core: CoreChild): Promise<void> {
 
 type Progress = { type: string; counters?: PluginCounters; at?: number };
 
-/** Runs `streams` instant plugins in client processes until `assignments` are TRAINED. */
+/** Runs `streams` instant plugins in client processes until `memberships` are TRAINED. */
 async function drive(
   core: CoreChild,
   databaseCpuSeconds: () => number | undefined,
   streams: number,
-  assignments: number,
+  memberships: number,
   timeoutMs: number,
 ) {
   const processes = Math.max(1, Math.ceil(streams / 32));
@@ -123,10 +123,10 @@ async function drive(
     const databaseCpuBefore = databaseCpuSeconds();
     const startedAt = Math.min(...starts.map((s) => s.at as number));
     const deadline = Date.now() + timeoutMs;
-    while (latest.reduce((sum, c) => sum + c.trained, 0) < assignments) {
+    while (latest.reduce((sum, c) => sum + c.trained, 0) < memberships) {
       if (Date.now() > deadline) {
         throw new Error(
-          `only ${latest.reduce((sum, c) => sum + c.trained, 0)} of ${assignments} trained`,
+          `only ${latest.reduce((sum, c) => sum + c.trained, 0)} of ${memberships} trained`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -185,16 +185,16 @@ async function lifecycleRun(
     const targetSeconds = 10 * args.scale;
     const projects = Math.max(50, Math.min(6000, Math.round((rate * targetSeconds) / keyCount)));
     await createProjects(core, projects);
-    const assignments = projects * keyCount;
-    const run = await drive(core, databaseCpuSeconds, streams, assignments, 120_000);
+    const memberships = projects * keyCount;
+    const run = await drive(core, databaseCpuSeconds, streams, memberships, 120_000);
     return {
       dialect,
       streams,
       clientProcesses: run.processes,
       projects,
-      assignments,
+      memberships,
       seconds: run.seconds,
-      assignmentsPerSecond: assignments / run.seconds,
+      membershipsPerSecond: memberships / run.seconds,
       ackedReportsPerSecond: run.acked / run.seconds,
       refused: run.refused,
       coreCpuMsPerReport: run.coreCpuMsPerReport,
@@ -226,7 +226,7 @@ export async function run(argv: readonly string[]): Promise<void> {
           const result = await lifecycleRun(args, dialect, database.url, streams, databaseCpu);
           results.push(result);
           console.log(
-            `${dialect} P=${streams}: ${result.assignmentsPerSecond.toFixed(0)} assignments/s, ${result.ackedReportsPerSecond.toFixed(0)} acked reports/s`,
+            `${dialect} P=${streams}: ${result.membershipsPerSecond.toFixed(0)} memberships/s, ${result.ackedReportsPerSecond.toFixed(0)} acked reports/s`,
           );
         } finally {
           await database.drop();
@@ -243,9 +243,9 @@ export async function run(argv: readonly string[]): Promise<void> {
     database: r.dialect,
     streams: r.streams,
     projects: r.projects,
-    assignments: r.assignments,
+    memberships: r.memberships,
     seconds: r.seconds,
-    "assignments/s": r.assignmentsPerSecond,
+    "memberships/s": r.membershipsPerSecond,
     "acked reports/s": r.ackedReportsPerSecond,
     "ratio to echo": r.ackedReportsPerSecond / echoBest,
     target: `≥ ${targets[r.dialect]}`,

@@ -3,7 +3,7 @@
  * Projects are created through the replicas in turn, the plugin streams (64 by default,
  * instant answers, in client processes of their own) are spread over the replicas, and the
  * clock runs from the first stream opening to the last ModelName acked, as in `lifecycle`.
- * The same number of assignments is driven at every replica count, so the rates compare.
+ * The same number of memberships is driven at every replica count, so the rates compare.
  */
 import { credentials } from "@grpc/grpc-js";
 import pg from "pg";
@@ -22,9 +22,9 @@ interface ScaleOutResult {
   readonly replicas: number;
   readonly streams: number;
   readonly projects: number;
-  readonly assignments: number;
+  readonly memberships: number;
   readonly seconds: number;
-  readonly assignmentsPerSecond: number;
+  readonly membershipsPerSecond: number;
   readonly ackedReportsPerSecond: number;
   /** CPU seconds of all replicas together, per 1,000 acked reports. */
   readonly coreCpuMsPerReport: number;
@@ -79,7 +79,7 @@ async function drive(
   cores: readonly CoreChild[],
   databaseCpuSeconds: () => number | undefined,
   streams: number,
-  assignments: number,
+  memberships: number,
 ) {
   const addresses = cores.map((core) => core.address);
   const processes = Math.max(1, Math.ceil(streams / 32));
@@ -106,8 +106,8 @@ async function drive(
     const startedAt = Math.min(...starts.map((s) => s.at as number));
     const deadline = Date.now() + 300_000;
     const trained = () => latest.reduce((sum, c) => sum + c.trained, 0);
-    while (trained() < assignments) {
-      if (Date.now() > deadline) throw new Error(`only ${trained()} of ${assignments} trained`);
+    while (trained() < memberships) {
+      if (Date.now() > deadline) throw new Error(`only ${trained()} of ${memberships} trained`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     const endedAt = Math.max(...latest.map((c) => c.lastTrainedAt));
@@ -164,21 +164,21 @@ export async function run(argv: readonly string[]): Promise<void> {
         for (const plugin of known) plugin.close();
         await createProjects(cores, projects);
         await preprocessed(database.url);
-        const assignments = projects * keyCount;
+        const memberships = projects * keyCount;
         const measured = await drive(
           cores,
           () => databases.serverCpuSeconds(),
           streams,
-          assignments,
+          memberships,
         );
         const perReport = (seconds: number) => (seconds * 1000) / measured.acked;
         const result: ScaleOutResult = {
           replicas,
           streams,
           projects,
-          assignments,
+          memberships,
           seconds: measured.seconds,
-          assignmentsPerSecond: assignments / measured.seconds,
+          membershipsPerSecond: memberships / measured.seconds,
           ackedReportsPerSecond: measured.acked / measured.seconds,
           coreCpuMsPerReport: perReport(measured.cpu),
           clientCpuMsPerReport: perReport(measured.clientCpuSeconds),
@@ -190,7 +190,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         };
         results.push(result);
         console.log(
-          `${replicas} replica(s): ${result.assignmentsPerSecond.toFixed(0)} assignments/s, ${result.ackedReportsPerSecond.toFixed(0)} acked reports/s`,
+          `${replicas} replica(s): ${result.membershipsPerSecond.toFixed(0)} memberships/s, ${result.ackedReportsPerSecond.toFixed(0)} acked reports/s`,
         );
       } finally {
         await Promise.all(cores.map((core) => core.stop()));
@@ -200,15 +200,15 @@ export async function run(argv: readonly string[]): Promise<void> {
   } finally {
     await databases.close();
   }
-  const base = results[0]?.assignmentsPerSecond ?? Number.NaN;
+  const base = results[0]?.membershipsPerSecond ?? Number.NaN;
   const rows = results.map((r) => ({
     replicas: r.replicas,
     streams: r.streams,
-    assignments: r.assignments,
+    memberships: r.memberships,
     seconds: r.seconds,
-    "assignments/s": r.assignmentsPerSecond,
+    "memberships/s": r.membershipsPerSecond,
     "acked reports/s": r.ackedReportsPerSecond,
-    "vs first": r.assignmentsPerSecond / base,
+    "vs first": r.membershipsPerSecond / base,
     "all cores' CPU ms/report": r.coreCpuMsPerReport,
     "plugins ms/report": r.clientCpuMsPerReport,
     "PostgreSQL ms/report": r.databaseCpuMsPerReport ?? "not here",

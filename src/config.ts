@@ -16,7 +16,7 @@ export interface CoreConfig {
   readonly shutdownGraceMs: number;
   /** TrainingData in flight per plugin stream (sent, no DataReport yet). */
   readonly maxInFlightPerStream: number;
-  /** How long an instance has for a DataReport before its assignment may go to another. */
+  /** How long an instance has for a DataReport before its membership may go to another. */
   readonly deliveryLeaseMs: number;
   readonly replicaTtlMs: number;
   /** Serve without any token on a non-loopback address (development mode exposed). */
@@ -95,7 +95,7 @@ export const settings = {
     env: "CORE_DELIVERY_LEASE_MS",
     default: "60000",
     meaning:
-      "how long an instance has for its DataReport before the assignment is offered to another instance",
+      "how long an instance has for its DataReport before the membership is offered to another instance",
   },
   replicaTtlMs: {
     env: "CORE_REPLICA_TTL_MS",

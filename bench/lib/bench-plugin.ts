@@ -14,7 +14,7 @@ import {
 export interface PluginCounters {
   /** Reports (not registrations or inquiry answers) acked with code 0. */
   acked: number;
-  /** ModelName acked with code 0: assignments completed. */
+  /** ModelName acked with code 0: memberships completed. */
   trained: number;
   /** Acks with a non-zero code. */
   refused: number;

@@ -50,7 +50,7 @@ export interface ProjectRow {
   updated_ms: number;
 }
 
-export interface AssignmentRow {
+export interface MembershipRow {
   /** The protocol's plugin_id. */
   id: number;
   project_id: number;
@@ -72,7 +72,7 @@ export interface EventRow {
   id: number;
   project_id: number;
   /** Null for a project-level event. */
-  assignment_id: number | null;
+  membership_id: number | null;
   plugin_key: string;
   project_status: string;
   plugin_status: string | null;

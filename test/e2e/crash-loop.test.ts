@@ -198,7 +198,7 @@ describeEachDialect("kill -9 in a loop", (dialect) => {
       });
       if ((await Promise.race([settled, stuck])) === "stuck") {
         const state = await readStoredState(database.url);
-        const unfinished = state.assignments
+        const unfinished = state.memberships
           .filter((a) => a.status !== "TRAINED")
           .map((a) => `plugin_id ${a.id} (${a.plugin_key}, project ${a.project_id}): ${a.status}`);
         throw new Error(
@@ -236,12 +236,12 @@ describeEachDialect("kill -9 in a loop", (dialect) => {
       );
       expect(finals).toEqual(createdIds.map(() => ProjectStatus.PROJECT_STATUS_TRAINED));
       expect(state.projects.filter((p) => p.status !== "TRAINED").map((p) => p.id)).toEqual([]);
-      expect(state.assignments).toHaveLength(projectCount * keys.length);
+      expect(state.memberships).toHaveLength(projectCount * keys.length);
       expect(await checkStoredInvariants(database.url)).toEqual([]);
       expect(lostAckedReports(acked, state)).toEqual([]);
       expect(plugins.flatMap((p) => p.refused)).toEqual([]);
       // Each membership went WAITING → PREPROCESSING → TRAINING → TRAINED, one event each.
-      const pluginEvents = state.events.filter((e) => e.assignment_id !== null);
+      const pluginEvents = state.events.filter((e) => e.membership_id !== null);
       expect(pluginEvents).toHaveLength(projectCount * keys.length * 4);
       expect(kills).toBeGreaterThanOrEqual(minKills);
       expect(Date.now() - started).toBeLessThan(timeBudgetMs);

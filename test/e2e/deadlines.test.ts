@@ -74,7 +74,7 @@ describeEachDialect("phase deadlines", (dialect) => {
     await first.stop();
     const store = await openStore(env.database.url);
     await store
-      .db("assignments")
+      .db("memberships")
       .where({ project_id: project.id })
       .update({ deadline_ms: Date.now() - 1 });
     await store.close();

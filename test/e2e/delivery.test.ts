@@ -23,7 +23,7 @@ describeEachDialect("delivery leases", (dialect) => {
 
   const drain = (plugin: TestPlugin): TrainingData[] => plugin.trainingData.takeAll();
 
-  it("spreads assignments evenly over the instances of a key, each to one instance", async () => {
+  it("spreads memberships evenly over the instances of a key, each to one instance", async () => {
     const { projects } = await start();
     const [a, b] = [await connect("k"), await connect("k")];
     for (let i = 0; i < 6; i++) await createProject(projects, { pluginKeys: ["k"] });
@@ -49,7 +49,7 @@ describeEachDialect("delivery leases", (dialect) => {
     expect(drain(plugin)).toHaveLength(1);
   });
 
-  it("moves a leased assignment to another instance when its holder disconnects", async () => {
+  it("moves a leased membership to another instance when its holder disconnects", async () => {
     const { projects } = await start();
     const [a, b] = [await connect("k"), await connect("k")];
     const project = await createProject(projects, { pluginKeys: ["k"] });
@@ -64,7 +64,7 @@ describeEachDialect("delivery leases", (dialect) => {
     expect((await other.dataReport(moved)).code).toBe(status.OK);
   });
 
-  it("moves an assignment whose lease ran out, and accepts the late duplicate", async () => {
+  it("moves an membership whose lease ran out, and accepts the late duplicate", async () => {
     const { projects } = await start({ deliveryLeaseMs: 200 });
     const [a, b] = [await connect("k"), await connect("k")];
     await createProject(projects, { pluginKeys: ["k"] });

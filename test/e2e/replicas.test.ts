@@ -23,8 +23,8 @@ const sweepLockKey = 0x7c0e_5eed;
 
 /** Leaves `projectId` as a crash during preprocessing on replica `owner` would. */
 async function unpreprocess(store: Store, projectId: number, owner: string): Promise<void> {
-  await store.db("events").where({ project_id: projectId }).whereNotNull("assignment_id").delete();
-  await store.db("assignments").where({ project_id: projectId }).delete();
+  await store.db("events").where({ project_id: projectId }).whereNotNull("membership_id").delete();
+  await store.db("memberships").where({ project_id: projectId }).delete();
   await store.db("projects").where({ id: projectId }).update({
     preprocessed_ms: null,
     training_blob_id: null,

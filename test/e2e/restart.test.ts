@@ -27,7 +27,7 @@ describeEachDialect("restart and shutdown", (dialect) => {
 
     const a2 = await env.connect("a");
     const b2 = await env.connect("b");
-    // Only b's assignment is still WAITING, so only b is sent its TrainingData again.
+    // Only b's membership is still WAITING, so only b is sent its TrainingData again.
     const bData = await b2.trainingData.next();
     expect(bData.projectId).toBe(project.id);
     expect(a2.trainingData.size).toBe(0);
@@ -54,9 +54,9 @@ describeEachDialect("restart and shutdown", (dialect) => {
     await store
       .db("events")
       .where({ project_id: project.id })
-      .whereNotNull("assignment_id")
+      .whereNotNull("membership_id")
       .delete();
-    await store.db("assignments").where({ project_id: project.id }).delete();
+    await store.db("memberships").where({ project_id: project.id }).delete();
     await store
       .db("projects")
       .where({ id: project.id })

@@ -50,7 +50,7 @@ describeEachDialect("small datasets", (dialect) => {
     return queries;
   }
 
-  it("stores both outputs, the dataset and its assignments in one transaction", async () => {
+  it("stores both outputs, the dataset and its memberships in one transaction", async () => {
     const queries = logQueries();
     const project = await createProject(env.core.projects, {
       datasetCsv: csv,
@@ -72,18 +72,18 @@ describeEachDialect("small datasets", (dialect) => {
         q.bindings.some((value) => typeof value === "string" && outputIds.has(value)),
     );
     expect(blobWrites.length).toBeGreaterThanOrEqual(4); // two blob rows, a chunk row each
-    // ... all ran in the transaction that created the assignments: one commit for all of it.
-    const assignmentInsert = queries.find((q) =>
-      /^\s*insert into ["`]assignments["`]/i.test(q.sql),
+    // ... all ran in the transaction that created the memberships: one commit for all of it.
+    const membershipInsert = queries.find((q) =>
+      /^\s*insert into ["`]memberships["`]/i.test(q.sql),
     );
-    expect(assignmentInsert?.txId).toBeDefined();
-    expect(new Set(blobWrites.map((q) => q.txId))).toEqual(new Set([assignmentInsert?.txId]));
+    expect(membershipInsert?.txId).toBeDefined();
+    expect(new Set(blobWrites.map((q) => q.txId))).toEqual(new Set([membershipInsert?.txId]));
     // Nothing of this project was written outside it after the claim (no progress writes).
     const projectWritesOutside = queries.filter(
       (q) =>
         /^\s*update ["`]projects["`]/i.test(q.sql) &&
         !/preprocessing_replica/.test(q.sql) &&
-        q.txId !== assignmentInsert?.txId,
+        q.txId !== membershipInsert?.txId,
     );
     expect(projectWritesOutside).toEqual([]);
 

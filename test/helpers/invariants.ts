@@ -12,7 +12,7 @@
  * - the events of every membership, by id, are a path of the plugin state machine starting at
  *   WAITING, with exactly one event per status passed through, ending at the current status;
  * - replaying a project's events in id order gives, after every plugin event, the project status
- *   that event recorded, and a project-level event (assignment_id null) exactly when the derived
+ *   that event recorded, and a project-level event (membership_id null) exactly when the derived
  *   project status or error changed — none missing, none extra, in order;
  * - event ids are unique and increase with time; no event points at a missing project or at a
  *   membership of another project.
@@ -28,12 +28,12 @@ import {
   type ProjectStatus,
 } from "../../src/domain/statuses.js";
 import { openStore } from "../../src/store/connect.js";
-import type { AssignmentRow, EventRow, ProjectRow } from "../../src/store/rows.js";
+import type { EventRow, MembershipRow, ProjectRow } from "../../src/store/rows.js";
 
 /** The workflow tables as stored, each ordered by id. */
 export interface StoredState {
   readonly projects: ProjectRow[];
-  readonly assignments: AssignmentRow[];
+  readonly memberships: MembershipRow[];
   readonly events: EventRow[];
 }
 
@@ -48,7 +48,7 @@ const nextStatuses: Record<PluginStatus, readonly PluginStatus[]> = {
 };
 
 /**
- * Reads projects, assignments and events in one read-only snapshot (REPEATABLE READ on
+ * Reads projects, memberships and events in one read-only snapshot (REPEATABLE READ on
  * PostgreSQL; one read transaction on SQLite), so a core still running cannot tear the picture.
  */
 export async function readStoredState(databaseUrl: string): Promise<StoredState> {
@@ -61,9 +61,9 @@ export async function readStoredState(databaseUrl: string): Promise<StoredState>
         await trx.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
       }
       const projects = await trx<ProjectRow>("projects").select("*").orderBy("id");
-      const assignments = await trx<AssignmentRow>("assignments").select("*").orderBy("id");
+      const memberships = await trx<MembershipRow>("memberships").select("*").orderBy("id");
       const events = await trx<EventRow>("events").select("*").orderBy("id");
-      return { projects, assignments, events: events.map(normalizeEvent) };
+      return { projects, memberships, events: events.map(normalizeEvent) };
     });
   } finally {
     await store.close();
@@ -76,7 +76,7 @@ function normalizeEvent(event: EventRow): EventRow {
     ...event,
     id: Number(event.id),
     project_id: Number(event.project_id),
-    assignment_id: event.assignment_id === null ? null : Number(event.assignment_id),
+    membership_id: event.membership_id === null ? null : Number(event.membership_id),
     created_ms: Number(event.created_ms),
   };
 }
@@ -90,7 +90,7 @@ export async function checkStoredInvariants(databaseUrl: string): Promise<string
 export function findViolations(state: StoredState): string[] {
   const violations: string[] = [];
   const projectIds = new Set(state.projects.map((p) => Number(p.id)));
-  const assignmentsById = new Map(state.assignments.map((a) => [Number(a.id), a]));
+  const membershipsById = new Map(state.memberships.map((a) => [Number(a.id), a]));
 
   let previous: EventRow | undefined;
   for (const event of state.events) {
@@ -101,31 +101,31 @@ export function findViolations(state: StoredState): string[] {
     if (!projectIds.has(event.project_id)) {
       violations.push(`event ${event.id}: project ${event.project_id} does not exist`);
     }
-    if (event.assignment_id !== null) {
-      const assignment = assignmentsById.get(event.assignment_id);
-      if (!assignment) {
-        violations.push(`event ${event.id}: assignment ${event.assignment_id} does not exist`);
-      } else if (Number(assignment.project_id) !== event.project_id) {
+    if (event.membership_id !== null) {
+      const membership = membershipsById.get(event.membership_id);
+      if (!membership) {
+        violations.push(`event ${event.id}: membership ${event.membership_id} does not exist`);
+      } else if (Number(membership.project_id) !== event.project_id) {
         violations.push(
-          `event ${event.id}: assignment ${event.assignment_id} belongs to project ${assignment.project_id}, not ${event.project_id}`,
+          `event ${event.id}: membership ${event.membership_id} belongs to project ${membership.project_id}, not ${event.project_id}`,
         );
       }
     }
   }
-  for (const assignment of state.assignments) {
-    if (!projectIds.has(Number(assignment.project_id))) {
+  for (const membership of state.memberships) {
+    if (!projectIds.has(Number(membership.project_id))) {
       violations.push(
-        `assignment ${assignment.id}: project ${assignment.project_id} does not exist`,
+        `membership ${membership.id}: project ${membership.project_id} does not exist`,
       );
     }
   }
 
-  const assignmentsByProject = groupBy(state.assignments, (a) => Number(a.project_id));
+  const membershipsByProject = groupBy(state.memberships, (a) => Number(a.project_id));
   const eventsByProject = groupBy(state.events, (e) => e.project_id);
   for (const project of state.projects) {
     const id = Number(project.id);
     violations.push(
-      ...checkProject(project, assignmentsByProject.get(id) ?? [], eventsByProject.get(id) ?? []),
+      ...checkProject(project, membershipsByProject.get(id) ?? [], eventsByProject.get(id) ?? []),
     );
   }
   return violations;
@@ -133,7 +133,7 @@ export function findViolations(state: StoredState): string[] {
 
 function checkProject(
   project: ProjectRow,
-  assignments: readonly AssignmentRow[],
+  memberships: readonly MembershipRow[],
   events: readonly EventRow[],
 ): string[] {
   const where = `project ${project.id}`;
@@ -145,7 +145,7 @@ function checkProject(
     add(`status ${project.status} with error ${JSON.stringify(project.error.slice(0, 100))}`);
   }
 
-  for (const a of assignments) {
+  for (const a of memberships) {
     const at = `plugin_id ${a.id} (${a.plugin_key})`;
     if (!isPluginStatus(a.status)) add(`${at}: unknown status ${JSON.stringify(a.status)}`);
     if ((a.status === "TRAINED") !== (a.model_name !== "")) {
@@ -161,46 +161,46 @@ function checkProject(
   const preprocessed = project.preprocessed_ms !== null;
   if (preprocessed) {
     const keys = parseKeys(project.plugin_keys_json);
-    const assigned = assignments.map((a) => a.plugin_key);
+    const assigned = memberships.map((a) => a.plugin_key);
     if (JSON.stringify([...assigned].sort()) !== JSON.stringify([...keys].sort())) {
       add(
         `memberships ${JSON.stringify(assigned)} differ from plugin_keys ${JSON.stringify(keys)}`,
       );
     }
-    if (assignments.every((a) => isPluginStatus(a.status))) {
-      const derived = deriveProjectStatus(assignments.map(membershipOf));
+    if (memberships.every((a) => isPluginStatus(a.status))) {
+      const derived = deriveProjectStatus(memberships.map(membershipOf));
       if (derived.status !== project.status || derived.error !== project.error) {
         add(
-          `stored ${project.status} ${JSON.stringify(project.error)} but its plugins derive ${derived.status} ${JSON.stringify(derived.error)} (${assignments.map((a) => `${a.id}:${a.status}`).join(", ")})`,
+          `stored ${project.status} ${JSON.stringify(project.error)} but its plugins derive ${derived.status} ${JSON.stringify(derived.error)} (${memberships.map((a) => `${a.id}:${a.status}`).join(", ")})`,
         );
       }
     }
   } else {
-    if (assignments.length > 0) add(`${assignments.length} membership(s) before preprocessing`);
+    if (memberships.length > 0) add(`${memberships.length} membership(s) before preprocessing`);
     if (project.status !== "PREPROCESSING" && project.status !== "ERROR") {
       add(`status ${project.status} before preprocessing finished`);
     }
   }
 
-  violations.push(...checkAssignmentHistories(where, assignments, events));
-  violations.push(...replayProjectEvents(project, assignments, events));
+  violations.push(...checkMembershipHistories(where, memberships, events));
+  violations.push(...replayProjectEvents(project, memberships, events));
   return violations;
 }
 
 /** Every membership's own events: a path WAITING → … → current status, one event per status. */
-function checkAssignmentHistories(
+function checkMembershipHistories(
   where: string,
-  assignments: readonly AssignmentRow[],
+  memberships: readonly MembershipRow[],
   events: readonly EventRow[],
 ): string[] {
   const violations: string[] = [];
-  const byAssignment = groupBy(
-    events.filter((e) => e.assignment_id !== null),
-    (e) => e.assignment_id as number,
+  const byMembership = groupBy(
+    events.filter((e) => e.membership_id !== null),
+    (e) => e.membership_id as number,
   );
-  for (const a of assignments) {
+  for (const a of memberships) {
     const at = `${where}: plugin_id ${a.id} (${a.plugin_key})`;
-    const history = byAssignment.get(Number(a.id)) ?? [];
+    const history = byMembership.get(Number(a.id)) ?? [];
     const path = history.map((e) => e.plugin_status ?? "<null>");
     const shown = `[${path.join(" → ")}]`;
     if (history.length === 0) {
@@ -245,23 +245,23 @@ function checkAssignmentHistories(
  */
 function replayProjectEvents(
   project: ProjectRow,
-  assignments: readonly AssignmentRow[],
+  memberships: readonly MembershipRow[],
   events: readonly EventRow[],
 ): string[] {
   const where = `project ${project.id}`;
   const violations: string[] = [];
   const add = (message: string) => violations.push(`${where}: ${message}`);
-  const keyOf = new Map(assignments.map((a) => [Number(a.id), a.plugin_key]));
+  const keyOf = new Map(memberships.map((a) => [Number(a.id), a.plugin_key]));
 
   const first = events[0];
   if (!first) return [`${where}: no events at all`];
-  if (first.assignment_id !== null || first.project_status !== "PREPROCESSING") {
+  if (first.membership_id !== null || first.project_status !== "PREPROCESSING") {
     add(`first event ${first.id} is not the project-level PREPROCESSING of its creation`);
   }
 
   let status: string = first.project_status;
   let error = first.project_status === "ERROR" ? first.detail : "";
-  const memberships = new Map<number, PluginMembership>();
+  const replayed = new Map<number, PluginMembership>();
   /** The project-level event the previous plugin event makes due, if any. */
   let due: { status: ProjectStatus; error: string; after: number } | undefined;
   let lastMs = first.created_ms;
@@ -272,7 +272,7 @@ function replayProjectEvents(
     }
     lastMs = Math.max(lastMs, event.created_ms);
 
-    if (event.assignment_id === null) {
+    if (event.membership_id === null) {
       if (due) {
         if (event.project_status !== due.status || event.detail !== due.error) {
           add(
@@ -280,7 +280,7 @@ function replayProjectEvents(
           );
         }
         due = undefined;
-      } else if (memberships.size === 0 && event.project_status === "ERROR") {
+      } else if (replayed.size === 0 && event.project_status === "ERROR") {
         // Preprocessing rejected the dataset: the only project event without plugin events.
       } else {
         add(
@@ -303,8 +303,8 @@ function replayProjectEvents(
       add(`event ${event.id} has plugin status ${JSON.stringify(pluginStatus)}`);
       continue;
     }
-    memberships.set(event.assignment_id, {
-      key: keyOf.get(event.assignment_id) ?? event.plugin_key,
+    replayed.set(event.membership_id, {
+      key: keyOf.get(event.membership_id) ?? event.plugin_key,
       status: pluginStatus,
       error: pluginStatus === "ERROR" ? event.detail : "",
     });
@@ -315,10 +315,10 @@ function replayProjectEvents(
       }
       continue;
     }
-    const derived = deriveProjectStatus([...memberships.values()]);
+    const derived = deriveProjectStatus([...replayed.values()]);
     if (event.project_status !== derived.status) {
       add(
-        `event ${event.id} (plugin_id ${event.assignment_id} → ${pluginStatus}) records project ${event.project_status}, but the plugins derive ${derived.status}`,
+        `event ${event.id} (plugin_id ${event.membership_id} → ${pluginStatus}) records project ${event.project_status}, but the plugins derive ${derived.status}`,
       );
     }
     if (derived.status !== status || derived.error !== error) {
@@ -332,7 +332,7 @@ function replayProjectEvents(
   return violations;
 }
 
-function membershipOf(a: AssignmentRow): PluginMembership {
+function membershipOf(a: MembershipRow): PluginMembership {
   return { key: a.plugin_key, status: a.status as PluginStatus, error: a.error };
 }
 

@@ -342,7 +342,7 @@ function delay(ms: number): Promise<void> {
 
 /** Every acked report the stored state does not reflect (empty: none lost). */
 export function lostAckedReports(acked: readonly AckedReport[], state: StoredState): string[] {
-  const byId = new Map(state.assignments.map((a) => [Number(a.id), a]));
+  const byId = new Map(state.memberships.map((a) => [Number(a.id), a]));
   const reached: Record<PluginReport["kind"], readonly string[]> = {
     data: ["PREPROCESSING", "TRAINING", "TRAINED"],
     start: ["TRAINING", "TRAINED"],

@@ -4,8 +4,8 @@ import { ChangeFeed } from "../../src/app/change-feed/change-feed.js";
 import { GroupCommitter } from "../../src/app/reports/group-commit.js";
 import { applyReport } from "../../src/app/reports/plugin-reports.js";
 import { openStore, type Store } from "../../src/store/connect.js";
-import { insertAssignments } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
+import { insertMemberships } from "../../src/store/sql/memberships.js";
 import { insertProject } from "../../src/store/sql/projects.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { freshStorePerTest } from "../helpers/fresh-store.js";
@@ -28,7 +28,7 @@ async function seedProject(
     store.db,
     projectRow(keys, rawId, { created_ms: now, updated_ms: now }),
   );
-  const rows = await insertAssignments(
+  const rows = await insertMemberships(
     store.db,
     keys.map((key) => ({
       project_id: projectId,
@@ -128,7 +128,7 @@ describeEachDialect("group commit", (dialect) => {
           const projectEvents = await fresh.store
             .db("events")
             .where({ project_id: projectId })
-            .whereNull("assignment_id");
+            .whereNull("membership_id");
           expect(projectEvents.map((e: { project_status: string }) => e.project_status)).toEqual([
             "TRAINED",
           ]);

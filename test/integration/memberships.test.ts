@@ -1,8 +1,8 @@
-// The memberships a batch of reports reads (readMemberships): every column as stored, whatever
+// The memberships a batch of reports reads (readMembershipStatuses): every column as stored, whatever
 // the text holds, for several projects at once, ascending by id.
 import { expect, it } from "vitest";
-import { insertAssignments, readMemberships } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
+import { insertMemberships, readMembershipStatuses } from "../../src/store/sql/memberships.js";
 import { driverOf } from "../../src/store/sql/prepared.js";
 import { insertProject } from "../../src/store/sql/projects.js";
 import { describeEachDialect } from "../helpers/databases.js";
@@ -11,7 +11,7 @@ import { projectRow } from "../helpers/rows.js";
 
 const awkward = ['"quoted"', "back\\slash", "line\nbreak", "tab\t", "ünïcödé 🚀", "'", ""];
 
-describeEachDialect("readMemberships", (dialect) => {
+describeEachDialect("readMembershipStatuses", (dialect) => {
   const fresh = freshStorePerTest(dialect);
 
   async function project(keys: string[]): Promise<number> {
@@ -22,7 +22,7 @@ describeEachDialect("readMemberships", (dialect) => {
       fresh.store.db,
       projectRow(keys, blob, { created_ms: now, updated_ms: now }),
     );
-    await insertAssignments(
+    await insertMemberships(
       fresh.store.db,
       keys.map((key, i) => ({
         project_id: id,
@@ -46,13 +46,13 @@ describeEachDialect("readMemberships", (dialect) => {
     await project(["k0"]); // not asked for
     const c = await project(["k0", "k1", "k2"]);
     const expected = await fresh.store
-      .db("assignments")
+      .db("memberships")
       .select("id", "project_id", "plugin_key", "status", "model_name", "error")
       .whereIn("project_id", [a, b, c])
       .orderBy("id");
     const read = await fresh.store.db.transaction(async (trx) =>
       // Unordered, with a repeat and a project that does not exist.
-      readMemberships(await driverOf(trx), [c, a, 999_999, b, a]),
+      readMembershipStatuses(await driverOf(trx), [c, a, 999_999, b, a]),
     );
     expect(read).toEqual(
       expected.map((row: Record<string, unknown>) => ({

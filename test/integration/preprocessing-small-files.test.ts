@@ -68,7 +68,7 @@ describeEachDialect("preprocessing of small files", (dialect) => {
       [true, "a"],
       [true, "a"],
     ]);
-    expect(await fresh.store.db("assignments").where({ project_id: id })).toHaveLength(1);
+    expect(await fresh.store.db("memberships").where({ project_id: id })).toHaveLength(1);
   });
 
   it("records nothing and leaves no blob when its claim was taken over meanwhile", async () => {
@@ -83,7 +83,7 @@ describeEachDialect("preprocessing of small files", (dialect) => {
       preprocessed_ms: null,
       preprocessing_replica: "a",
     });
-    expect(await fresh.store.db("assignments").where({ project_id: id })).toHaveLength(0);
+    expect(await fresh.store.db("memberships").where({ project_id: id })).toHaveLength(0);
     expect(await outputBlobs()).toBe(0);
   });
 });

@@ -6,18 +6,18 @@ import pg from "pg";
 import pino from "pino";
 import { describe, expect, it } from "vitest";
 import { PgListener } from "../../src/store/pg-listener.js";
-import { insertAssignments } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
 import {
   type ClaimContext,
+  claimNextDeliveries,
+  claimNextDeliveriesSql,
   claimPreprocessing,
   deleteOrphanedBlobs,
-  leaseNextDeliveries,
-  leaseNextDeliveriesSql,
   listUnclaimedPreprocessing,
-  releaseAssignments,
   releaseEverything,
+  releaseMemberships,
 } from "../../src/store/sql/claims.js";
+import { insertMemberships } from "../../src/store/sql/memberships.js";
 import { insertProject } from "../../src/store/sql/projects.js";
 import { beatReplica } from "../../src/store/sql/replicas.js";
 import { dialects } from "../helpers/databases.js";
@@ -41,14 +41,14 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     return { replicaId: id, nowMs, liveCutoffMs: nowMs - ttlMs };
   }
 
-  /** The ids leaseNextDeliveries gives `ctx` for key "k". */
+  /** The ids claimNextDeliveries gives `ctx` for key "k". */
   async function claimNext(
     ctx: ClaimContext,
     count: number,
     held: readonly number[],
     untilMs: number,
   ): Promise<number[]> {
-    const rows = await leaseNextDeliveries(fresh.store.db, ctx, "k", count, held, untilMs);
+    const rows = await claimNextDeliveries(fresh.store.db, ctx, "k", count, held, untilMs);
     return rows.map((row) => row.id);
   }
 
@@ -69,7 +69,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
       .db("projects")
       .where({ id: project })
       .update({ training_blob_id: rawId, preprocessed_ms: now });
-    const rows = await insertAssignments(
+    const rows = await insertMemberships(
       fresh.store.db,
       Array.from({ length: waiting }, () => ({
         project_id: project,
@@ -87,7 +87,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     return { project, ids: rows.map((row) => row.id) };
   }
 
-  it("leases each WAITING assignment to one replica when two race for all of them", async () => {
+  it("leases each WAITING membership to one replica when two race for all of them", async () => {
     const { ids } = await seedProject("PREPROCESSING", 40);
     const a = await replica("a", Date.now());
     const b = await replica("b", Date.now());
@@ -104,26 +104,26 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     }
   });
 
-  it("reads a key's WAITING assignments through their index, not past finished ones", async () => {
+  it("reads a key's WAITING memberships through their index, not past finished ones", async () => {
     // Half of them finished, half waiting: without the index PostgreSQL either walked every
     // row in id order or sorted all the waiting ones for each hand-out of a few.
     const { ids } = await seedProject("TRAINING", 2000);
     await fresh.store
-      .db("assignments")
+      .db("memberships")
       .whereIn("id", ids.slice(0, 1000))
       .update({ status: "TRAINED" });
     const a = await replica("a", Date.now());
     const client = new pg.Client({ connectionString: fresh.database.url });
     await client.connect();
     try {
-      await client.query("ANALYZE assignments");
+      await client.query("ANALYZE memberships");
       const params = ["a", Date.now() + 60_000, "k", [], a.nowMs, a.liveCutoffMs, 16];
       // Both the plan of the first executions and the generic plan a prepared statement may use.
       for (const mode of ["force_custom_plan", "force_generic_plan"]) {
         await client.query(`SET plan_cache_mode = ${mode}`);
-        const plan = await client.query(`EXPLAIN (FORMAT JSON) ${leaseNextDeliveriesSql}`, params);
+        const plan = await client.query(`EXPLAIN (FORMAT JSON) ${claimNextDeliveriesSql}`, params);
         expect(JSON.stringify(plan.rows), mode).toContain(
-          '"Index Name":"assignments_waiting_by_key"',
+          '"Index Name":"memberships_waiting_by_key"',
         );
       }
     } finally {
@@ -135,7 +135,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
   it("returns what TrainingData needs, oldest first, at most the count asked for", async () => {
     const { project, ids } = await seedProject("PREPROCESSING", 3);
     const a = await replica("a", Date.now());
-    const rows = await leaseNextDeliveries(fresh.store.db, a, "k", 2, [], Date.now() + 60_000);
+    const rows = await claimNextDeliveries(fresh.store.db, a, "k", 2, [], Date.now() + 60_000);
     expect(rows).toEqual(
       ids.slice(0, 2).map((id) => ({
         id,
@@ -145,10 +145,10 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
         training_blob_id: expect.stringMatching(/^raw_/),
       })),
     );
-    expect(await leaseNextDeliveries(fresh.store.db, a, "other", 5, [], Date.now())).toEqual([]);
+    expect(await claimNextDeliveries(fresh.store.db, a, "other", 5, [], Date.now())).toEqual([]);
   });
 
-  it("hides assignments leased by a live replica, and frees them when it dies or its lease ends", async () => {
+  it("hides memberships leased by a live replica, and frees them when it dies or its lease ends", async () => {
     const { ids } = await seedProject("PREPROCESSING", 3);
     const now = Date.now();
     const a = await replica("a", now);
@@ -160,7 +160,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     expect(await claimNext(a, 10, ids.slice(0, 2), now + 60_000)).toEqual([]);
 
     // a gives one back; b may take it.
-    await releaseAssignments(fresh.store.db, "a", [ids[0] as number]);
+    await releaseMemberships(fresh.store.db, "a", [ids[0] as number]);
     expect(await claimNext(b, 10, [ids[2] as number], now + 60_000)).toEqual([ids[0]]);
 
     // a stops beating: seen two TTLs later, its remaining lease is b's for the taking.
@@ -179,7 +179,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
     await releaseEverything(fresh.store.db, "b");
     const c = await replica("c", Date.now());
     expect(await claimNext(c, 10, [], 0)).toEqual(ids); // leased until 0: already expired
-    await releaseAssignments(fresh.store.db, "b", ids); // none is b's: no effect
+    await releaseMemberships(fresh.store.db, "b", ids); // none is b's: no effect
     const current = await replica("b", Date.now());
     expect(await claimNext(current, 10, [], Date.now() + 60_000)).toEqual(ids);
   });

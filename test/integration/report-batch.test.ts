@@ -84,7 +84,7 @@ async function seed(store: Store, rand: () => number): Promise<Seeded> {
     const members: { id: number; key: string }[] = [];
     for (const state of states) {
       const [inserted] = await store
-        .db("assignments")
+        .db("memberships")
         .insert({
           project_id: projectId,
           plugin_key: state.key,
@@ -142,8 +142,8 @@ function reports(seeded: Seeded, rand: () => number, count: number): Sent[] {
 }
 
 async function snapshot(store: Store) {
-  const assignments = await store
-    .db("assignments")
+  const memberships = await store
+    .db("memberships")
     .select("id", "status", "model_name", "error", "deadline_ms")
     .orderBy("id");
   const projects = await store.db("projects").select("id", "status", "error").orderBy("id");
@@ -151,7 +151,7 @@ async function snapshot(store: Store) {
     .db("events")
     .select(
       "project_id",
-      "assignment_id",
+      "membership_id",
       "plugin_key",
       "project_status",
       "plugin_status",
@@ -159,7 +159,7 @@ async function snapshot(store: Store) {
     )
     .orderBy("id");
   return {
-    assignments: assignments.map((a: { deadline_ms: number | null }) => ({
+    memberships: memberships.map((a: { deadline_ms: number | null }) => ({
       ...a,
       deadline_ms: a.deadline_ms !== null,
     })),
@@ -180,7 +180,7 @@ function feedRecorder() {
   const feed = new ChangeFeed();
   const projects = new Set<number>();
   const leftWaiting: number[] = [];
-  feed.onAssignmentLeftWaiting((_key, id) => leftWaiting.push(id));
+  feed.onMembershipLeftWaiting((_key, id) => leftWaiting.push(id));
   return {
     feed,
     watch: (ids: number[]) => {
@@ -274,7 +274,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
     const committer = new GroupCommitter({ db: store.db, logger: silent, metrics: testMetrics() });
     const project = seeded.projects[0] as Seeded["projects"][number];
     const member = project.members[0] as { id: number; key: string };
-    await store.db("assignments").where({ id: member.id }).update({ status: "TRAINING" });
+    await store.db("memberships").where({ id: member.id }).update({ status: "TRAINING" });
     const failing = committer.run(async ({ trx }) => {
       await trx("plugins").insert({ key: "bad" }); // NOT NULL columns missing
     });
@@ -291,7 +291,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
       changed: true,
       projectStatus: "ERROR",
     });
-    const after = await store.db("assignments").where({ id: member.id }).first();
+    const after = await store.db("memberships").where({ id: member.id }).first();
     expect(after).toMatchObject({ status: "ERROR", error: "stopped" });
   });
 
@@ -317,7 +317,7 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
       ...(project.members[0] as { id: number; key: string }),
     }));
     await store
-      .db("assignments")
+      .db("memberships")
       .whereIn(
         "id",
         members.map((m) => m.id),
@@ -342,14 +342,14 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
     expect(metrics.sizes).toEqual([1, 1]);
     const after = await snapshot(store);
     const byId = (rows: object[], id: number) => rows.find((r) => (r as { id: number }).id === id);
-    expect(byId(after.assignments, members[0]?.id as number)).toMatchObject({
+    expect(byId(after.memberships, members[0]?.id as number)).toMatchObject({
       status: "TRAINED",
       model_name: "m0",
     });
-    expect(byId(after.assignments, members[1]?.id as number)).toEqual(
-      byId(before.assignments, members[1]?.id as number),
+    expect(byId(after.memberships, members[1]?.id as number)).toEqual(
+      byId(before.memberships, members[1]?.id as number),
     );
-    expect(byId(after.assignments, members[2]?.id as number)).toMatchObject({
+    expect(byId(after.memberships, members[2]?.id as number)).toMatchObject({
       status: "TRAINED",
       model_name: "m2",
     });
@@ -357,8 +357,8 @@ describeEachDialect("plugin reports applied as a batch", (dialect: Dialect) => {
     expect(newEvents.some((e: { detail: string }) => e.detail === "poison")).toBe(false);
     expect(
       newEvents
-        .filter((e: { assignment_id: number | null }) => e.assignment_id !== null)
-        .map((e: { assignment_id: number }) => e.assignment_id),
+        .filter((e: { membership_id: number | null }) => e.membership_id !== null)
+        .map((e: { membership_id: number }) => e.membership_id),
     ).toEqual([members[0]?.id, members[2]?.id]);
   });
 });

@@ -1,8 +1,8 @@
 // The single replica's hand-out read (SQLite): the oldest WAITING memberships of a key that are
 // ready (training set stored), other than those already leased, with their TrainingData fields.
 import { describe, expect, it } from "vitest";
-import { insertAssignments, readNextWaitingDeliveries } from "../../src/store/sql/assignments.js";
 import { createBlob } from "../../src/store/sql/blobs.js";
+import { insertMemberships, readNextWaitingDeliveries } from "../../src/store/sql/memberships.js";
 import { insertProject } from "../../src/store/sql/projects.js";
 import { freshStorePerTest } from "../helpers/fresh-store.js";
 import { projectRow } from "../helpers/rows.js";
@@ -22,7 +22,7 @@ describe("readNextWaitingDeliveries [sqlite]", () => {
     if (preprocessed) {
       await fresh.store.db("projects").where({ id: project }).update({ training_blob_id: blob });
     }
-    const rows = await insertAssignments(
+    const rows = await insertMemberships(
       fresh.store.db,
       keys.flatMap((key) =>
         Array.from({ length: count }, () => ({
@@ -64,7 +64,7 @@ describe("readNextWaitingDeliveries [sqlite]", () => {
     expect(await idsOf(5, skipped)).toEqual(ready.filter((_, i) => i % 2 === 1).slice(0, 5));
     // Skipped ids that are no longer WAITING still leave room for the rest.
     await fresh.store
-      .db("assignments")
+      .db("memberships")
       .whereIn("id", ready.slice(0, 10))
       .update({ status: "TRAINING" });
     expect(await idsOf(3, ready.slice(0, 10))).toEqual(ready.slice(10, 13));

@@ -4,10 +4,10 @@ import { EventEmitter } from "node:events";
 export type Change =
   /** New events were stored for the project. */
   | { readonly kind: "project"; readonly projectId: number }
-  /** WAITING assignments of a plugin key may be ready to hand out (new, or released). */
+  /** WAITING memberships of a plugin key may be ready to hand out (new, or released). */
   | { readonly kind: "work"; readonly key: string }
-  /** An assignment left WAITING (DataReport, error, deadline): its lease can end. */
-  | { readonly kind: "left-waiting"; readonly key: string; readonly assignmentId: number };
+  /** An membership left WAITING (DataReport, error, deadline): its lease can end. */
+  | { readonly kind: "left-waiting"; readonly key: string; readonly membershipId: number };
 
 /**
  * Notifications sent after a transaction committed: the tables stay the truth, listeners
@@ -38,11 +38,11 @@ export class ChangeFeed {
     }
   }
 
-  assignmentLeftWaiting(key: string, assignmentId: number): void {
-    this.publish({ kind: "left-waiting", key, assignmentId });
+  membershipLeftWaiting(key: string, membershipId: number): void {
+    this.publish({ kind: "left-waiting", key, membershipId });
   }
 
-  onAssignmentLeftWaiting(listener: (key: string, assignmentId: number) => void): () => void {
+  onMembershipLeftWaiting(listener: (key: string, membershipId: number) => void): () => void {
     return this.on("left-waiting", listener);
   }
 
@@ -79,7 +79,7 @@ export class ChangeFeed {
         this.emitter.emit("work", change.key);
         break;
       case "left-waiting":
-        this.emitter.emit("left-waiting", change.key, change.assignmentId);
+        this.emitter.emit("left-waiting", change.key, change.membershipId);
         break;
     }
   }

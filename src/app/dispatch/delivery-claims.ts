@@ -1,21 +1,21 @@
 /**
- * Which WAITING assignments this replica may hand out. With one replica (SQLite) that is all
+ * Which WAITING memberships this replica may hand out. With one replica (SQLite) that is all
  * of them, and only the instance leases in memory (see `InstanceLeases`) say who has what; with
- * several (PostgreSQL) an assignment is first claimed by this replica in the database, so no two
+ * several (PostgreSQL) an membership is first claimed by this replica in the database, so no two
  * replicas send it to their instances at once, and a dead replica's claims lapse with its
  * heartbeat.
  */
 import type { Knex } from "knex";
-import { readNextWaitingDeliveries, type WaitingDeliveryRow } from "../../store/sql/assignments.js";
 import {
   type ClaimContext,
-  leaseNextDeliveries,
-  releaseAssignments,
+  claimNextDeliveries,
+  releaseMemberships,
 } from "../../store/sql/claims.js";
+import { readNextWaitingDeliveries, type WaitingDeliveryRow } from "../../store/sql/memberships.js";
 
 export interface DeliveryClaims {
   /**
-   * Claims for this replica, until `untilMs`, up to `count` WAITING assignments of `key` ready
+   * Claims for this replica, until `untilMs`, up to `count` WAITING memberships of `key` ready
    * for delivery, oldest first, other than `held` (leased to an instance here already); returns
    * them with what their TrainingData needs.
    */
@@ -29,7 +29,7 @@ export interface DeliveryClaims {
   release(ids: readonly number[]): Promise<void>;
 }
 
-/** The only replica: every WAITING assignment is ours. */
+/** The only replica: every WAITING membership is ours. */
 export class SingleReplicaClaims implements DeliveryClaims {
   constructor(private readonly db: Knex) {}
 
@@ -53,10 +53,10 @@ export class SharedClaims implements DeliveryClaims {
     held: readonly number[],
     untilMs: number,
   ): Promise<WaitingDeliveryRow[]> {
-    return leaseNextDeliveries(this.db, this.context(), key, count, held, untilMs);
+    return claimNextDeliveries(this.db, this.context(), key, count, held, untilMs);
   }
 
   release(ids: readonly number[]): Promise<void> {
-    return releaseAssignments(this.db, this.context().replicaId, ids);
+    return releaseMemberships(this.db, this.context().replicaId, ids);
   }
 }

@@ -1,17 +1,17 @@
 /**
- * Hands WAITING assignments to connected plugin instances, at least once.
+ * Hands WAITING memberships to connected plugin instances, at least once.
  *
- * Each WAITING assignment is leased to one instance (the least loaded, online ones first) and
+ * Each WAITING membership is leased to one instance (the least loaded, online ones first) and
  * sent to it as TrainingData. An instance holds at most `capacity` leases; the rest wait in the
- * store. When the assignment leaves WAITING (its DataReport, an error, a deadline) the lease
+ * store. When the membership leaves WAITING (its DataReport, an error, a deadline) the lease
  * ends and the instance gets the next one. When the instance disconnects or its lease runs out
- * (`leaseMs`) before a DataReport, the assignment goes to another instance (or the same one
+ * (`leaseMs`) before a DataReport, the membership goes to another instance (or the same one
  * again when it is the only one). Every change that may free work or capacity calls
  * `dispatch(key)`; dispatches of one key run one after another, so nothing is handed out twice
  * at once. A report from an instance whose lease moved on is still judged by the state machine:
  * a late duplicate is a no-op.
  *
- * With several replicas (PostgreSQL) each first claims the assignment for itself in the
+ * With several replicas (PostgreSQL) each first claims the membership for itself in the
  * database (see `DeliveryClaims`); `sweep()`, run with every heartbeat, hands out what other
  * replicas released or left behind when they died, and whatever a lost notification hid.
  */
@@ -33,10 +33,10 @@ export interface DispatcherDeps {
   readonly metrics: CoreMetrics;
   /** TrainingData in flight per stream: leased, no DataReport yet. */
   readonly capacity: number;
-  /** How long an instance has for its DataReport before the assignment may go elsewhere. */
+  /** How long an instance has for its DataReport before the membership may go elsewhere. */
   readonly leaseMs: number;
   /**
-   * Most assignments one claim query asks for (default 256); a round goes on with another
+   * Most memberships one claim query asks for (default 256); a round goes on with another
    * while both work and room remain.
    */
   readonly maxClaimsPerQuery?: number;
@@ -46,7 +46,7 @@ export class Dispatcher {
   private readonly leases: InstanceLeases;
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  /** WAITING assignments sent at least once by this process: sending one again is a redelivery. */
+  /** WAITING memberships sent at least once by this process: sending one again is a redelivery. */
   private readonly sent = new Set<number>();
   private readonly unsubscribe: (() => void)[];
   private readonly expiryTimer: NodeJS.Timeout;
@@ -56,10 +56,10 @@ export class Dispatcher {
     this.leases = new InstanceLeases(deps.capacity);
     this.unsubscribe = [
       deps.feed.onWorkAvailable((key) => this.dispatch(key)),
-      deps.feed.onAssignmentLeftWaiting((key, assignmentId) => {
-        this.sent.delete(assignmentId);
+      deps.feed.onMembershipLeftWaiting((key, membershipId) => {
+        this.sent.delete(membershipId);
         // Only a lease held here frees room here (and no one else holds it then).
-        if (this.leases.release(assignmentId) !== undefined) this.dispatch(key);
+        if (this.leases.release(membershipId) !== undefined) this.dispatch(key);
       }),
     ];
     this.expiryTimer = setInterval(
@@ -110,9 +110,9 @@ export class Dispatcher {
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
-  /** True when an instance on this replica holds the assignment's lease. */
-  holdsLease(assignmentId: number): boolean {
-    return this.leases.holder(assignmentId, Date.now()) !== undefined;
+  /** True when an instance on this replica holds the membership's lease. */
+  holdsLease(membershipId: number): boolean {
+    return this.leases.holder(membershipId, Date.now()) !== undefined;
   }
 
   /** In-flight TrainingData of a session (for tests and metrics). */

@@ -2,10 +2,10 @@ import type { PluginSession } from "../plugins/plugin-sessions.js";
 import type { InstanceLeases } from "./instance-leases.js";
 
 /**
- * The instance to hand the next assignment to: the one with the fewest leases and room for one
+ * The instance to hand the next membership to: the one with the fewest leases and room for one
  * more, online ones first, and another than `avoid` (whose lease on it ran out) when there is
  * one; the first of equals. One pass without allocations: a key may have thousands of
- * instances, and this runs for every assignment handed out.
+ * instances, and this runs for every membership handed out.
  */
 export function leastLoaded(
   instances: readonly PluginSession[],

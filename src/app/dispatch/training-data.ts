@@ -1,4 +1,4 @@
-import type { WaitingDeliveryRow } from "../../store/sql/assignments.js";
+import type { WaitingDeliveryRow } from "../../store/sql/memberships.js";
 import type { TrainingDataMessage } from "../plugins/plugin-sessions.js";
 
 export function trainingDataOf(row: WaitingDeliveryRow): TrainingDataMessage {

@@ -7,10 +7,10 @@ import type { Knex } from "knex";
 import { deadlineFor, type PhaseTimeouts } from "../../domain/deadlines.js";
 import { inTransaction } from "../../store/commits/transactions.js";
 import type { ProjectRow } from "../../store/rows.js";
-import { insertAssignments } from "../../store/sql/assignments.js";
 import { deleteBlob } from "../../store/sql/blobs.js";
 import type { ClaimContext } from "../../store/sql/claims.js";
 import { appendEvents } from "../../store/sql/events.js";
+import { insertMemberships } from "../../store/sql/memberships.js";
 import { findPlugins } from "../../store/sql/plugins.js";
 import {
   lockProject,
@@ -72,15 +72,15 @@ export class PreprocessingOutcomes {
         },
         nowMs,
       );
-      const assignments = await insertAssignments(
+      const memberships = await insertMemberships(
         trx,
-        await this.newAssignments(trx, project, nowMs),
+        await this.newMemberships(trx, project, nowMs),
       );
       await appendEvents(
         trx,
-        assignments.map((a) => ({
+        memberships.map((a) => ({
           project_id: project.id,
-          assignment_id: a.id,
+          membership_id: a.id,
           plugin_key: a.plugin_key,
           project_status: "PREPROCESSING",
           plugin_status: "WAITING",
@@ -89,7 +89,7 @@ export class PreprocessingOutcomes {
         })),
       );
       afterCommit(() => {
-        this.deps.feed.workAvailable(assignments.map((a) => a.plugin_key));
+        this.deps.feed.workAvailable(memberships.map((a) => a.plugin_key));
         this.deps.feed.projectChanged(project.id);
       });
       return true;
@@ -104,7 +104,7 @@ export class PreprocessingOutcomes {
     }
   }
 
-  private async newAssignments(trx: Knex, project: ProjectRow, nowMs: number) {
+  private async newMemberships(trx: Knex, project: ProjectRow, nowMs: number) {
     const keys = JSON.parse(project.plugin_keys_json) as string[];
     const parameters = JSON.parse(project.parameters_json) as Record<string, object>;
     const additionalInfo = JSON.parse(project.additional_info_json) as Record<string, object>;

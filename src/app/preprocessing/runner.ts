@@ -1,6 +1,6 @@
 /**
  * Runs preprocessing in the background, one project at a time, in arrival order. On success one
- * transaction records the dataset and creates a WAITING assignment per target plugin; on a bad
+ * transaction records the dataset and creates a WAITING membership per target plugin; on a bad
  * dataset one transaction puts the project in ERROR. A project whose preprocessing did not
  * finish (crash, shutdown, database outage) stays PREPROCESSING without a dataset and is picked
  * up again by `resumePending()` at the next start.

@@ -1,6 +1,6 @@
 /**
  * The small-file path: the pipeline into memory, then both output blobs (complete, in the same
- * 1 MiB rows as BlobWriter's) and the dataset, assignments and events in one transaction. No
+ * 1 MiB rows as BlobWriter's) and the dataset, memberships and events in one transaction. No
  * progress is reported while it runs (it takes milliseconds); the final counts are stored with
  * the dataset.
  */

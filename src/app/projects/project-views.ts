@@ -2,9 +2,9 @@
 import type { Knex } from "knex";
 import { AppError } from "../../domain/errors.js";
 import type { PluginStatus, ProjectStatus } from "../../domain/statuses.js";
-import type { AssignmentRow, ProjectRow } from "../../store/rows.js";
-import { listAssignmentsOfProjects } from "../../store/sql/assignments.js";
+import type { MembershipRow, ProjectRow } from "../../store/rows.js";
 import { blobSizes } from "../../store/sql/blobs.js";
+import { listMembershipsOfProjects } from "../../store/sql/memberships.js";
 import { listPlugins } from "../../store/sql/plugins.js";
 import { findProject, listProjects } from "../../store/sql/projects.js";
 import type { PluginSessions } from "../plugins/plugin-sessions.js";
@@ -78,7 +78,7 @@ function datasetView(row: ProjectRow): DatasetView | undefined {
 
 export function projectView(
   row: ProjectRow,
-  assignments: readonly AssignmentRow[],
+  memberships: readonly MembershipRow[],
   rawSizeBytes: number,
 ): ProjectView {
   return {
@@ -98,7 +98,7 @@ export function projectView(
       bytesTotal: rawSizeBytes,
       done: row.preprocessed_ms !== null || row.status === "ERROR",
     },
-    plugins: assignments.map((a) => ({
+    plugins: memberships.map((a) => ({
       pluginId: a.id,
       key: a.plugin_key,
       status: a.status as PluginStatus,
@@ -118,7 +118,7 @@ export async function getProject(db: Knex, projectId: number): Promise<ProjectVi
   const sizes = await blobSizes(db, [row.raw_blob_id]);
   return projectView(
     row,
-    await listAssignmentsOfProjects(db, [projectId]),
+    await listMembershipsOfProjects(db, [projectId]),
     sizes.get(row.raw_blob_id) ?? 0,
   );
 }
@@ -142,12 +142,12 @@ export async function listProjectPage(
   const limit = Math.min(pageSize || defaultPageSize, maxPageSize);
   const rows = await listProjects(db, limit + 1, parsePageToken(pageToken));
   const page = rows.slice(0, limit);
-  const assignments = await listAssignmentsOfProjects(
+  const memberships = await listMembershipsOfProjects(
     db,
     page.map((row) => row.id),
   );
-  const byProject = new Map<number, AssignmentRow[]>();
-  for (const a of assignments)
+  const byProject = new Map<number, MembershipRow[]>();
+  for (const a of memberships)
     byProject.set(a.project_id, [...(byProject.get(a.project_id) ?? []), a]);
   const sizes = await blobSizes(
     db,

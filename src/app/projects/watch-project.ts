@@ -15,7 +15,7 @@ const pageSize = 500;
 
 function isFinalProjectEvent(event: EventRow): boolean {
   return (
-    event.assignment_id === null && isFinalProjectStatus(event.project_status as ProjectStatus)
+    event.membership_id === null && isFinalProjectStatus(event.project_status as ProjectStatus)
   );
 }
 

@@ -19,7 +19,7 @@ interface Payload {
   readonly p?: number[];
   /** Plugin keys with work to hand out. */
   readonly k?: string[];
-  /** [key, assignment id] of assignments that left WAITING. */
+  /** [key, membership id] of memberships that left WAITING. */
   readonly w?: [string, number][];
 }
 
@@ -32,10 +32,10 @@ export interface ReplicaBridgeOptions {
   /** Counts the notifications sent and received. */
   readonly metrics: CoreMetrics;
   /**
-   * True when this replica holds the lease of an assignment: then no other replica does, and
+   * True when this replica holds the lease of an membership: then no other replica does, and
    * its leaving WAITING concerns no one else.
    */
-  readonly leasedHere?: (assignmentId: number) => boolean;
+  readonly leasedHere?: (membershipId: number) => boolean;
 }
 
 export class ChangeFeedBridge {
@@ -45,7 +45,7 @@ export class ChangeFeedBridge {
 
   constructor(private readonly options: ReplicaBridgeOptions) {
     this.unsubscribe = options.feed.onLocalChange((change) => {
-      if (change.kind === "left-waiting" && options.leasedHere?.(change.assignmentId)) return;
+      if (change.kind === "left-waiting" && options.leasedHere?.(change.membershipId)) return;
       this.pending.push(change);
       if (!this.scheduled) {
         this.scheduled = true;
@@ -81,9 +81,9 @@ export class ChangeFeedBridge {
       if (typeof key === "string") feed.deliverRemote({ kind: "work", key });
     }
     for (const entry of arrayOf(payload.w)) {
-      const [key, assignmentId]: unknown[] = Array.isArray(entry) ? entry : [];
-      if (typeof key === "string" && typeof assignmentId === "number") {
-        feed.deliverRemote({ kind: "left-waiting", key, assignmentId });
+      const [key, membershipId]: unknown[] = Array.isArray(entry) ? entry : [];
+      if (typeof key === "string" && typeof membershipId === "number") {
+        feed.deliverRemote({ kind: "left-waiting", key, membershipId });
       }
     }
   }
@@ -133,7 +133,7 @@ export function payloadsOf(replicaId: string, changes: readonly Change[]): strin
     size += cost;
     if (change.kind === "project") projects.add(change.projectId);
     else if (change.kind === "work") keys.add(change.key);
-    else leftWaiting.push([change.key, change.assignmentId]);
+    else leftWaiting.push([change.key, change.membershipId]);
   }
   emit();
   return payloads;

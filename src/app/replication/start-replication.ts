@@ -63,7 +63,7 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
     replicaId: replica.id,
     logger,
     metrics: deps.metrics,
-    leasedHere: (assignmentId) => dispatcher.holdsLease(assignmentId),
+    leasedHere: (membershipId) => dispatcher.holdsLease(membershipId),
     notify: async (payload) => {
       await db.raw("SELECT pg_notify(?, ?)", [notificationChannel, payload]);
     },

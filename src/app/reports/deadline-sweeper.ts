@@ -8,7 +8,7 @@ import type { PhaseTimeouts } from "../../domain/deadlines.js";
 import { deadlineMissedReason } from "../../domain/deadlines.js";
 import type { PluginStatus } from "../../domain/statuses.js";
 import type { Logger } from "../../logger.js";
-import { findAssignment, listOverdueAssignments } from "../../store/sql/assignments.js";
+import { findMembership, listOverdueMemberships } from "../../store/sql/memberships.js";
 import { lockProject } from "../../store/sql/projects.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
@@ -35,26 +35,26 @@ export async function sweepDeadlines(
 ): Promise<number> {
   let expired = 0;
   for (;;) {
-    const overdue = await listOverdueAssignments(deps.db, nowMs, batchSize);
+    const overdue = await listOverdueMemberships(deps.db, nowMs, batchSize);
     for (const candidate of overdue) {
       const result = await deps.committer.run(
         async (ctx) => {
           const project = await lockProject(ctx.trx, candidate.project_id);
-          const assignment = await findAssignment(ctx.trx, candidate.id);
+          const membership = await findMembership(ctx.trx, candidate.id);
           if (
             !project ||
-            !assignment ||
-            assignment.deadline_ms === null ||
-            assignment.deadline_ms > nowMs
+            !membership ||
+            membership.deadline_ms === null ||
+            membership.deadline_ms > nowMs
           ) {
             return false;
           }
-          const detail = deadlineMissedReason(assignment.status as PluginStatus, deps.timeouts);
+          const detail = deadlineMissedReason(membership.status as PluginStatus, deps.timeouts);
           const outcome = await applyTransition(
             ctx,
             deps,
             project,
-            assignment,
+            membership,
             { kind: "error", detail },
             // Taken under the project's lock, so its events keep the order of their times.
             Date.now(),

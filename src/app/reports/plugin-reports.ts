@@ -12,13 +12,13 @@ import {
   reportContextOf,
   type WorkContext,
 } from "../../store/commits/transactions.js";
-import type { AssignmentRow, ProjectRow } from "../../store/rows.js";
-import {
-  type AssignmentStateChange,
-  type MembershipRow,
-  readMemberships,
-} from "../../store/sql/assignments.js";
+import type { MembershipRow, ProjectRow } from "../../store/rows.js";
 import type { NewEventRow } from "../../store/sql/events.js";
+import {
+  type MembershipStateChange,
+  type MembershipStatusRow,
+  readMembershipStatuses,
+} from "../../store/sql/memberships.js";
 import {
   type LockedReportTargets,
   type ProjectState,
@@ -62,16 +62,16 @@ export interface ReportItem {
  */
 class Working {
   readonly projects = new Map<number, ProjectState>();
-  readonly members = new Map<number, MembershipRow>();
-  readonly membersOf = new Map<number, MembershipRow[]>();
-  readonly assignmentChanges = new Map<number, AssignmentStateChange>();
+  readonly members = new Map<number, MembershipStatusRow>();
+  readonly membersOf = new Map<number, MembershipStatusRow[]>();
+  readonly membershipChanges = new Map<number, MembershipStateChange>();
   readonly projectChanges = new Map<number, ProjectState & { updated_ms: number }>();
   readonly events: NewEventRow[] = [];
   /** After commit: projects whose events changed, and memberships that left WAITING. */
   readonly changedProjects = new Map<number, ChangeFeed>();
   readonly leftWaiting: { feed: ChangeFeed; key: string; id: number }[] = [];
 
-  constructor(projects: readonly ProjectState[], memberships: readonly MembershipRow[]) {
+  constructor(projects: readonly ProjectState[], memberships: readonly MembershipStatusRow[]) {
     for (const row of projects) {
       this.projects.set(row.id, { id: row.id, status: row.status, error: row.error });
       this.membersOf.set(row.id, []);
@@ -88,32 +88,32 @@ class Working {
     const { input, reporterKey } = item;
     const project = this.projects.get(input.projectId);
     if (!project) return notFound(`project ${input.projectId} does not exist`);
-    const assignment = this.members.get(input.pluginId);
-    if (!assignment || assignment.project_id !== input.projectId) {
+    const membership = this.members.get(input.pluginId);
+    if (!membership || membership.project_id !== input.projectId) {
       return notFound(`plugin_id ${input.pluginId} is not part of project ${input.projectId}`);
     }
-    if (assignment.plugin_key !== reporterKey) {
+    if (membership.plugin_key !== reporterKey) {
       return {
         code: "PERMISSION_DENIED",
-        message: `plugin_id ${input.pluginId} belongs to plugin "${assignment.plugin_key}", not "${reporterKey}"`,
+        message: `plugin_id ${input.pluginId} belongs to plugin "${membership.plugin_key}", not "${reporterKey}"`,
       };
     }
-    return this.transition(item.deps, project, assignment, input.report, nowMs);
+    return this.transition(item.deps, project, membership, input.report, nowMs);
   }
 
   /** The state machine for one report; records the change, its events and the project's. */
   transition(
     deps: ReportDeps,
     project: ProjectState,
-    assignment: MembershipRow,
+    membership: MembershipStatusRow,
     report: PluginReport,
     nowMs: number,
   ): ReportResult {
     const outcome = applyPluginReport(
       {
-        status: assignment.status as PluginStatus,
-        modelName: assignment.model_name,
-        error: assignment.error,
+        status: membership.status as PluginStatus,
+        modelName: membership.model_name,
+        error: membership.error,
       },
       report,
     );
@@ -121,23 +121,23 @@ class Working {
     if (outcome.outcome === "rejected") {
       return {
         code: "FAILED_PRECONDITION",
-        message: `plugin_id ${assignment.id}: ${outcome.reason}`,
+        message: `plugin_id ${membership.id}: ${outcome.reason}`,
       };
     }
     const { next } = outcome;
-    const wasWaiting = assignment.status === "WAITING";
-    assignment.status = next.status;
-    assignment.model_name = next.modelName;
-    assignment.error = next.error;
-    this.assignmentChanges.set(assignment.id, {
-      id: assignment.id,
+    const wasWaiting = membership.status === "WAITING";
+    membership.status = next.status;
+    membership.model_name = next.modelName;
+    membership.error = next.error;
+    this.membershipChanges.set(membership.id, {
+      id: membership.id,
       status: next.status,
       model_name: next.modelName,
       error: next.error,
       deadline_ms: deadlineFor(next.status, deps.timeouts, nowMs),
       updated_ms: nowMs,
     });
-    const rows = this.membersOf.get(project.id) ?? [assignment];
+    const rows = this.membersOf.get(project.id) ?? [membership];
     const derived = deriveProjectStatus(
       rows.map((row) => ({
         key: row.plugin_key,
@@ -147,8 +147,8 @@ class Working {
     );
     this.events.push({
       project_id: project.id,
-      assignment_id: assignment.id,
-      plugin_key: assignment.plugin_key,
+      membership_id: membership.id,
+      plugin_key: membership.plugin_key,
       project_status: derived.status,
       plugin_status: next.status,
       detail: next.modelName || next.error,
@@ -164,7 +164,7 @@ class Working {
     this.projectChanges.set(project.id, { ...project, updated_ms: nowMs });
     if (!this.changedProjects.has(project.id)) this.changedProjects.set(project.id, deps.feed);
     if (wasWaiting) {
-      this.leftWaiting.push({ feed: deps.feed, key: assignment.plugin_key, id: assignment.id });
+      this.leftWaiting.push({ feed: deps.feed, key: membership.plugin_key, id: membership.id });
     }
     return projectChanged
       ? { code: "OK", changed: true, projectStatus: derived.status }
@@ -173,9 +173,9 @@ class Working {
 
   /** Stores every change: one statement on PostgreSQL. */
   async write(ctx: ReportContext): Promise<void> {
-    if (this.assignmentChanges.size > 0 || this.events.length > 0) {
+    if (this.membershipChanges.size > 0 || this.events.length > 0) {
       await storeReportChanges(ctx.conn, {
-        assignments: [...this.assignmentChanges.values()],
+        memberships: [...this.membershipChanges.values()],
         projects: [...this.projectChanges.values()],
         events: this.events,
       });
@@ -183,7 +183,7 @@ class Working {
     if (this.changedProjects.size === 0 && this.leftWaiting.length === 0) return;
     ctx.afterCommit(() => {
       for (const [projectId, feed] of this.changedProjects) feed.projectChanged(projectId);
-      for (const { feed, key, id } of this.leftWaiting) feed.assignmentLeftWaiting(key, id);
+      for (const { feed, key, id } of this.leftWaiting) feed.membershipLeftWaiting(key, id);
     });
   }
 }
@@ -214,7 +214,7 @@ export async function applyReports(
     const projects = await readProjectStates(conn, projectIds, true);
     working = new Working(
       projects,
-      await readMemberships(
+      await readMembershipStatuses(
         conn,
         projects.map((p) => p.id),
       ),
@@ -244,26 +244,26 @@ export async function applyReport(
 /**
  * Runs the state machine for one report on a locked project and stores the change, its
  * events and the derived project status. Also used by the core itself (missed deadlines).
- * `memberships`: the project's assignments when the caller read them in this transaction.
+ * `memberships`: the project's memberships when the caller read them in this transaction.
  */
 export async function applyTransition(
   ctx: WorkContext,
   deps: ReportDeps,
   project: ProjectRow,
-  assignment: AssignmentRow,
+  membership: MembershipRow,
   report: PluginReport,
   nowMs: number,
-  memberships?: readonly AssignmentRow[],
+  memberships?: readonly MembershipRow[],
 ): Promise<ReportResult> {
   const reportCtx = await reportContextOf(ctx);
-  const rows = memberships ?? (await readMemberships(reportCtx.conn, [project.id]));
+  const rows = memberships ?? (await readMembershipStatuses(reportCtx.conn, [project.id]));
   const working = new Working(
     [project],
-    rows.map((row) => (row.id === assignment.id ? assignment : row)),
+    rows.map((row) => (row.id === membership.id ? membership : row)),
   );
-  const member = working.members.get(assignment.id);
+  const member = working.members.get(membership.id);
   const state = working.projects.get(project.id) as ProjectState;
-  const result = working.transition(deps, state, member ?? { ...assignment }, report, nowMs);
+  const result = working.transition(deps, state, member ?? { ...membership }, report, nowMs);
   await working.write(reportCtx);
   return result;
 }
@@ -276,7 +276,7 @@ export function projectEvent(
 ): NewEventRow {
   return {
     project_id: projectId,
-    assignment_id: null,
+    membership_id: null,
     plugin_key: "",
     project_status: status,
     plugin_status: null,

@@ -1,11 +1,11 @@
 /**
- * Work claimed by one replica at a time: delivery claims on WAITING assignments and the
+ * Work claimed by one replica at a time: delivery claims on WAITING memberships and the
  * preprocessing of a project. A claim held by a replica whose heartbeat is older than the
  * cutoff (it died) counts as free, so another replica takes the work over.
  */
 import type { Knex } from "knex";
-import type { WaitingDeliveryRow } from "./assignments.js";
 import { deleteBlobs, deleteUnrecordedBlobFiles } from "./blobs.js";
+import type { WaitingDeliveryRow } from "./memberships.js";
 import { pgQuery, withPooledConnection } from "./prepared.js";
 
 /** Replicas alive at `cutoffMs`: heartbeat newer than it. */
@@ -21,34 +21,34 @@ export interface ClaimContext {
 }
 
 /**
- * The claim statement of leaseNextDeliveries. The CTE runs once (a subquery in the WHERE could
+ * The claim statement of claimNextDeliveries. The CTE runs once (a subquery in the WHERE could
  * run again per joined row, each time skipping the rows locked by the run before, and so claim
- * more than asked for). It reads the key's WAITING rows through `assignments_waiting_by_key`
+ * more than asked for). It reads the key's WAITING rows through `memberships_waiting_by_key`
  * (migration 004). Parameters: replica id, lease end, plugin key, held ids, now, live cutoff,
  * count.
  */
-export const leaseNextDeliveriesSql = `WITH picked AS MATERIALIZED (
-     SELECT c.id FROM assignments AS c JOIN projects AS q ON q.id = c.project_id
+export const claimNextDeliveriesSql = `WITH picked AS MATERIALIZED (
+     SELECT c.id FROM memberships AS c JOIN projects AS q ON q.id = c.project_id
      WHERE c.plugin_key = $3 AND c.status = 'WAITING' AND q.training_blob_id IS NOT NULL
        AND NOT (c.id = ANY($4::bigint[]))
-       AND (c.lease_replica IS NULL OR c.lease_replica = $1 OR c.lease_expires_ms <= $5
-         OR c.lease_replica NOT IN (SELECT id FROM replicas WHERE heartbeat_ms > $6))
+       AND (c.claim_replica IS NULL OR c.claim_replica = $1 OR c.claim_expires_ms <= $5
+         OR c.claim_replica NOT IN (SELECT id FROM replicas WHERE heartbeat_ms > $6))
      ORDER BY c.id LIMIT $7
      FOR UPDATE OF c SKIP LOCKED)
-   UPDATE assignments AS a SET lease_replica = $1, lease_expires_ms = $2
+   UPDATE memberships AS a SET claim_replica = $1, claim_expires_ms = $2
    FROM picked, projects AS p
    WHERE a.id = picked.id AND p.id = a.project_id
    RETURNING a.id, a.project_id, a.parameters_json, a.additional_info_json,
      p.training_blob_id`;
 
 /**
- * Claims for this replica, until `untilMs`, up to `count` WAITING assignments of `key` whose
+ * Claims for this replica, until `untilMs`, up to `count` WAITING memberships of `key` whose
  * project has its training set, oldest first, other than `held` (leased to an instance of this
  * replica already) and those another live replica holds; returns them with what their
  * TrainingData needs. One statement: rows another replica is leasing at the same moment are
- * skipped (`SKIP LOCKED`), so no two replicas get one assignment. PostgreSQL only.
+ * skipped (`SKIP LOCKED`), so no two replicas get one membership. PostgreSQL only.
  */
-export async function leaseNextDeliveries(
+export async function claimNextDeliveries(
   db: Knex,
   ctx: ClaimContext,
   pluginKey: string,
@@ -61,32 +61,32 @@ export async function leaseNextDeliveries(
     if (conn.dialect !== "postgres") throw new Error("shared claims need PostgreSQL");
     return pgQuery<WaitingDeliveryRow>(
       conn.client,
-      "tc_lease_next_deliveries",
-      leaseNextDeliveriesSql,
+      "tc_claim_next_deliveries",
+      claimNextDeliveriesSql,
       [ctx.replicaId, untilMs, pluginKey, held, ctx.nowMs, ctx.liveCutoffMs, count],
     );
   });
   return rows.sort((x, y) => x.id - y.id);
 }
 
-/** Ends this replica's claims on the given assignments (their holder went away). */
-export async function releaseAssignments(
+/** Ends this replica's claims on the given memberships (their holder went away). */
+export async function releaseMemberships(
   db: Knex,
   replicaId: string,
   ids: readonly number[],
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db("assignments")
+  await db("memberships")
     .whereIn("id", ids)
-    .andWhere({ lease_replica: replicaId })
-    .update({ lease_replica: null, lease_expires_ms: null });
+    .andWhere({ claim_replica: replicaId })
+    .update({ claim_replica: null, claim_expires_ms: null });
 }
 
 /** Gives up everything this replica holds (orderly shutdown): the others take it at once. */
 export async function releaseEverything(db: Knex, replicaId: string): Promise<void> {
-  await db("assignments")
-    .where({ lease_replica: replicaId })
-    .update({ lease_replica: null, lease_expires_ms: null });
+  await db("memberships")
+    .where({ claim_replica: replicaId })
+    .update({ claim_replica: null, claim_expires_ms: null });
   await db("projects")
     .where({ preprocessing_replica: replicaId })
     .update({ preprocessing_replica: null });

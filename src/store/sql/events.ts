@@ -31,16 +31,16 @@ export async function appendEventRows(
       conn.client,
       "tc_append_events",
       `INSERT INTO events
-         (project_id, assignment_id, plugin_key, project_status, plugin_status, detail, created_ms)
-       SELECT project_id, assignment_id, plugin_key, project_status, plugin_status, detail, created_ms
+         (project_id, membership_id, plugin_key, project_status, plugin_status, detail, created_ms)
+       SELECT project_id, membership_id, plugin_key, project_status, plugin_status, detail, created_ms
        FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[],
          $7::bigint[]) WITH ORDINALITY
-         AS v(project_id, assignment_id, plugin_key, project_status, plugin_status, detail,
+         AS v(project_id, membership_id, plugin_key, project_status, plugin_status, detail,
            created_ms, n)
        ORDER BY n`,
       [
         rows.map((r) => r.project_id),
-        rows.map((r) => r.assignment_id),
+        rows.map((r) => r.membership_id),
         rows.map((r) => r.plugin_key),
         rows.map((r) => r.project_status),
         rows.map((r) => r.plugin_status),
@@ -53,13 +53,13 @@ export async function appendEventRows(
   const insert = sqliteStatement(
     conn.db,
     `INSERT INTO events
-       (project_id, assignment_id, plugin_key, project_status, plugin_status, detail, created_ms)
+       (project_id, membership_id, plugin_key, project_status, plugin_status, detail, created_ms)
      VALUES (?, ?, ?, ?, ?, ?, ?)`,
   );
   for (const r of rows) {
     insert.run(
       r.project_id,
-      r.assignment_id,
+      r.membership_id,
       r.plugin_key,
       r.project_status,
       r.plugin_status,

@@ -1,6 +1,6 @@
 import type { Knex } from "knex";
 import type { ProjectRow } from "../rows.js";
-import { type MembershipRow, readMemberships } from "./assignments.js";
+import { type MembershipStatusRow, readMembershipStatuses } from "./memberships.js";
 import { type DriverConnection, pgQuery, sqliteStatement } from "./prepared.js";
 
 export type NewProjectRow = Omit<
@@ -162,7 +162,7 @@ export async function readProjectStates(
 /** Projects locked for a batch of reports, with all their memberships. */
 export interface LockedReportTargets {
   readonly projects: ProjectState[];
-  readonly memberships: MembershipRow[];
+  readonly memberships: MembershipStatusRow[];
 }
 
 /**
@@ -178,7 +178,7 @@ export async function lockProjectsWithMemberships(
   ids: readonly number[],
 ): Promise<LockedReportTargets> {
   const projects = await readProjectStates(conn, ids, true);
-  const memberships = await readMemberships(
+  const memberships = await readMembershipStatuses(
     conn,
     projects.map((p) => p.id),
   );

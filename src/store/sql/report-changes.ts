@@ -4,13 +4,13 @@
  * instead of three); on SQLite the three prepared statements, run per row.
  */
 import type { Database } from "better-sqlite3";
-import type { AssignmentStateChange } from "./assignments.js";
 import { appendEventRows, type NewEventRow } from "./events.js";
+import type { MembershipStateChange } from "./memberships.js";
 import { type DriverConnection, pgQuery, sqliteStatement } from "./prepared.js";
 import type { ProjectState } from "./projects.js";
 
 export interface ReportChanges {
-  readonly assignments: readonly AssignmentStateChange[];
+  readonly memberships: readonly MembershipStateChange[];
   readonly projects: readonly (ProjectState & { updated_ms: number })[];
   /** Appended in this order (their ids increase in it). */
   readonly events: readonly NewEventRow[];
@@ -21,9 +21,9 @@ export async function storeReportChanges(
   conn: DriverConnection,
   changes: ReportChanges,
 ): Promise<void> {
-  const { assignments, projects, events } = changes;
+  const { memberships, projects, events } = changes;
   if (conn.dialect === "sqlite") {
-    updateAssignmentStates(conn.db, assignments);
+    updateMembershipStates(conn.db, memberships);
     updateProjectStates(conn.db, projects);
     await appendEventRows(conn, events);
     return;
@@ -31,8 +31,8 @@ export async function storeReportChanges(
   await pgQuery(
     conn.client,
     "tc_store_report_changes",
-    `WITH changed_assignments AS (
-       UPDATE assignments AS a SET status = v.status, model_name = v.model_name, error = v.error,
+    `WITH changed_memberships AS (
+       UPDATE memberships AS a SET status = v.status, model_name = v.model_name, error = v.error,
          deadline_ms = v.deadline_ms, updated_ms = v.updated_ms
        FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
          AS v(id, status, model_name, error, deadline_ms, updated_ms)
@@ -45,26 +45,26 @@ export async function storeReportChanges(
        WHERE p.id = v.id
        RETURNING 1)
      INSERT INTO events
-       (project_id, assignment_id, plugin_key, project_status, plugin_status, detail, created_ms)
-     SELECT project_id, assignment_id, plugin_key, project_status, plugin_status, detail, created_ms
+       (project_id, membership_id, plugin_key, project_status, plugin_status, detail, created_ms)
+     SELECT project_id, membership_id, plugin_key, project_status, plugin_status, detail, created_ms
      FROM unnest($11::bigint[], $12::bigint[], $13::text[], $14::text[], $15::text[], $16::text[],
        $17::bigint[]) WITH ORDINALITY
-       AS v(project_id, assignment_id, plugin_key, project_status, plugin_status, detail,
+       AS v(project_id, membership_id, plugin_key, project_status, plugin_status, detail,
          created_ms, n)
      ORDER BY n`,
     [
-      assignments.map((r) => r.id),
-      assignments.map((r) => r.status),
-      assignments.map((r) => r.model_name),
-      assignments.map((r) => r.error),
-      assignments.map((r) => r.deadline_ms),
-      assignments.map((r) => r.updated_ms),
+      memberships.map((r) => r.id),
+      memberships.map((r) => r.status),
+      memberships.map((r) => r.model_name),
+      memberships.map((r) => r.error),
+      memberships.map((r) => r.deadline_ms),
+      memberships.map((r) => r.updated_ms),
       projects.map((r) => r.id),
       projects.map((r) => r.status),
       projects.map((r) => r.error),
       projects.map((r) => r.updated_ms),
       events.map((r) => r.project_id),
-      events.map((r) => r.assignment_id),
+      events.map((r) => r.membership_id),
       events.map((r) => r.plugin_key),
       events.map((r) => r.project_status),
       events.map((r) => r.plugin_status),
@@ -74,10 +74,10 @@ export async function storeReportChanges(
   );
 }
 
-function updateAssignmentStates(db: Database, rows: readonly AssignmentStateChange[]): void {
+function updateMembershipStates(db: Database, rows: readonly MembershipStateChange[]): void {
   const update = sqliteStatement(
     db,
-    `UPDATE assignments SET status = ?, model_name = ?, error = ?, deadline_ms = ?, updated_ms = ?
+    `UPDATE memberships SET status = ?, model_name = ?, error = ?, deadline_ms = ?, updated_ms = ?
      WHERE id = ?`,
   );
   for (const r of rows) {

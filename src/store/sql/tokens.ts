@@ -66,7 +66,7 @@ export async function invalidTokenIds(db: Knex, ids: readonly number[]): Promise
 export interface DatasetAccess {
   /** The blob is the training or holdout set of at least one project. */
   readonly isProjectDataset: boolean;
-  /** One of those projects has a membership (assignment) of the plugin key. */
+  /** One of those projects has a membership (membership) of the plugin key. */
   readonly assigned: boolean;
 }
 
@@ -82,10 +82,10 @@ export async function datasetAccessOf(
     .orWhere("holdout_blob_id", blobId);
   const project = await projects.clone().first();
   if (!project) return { isProjectDataset: false, assigned: false };
-  const assignment = await db("assignments")
+  const membership = await db("memberships")
     .select("id")
     .whereIn("project_id", projects)
     .andWhere("plugin_key", pluginKey)
     .first();
-  return { isProjectDataset: true, assigned: assignment !== undefined };
+  return { isProjectDataset: true, assigned: membership !== undefined };
 }

@@ -42,7 +42,7 @@ export function toProtoEvent(row: EventRow): ProjectEvent {
   return {
     eventId: row.id,
     projectId: row.project_id,
-    pluginId: row.assignment_id ?? 0,
+    pluginId: row.membership_id ?? 0,
     pluginKey: row.plugin_key,
     projectStatus: toProtoProjectStatus(row.project_status),
     pluginStatus: toProtoPluginStatus(row.plugin_status),

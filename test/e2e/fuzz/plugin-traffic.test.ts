@@ -64,7 +64,7 @@ describeEachDialect("fuzzed plugin traffic", (dialect) => {
     const model = new Model(
       new Set(stored.projects.map((p) => Number(p.id))),
       new Map(
-        stored.assignments.map((a) => [
+        stored.memberships.map((a) => [
           Number(a.id),
           {
             projectId: Number(a.project_id),
@@ -158,7 +158,7 @@ describeEachDialect("fuzzed plugin traffic", (dialect) => {
       expect(await servingStatus(fuzz.health)).toBe(HealthCheckResponse_ServingStatus.SERVING);
 
       const after = await readStoredState(fuzz.database.url);
-      for (const a of after.assignments) {
+      for (const a of after.memberships) {
         const m = model.memberships.get(Number(a.id));
         const storedView = `${a.status} ${JSON.stringify(a.model_name.slice(0, 40))} ${JSON.stringify(a.error.slice(0, 40))}`;
         const modelView = m

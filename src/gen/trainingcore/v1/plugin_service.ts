@@ -1357,7 +1357,7 @@ export const Ack: MessageFns<Ack> = {
  *    `ModelName` (or an `ErrorReport` at any point).
  *
  * Delivery is at least once: after a reconnect (or a restart of the core) the core sends
- * `TrainingData` again for every assignment of this plugin key that has no `DataReport`
+ * `TrainingData` again for every membership of this plugin key that has no `DataReport`
  * yet, so a plugin may see the same `plugin_id` twice. Reports are idempotent: sending a
  * report that was already applied again is acknowledged with code 0 and changes nothing,
  * so a plugin that lost its connection simply re-sends every report that was not acked.

@@ -8,12 +8,12 @@ import {
   PluginSessions,
   type TrainingDataMessage,
 } from "../../../../src/app/plugins/plugin-sessions.js";
-import type { WaitingDeliveryRow } from "../../../../src/store/sql/assignments.js";
+import type { WaitingDeliveryRow } from "../../../../src/store/sql/memberships.js";
 import { testMetrics } from "../../../helpers/metrics.js";
 
 const key = "k";
 
-/** WAITING assignments 1..n of `key`, handed out oldest first, as the store would. */
+/** WAITING memberships 1..n of `key`, handed out oldest first, as the store would. */
 class WaitingWork implements DeliveryClaims {
   readonly asked: number[] = [];
   readonly waiting: number[];

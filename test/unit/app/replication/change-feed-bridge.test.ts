@@ -43,14 +43,14 @@ describe("ChangeFeedBridge", () => {
     const seenHere: string[] = [];
     there.onProjectChanged(7, () => seenThere.push("project 7"));
     there.onWorkAvailable((key) => seenThere.push(`work ${key}`));
-    there.onAssignmentLeftWaiting((key, id) => seenThere.push(`left ${key} ${id}`));
+    there.onMembershipLeftWaiting((key, id) => seenThere.push(`left ${key} ${id}`));
     here.onProjectChanged(7, () => seenHere.push("project 7"));
     here.onWorkAvailable((key) => seenHere.push(`work ${key}`));
 
     here.projectChanged(7);
     here.projectChanged(7);
     here.workAvailable(["k", "k", "j"]);
-    here.assignmentLeftWaiting("k", 11);
+    here.membershipLeftWaiting("k", 11);
     await nextTurn();
 
     // One notification for the whole turn; duplicates coalesced.
@@ -74,12 +74,12 @@ describe("ChangeFeedBridge", () => {
     expect(sent).toHaveLength(1);
   });
 
-  it("keeps to itself an assignment leaving WAITING whose lease it holds (no one else holds it)", async () => {
+  it("keeps to itself an membership leaving WAITING whose lease it holds (no one else holds it)", async () => {
     const sent: string[] = [];
     const feed = new ChangeFeed();
     // The bridge is asked before the feed's own listeners act (they release the lease).
     const held = new Set([11]);
-    feed.onAssignmentLeftWaiting((_key, id) => held.delete(id));
+    feed.onMembershipLeftWaiting((_key, id) => held.delete(id));
     new ChangeFeedBridge({
       feed,
       replicaId: "me",
@@ -90,8 +90,8 @@ describe("ChangeFeedBridge", () => {
         sent.push(payload);
       },
     });
-    feed.assignmentLeftWaiting("k", 11);
-    feed.assignmentLeftWaiting("k", 12);
+    feed.membershipLeftWaiting("k", 11);
+    feed.membershipLeftWaiting("k", 12);
     await nextTurn();
     expect(sent.map((p) => JSON.parse(p))).toEqual([{ r: "me", w: [["k", 12]] }]);
   });
@@ -119,7 +119,7 @@ describe("ChangeFeedBridge", () => {
     const changes: Change[] = [];
     for (let i = 0; i < 3000; i++) changes.push({ kind: "project", projectId: 1_000_000_000 + i });
     for (let i = 0; i < 200; i++) {
-      changes.push({ kind: "left-waiting", key: `${"\u0001".repeat(150)}-${i}`, assignmentId: i });
+      changes.push({ kind: "left-waiting", key: `${"\u0001".repeat(150)}-${i}`, membershipId: i });
     }
     const payloads = payloadsOf("replica-with-a-long-id", changes);
     expect(payloads.length).toBeGreaterThan(1);

@@ -1,5 +1,5 @@
 import type { Knex } from "knex";
-import type { AssignmentRow } from "../rows.js";
+import type { MembershipRow } from "../rows.js";
 import {
   type DriverConnection,
   pgQuery,
@@ -7,58 +7,58 @@ import {
   withSqliteConnection,
 } from "./prepared.js";
 
-export type NewAssignmentRow = Omit<AssignmentRow, "id">;
+export type NewMembershipRow = Omit<MembershipRow, "id">;
 
-export async function insertAssignments(
+export async function insertMemberships(
   db: Knex,
-  rows: readonly NewAssignmentRow[],
-): Promise<AssignmentRow[]> {
+  rows: readonly NewMembershipRow[],
+): Promise<MembershipRow[]> {
   if (rows.length === 0) return [];
-  const ids: ({ id: number } | number)[] = await db("assignments").insert(rows).returning("id");
+  const ids: ({ id: number } | number)[] = await db("memberships").insert(rows).returning("id");
   return rows.map((row, i) => {
     const id = ids[i];
     return { ...row, id: typeof id === "object" ? Number(id.id) : Number(id) };
   });
 }
 
-export async function findAssignment(db: Knex, id: number): Promise<AssignmentRow | undefined> {
-  return db<AssignmentRow>("assignments").where({ id }).first();
+export async function findMembership(db: Knex, id: number): Promise<MembershipRow | undefined> {
+  return db<MembershipRow>("memberships").where({ id }).first();
 }
 
-export async function listProjectAssignments(
+export async function listProjectMemberships(
   db: Knex,
   projectId: number,
-): Promise<AssignmentRow[]> {
-  return db<AssignmentRow>("assignments").where({ project_id: projectId }).orderBy("id");
+): Promise<MembershipRow[]> {
+  return db<MembershipRow>("memberships").where({ project_id: projectId }).orderBy("id");
 }
 
-export async function listAssignmentsOfProjects(
+export async function listMembershipsOfProjects(
   db: Knex,
   projectIds: readonly number[],
-): Promise<AssignmentRow[]> {
+): Promise<MembershipRow[]> {
   if (projectIds.length === 0) return [];
-  return db<AssignmentRow>("assignments").whereIn("project_id", projectIds).orderBy("id");
+  return db<MembershipRow>("memberships").whereIn("project_id", projectIds).orderBy("id");
 }
 
-export async function updateAssignmentStatus(
+export async function updateMembershipStatus(
   db: Knex,
   id: number,
   change: { status: string; model_name: string; error: string; deadline_ms: number | null },
   nowMs: number,
 ): Promise<void> {
-  await db("assignments")
+  await db("memberships")
     .where({ id })
     .update({ ...change, updated_ms: nowMs });
 }
 
-/** What TrainingData needs of a WAITING assignment. */
+/** What TrainingData needs of a WAITING membership. */
 export interface WaitingDeliveryRow
-  extends Pick<AssignmentRow, "id" | "project_id" | "parameters_json" | "additional_info_json"> {
+  extends Pick<MembershipRow, "id" | "project_id" | "parameters_json" | "additional_info_json"> {
   training_blob_id: string;
 }
 
 /**
- * Up to `count` WAITING assignments of one plugin key whose project has its training set,
+ * Up to `count` WAITING memberships of one plugin key whose project has its training set,
  * oldest first, other than `skip` (those the dispatcher has leased already), with what their
  * TrainingData needs. SQLite, outside a transaction, on one pooled connection: the ids first
  * (index only), then the rows wanted. (`LIMIT CAST(? AS INTEGER)`, not `LIMIT ?`: SQLite's
@@ -75,7 +75,7 @@ export function readNextWaitingDeliveries(
     // `count` more than those skipped: at least `count` others among them, unless fewer exist.
     const ids = sqliteStatement(
       conn,
-      `SELECT a.id FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
+      `SELECT a.id FROM memberships AS a JOIN projects AS p ON p.id = a.project_id
        WHERE a.plugin_key = ? AND a.status = 'WAITING' AND p.training_blob_id IS NOT NULL
        ORDER BY a.id LIMIT CAST(? AS INTEGER)`,
     )
@@ -85,20 +85,20 @@ export function readNextWaitingDeliveries(
     const select = sqliteStatement(
       conn,
       `SELECT a.id, a.project_id, a.parameters_json, a.additional_info_json, p.training_blob_id
-       FROM assignments AS a JOIN projects AS p ON p.id = a.project_id
+       FROM memberships AS a JOIN projects AS p ON p.id = a.project_id
        WHERE a.id = ?`,
     );
     return wanted.map((id) => select.get(id) as WaitingDeliveryRow);
   });
 }
 
-/** Unfinished assignments whose deadline passed, oldest deadline first. */
-export async function listOverdueAssignments(
+/** Unfinished memberships whose deadline passed, oldest deadline first. */
+export async function listOverdueMemberships(
   db: Knex,
   nowMs: number,
   limit: number,
-): Promise<AssignmentRow[]> {
-  return db<AssignmentRow>("assignments")
+): Promise<MembershipRow[]> {
+  return db<MembershipRow>("memberships")
     .whereNotNull("deadline_ms")
     .andWhere("deadline_ms", "<=", nowMs)
     .orderBy("deadline_ms")
@@ -106,8 +106,8 @@ export async function listOverdueAssignments(
 }
 
 /** What applying plugin reports reads of a membership. */
-export type MembershipRow = Pick<
-  AssignmentRow,
+export type MembershipStatusRow = Pick<
+  MembershipRow,
   "id" | "project_id" | "plugin_key" | "status" | "model_name" | "error"
 >;
 
@@ -115,16 +115,16 @@ export type MembershipRow = Pick<
  * The memberships of several projects, ascending by id, on a transaction's connection. Hot
  * path: prepared, via the driver.
  */
-export async function readMemberships(
+export async function readMembershipStatuses(
   conn: DriverConnection,
   projectIds: readonly number[],
-): Promise<MembershipRow[]> {
+): Promise<MembershipStatusRow[]> {
   if (projectIds.length === 0) return [];
   if (conn.dialect === "postgres") {
-    return pgQuery<MembershipRow>(
+    return pgQuery<MembershipStatusRow>(
       conn.client,
-      "tc_read_memberships",
-      `SELECT id, project_id, plugin_key, status, model_name, error FROM assignments
+      "tc_read_membership_statuses",
+      `SELECT id, project_id, plugin_key, status, model_name, error FROM memberships
        WHERE project_id = ANY($1::bigint[]) ORDER BY id`,
       [projectIds],
     );
@@ -134,12 +134,12 @@ export async function readMemberships(
   const json = sqliteStatement(
     conn.db,
     `SELECT json_group_array(json_array(id, project_id, plugin_key, status, model_name, error))
-     FROM assignments WHERE project_id IN (SELECT value FROM json_each(?))`,
+     FROM memberships WHERE project_id IN (SELECT value FROM json_each(?))`,
   )
     .pluck()
     .get(JSON.stringify(projectIds)) as string;
-  const rows = (JSON.parse(json) as MembershipTuple[]).map(
-    ([id, project_id, plugin_key, status, model_name, error]): MembershipRow => ({
+  const rows = (JSON.parse(json) as MembershipStatusTuple[]).map(
+    ([id, project_id, plugin_key, status, model_name, error]): MembershipStatusRow => ({
       id,
       project_id,
       plugin_key,
@@ -151,9 +151,9 @@ export async function readMemberships(
   return rows.sort((a, b) => a.id - b.id);
 }
 
-type MembershipTuple = [number, number, string, string, string, string];
+type MembershipStatusTuple = [number, number, string, string, string, string];
 
-export interface AssignmentStateChange {
+export interface MembershipStateChange {
   id: number;
   status: string;
   model_name: string;
