@@ -582,7 +582,14 @@ function plan(ctx: RunContext, commands: readonly Command[]): Planned[] {
           command.sequence,
           {
             $case: "onlineReport",
-            value: { id, name: command.name, type: "fuzz", description: "", parameters: { k: 1 } },
+            value: {
+              id,
+              name: command.name,
+              type: "fuzz",
+              description: "",
+              parameters: { k: 1 },
+              neededColumns: [],
+            },
           },
           expected,
           `OnlineReport(${JSON.stringify(id)}, name of ${command.name.length} chars)`,
@@ -741,6 +748,7 @@ describeEachDialect("fuzzed plugin traffic", (dialect) => {
                 type: "fuzz",
                 description: "",
                 parameters: {},
+                neededColumns: [],
               },
             },
           },
@@ -1072,7 +1080,14 @@ function registration(key: string): Uint8Array {
     sequence: 1,
     message: {
       $case: "onlineReport",
-      value: { id: key, name: key, type: "raw", description: "", parameters: {} },
+      value: {
+        id: key,
+        name: key,
+        type: "raw",
+        description: "",
+        parameters: {},
+        neededColumns: [],
+      },
     },
   }).finish();
 }

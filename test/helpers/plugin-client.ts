@@ -83,6 +83,7 @@ export class TestPlugin {
       type: "next-activity",
       description: "test plugin",
       parameters,
+      neededColumns: [],
     };
   }
 

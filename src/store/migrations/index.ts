@@ -3,6 +3,7 @@ import * as initial from "./001-initial.js";
 import * as tokens from "./002-tokens.js";
 import * as replicas from "./003-replicas.js";
 import * as waitingByKey from "./004-waiting-by-key.js";
+import * as eventLogDefinitions from "./006-event-log-definitions.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -15,6 +16,7 @@ const ordered: [string, Migration][] = [
   ["002-tokens", tokens],
   ["003-replicas", replicas],
   ["004-waiting-by-key", waitingByKey],
+  ["006-event-log-definitions", eventLogDefinitions],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {
