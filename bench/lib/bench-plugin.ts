@@ -84,6 +84,7 @@ export class BenchPlugin {
       type: "bench",
       description: "load generator",
       parameters: {},
+      neededColumns: [],
     };
   }
 

@@ -76,6 +76,7 @@ export function createProject(client: ProjectServiceClient, datasetId: string): 
         datasetCsv: Buffer.alloc(0),
         datasetId,
         caseIdColumn: "",
+        definition: undefined,
         holdoutFraction: 0.2,
         pluginKeys: ["bench-datasets"],
         parameters: {},

@@ -92,6 +92,7 @@ class PluginRuntime {
         type: report.type,
         description: report.description ?? "",
         parameters: report.parameters ?? {},
+        neededColumns: [],
       },
     };
     const channelOptions: ChannelOptions = {

@@ -7,6 +7,8 @@ export interface PluginRow {
   description: string;
   /** JSON object: the plugin's default parameters. */
   parameters_json: string;
+  /** JSON array of the ColumnDefinitions the plugin needs in a training set (`OUTCOME`, …). */
+  needed_columns_json: string;
   first_seen_ms: number;
   last_seen_ms: number;
 }
@@ -46,6 +48,14 @@ export interface ProjectRow {
   progress_rows: number;
   /** Preprocessing progress: bytes of the stored file read so far. */
   progress_bytes: number;
+  /** JSON: the event-log definition as requested; null for a request without one. */
+  requested_definition_json: string | null;
+  /** JSON: the effective event-log definition (given + inferred); null until known. */
+  effective_definition_json: string | null;
+  /** Training cases with OUTCOME 1; null until preprocessing counted them, or without OUTCOME. */
+  positive_cases: number | null;
+  /** Training cases with TREATMENT 1; null until preprocessing counted them, or without TREATMENT. */
+  treated_cases: number | null;
   created_ms: number;
   updated_ms: number;
 }

@@ -38,6 +38,7 @@ type Rpc =
   | "Connect"
   | "DownloadDataset"
   | "UploadDataset"
+  | "InspectDataset"
   | "CreateProject"
   | "GetProject"
   | "ListProjects"
@@ -87,6 +88,7 @@ const matrix: Record<Rpc, Record<Column, Expected>> = {
     ],
   },
   UploadDataset: consumerRpc,
+  InspectDataset: consumerRpc,
   CreateProject: consumerRpc,
   GetProject: consumerRpc,
   ListProjects: consumerRpc,
@@ -147,7 +149,7 @@ function connectOutcome(
 }
 
 function identity(key: string) {
-  return { id: key, name: key, type: "test", description: "", parameters: {} };
+  return { id: key, name: key, type: "test", description: "", parameters: {}, neededColumns: [] };
 }
 
 /** A plugin holding its stream open with a token, acks matched by sequence. */
@@ -282,6 +284,10 @@ describeEachDialect("authorization matrix", (dialect) => {
           upload.write({ message: { $case: "chunk", value: Buffer.from(tinyCsv) } });
           upload.end();
         });
+      case "InspectDataset":
+        return unary((done) =>
+          datasets.inspectDataset({ datasetId: "", dataset: Buffer.from(tinyCsv) }, metadata, done),
+        );
       case "CreateProject":
         return unary((done) =>
           projects.createProject(createProjectRequest({ pluginKeys: ["knn"] }), metadata, done),

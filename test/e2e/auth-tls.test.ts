@@ -47,7 +47,14 @@ function register(address: string, creds: ChannelCredentials, key: string): Prom
       sequence: 1,
       message: {
         $case: "onlineReport",
-        value: { id: key, name: key, type: "t", description: "", parameters: {} },
+        value: {
+          id: key,
+          name: key,
+          type: "t",
+          description: "",
+          parameters: {},
+          neededColumns: [],
+        },
       },
     });
   }).finally(() => {

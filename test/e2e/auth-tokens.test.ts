@@ -52,7 +52,14 @@ function openPlugin(address: string, token: string, key: string) {
     sequence: 1,
     message: {
       $case: "onlineReport",
-      value: { id: key, name: key, type: "test", description: "", parameters: {} },
+      value: {
+        id: key,
+        name: key,
+        type: "test",
+        description: "",
+        parameters: {},
+        neededColumns: [],
+      },
     },
   });
   return {

@@ -89,5 +89,12 @@ describeEachDialect("phase deadlines", (dialect) => {
 
 /** A TrainingData-shaped object for reporting on a known membership. */
 async function getTrainingData(pluginId: number, projectId: number) {
-  return { projectId, pluginId, trainingDfName: "", additionalInfo: {}, parameters: {} };
+  return {
+    projectId,
+    pluginId,
+    trainingDfName: "",
+    additionalInfo: {},
+    parameters: {},
+    definition: undefined,
+  };
 }

@@ -58,6 +58,7 @@ describe("server reflection (e2e)", () => {
         "grpc/reflection/v1/reflection.proto",
         "grpc/reflection/v1alpha/reflection.proto",
         "trainingcore/v1/dataset_service.proto",
+        "trainingcore/v1/definition.proto",
         "trainingcore/v1/plugin_service.proto",
         "trainingcore/v1/project.proto",
         "trainingcore/v1/project_service.proto",
@@ -71,6 +72,7 @@ describe("server reflection (e2e)", () => {
       }
       expect(files.get("trainingcore/v1/project_service.proto")?.dependency).toEqual([
         "google/protobuf/struct.proto",
+        "trainingcore/v1/definition.proto",
         "trainingcore/v1/project.proto",
       ]);
 

@@ -26,6 +26,7 @@ export function createProjectDirectly(
       parameters: {},
       additionalInfo: {},
       requestId: "",
+      definition: undefined,
       ...input,
     },
     { db, knownKeys, maxDatasetBytes: 1 << 20, onlineKeys: () => [], created: () => {} },

@@ -90,6 +90,7 @@ export class TestPlugin {
       type: "next-activity",
       description: "test plugin",
       parameters,
+      neededColumns: [],
     };
   }
 

@@ -35,6 +35,7 @@ export function createProjectRequest(
     additionalInfo: {},
     requestId: "",
     datasetId: "",
+    definition: undefined,
     ...overrides,
   };
 }

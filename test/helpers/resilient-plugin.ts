@@ -205,6 +205,7 @@ export class ResilientPlugin {
       type: "next-activity",
       description: "crash-loop test plugin",
       parameters: { k: 3 },
+      neededColumns: [],
     };
   }
 

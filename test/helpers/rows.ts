@@ -20,6 +20,8 @@ export function projectRow(
     requested_case_id_column: "",
     holdout_fraction: 0.2,
     raw_blob_id: rawBlobId,
+    requested_definition_json: null,
+    effective_definition_json: null,
     created_ms: now,
     updated_ms: now,
     ...fields,

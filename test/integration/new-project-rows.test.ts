@@ -73,6 +73,8 @@ describeEachDialect("CreateProject's rows through the driver", (dialect) => {
       requested_case_id_column: "case",
       holdout_fraction: 0.25,
       raw_blob_id: "raw_x",
+      requested_definition_json: '{"columns":[["c","CASE_ID"]],"caseAttributes":[]}',
+      effective_definition_json: null,
       created_ms: 1234,
       updated_ms: 1235,
     };

@@ -143,6 +143,7 @@ describe.skipIf(!dialects.includes("postgres"))("replica claims [postgres]", () 
         parameters_json: "{}",
         additional_info_json: "{}",
         training_blob_id: expect.stringMatching(/^raw_/),
+        effective_definition_json: null,
       })),
     );
     expect(await claimNextDeliveries(fresh.store.db, a, "other", 5, [], Date.now())).toEqual([]);

@@ -1,3 +1,4 @@
+import { effectiveDefinitionFromJson } from "../../domain/event-log/index.js";
 import type { WaitingDeliveryRow } from "../../store/sql/memberships.js";
 import type { TrainingDataMessage } from "../plugins/plugin-sessions.js";
 
@@ -8,5 +9,9 @@ export function trainingDataOf(row: WaitingDeliveryRow): TrainingDataMessage {
     trainingDfName: row.training_blob_id,
     additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
     parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
+    definition:
+      row.effective_definition_json === null
+        ? undefined
+        : effectiveDefinitionFromJson(row.effective_definition_json),
   };
 }

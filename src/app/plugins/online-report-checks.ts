@@ -1,4 +1,5 @@
 import { AppError } from "../../domain/errors.js";
+import { columnDefinitions, isColumnDefinition } from "../../domain/event-log/index.js";
 import { hasNul } from "../../domain/text-checks.js";
 import { type PluginIdentity, upsertPlugin } from "../../store/sql/plugins.js";
 import type { GroupCommitter } from "../reports/group-commit.js";
@@ -43,6 +44,19 @@ export function checkIdentity(identity: PluginIdentity): void {
       `OnlineReport.parameters is larger than ${maxParametersBytes} bytes`,
     );
   }
+  checkNeededColumns(identity.neededColumns ?? []);
+}
+
+/** Every need is a ColumnDefinition (the transport reads 0 and unknown numbers as UNSPECIFIED). */
+function checkNeededColumns(needed: readonly string[]): void {
+  const position = needed.findIndex((value) => !isColumnDefinition(value));
+  if (position < 0) return;
+  throw new AppError(
+    "INVALID_ARGUMENT",
+    `OnlineReport.needed_columns[${position}] is COLUMN_DEFINITION_UNSPECIFIED or a value this ` +
+      "core does not know: list only the columns the plugin needs, from " +
+      columnDefinitions.map((name) => `COLUMN_DEFINITION_${name}`).join(", "),
+  );
 }
 
 /** Stores the plugin's identity and last-seen time; resolves once committed. */

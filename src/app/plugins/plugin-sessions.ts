@@ -4,12 +4,16 @@
  * session is sent is re-derived from the store when it reconnects. With several replicas the
  * online counts also include the other replicas' instances (`SessionDirectory`).
  */
+import type { EffectiveDefinition } from "../../domain/event-log/index.js";
+
 export interface TrainingDataMessage {
   readonly projectId: number;
   readonly pluginId: number;
   readonly trainingDfName: string;
   readonly additionalInfo: Record<string, unknown>;
   readonly parameters: Record<string, unknown>;
+  /** The project's effective event-log definition; undefined for a project without one. */
+  readonly definition: EffectiveDefinition | undefined;
 }
 
 export interface PluginSession {

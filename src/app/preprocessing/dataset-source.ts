@@ -10,7 +10,7 @@ export class CompressedFileError extends Error {
   override readonly name = "CompressedFileError";
 }
 
-function isGzip(chunk: Uint8Array): boolean {
+export function isGzip(chunk: Uint8Array): boolean {
   return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 }
 

@@ -4,13 +4,20 @@
  */
 import type { Knex } from "knex";
 import { AppError } from "../../domain/errors.js";
+import {
+  definitionToJson,
+  type EffectiveDefinition,
+  type EventLogDefinition,
+  resolveDefinition,
+} from "../../domain/event-log/index.js";
 import { hasNul } from "../../domain/text-checks.js";
 import { inTransactionOnDriver } from "../../store/commits/transactions.js";
-import type { ProjectRow } from "../../store/rows.js";
-import { findCompleteBlob, newBlobId } from "../../store/sql/blobs.js";
+import type { BlobRow, ProjectRow } from "../../store/rows.js";
+import { newBlobId } from "../../store/sql/blobs.js";
 import { appendEventRows } from "../../store/sql/events.js";
 import { insertCompleteBlob, insertProjectRow } from "../../store/sql/new-project-rows.js";
 import { findProjectByRequestId, type NewProjectRow } from "../../store/sql/projects.js";
+import { findUpload, readDatasetHead, uploadNotFound } from "../datasets/dataset-heads.js";
 import { projectEvent } from "../reports/plugin-reports.js";
 import type { KnownPluginKeys } from "./known-plugin-keys.js";
 import { type ProjectView, projectView } from "./project-views.js";
@@ -27,6 +34,11 @@ export interface CreateProjectInput {
   readonly parameters: Record<string, Record<string, unknown>>;
   readonly additionalInfo: Record<string, Record<string, unknown>>;
   readonly requestId: string;
+  /**
+   * The event-log definition (event-log mode): checked against the dataset's header before
+   * anything is stored. Undefined for a request without one, which is created as before.
+   */
+  readonly definition: EventLogDefinition | undefined;
 }
 
 export interface CreateProjectDeps {
@@ -41,10 +53,6 @@ export interface CreateProjectDeps {
 
 export const defaultHoldoutFraction = 0.2;
 
-/** Uploads (`ds_…`) may back any number of projects. */
-async function findUpload(db: Knex, datasetId: string) {
-  return /^ds_[0-9a-f]{24}$/.test(datasetId) ? findCompleteBlob(db, datasetId) : undefined;
-}
 const maxNameLength = 200;
 const maxDescriptionLength = 10_000;
 const maxRequestIdLength = 200;
@@ -157,13 +165,14 @@ export async function createProject(
   checkPerPluginMaps(input, pluginKeys);
 
   let rawSizeBytes = input.datasetCsv.length;
+  let upload: BlobRow | undefined;
   if (input.datasetId !== "") {
-    const upload = await findUpload(deps.db, input.datasetId);
-    if (!upload) {
-      throw new AppError("NOT_FOUND", `no uploaded dataset "${input.datasetId.slice(0, 100)}"`);
-    }
+    upload = await findUpload(deps.db, input.datasetId);
+    if (!upload) throw uploadNotFound(input.datasetId);
     rawSizeBytes = upload.size_bytes;
   }
+  const effective =
+    input.definition && (await effectiveDefinitionOf(deps.db, input, input.definition, upload));
 
   const nowMs = Date.now();
   let row: ProjectRow;
@@ -186,6 +195,8 @@ export async function createProject(
         requested_case_id_column: input.caseIdColumn,
         holdout_fraction: holdoutFraction,
         raw_blob_id: rawBlobId,
+        requested_definition_json: input.definition ? definitionToJson(input.definition) : null,
+        effective_definition_json: effective ? definitionToJson(effective) : null,
         created_ms: nowMs,
         updated_ms: nowMs,
       };
@@ -219,4 +230,32 @@ const newProjectDefaults = {
   case_id_column: null,
   progress_rows: 0,
   progress_bytes: 0,
+  positive_cases: null,
+  treated_cases: null,
 };
+
+/**
+ * The effective definition of `requested` for the dataset of `input` (`upload`, or inline), read
+ * from the dataset's head; INVALID_ARGUMENT listing every problem when it does not fit.
+ */
+async function effectiveDefinitionOf(
+  db: Knex,
+  input: CreateProjectInput,
+  requested: EventLogDefinition,
+  upload: BlobRow | undefined,
+): Promise<EffectiveDefinition> {
+  const head = await readDatasetHead(
+    db,
+    upload ? { kind: "upload", upload } : { kind: "inline", bytes: input.datasetCsv },
+  );
+  const resolved = resolveDefinition(head.columns, requested, {
+    typedHints: head.typedHints,
+    caseIdColumn: input.caseIdColumn,
+  });
+  if (resolved.ok) return resolved.definition;
+  const count = resolved.problems.length;
+  throw invalid(
+    `the definition does not fit the dataset (${count} problem${count === 1 ? "" : "s"}): ` +
+      resolved.problems.join("; "),
+  );
+}

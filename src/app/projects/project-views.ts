@@ -1,6 +1,11 @@
 /** Read models for consumers: projects with their plugins and dataset, and known plugins. */
 import type { Knex } from "knex";
 import { AppError } from "../../domain/errors.js";
+import {
+  type ColumnDefinition,
+  type EffectiveDefinition,
+  effectiveDefinitionFromJson,
+} from "../../domain/event-log/index.js";
 import type { PluginStatus, ProjectStatus } from "../../domain/statuses.js";
 import type { MembershipRow, ProjectRow } from "../../store/rows.js";
 import { blobSizes } from "../../store/sql/blobs.js";
@@ -18,6 +23,10 @@ export interface DatasetView {
   cases: number;
   columns: string[];
   caseIdColumn: string;
+  /** Training cases with OUTCOME 1; 0 without OUTCOME. */
+  positiveCases: number;
+  /** Training cases with TREATMENT 1; 0 without TREATMENT. */
+  treatedCases: number;
 }
 
 export interface ProjectPluginView {
@@ -49,6 +58,8 @@ export interface ProjectView {
   dataset: DatasetView | undefined;
   preprocessing: PreprocessingProgressView;
   plugins: ProjectPluginView[];
+  /** The effective event-log definition; undefined for a project created without one. */
+  definition: EffectiveDefinition | undefined;
 }
 
 export interface PluginView {
@@ -60,6 +71,8 @@ export interface PluginView {
   online: boolean;
   instances: number;
   lastSeenMs: number;
+  /** What the plugin needs in a training set, from its latest OnlineReport. */
+  neededColumns: ColumnDefinition[];
 }
 
 function datasetView(row: ProjectRow): DatasetView | undefined {
@@ -73,6 +86,8 @@ function datasetView(row: ProjectRow): DatasetView | undefined {
     cases: row.cases ?? 0,
     columns: JSON.parse(row.columns_json ?? "[]") as string[],
     caseIdColumn: row.case_id_column ?? "",
+    positiveCases: row.positive_cases ?? 0,
+    treatedCases: row.treated_cases ?? 0,
   };
 }
 
@@ -106,6 +121,10 @@ export function projectView(
       error: a.error,
       updatedMs: a.updated_ms,
     })),
+    definition:
+      row.effective_definition_json === null
+        ? undefined
+        : effectiveDefinitionFromJson(row.effective_definition_json),
   };
 }
 
@@ -175,6 +194,7 @@ export async function listPluginViews(db: Knex, sessions: PluginSessions): Promi
       online: instances > 0,
       instances,
       lastSeenMs: row.last_seen_ms,
+      neededColumns: JSON.parse(row.needed_columns_json) as ColumnDefinition[],
     };
   });
 }

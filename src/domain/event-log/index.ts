@@ -27,6 +27,11 @@ export type {
 } from "./definition.js";
 export { columnsDefinedAs, emptyDefinition, givenRule, outcomeRule } from "./definition.js";
 export {
+  definitionToJson,
+  effectiveDefinitionFromJson,
+  requestedDefinitionFromJson,
+} from "./definition-json.js";
+export {
   type DefinitionSources,
   effectiveDefinition,
   inferDefinitions,

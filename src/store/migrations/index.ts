@@ -4,6 +4,7 @@ import * as tokens from "./002-tokens.js";
 import * as replicas from "./003-replicas.js";
 import * as waitingByKey from "./004-waiting-by-key.js";
 import * as memberships from "./005-memberships.js";
+import * as eventLogDefinitions from "./006-event-log-definitions.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -17,6 +18,7 @@ const ordered: [string, Migration][] = [
   ["003-replicas", replicas],
   ["004-waiting-by-key", waitingByKey],
   ["005-memberships", memberships],
+  ["006-event-log-definitions", eventLogDefinitions],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {

@@ -39,7 +39,7 @@ export const claimNextDeliveriesSql = `WITH picked AS MATERIALIZED (
    FROM picked, projects AS p
    WHERE a.id = picked.id AND p.id = a.project_id
    RETURNING a.id, a.project_id, a.parameters_json, a.additional_info_json,
-     p.training_blob_id`;
+     p.training_blob_id, p.effective_definition_json`;
 
 /**
  * Claims for this replica, until `untilMs`, up to `count` WAITING memberships of `key` whose

@@ -55,6 +55,8 @@ export async function updateMembershipStatus(
 export interface WaitingDeliveryRow
   extends Pick<MembershipRow, "id" | "project_id" | "parameters_json" | "additional_info_json"> {
   training_blob_id: string;
+  /** The project's effective event-log definition (JSON); null for a project without one. */
+  effective_definition_json: string | null;
 }
 
 /**
@@ -84,7 +86,8 @@ export function readNextWaitingDeliveries(
     const wanted = ids.filter((id) => !skip.has(id)).slice(0, count);
     const select = sqliteStatement(
       conn,
-      `SELECT a.id, a.project_id, a.parameters_json, a.additional_info_json, p.training_blob_id
+      `SELECT a.id, a.project_id, a.parameters_json, a.additional_info_json, p.training_blob_id,
+         p.effective_definition_json
        FROM memberships AS a JOIN projects AS p ON p.id = a.project_id
        WHERE a.id = ?`,
     );

@@ -70,6 +70,8 @@ const projectColumns = [
   "requested_case_id_column",
   "holdout_fraction",
   "raw_blob_id",
+  "requested_definition_json",
+  "effective_definition_json",
   "created_ms",
   "updated_ms",
 ] as const satisfies readonly (keyof NewProjectRow)[];

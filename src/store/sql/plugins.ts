@@ -7,6 +7,8 @@ export interface PluginIdentity {
   type: string;
   description: string;
   parameters: Record<string, unknown>;
+  /** The ColumnDefinitions (`OUTCOME`, …) the plugin needs in a training set; none if absent. */
+  neededColumns?: readonly string[];
 }
 
 export async function upsertPlugin(db: Knex, plugin: PluginIdentity, nowMs: number): Promise<void> {
@@ -17,11 +19,19 @@ export async function upsertPlugin(db: Knex, plugin: PluginIdentity, nowMs: numb
       type: plugin.type,
       description: plugin.description,
       parameters_json: JSON.stringify(plugin.parameters),
+      needed_columns_json: JSON.stringify(plugin.neededColumns ?? []),
       first_seen_ms: nowMs,
       last_seen_ms: nowMs,
     })
     .onConflict("key")
-    .merge(["name", "type", "description", "parameters_json", "last_seen_ms"]);
+    .merge([
+      "name",
+      "type",
+      "description",
+      "parameters_json",
+      "needed_columns_json",
+      "last_seen_ms",
+    ]);
 }
 
 export async function listPlugins(db: Knex): Promise<PluginRow[]> {

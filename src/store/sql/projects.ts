@@ -18,6 +18,8 @@ export type NewProjectRow = Omit<
   | "case_id_column"
   | "progress_rows"
   | "progress_bytes"
+  | "positive_cases"
+  | "treated_cases"
 >;
 
 export async function insertProject(db: Knex, row: NewProjectRow): Promise<number> {
@@ -89,6 +91,12 @@ export interface PreprocessedDataset {
   cases: number;
   columns_json: string;
   case_id_column: string;
+  /** Training cases with OUTCOME 1, when the training set has OUTCOME. */
+  positive_cases?: number | null;
+  /** Training cases with TREATMENT 1, when the training set has TREATMENT. */
+  treated_cases?: number | null;
+  /** The effective definition as preprocessing completed it (JSON), when it did. */
+  effective_definition_json?: string;
 }
 
 export async function recordPreprocessedDataset(

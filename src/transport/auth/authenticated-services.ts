@@ -32,6 +32,7 @@ export const accessRules: ReadonlyMap<string, readonly PrincipalKind[]> = new Ma
   [PluginServiceService.connect.path, ["plugin"]],
   [DatasetServiceService.downloadDataset.path, ["plugin"]],
   [DatasetServiceService.uploadDataset.path, ["consumer"]],
+  [DatasetServiceService.inspectDataset.path, ["consumer"]],
   [ProjectServiceService.createProject.path, ["consumer"]],
   [ProjectServiceService.getProject.path, ["consumer"]],
   [ProjectServiceService.listProjects.path, ["consumer"]],

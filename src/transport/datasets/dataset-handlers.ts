@@ -22,6 +22,7 @@ import { DeadBufferCollector } from "../../store/blobs/dead-buffer-collector.js"
 import { principalOf } from "../auth/authenticated-services.js";
 import { endCall, toGrpcStatus, toServiceError } from "../grpc-errors.js";
 import { StreamWriter } from "../stream-writer.js";
+import { inspectDatasetHandler } from "./inspect-dataset-handler.js";
 
 export interface DatasetHandlerDeps {
   readonly db: Knex;
@@ -29,6 +30,8 @@ export interface DatasetHandlerDeps {
   readonly maxUploadBytes: number;
   /** This replica's id: written on files being uploaded (see deleteOrphanedBlobs). */
   readonly replicaId: string;
+  /** CORE_MAX_DATASET_BYTES: the limit of a dataset sent inline. */
+  readonly maxDatasetBytes: number;
 }
 
 export function createDatasetHandlers(
@@ -49,6 +52,7 @@ export function createDatasetHandlers(
     ) => {
       void download(call, deps);
     },
+    inspectDataset: inspectDatasetHandler(deps),
   };
 }
 

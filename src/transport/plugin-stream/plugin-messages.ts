@@ -1,12 +1,15 @@
 /** Mapping between the plugin stream's protobuf messages and the use cases' inputs. */
 import { status as grpcStatus } from "@grpc/grpc-js";
 import type { PluginIdentity } from "../../app/plugins/online-report-checks.js";
+import type { TrainingDataMessage } from "../../app/plugins/plugin-sessions.js";
 import type { ReportInput } from "../../app/reports/report-checks.js";
 import type {
   ConnectRequest,
   ConnectResponse,
   OnlineReport,
+  TrainingData,
 } from "../../gen/trainingcore/v1/plugin_service.js";
+import { fromProtoColumnDefinition, toProtoDefinition } from "../event-log-definitions.js";
 import type { GrpcStatus } from "../grpc-errors.js";
 
 export function identityOf(report: OnlineReport): PluginIdentity {
@@ -16,6 +19,18 @@ export function identityOf(report: OnlineReport): PluginIdentity {
     type: report.type,
     description: report.description,
     parameters: report.parameters ?? {},
+    neededColumns: report.neededColumns.map(fromProtoColumnDefinition),
+  };
+}
+
+export function toProtoTrainingData(data: TrainingDataMessage): TrainingData {
+  return {
+    projectId: data.projectId,
+    pluginId: data.pluginId,
+    trainingDfName: data.trainingDfName,
+    additionalInfo: data.additionalInfo,
+    parameters: data.parameters,
+    definition: data.definition && toProtoDefinition(data.definition),
   };
 }
 

@@ -3,6 +3,7 @@ import type { PluginSession, TrainingDataMessage } from "../../app/plugins/plugi
 import type { ConnectResponse } from "../../gen/trainingcore/v1/plugin_service.js";
 import type { StreamWriter } from "../stream-writer.js";
 import type { InquiryPacer } from "./inquiry-pacer.js";
+import { toProtoTrainingData } from "./plugin-messages.js";
 
 export interface StreamSessionParts {
   readonly id: number;
@@ -32,7 +33,9 @@ export class StreamSession implements PluginSession {
 
   sendTrainingData(data: TrainingDataMessage): Promise<void> {
     this.metrics.messageSent("training_data");
-    return this.writer.write({ message: { $case: "trainingData", value: data } });
+    return this.writer.write({
+      message: { $case: "trainingData", value: toProtoTrainingData(data) },
+    });
   }
 
   /** An inquiry is waiting in the pacer: rounds piling up send this stream one, not several. */

@@ -25,6 +25,7 @@ import type {
   WatchProjectResponse,
 } from "../../gen/trainingcore/v1/project_service.js";
 import type { Logger } from "../../logger.js";
+import { fromProtoDefinition } from "../event-log-definitions.js";
 import { endCall, toGrpcStatus, toServiceError } from "../grpc-errors.js";
 import type { OpenStreams } from "../open-streams.js";
 import { StreamWriter } from "../stream-writer.js";
@@ -116,6 +117,7 @@ export function createProjectHandlers(
             parameters: definedEntries(request.parameters),
             additionalInfo: definedEntries(request.additionalInfo),
             requestId: request.requestId,
+            definition: request.definition && fromProtoDefinition(request.definition),
           },
           {
             db,

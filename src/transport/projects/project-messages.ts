@@ -1,6 +1,7 @@
 import type { PluginView, ProjectView } from "../../app/projects/project-views.js";
 import type { PluginInfo, Project, ProjectEvent } from "../../gen/trainingcore/v1/project.js";
 import type { EventRow } from "../../store/rows.js";
+import { toProtoDefinition } from "../event-log-definitions.js";
 import { toProtoPluginStatus, toProtoProjectStatus } from "./status-mapping.js";
 
 export function toProtoProject(view: ProjectView): Project {
@@ -22,6 +23,8 @@ export function toProtoProject(view: ProjectView): Project {
           columns: view.dataset.columns,
           caseIdColumn: view.dataset.caseIdColumn,
           holdoutDfName: view.dataset.holdoutDfName,
+          positiveCases: view.dataset.positiveCases,
+          treatedCases: view.dataset.treatedCases,
         }
       : undefined,
     plugins: view.plugins.map((p) => ({
@@ -35,6 +38,7 @@ export function toProtoProject(view: ProjectView): Project {
     requestId: view.requestId,
     pluginKeys: view.pluginKeys,
     preprocessing: view.preprocessing,
+    definition: view.definition && toProtoDefinition(view.definition),
   };
 }
 

@@ -103,6 +103,7 @@ describeEachDialect("fuzzed plugin traffic", (dialect) => {
                 type: "fuzz",
                 description: "",
                 parameters: {},
+                neededColumns: [],
               },
             },
           },

@@ -153,7 +153,14 @@ export function plan(ctx: RunContext, commands: readonly Command[]): Planned[] {
           command.sequence,
           {
             $case: "onlineReport",
-            value: { id, name: command.name, type: "fuzz", description: "", parameters: { k: 1 } },
+            value: {
+              id,
+              name: command.name,
+              type: "fuzz",
+              description: "",
+              parameters: { k: 1 },
+              neededColumns: [],
+            },
           },
           expected,
           `OnlineReport(${JSON.stringify(id)}, name of ${command.name.length} chars)`,

@@ -22,7 +22,14 @@ export function registration(key: string): Uint8Array {
     sequence: 1,
     message: {
       $case: "onlineReport",
-      value: { id: key, name: key, type: "raw", description: "", parameters: {} },
+      value: {
+        id: key,
+        name: key,
+        type: "raw",
+        description: "",
+        parameters: {},
+        neededColumns: [],
+      },
     },
   }).finish();
 }

@@ -86,6 +86,7 @@ export class FakeStream {
           trainingDfName: "td_test",
           additionalInfo: {},
           parameters: {},
+          definition: undefined,
           ...data,
         },
       },

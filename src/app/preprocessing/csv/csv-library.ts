@@ -8,7 +8,7 @@ import { parse } from "csv-parse/sync";
 import { MAX_RECORD_CHARS, type RecordRouter } from "./records.js";
 import type { Delimiter } from "./types.js";
 
-function parseOptions(delimiter: Delimiter): Options {
+export function parseOptions(delimiter: Delimiter): Options {
   return {
     delimiter,
     quote: '"',

@@ -12,14 +12,17 @@ import {
   Client,
   type ClientOptions,
   type ClientReadableStream,
+  type ClientUnaryCall,
   type ClientWritableStream,
   type handleClientStreamingCall,
   type handleServerStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { ColumnDefinition, columnDefinitionFromJSON, columnDefinitionToJSON } from "./definition.js";
 
 /** UploadDatasetRequest is one message of an upload: metadata first, then chunks. */
 export interface UploadDatasetRequest {
@@ -70,6 +73,43 @@ export interface DownloadDatasetRequest {
 export interface DownloadDatasetResponse {
   /** The next bytes of the file; chunks concatenated in order make the whole file. */
   chunk: Buffer;
+}
+
+/** InspectDatasetRequest names the dataset to inspect: set exactly one field. */
+export interface InspectDatasetRequest {
+  /** A dataset stored with `UploadDataset` (`UploadDatasetResponse.dataset_id`). */
+  datasetId: string;
+  /**
+   * The dataset inline, as `CreateProjectRequest.dataset_csv` takes it (plain or gzip; at
+   * most `CORE_MAX_DATASET_BYTES`).
+   */
+  dataset: Buffer;
+}
+
+/** InspectDatasetResponse shows the start of a dataset, as the core reads it. */
+export interface InspectDatasetResponse {
+  /** The header: column names in file order. */
+  columns: string[];
+  /**
+   * Column name -> the definition the core infers from the name; columns from which nothing
+   * is inferred are absent (they would be TEXT).
+   */
+  inferred: { [key: string]: ColumnDefinition };
+  /** The first rows (at most 5), cells in `columns` order. */
+  sampleRows: SampleRow[];
+  /** The format detected from the content: `csv`, `csv+gzip`, `xes` or `xes+gzip`. */
+  format: string;
+}
+
+export interface InspectDatasetResponse_InferredEntry {
+  key: string;
+  value: ColumnDefinition;
+}
+
+/** SampleRow is one row of a dataset. */
+export interface SampleRow {
+  /** The cells in `InspectDatasetResponse.columns` order; a missing value is empty. */
+  values: string[];
 }
 
 function createBaseUploadDatasetRequest(): UploadDatasetRequest {
@@ -547,9 +587,408 @@ export const DownloadDatasetResponse: MessageFns<DownloadDatasetResponse> = {
   },
 };
 
+function createBaseInspectDatasetRequest(): InspectDatasetRequest {
+  return { datasetId: "", dataset: Buffer.alloc(0) };
+}
+
+export const InspectDatasetRequest: MessageFns<InspectDatasetRequest> = {
+  encode(message: InspectDatasetRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.datasetId !== "") {
+      writer.uint32(10).string(message.datasetId);
+    }
+    if (message.dataset.length !== 0) {
+      writer.uint32(18).bytes(message.dataset);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectDatasetRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectDatasetRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.datasetId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.dataset = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectDatasetRequest {
+    return {
+      datasetId: isSet(object.datasetId)
+        ? globalThis.String(object.datasetId)
+        : isSet(object.dataset_id)
+        ? globalThis.String(object.dataset_id)
+        : "",
+      dataset: isSet(object.dataset) ? Buffer.from(bytesFromBase64(object.dataset)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: InspectDatasetRequest): unknown {
+    const obj: any = {};
+    if (message.datasetId !== "") {
+      obj.datasetId = message.datasetId;
+    }
+    if (message.dataset.length !== 0) {
+      obj.dataset = base64FromBytes(message.dataset);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectDatasetRequest>, I>>(base?: I): InspectDatasetRequest {
+    return InspectDatasetRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectDatasetRequest>, I>>(object: I): InspectDatasetRequest {
+    const message = createBaseInspectDatasetRequest();
+    message.datasetId = object.datasetId ?? "";
+    message.dataset = object.dataset ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseInspectDatasetResponse(): InspectDatasetResponse {
+  return { columns: [], inferred: {}, sampleRows: [], format: "" };
+}
+
+export const InspectDatasetResponse: MessageFns<InspectDatasetResponse> = {
+  encode(message: InspectDatasetResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.columns) {
+      writer.uint32(10).string(v!);
+    }
+    globalThis.Object.entries(message.inferred).forEach(([key, value]: [string, ColumnDefinition]) => {
+      InspectDatasetResponse_InferredEntry.encode({ key: key as any, value }, writer.uint32(18).fork()).join();
+    });
+    for (const v of message.sampleRows) {
+      SampleRow.encode(v!, writer.uint32(26).fork()).join();
+    }
+    if (message.format !== "") {
+      writer.uint32(34).string(message.format);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectDatasetResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectDatasetResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.columns.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            const entry2 = InspectDatasetResponse_InferredEntry.decode(reader, reader.uint32());
+            if (entry2.value !== undefined) {
+              message.inferred[entry2.key] = entry2.value;
+            }
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.sampleRows.push(SampleRow.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.format = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectDatasetResponse {
+    return {
+      columns: globalThis.Array.isArray(object?.columns) ? object.columns.map((e: any) => globalThis.String(e)) : [],
+      inferred: isObject(object.inferred)
+        ? (globalThis.Object.entries(object.inferred) as [string, any][]).reduce(
+          (acc: { [key: string]: ColumnDefinition }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: columnDefinitionFromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      sampleRows: globalThis.Array.isArray(object?.sampleRows)
+        ? object.sampleRows.map((e: any) => SampleRow.fromJSON(e))
+        : globalThis.Array.isArray(object?.sample_rows)
+        ? object.sample_rows.map((e: any) => SampleRow.fromJSON(e))
+        : [],
+      format: isSet(object.format) ? globalThis.String(object.format) : "",
+    };
+  },
+
+  toJSON(message: InspectDatasetResponse): unknown {
+    const obj: any = {};
+    if (message.columns?.length) {
+      obj.columns = message.columns;
+    }
+    if (message.inferred) {
+      const entries = globalThis.Object.entries(message.inferred) as [string, ColumnDefinition][];
+      if (entries.length > 0) {
+        obj.inferred = {};
+        entries.forEach(([k, v]) => {
+          obj.inferred[k] = columnDefinitionToJSON(v);
+        });
+      }
+    }
+    if (message.sampleRows?.length) {
+      obj.sampleRows = message.sampleRows.map((e) => SampleRow.toJSON(e));
+    }
+    if (message.format !== "") {
+      obj.format = message.format;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectDatasetResponse>, I>>(base?: I): InspectDatasetResponse {
+    return InspectDatasetResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectDatasetResponse>, I>>(object: I): InspectDatasetResponse {
+    const message = createBaseInspectDatasetResponse();
+    message.columns = object.columns?.map((e) => e) || [];
+    message.inferred = (globalThis.Object.entries(object.inferred ?? {}) as [string, ColumnDefinition][]).reduce(
+      (acc: { [key: string]: ColumnDefinition }, [key, value]: [string, ColumnDefinition]) => {
+        if (value !== undefined) {
+          acc[key] = value as ColumnDefinition;
+        }
+        return acc;
+      },
+      {},
+    );
+    message.sampleRows = object.sampleRows?.map((e) => SampleRow.fromPartial(e)) || [];
+    message.format = object.format ?? "";
+    return message;
+  },
+};
+
+function createBaseInspectDatasetResponse_InferredEntry(): InspectDatasetResponse_InferredEntry {
+  return { key: "", value: 0 };
+}
+
+export const InspectDatasetResponse_InferredEntry: MessageFns<InspectDatasetResponse_InferredEntry> = {
+  encode(message: InspectDatasetResponse_InferredEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== 0) {
+      writer.uint32(16).int32(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InspectDatasetResponse_InferredEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInspectDatasetResponse_InferredEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.value = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InspectDatasetResponse_InferredEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? columnDefinitionFromJSON(object.value) : 0,
+    };
+  },
+
+  toJSON(message: InspectDatasetResponse_InferredEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== 0) {
+      obj.value = columnDefinitionToJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<InspectDatasetResponse_InferredEntry>, I>>(
+    base?: I,
+  ): InspectDatasetResponse_InferredEntry {
+    return InspectDatasetResponse_InferredEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<InspectDatasetResponse_InferredEntry>, I>>(
+    object: I,
+  ): InspectDatasetResponse_InferredEntry {
+    const message = createBaseInspectDatasetResponse_InferredEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseSampleRow(): SampleRow {
+  return { values: [] };
+}
+
+export const SampleRow: MessageFns<SampleRow> = {
+  encode(message: SampleRow, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.values) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SampleRow {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSampleRow();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.values.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SampleRow {
+    return {
+      values: globalThis.Array.isArray(object?.values) ? object.values.map((e: any) => globalThis.String(e)) : [],
+    };
+  },
+
+  toJSON(message: SampleRow): unknown {
+    const obj: any = {};
+    if (message.values?.length) {
+      obj.values = message.values;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SampleRow>, I>>(base?: I): SampleRow {
+    return SampleRow.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SampleRow>, I>>(object: I): SampleRow {
+    const message = createBaseSampleRow();
+    message.values = object.values?.map((e) => e) || [];
+    return message;
+  },
+};
+
 /**
  * DatasetService moves dataset files in and out of the core in chunks, so files of any size
- * flow through with bounded memory, and a plugin on any machine can read them.
+ * flow through with bounded memory, and a plugin on any machine can read them; and it shows
+ * consumers the start of a dataset, to define its event log from.
  */
 export type DatasetServiceService = typeof DatasetServiceService;
 export const DatasetServiceService = {
@@ -587,6 +1026,25 @@ export const DatasetServiceService = {
       Buffer.from(DownloadDatasetResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DownloadDatasetResponse => DownloadDatasetResponse.decode(value),
   },
+  /**
+   * InspectDataset reads the start of a dataset (an upload, or bytes sent inline) and returns
+   * its header, the column definitions the core would infer, the first rows and its format:
+   * what a consumer needs to propose an `EventLogDefinition` before `CreateProject`.
+   * INVALID_ARGUMENT: neither or both of `dataset_id` and `dataset`, inline bytes over
+   * `CORE_MAX_DATASET_BYTES`, or a start that cannot be read (the message says where);
+   * NOT_FOUND: no such upload.
+   */
+  inspectDataset: {
+    path: "/trainingcore.v1.DatasetService/InspectDataset" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InspectDatasetRequest): Buffer =>
+      Buffer.from(InspectDatasetRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InspectDatasetRequest => InspectDatasetRequest.decode(value),
+    responseSerialize: (value: InspectDatasetResponse): Buffer =>
+      Buffer.from(InspectDatasetResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): InspectDatasetResponse => InspectDatasetResponse.decode(value),
+  },
 } as const;
 
 export interface DatasetServiceServer extends UntypedServiceImplementation {
@@ -605,6 +1063,15 @@ export interface DatasetServiceServer extends UntypedServiceImplementation {
    * could be read.
    */
   downloadDataset: handleServerStreamingCall<DownloadDatasetRequest, DownloadDatasetResponse>;
+  /**
+   * InspectDataset reads the start of a dataset (an upload, or bytes sent inline) and returns
+   * its header, the column definitions the core would infer, the first rows and its format:
+   * what a consumer needs to propose an `EventLogDefinition` before `CreateProject`.
+   * INVALID_ARGUMENT: neither or both of `dataset_id` and `dataset`, inline bytes over
+   * `CORE_MAX_DATASET_BYTES`, or a start that cannot be read (the message says where);
+   * NOT_FOUND: no such upload.
+   */
+  inspectDataset: handleUnaryCall<InspectDatasetRequest, InspectDatasetResponse>;
 }
 
 export interface DatasetServiceClient extends Client {
@@ -646,6 +1113,29 @@ export interface DatasetServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<DownloadDatasetResponse>;
+  /**
+   * InspectDataset reads the start of a dataset (an upload, or bytes sent inline) and returns
+   * its header, the column definitions the core would infer, the first rows and its format:
+   * what a consumer needs to propose an `EventLogDefinition` before `CreateProject`.
+   * INVALID_ARGUMENT: neither or both of `dataset_id` and `dataset`, inline bytes over
+   * `CORE_MAX_DATASET_BYTES`, or a start that cannot be read (the message says where);
+   * NOT_FOUND: no such upload.
+   */
+  inspectDataset(
+    request: InspectDatasetRequest,
+    callback: (error: ServiceError | null, response: InspectDatasetResponse) => void,
+  ): ClientUnaryCall;
+  inspectDataset(
+    request: InspectDatasetRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: InspectDatasetResponse) => void,
+  ): ClientUnaryCall;
+  inspectDataset(
+    request: InspectDatasetRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: InspectDatasetResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const DatasetServiceClient = makeGenericClientConstructor(
@@ -687,6 +1177,10 @@ function longToNumber(int64: { toString(): string }): number {
     throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
   }
   return num;
+}
+
+function isObject(value: any): boolean {
+  return typeof value === "object" && value !== null;
 }
 
 function isSet(value: any): boolean {

@@ -18,6 +18,12 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Struct } from "../../google/protobuf/struct.js";
+import {
+  ColumnDefinition,
+  columnDefinitionFromJSON,
+  columnDefinitionToJSON,
+  EventLogDefinition,
+} from "./definition.js";
 
 /** ConnectRequest is one message from a plugin to the core. */
 export interface ConnectRequest {
@@ -79,7 +85,20 @@ export interface OnlineReport {
   /** What the plugin does. */
   description: string;
   /** The plugin's default training parameters. */
-  parameters: { [key: string]: any } | undefined;
+  parameters:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * The columns the plugin needs in the training set, for example OUTCOME for a plugin that
+   * raises an alarm on a negative outcome, or OUTCOME and TREATMENT for a treatment-effect
+   * plugin. A role (CASE_ID ... COMPLETE_INDICATOR) is met when the training set has the
+   * column of that name; an attribute type (TEXT, NUMBER, BOOLEAN, DATETIME, CATEGORICAL) when
+   * it has some attribute column of that type; a needed OUTCOME or TREATMENT must also have
+   * both classes among the cases. When a need is not met the core sets the plugin's
+   * membership NOT_APPLICABLE itself, with what is missing in `ProjectPlugin.error`, and
+   * sends it no `TrainingData`. Empty: the plugin takes any training set.
+   */
+  neededColumns: ColumnDefinition[];
 }
 
 /** OnlineInquiry asks the plugin to answer with an `OnlineReport`. */
@@ -99,7 +118,17 @@ export interface TrainingData {
     | { [key: string]: any }
     | undefined;
   /** Training parameters: the plugin's defaults overlaid with the consumer's values. */
-  parameters: { [key: string]: any } | undefined;
+  parameters:
+    | { [key: string]: any }
+    | undefined;
+  /**
+   * The effective definition of the project's event log: what each column of the original
+   * file means (given or inferred), the case attributes and the outcome and treatment rules
+   * the training set's labels come from. The training set itself has the fixed column names
+   * described at `EventLogDefinition`. Unset for a project created without a definition: then
+   * the training set keeps the file's own header.
+   */
+  definition: EventLogDefinition | undefined;
 }
 
 /** DataReport answers a `TrainingData`. */
@@ -478,7 +507,7 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
 };
 
 function createBaseOnlineReport(): OnlineReport {
-  return { id: "", name: "", type: "", description: "", parameters: undefined };
+  return { id: "", name: "", type: "", description: "", parameters: undefined, neededColumns: [] };
 }
 
 export const OnlineReport: MessageFns<OnlineReport> = {
@@ -497,6 +526,13 @@ export const OnlineReport: MessageFns<OnlineReport> = {
     }
     if (message.parameters !== undefined) {
       Struct.encode(Struct.wrap(message.parameters), writer.uint32(42).fork()).join();
+    }
+    if (message.neededColumns.length !== 0) {
+      writer.uint32(50).fork();
+      for (const v of message.neededColumns) {
+        writer.int32(v);
+      }
+      writer.join();
     }
     return writer;
   },
@@ -554,6 +590,24 @@ export const OnlineReport: MessageFns<OnlineReport> = {
             message.parameters = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag === 48) {
+              message.neededColumns.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 50) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.neededColumns.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -573,6 +627,11 @@ export const OnlineReport: MessageFns<OnlineReport> = {
       type: isSet(object.type) ? globalThis.String(object.type) : "",
       description: isSet(object.description) ? globalThis.String(object.description) : "",
       parameters: isObject(object.parameters) ? object.parameters : undefined,
+      neededColumns: globalThis.Array.isArray(object?.neededColumns)
+        ? object.neededColumns.map((e: any) => columnDefinitionFromJSON(e))
+        : globalThis.Array.isArray(object?.needed_columns)
+        ? object.needed_columns.map((e: any) => columnDefinitionFromJSON(e))
+        : [],
     };
   },
 
@@ -593,6 +652,9 @@ export const OnlineReport: MessageFns<OnlineReport> = {
     if (message.parameters !== undefined) {
       obj.parameters = message.parameters;
     }
+    if (message.neededColumns?.length) {
+      obj.neededColumns = message.neededColumns.map((e) => columnDefinitionToJSON(e));
+    }
     return obj;
   },
 
@@ -606,6 +668,7 @@ export const OnlineReport: MessageFns<OnlineReport> = {
     message.type = object.type ?? "";
     message.description = object.description ?? "";
     message.parameters = object.parameters ?? undefined;
+    message.neededColumns = object.neededColumns?.map((e) => e) || [];
     return message;
   },
 };
@@ -663,7 +726,14 @@ export const OnlineInquiry: MessageFns<OnlineInquiry> = {
 };
 
 function createBaseTrainingData(): TrainingData {
-  return { projectId: 0, pluginId: 0, trainingDfName: "", additionalInfo: undefined, parameters: undefined };
+  return {
+    projectId: 0,
+    pluginId: 0,
+    trainingDfName: "",
+    additionalInfo: undefined,
+    parameters: undefined,
+    definition: undefined,
+  };
 }
 
 export const TrainingData: MessageFns<TrainingData> = {
@@ -682,6 +752,9 @@ export const TrainingData: MessageFns<TrainingData> = {
     }
     if (message.parameters !== undefined) {
       Struct.encode(Struct.wrap(message.parameters), writer.uint32(42).fork()).join();
+    }
+    if (message.definition !== undefined) {
+      EventLogDefinition.encode(message.definition, writer.uint32(50).fork()).join();
     }
     return writer;
   },
@@ -739,6 +812,14 @@ export const TrainingData: MessageFns<TrainingData> = {
             message.parameters = Struct.unwrap(Struct.decode(reader, reader.uint32()));
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.definition = EventLogDefinition.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -774,6 +855,7 @@ export const TrainingData: MessageFns<TrainingData> = {
         ? object.additional_info
         : undefined,
       parameters: isObject(object.parameters) ? object.parameters : undefined,
+      definition: isSet(object.definition) ? EventLogDefinition.fromJSON(object.definition) : undefined,
     };
   },
 
@@ -794,6 +876,9 @@ export const TrainingData: MessageFns<TrainingData> = {
     if (message.parameters !== undefined) {
       obj.parameters = message.parameters;
     }
+    if (message.definition !== undefined) {
+      obj.definition = EventLogDefinition.toJSON(message.definition);
+    }
     return obj;
   },
 
@@ -807,6 +892,9 @@ export const TrainingData: MessageFns<TrainingData> = {
     message.trainingDfName = object.trainingDfName ?? "";
     message.additionalInfo = object.additionalInfo ?? undefined;
     message.parameters = object.parameters ?? undefined;
+    message.definition = (object.definition !== undefined && object.definition !== null)
+      ? EventLogDefinition.fromPartial(object.definition)
+      : undefined;
     return message;
   },
 };

@@ -8,6 +8,7 @@
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import { Struct } from "../../google/protobuf/struct.js";
 import { Timestamp } from "../../google/protobuf/timestamp.js";
+import { EventLogDefinition } from "./definition.js";
 
 /** ProjectStatus is derived from the statuses of the project's plugins. */
 export enum ProjectStatus {
@@ -168,7 +169,15 @@ export interface Project {
   /** The plugin keys the project targets (given, or every plugin online at creation). */
   pluginKeys: string[];
   /** How far preprocessing got; updated every few MiB while it runs. */
-  preprocessing: PreprocessingProgress | undefined;
+  preprocessing:
+    | PreprocessingProgress
+    | undefined;
+  /**
+   * The effective definition of the event log: the definition given at creation, with every
+   * other column's inferred definition (TEXT when nothing was inferred), so a consumer sees
+   * what the core understood. Unset for a project created without `definition`.
+   */
+  definition: EventLogDefinition | undefined;
 }
 
 /** PreprocessingProgress tells how much of the dataset preprocessing has read. */
@@ -204,6 +213,10 @@ export interface Dataset {
   caseIdColumn: string;
   /** Opaque name of the holdout set. */
   holdoutDfName: string;
+  /** Cases of the training set with OUTCOME 1; 0 when the training set has no OUTCOME. */
+  positiveCases: number;
+  /** Cases of the training set with TREATMENT 1; 0 when the training set has no TREATMENT. */
+  treatedCases: number;
 }
 
 /** ProjectPlugin is one plugin's membership in a project. */
@@ -216,7 +229,13 @@ export interface ProjectPlugin {
   status: PluginStatus;
   /** The model file name reported with `ModelName`; empty before. */
   modelName: string;
-  /** The detail of the `ErrorReport`; empty otherwise. */
+  /**
+   * Why the plugin is in ERROR or NOT_APPLICABLE: the detail of its `ErrorReport`, of a missed
+   * deadline, or, when the core set it NOT_APPLICABLE itself because the training set lacks a
+   * column of the plugin's `OnlineReport.needed_columns` (or a needed OUTCOME or TREATMENT
+   * has only one class), what is missing and how to define it. Empty otherwise (also when
+   * the plugin itself reported the dataset not applicable).
+   */
   error: string;
   /** When the status last changed. */
   updatedAt: Date | undefined;
@@ -278,6 +297,7 @@ function createBaseProject(): Project {
     requestId: "",
     pluginKeys: [],
     preprocessing: undefined,
+    definition: undefined,
   };
 }
 
@@ -318,6 +338,9 @@ export const Project: MessageFns<Project> = {
     }
     if (message.preprocessing !== undefined) {
       PreprocessingProgress.encode(message.preprocessing, writer.uint32(98).fork()).join();
+    }
+    if (message.definition !== undefined) {
+      EventLogDefinition.encode(message.definition, writer.uint32(106).fork()).join();
     }
     return writer;
   },
@@ -431,6 +454,14 @@ export const Project: MessageFns<Project> = {
             message.preprocessing = PreprocessingProgress.decode(reader, reader.uint32());
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.definition = EventLogDefinition.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -475,6 +506,7 @@ export const Project: MessageFns<Project> = {
         ? object.plugin_keys.map((e: any) => globalThis.String(e))
         : [],
       preprocessing: isSet(object.preprocessing) ? PreprocessingProgress.fromJSON(object.preprocessing) : undefined,
+      definition: isSet(object.definition) ? EventLogDefinition.fromJSON(object.definition) : undefined,
     };
   },
 
@@ -516,6 +548,9 @@ export const Project: MessageFns<Project> = {
     if (message.preprocessing !== undefined) {
       obj.preprocessing = PreprocessingProgress.toJSON(message.preprocessing);
     }
+    if (message.definition !== undefined) {
+      obj.definition = EventLogDefinition.toJSON(message.definition);
+    }
     return obj;
   },
 
@@ -539,6 +574,9 @@ export const Project: MessageFns<Project> = {
     message.pluginKeys = object.pluginKeys?.map((e) => e) || [];
     message.preprocessing = (object.preprocessing !== undefined && object.preprocessing !== null)
       ? PreprocessingProgress.fromPartial(object.preprocessing)
+      : undefined;
+    message.definition = (object.definition !== undefined && object.definition !== null)
+      ? EventLogDefinition.fromPartial(object.definition)
       : undefined;
     return message;
   },
@@ -683,6 +721,8 @@ function createBaseDataset(): Dataset {
     columns: [],
     caseIdColumn: "",
     holdoutDfName: "",
+    positiveCases: 0,
+    treatedCases: 0,
   };
 }
 
@@ -711,6 +751,12 @@ export const Dataset: MessageFns<Dataset> = {
     }
     if (message.holdoutDfName !== "") {
       writer.uint32(66).string(message.holdoutDfName);
+    }
+    if (message.positiveCases !== 0) {
+      writer.uint32(72).int64(message.positiveCases);
+    }
+    if (message.treatedCases !== 0) {
+      writer.uint32(80).int64(message.treatedCases);
     }
     return writer;
   },
@@ -792,6 +838,22 @@ export const Dataset: MessageFns<Dataset> = {
             message.holdoutDfName = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.positiveCases = longToNumber(reader.int64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.treatedCases = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -836,6 +898,16 @@ export const Dataset: MessageFns<Dataset> = {
         : isSet(object.holdout_df_name)
         ? globalThis.String(object.holdout_df_name)
         : "",
+      positiveCases: isSet(object.positiveCases)
+        ? globalThis.Number(object.positiveCases)
+        : isSet(object.positive_cases)
+        ? globalThis.Number(object.positive_cases)
+        : 0,
+      treatedCases: isSet(object.treatedCases)
+        ? globalThis.Number(object.treatedCases)
+        : isSet(object.treated_cases)
+        ? globalThis.Number(object.treated_cases)
+        : 0,
     };
   },
 
@@ -865,6 +937,12 @@ export const Dataset: MessageFns<Dataset> = {
     if (message.holdoutDfName !== "") {
       obj.holdoutDfName = message.holdoutDfName;
     }
+    if (message.positiveCases !== 0) {
+      obj.positiveCases = Math.round(message.positiveCases);
+    }
+    if (message.treatedCases !== 0) {
+      obj.treatedCases = Math.round(message.treatedCases);
+    }
     return obj;
   },
 
@@ -881,6 +959,8 @@ export const Dataset: MessageFns<Dataset> = {
     message.columns = object.columns?.map((e) => e) || [];
     message.caseIdColumn = object.caseIdColumn ?? "";
     message.holdoutDfName = object.holdoutDfName ?? "";
+    message.positiveCases = object.positiveCases ?? 0;
+    message.treatedCases = object.treatedCases ?? 0;
     return message;
   },
 };

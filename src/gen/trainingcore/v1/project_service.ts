@@ -21,6 +21,7 @@ import {
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
 import { Struct } from "../../google/protobuf/struct.js";
+import { EventLogDefinition } from "./definition.js";
 import { PluginInfo, Project, ProjectEvent } from "./project.js";
 
 /** CreateProjectRequest describes a new project. */
@@ -36,9 +37,10 @@ export interface CreateProjectRequest {
    */
   datasetCsv: Buffer;
   /**
-   * The column that identifies cases. Empty: a column named `case:concept:name`,
-   * `case_id`, `caseid` or `case` is used when the header has one; otherwise every row
-   * is its own case.
+   * The column that identifies cases. With `definition`, it means `columns[c] = CASE_ID`
+   * (giving both is fine when they agree; when they disagree the request is INVALID_ARGUMENT).
+   * Without `definition`: empty uses a column named `case:concept:name`, `case_id`, `caseid`
+   * or `case` when the header has one; otherwise every row is its own case.
    */
   caseIdColumn: string;
   /** Share of the cases kept out of the training set, in [0, 1). Default 0.2. */
@@ -61,6 +63,16 @@ export interface CreateProjectRequest {
    * one of `dataset_csv` and `dataset_id`.
    */
   datasetId: string;
+  /**
+   * What the event log means: column definitions, case attributes, outcome and treatment
+   * rules (see `EventLogDefinition`). Given, the core checks it against the dataset's header
+   * at once (INVALID_ARGUMENT naming every problem, the column and the fix; a dataset without
+   * a case or an activity column is refused as not an event log), and every plugin receives
+   * a training set with fixed column names and labels. Unset, the project is created as
+   * before: the training set keeps the file's own columns. `DatasetService.InspectDataset`
+   * shows the header and what the core would infer, to start a definition from.
+   */
+  definition: EventLogDefinition | undefined;
 }
 
 export interface CreateProjectRequest_ParametersEntry {
@@ -146,6 +158,7 @@ function createBaseCreateProjectRequest(): CreateProjectRequest {
     additionalInfo: {},
     requestId: "",
     datasetId: "",
+    definition: undefined,
   };
 }
 
@@ -188,6 +201,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     }
     if (message.datasetId !== "") {
       writer.uint32(82).string(message.datasetId);
+    }
+    if (message.definition !== undefined) {
+      EventLogDefinition.encode(message.definition, writer.uint32(90).fork()).join();
     }
     return writer;
   },
@@ -291,6 +307,14 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
             message.datasetId = reader.string();
             continue;
           }
+          case 11: {
+            if (tag !== 90) {
+              break;
+            }
+
+            message.definition = EventLogDefinition.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -378,6 +402,7 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
         : isSet(object.dataset_id)
         ? globalThis.String(object.dataset_id)
         : "",
+      definition: isSet(object.definition) ? EventLogDefinition.fromJSON(object.definition) : undefined,
     };
   },
 
@@ -428,6 +453,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     if (message.datasetId !== "") {
       obj.datasetId = message.datasetId;
     }
+    if (message.definition !== undefined) {
+      obj.definition = EventLogDefinition.toJSON(message.definition);
+    }
     return obj;
   },
 
@@ -470,6 +498,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
       );
     message.requestId = object.requestId ?? "";
     message.datasetId = object.datasetId ?? "";
+    message.definition = (object.definition !== undefined && object.definition !== null)
+      ? EventLogDefinition.fromPartial(object.definition)
+      : undefined;
     return message;
   },
 };

@@ -35,6 +35,7 @@ class WaitingWork implements DeliveryClaims {
           parameters_json: "{}",
           additional_info_json: "{}",
           training_blob_id: `tr_${id}`,
+          effective_definition_json: null,
         }),
       );
   }
