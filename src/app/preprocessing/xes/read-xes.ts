@@ -13,8 +13,9 @@
  * Memory holds one chunk of input, the columns and one trace's attributes, whatever the size of
  * the log. A date is passed on as written; the sink reads it (the first pass checked it reads).
  */
+import { isAscii } from "node:buffer";
 import { DatasetError } from "../csv/errors.js";
-import { validUtf8Chunks } from "../csv/utf8.js";
+import { incompleteTailLength, validUtf8Chunks } from "../csv/utf8.js";
 import type { EventRowSink } from "../event-log/event-rows.js";
 import { ColumnCollector, DatasetChangedError, RowEmitter } from "./visitors.js";
 import { type WalkOptions, type XesVisitor, XesWalker } from "./xes-walker.js";
@@ -58,14 +59,20 @@ export async function feed(
   source: AsyncIterable<Uint8Array>,
   afterChunk: () => Promise<void> = noWait,
 ): Promise<void> {
-  // The chunks are valid UTF-8 but may cut a character in two: the decoder joins it again.
-  const decoder = new TextDecoder("utf-8", { ignoreBOM: true });
+  let carried: Buffer | undefined; // the start of a character the chunk cut in two
   for await (const chunk of validUtf8Chunks(source, { bytes: 0 })) {
-    walker.write(decoder.decode(chunk, { stream: true }));
+    const bytes = carried === undefined ? chunk : Buffer.concat([carried, chunk]);
+    const cut = incompleteTailLength(bytes);
+    carried = cut === 0 ? undefined : Buffer.from(bytes.subarray(bytes.length - cut));
+    walker.write(textOf(bytes.subarray(0, bytes.length - cut)));
     await afterChunk();
   }
-  const rest = decoder.decode();
-  if (rest !== "") walker.write(rest);
+  if (carried !== undefined) walker.write(textOf(carried));
+}
+
+/** Valid UTF-8 as text; ASCII, the bulk of most logs, decodes several times faster as latin1. */
+function textOf(bytes: Buffer): string {
+  return isAscii(bytes) ? bytes.toString("latin1") : bytes.toString("utf8");
 }
 
 async function walkAll(

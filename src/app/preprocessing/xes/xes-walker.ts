@@ -26,7 +26,7 @@ export type Scope = "trace" | "event";
 export interface XesVisitor {
   /** A key `<global>` declares for every trace or every event. */
   global(scope: Scope, key: string, type: XesType): void;
-  traceStart(line: number): void;
+  traceStart(): void;
   traceAttribute(key: string, type: XesType, value: string): void;
   eventStart(line: number): void;
   eventAttribute(key: string, type: XesType, value: string): void;
@@ -126,7 +126,7 @@ export class XesWalker {
         this.traceLine = this.parser.line;
         this.traceHasCaseId = false;
         this.traceHasEvents = false;
-        this.visitor.traceStart(this.traceLine);
+        this.visitor.traceStart();
         return;
       case "event":
         throw this.problem(

@@ -3,21 +3,25 @@
  * the synthetic event log (~100 MB by default), written to a temporary file and read back in
  * 1 MiB chunks, into a sink that drops the rows; beside it one bare saxes pass over the same
  * file (opentag and closetag handlers that do nothing), the parser's ceiling for one pass.
- * Prints MB/s, MB per CPU second and the process's peak RSS.
+ * Prints MB/s, MB per CPU second, and the reader's RSS: the file is generated first, then read
+ * in a child process of its own, so that the peak RSS is the reader's.
  *
- *   npx tsx test/unit/preprocessing/xes/throughput.measure.ts [megabytes]
+ *   npx tsx test/unit/preprocessing/xes/throughput.measure.ts [megabytes] [rounds]
  */
+import { spawnSync } from "node:child_process";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { SaxesParser } from "saxes";
 import type { EventRowSink } from "../../../../src/app/preprocessing/event-log/event-rows.js";
 import { readXes } from "../../../../src/app/preprocessing/xes/index.js";
 import { syntheticXesLog } from "../../../helpers/xes.js";
 
-const targetMegabytes = Number(process.argv[2] ?? 100);
-const rounds = 3;
+const [, , sizeOrRead, readPathOrRounds, readRounds] = process.argv;
+const targetMegabytes = Number(sizeOrRead ?? 100);
+const rounds = Number((sizeOrRead === "--read" ? readRounds : readPathOrRounds) ?? 3);
 
 async function writeLog(path: string): Promise<number> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
@@ -76,15 +80,28 @@ async function measure(name: string, bytes: number, run: () => Promise<number>):
   );
 }
 
-const dir = mkdtempSync(join(tmpdir(), "xes-throughput-"));
-try {
-  const path = join(dir, "log.xes");
-  const bytes = await writeLog(path);
+async function readFile(path: string): Promise<void> {
+  const bytes = statSync(path).size;
+  const rssBefore = process.memoryUsage().rss;
   process.stdout.write(
-    `XES twin of the synthetic log: ${(bytes / 1e6).toFixed(1)} MB, RSS before reading ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB\n`,
+    `XES twin of the synthetic log: ${(bytes / 1e6).toFixed(1)} MB, RSS before reading ${(rssBefore / 2 ** 20).toFixed(0)} MB\n`,
   );
   await measure("readXes (two passes)", bytes, () => readerPass(path));
   await measure("saxes alone (one pass)", bytes, () => bareSaxesPass(path));
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+}
+
+if (sizeOrRead === "--read" && readPathOrRounds !== undefined) {
+  await readFile(readPathOrRounds);
+} else {
+  const dir = mkdtempSync(join(tmpdir(), "xes-throughput-"));
+  try {
+    const path = join(dir, "log.xes");
+    await writeLog(path);
+    const self = fileURLToPath(import.meta.url);
+    spawnSync(process.execPath, [...process.execArgv, self, "--read", path, String(rounds)], {
+      stdio: "inherit",
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
