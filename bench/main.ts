@@ -12,6 +12,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   "idle-streams": () => import("./idle-streams.js"),
   "scale-out": () => import("./scale-out.js"),
   "preprocess-throughput": () => import("./preprocess-throughput.js"),
+  "xes-throughput": () => import("./xes-throughput.js"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

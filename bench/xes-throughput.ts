@@ -1,12 +1,12 @@
 /**
- * Quick local throughput measurement (not a test): readXes (both passes) over the XES twin of
+ * readXes (both passes) over the XES twin of
  * the synthetic event log (~100 MB by default), written to a temporary file and read back in
  * 1 MiB chunks, into a sink that drops the rows; beside it one bare saxes pass over the same
  * file (opentag and closetag handlers that do nothing), the parser's ceiling for one pass.
  * Prints MB/s, MB per CPU second, and the reader's RSS: the file is generated first, then read
  * in a child process of its own, so that the peak RSS is the reader's.
  *
- *   npx tsx test/unit/preprocessing/xes/throughput.measure.ts [megabytes] [rounds]
+ *   npm run bench -- xes-throughput [megabytes] [rounds]
  */
 import { spawnSync } from "node:child_process";
 import { once } from "node:events";
@@ -15,13 +15,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { SaxesParser } from "saxes";
-import type { EventRowSink } from "../../../../src/app/preprocessing/event-log/event-rows.js";
-import { readXes } from "../../../../src/app/preprocessing/xes/index.js";
-import { syntheticXesLog } from "../../../helpers/xes.js";
+import type { EventRowSink } from "../src/app/preprocessing/event-log/event-rows.js";
+import { readXes } from "../src/app/preprocessing/xes/index.js";
+import { syntheticXesLog } from "../test/helpers/xes.js";
 
-const [, , sizeOrRead, readPathOrRounds, readRounds] = process.argv;
-const targetMegabytes = Number(sizeOrRead ?? 100);
-const rounds = Number((sizeOrRead === "--read" ? readRounds : readPathOrRounds) ?? 3);
+let targetMegabytes = 100;
+let rounds = 3;
 
 async function writeLog(path: string): Promise<number> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
@@ -90,9 +89,15 @@ async function readFile(path: string): Promise<void> {
   await measure("saxes alone (one pass)", bytes, () => bareSaxesPass(path));
 }
 
-if (sizeOrRead === "--read" && readPathOrRounds !== undefined) {
-  await readFile(readPathOrRounds);
-} else {
+/** The child process that reads: `--read PATH ROUNDS`, started by `run`. */
+if (process.argv[2] === "--read" && process.argv[3] !== undefined) {
+  rounds = Number(process.argv[4] ?? 3);
+  await readFile(process.argv[3]);
+}
+
+export async function run(argv: readonly string[]): Promise<void> {
+  targetMegabytes = Number(argv[0] ?? 100);
+  rounds = Number(argv[1] ?? 3);
   const dir = mkdtempSync(join(tmpdir(), "xes-throughput-"));
   try {
     const path = join(dir, "log.xes");
