@@ -86,11 +86,12 @@ describe("method rules", () => {
     "/trainingcore.v1.DatasetService/DownloadDataset",
   ];
 
-  it("covers exactly the eight application methods", () => {
+  it("covers exactly the nine application methods", () => {
     expect([...accessRules.keys()].sort()).toEqual(
       [
         ...pluginMethods,
         "/trainingcore.v1.DatasetService/UploadDataset",
+        "/trainingcore.v1.DatasetService/InspectDataset",
         ...["CreateProject", "GetProject", "ListProjects", "WatchProject", "ListPlugins"].map(
           (name) => `/trainingcore.v1.ProjectService/${name}`,
         ),
