@@ -63,6 +63,11 @@ export class ChunkedCsvWriter {
     this.appendText(`${line}\n`);
   }
 
+  /** Writes `line`, a record already written as CSV (fields quoted as needed), and a LF. */
+  addLine(line: string): void {
+    this.appendText(`${line}\n`);
+  }
+
   /** Writes `source[start, end)` as it is: one or more complete output lines (LF included). */
   addRaw(source: Buffer, start: number, end: number): void {
     if (source === this.runSource && start === this.runEnd) {

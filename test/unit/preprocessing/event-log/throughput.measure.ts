@@ -1,0 +1,110 @@
+/**
+ * Quick local throughput measurement (not a test): the normalized training-set writer over the
+ * synthetic event log (`syntheticEventLog`, receipt-like, cases contiguous), read from a file
+ * with `readCsvEventLog`, into sinks that drop the bytes; in stream mode, grouped mode (every
+ * event through the temporary SQLite file), and the CSV reader alone (a sink that drops rows).
+ * One mode per process, so that the peak RSS is the mode's own.
+ *
+ *   npx tsx test/unit/preprocessing/event-log/throughput.measure.ts [megabytes] [mode]
+ *   mode: stream | grouped | reader | interleaved (grouped after a stream pass that fails late)
+ */
+import { createReadStream, createWriteStream, existsSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { finished } from "node:stream/promises";
+import type { EventRowSink } from "../../../../src/app/preprocessing/event-log/event-rows.js";
+import { normalizeEventLog } from "../../../../src/app/preprocessing/event-log/normalize-event-log.js";
+import { readCsvEventLog } from "../../../../src/app/preprocessing/event-log/read-csv.js";
+import { syntheticEventLog } from "../../../helpers/datasets.js";
+import { condition, rule } from "../../../helpers/event-log.js";
+import { definitionOf } from "./helpers.js";
+
+const megabytes = Number(process.argv[2] ?? 100);
+const mode = process.argv[3] ?? "stream";
+
+async function logFile(): Promise<string> {
+  const path = join(
+    tmpdir(),
+    `synthetic-event-log-${megabytes}MB${mode === "interleaved" ? "-late" : ""}.csv`,
+  );
+  if (existsSync(path)) return path;
+  const out = createWriteStream(path);
+  for (const part of syntheticEventLog(megabytes * 1e6)) {
+    if (!out.write(part)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
+  }
+  // A row of the first case at the very end: the stream pass fails at the last line.
+  if (mode === "interleaved") {
+    out.write(
+      "Internet,case-1,2011-12-06 13:41:31.788000+01:00,General,,2011-12-06 13:41:31.788000+01:00,Group 2,Resource1,2011-10-11 13:42:22.688000+02:00,task-1-99,Confirmation of receipt,complete,Group 1,Resource1,2011-10-01T00:00:00.000Z\n",
+    );
+  }
+  out.end();
+  await finished(out);
+  return path;
+}
+
+const definition = definitionOf(
+  {
+    "case:deadline": "DATETIME",
+    "case:startdate": "DATETIME",
+    "case:enddate_planned": "DATETIME",
+    "case:enddate": "DATETIME",
+  },
+  {
+    caseAttributes: ["case:channel", "case:department", "case:deadline", "case:responsible"],
+    positiveOutcome: rule([condition("DURATION", "LESS_THAN", "30 days")]),
+    treatment: rule([
+      condition("ACTIVITY", "EQUAL", "T06 Determine necessity of stop advice"),
+      condition("org:resource", "NOT_EQUAL", "Resource0"),
+    ]),
+  },
+);
+
+const drop = { write: async (_chunk: Buffer) => {} };
+const path = await logFile();
+const bytes = statSync(path).size;
+const rssBefore = process.memoryUsage().rss;
+const peaks = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
+const sampler = setInterval(() => {
+  const usage = process.memoryUsage();
+  for (const key of Object.keys(peaks) as (keyof typeof peaks)[]) {
+    peaks[key] = Math.max(peaks[key], usage[key]);
+  }
+}, 100);
+const cpu = process.cpuUsage();
+const start = performance.now();
+let rows = 0;
+if (mode === "reader") {
+  const sink: EventRowSink = {
+    header: () => {},
+    row: () => {
+      rows++;
+    },
+    flush: async () => {},
+    end: async () => {},
+  };
+  await readCsvEventLog(createReadStream(path, { highWaterMark: 1024 * 1024 }), sink);
+} else {
+  const { summary } = await normalizeEventLog({
+    read: async (sink) => {
+      await readCsvEventLog(createReadStream(path, { highWaterMark: 1024 * 1024 }), sink);
+    },
+    definition,
+    holdoutFraction: 0.2,
+    outputs: { open: async () => ({ training: drop, holdout: drop }), discard: async () => {} },
+    grouping: mode === "grouped" ? "always" : "when-interleaved",
+  });
+  rows = summary.rows;
+}
+const seconds = (performance.now() - start) / 1000;
+clearInterval(sampler);
+const used = process.cpuUsage(cpu);
+const mb = bytes / 1e6;
+console.log(
+  `${mode.padEnd(12)} ${mb.toFixed(0)} MB, ${rows} rows: ${(mb / seconds).toFixed(1)} MB/s wall, ` +
+    `${(mb / ((used.user + used.system) / 1e6)).toFixed(1)} MB/cpu-s; RSS before ` +
+    `${(rssBefore / 2 ** 20).toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB ` +
+    `(peaks in MiB: ${Object.entries(peaks)
+      .map(([key, bytes]) => `${key} ${(bytes / 2 ** 20).toFixed(0)}`)
+      .join(", ")})`,
+);
