@@ -79,26 +79,28 @@ function isCanonicalShape(text: string): boolean {
 }
 
 function readCanonical(text: string): number | undefined {
-  const year = digitsAt(text, 0, 4);
-  const month = digitsAt(text, 5, 2);
-  const day = digitsAt(text, 8, 2);
-  const hour = digitsAt(text, 11, 2);
-  const minute = digitsAt(text, 14, 2);
-  const second = digitsAt(text, 17, 2);
-  const millis = digitsAt(text, 20, 3);
-  if ((year | month | day | hour | minute | second | millis) < 0) return undefined;
-  return instant(year, month, day, hour, minute, second, millis, 0);
+  const century = twoDigitsAt(text, 0);
+  const yearOfCentury = twoDigitsAt(text, 2);
+  const month = twoDigitsAt(text, 5);
+  const day = twoDigitsAt(text, 8);
+  const hour = twoDigitsAt(text, 11);
+  const minute = twoDigitsAt(text, 14);
+  const second = twoDigitsAt(text, 17);
+  const centis = twoDigitsAt(text, 20);
+  const lastDigit = text.charCodeAt(22) - 0x30;
+  if ((century | yearOfCentury | month | day | hour | minute | second | centis) < 0) {
+    return undefined;
+  }
+  if (lastDigit < 0 || lastDigit > 9) return undefined;
+  const year = century * 100 + yearOfCentury;
+  return instant(year, month, day, hour, minute, second, centis * 10 + lastDigit, 0);
 }
 
-/** The number written by the `count` decimal digits at `from`; -1 when one is not a digit. */
-function digitsAt(text: string, from: number, count: number): number {
-  let value = 0;
-  for (let i = from; i < from + count; i++) {
-    const digit = text.charCodeAt(i) - 0x30;
-    if (digit < 0 || digit > 9) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
+/** The number written by the two decimal digits at `from`; -1 when one is not a digit. */
+function twoDigitsAt(text: string, from: number): number {
+  const tens = text.charCodeAt(from) - 0x30;
+  const ones = text.charCodeAt(from + 1) - 0x30;
+  return tens >= 0 && tens <= 9 && ones >= 0 && ones <= 9 ? tens * 10 + ones : -1;
 }
 
 /** Epoch milliseconds of a calendar date and time at an offset; undefined when out of range. */

@@ -58,7 +58,16 @@ export class CaseGroupingFile {
   /** Creates the file in a new directory under `parentDir` (the OS temp directory by default). */
   static async create(parentDir: string = tmpdir()): Promise<CaseGroupingFile> {
     const { default: Database } = await import("better-sqlite3");
-    const dir = mkdtempSync(join(parentDir, "training-core-grouping-"));
+    let dir: string;
+    try {
+      dir = mkdtempSync(join(parentDir, "training-core-grouping-"));
+    } catch (error) {
+      throw new Error(
+        `cannot create the temporary file that groups an event log by case in ${parentDir}: ` +
+          `${(error as Error).message}; make the directory writable, or give another one`,
+        { cause: error },
+      );
+    }
     let db: BetterSqlite3.Database | undefined;
     try {
       db = new Database(join(dir, "runs.sqlite"));

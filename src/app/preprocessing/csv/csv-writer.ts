@@ -63,9 +63,9 @@ export class ChunkedCsvWriter {
     this.appendText(`${line}\n`);
   }
 
-  /** Writes `line`, a record already written as CSV (fields quoted as needed), and a LF. */
-  addLine(line: string): void {
-    this.appendText(`${line}\n`);
+  /** Writes `text`: records already written as CSV, each with its LF. */
+  addLines(text: string): void {
+    this.appendText(text);
   }
 
   /** Writes `source[start, end)` as it is: one or more complete output lines (LF included). */

@@ -1,14 +1,14 @@
 /**
  * The rows of an event log read as events of cases: each row's case id, its cells checked and
  * made canonical (see RowPlan) as it arrives, so that a bad cell fails at its own line, in file
- * order, whatever the order cases are written in later; and the instant it is ordered by.
- *
- * Events are ordered by their TIMESTAMP, else their START_TIMESTAMP (interval logs), else their
- * END_TIMESTAMP; events without one come after the others, ties keep file order.
+ * order, whatever the order cases are written in later; and the instant it is ordered by (from
+ * the plan's time column). Events without an instant come after the others, ties keep file
+ * order.
  */
 import {
   CellValueError,
   type EffectiveDefinition,
+  formatTimestamp,
   isMissing,
   type LogEvent,
   readTimestamp,
@@ -20,8 +20,6 @@ import type { RowPlan, TypedCell } from "./row-plan.js";
 export interface CaseEvent extends LogEvent {
   readonly line: number;
 }
-
-const timeRoles = ["TIMESTAMP", "START_TIMESTAMP", "END_TIMESTAMP"] as const;
 
 /**
  * A typed column with the last cell it read: case attributes repeat on every event of a case,
@@ -37,19 +35,18 @@ export class CaseEventReader {
   /** The CASE_ID column's name and index in the header. */
   readonly caseColumn: string;
   readonly caseIndex: number;
-  private readonly timeIndex: number;
+  private readonly time: RowPlan["time"];
   private readonly cached: readonly CachedCell[];
   private lastTimeCell: string | undefined;
   private lastTime: number | null = null;
+  private lastTimeCanonical = "";
 
   /** For a log whose header is the definition's columns, in order. */
   constructor(definition: EffectiveDefinition, plan: RowPlan) {
     const header = [...definition.columns.keys()];
-    const definitions = [...definition.columns.values()];
-    this.caseIndex = definitions.indexOf("CASE_ID");
+    this.caseIndex = [...definition.columns.values()].indexOf("CASE_ID");
     this.caseColumn = header[this.caseIndex] ?? "";
-    const timeRole = timeRoles.find((role) => definitions.includes(role));
-    this.timeIndex = timeRole === undefined ? -1 : definitions.indexOf(timeRole);
+    this.time = plan.time;
     this.cached = plan.typed.map((typed) => ({ typed, lastCell: undefined, lastCanonical: "" }));
   }
 
@@ -72,7 +69,12 @@ export class CaseEventReader {
       }
       cells[index] = cached.lastCanonical;
     }
-    return { cells, time: this.timeOf(cells), line };
+    if (this.time === undefined) return { cells, time: null, line };
+    const index = this.time.index;
+    const cell = cells[index] as string;
+    if (cell !== this.lastTimeCell) this.readTime(cell, line);
+    cells[index] = this.lastTimeCanonical;
+    return { cells, time: this.lastTime, line };
   }
 
   private canonical(typed: TypedCell, row: readonly string[], line: number): string {
@@ -84,14 +86,20 @@ export class CaseEventReader {
     }
   }
 
-  private timeOf(cells: readonly string[]): number | null {
-    if (this.timeIndex < 0) return null;
-    const cell = cells[this.timeIndex] as string;
-    if (cell !== this.lastTimeCell) {
-      this.lastTimeCell = cell;
-      this.lastTime = cell === "" ? null : (readTimestamp(cell) ?? null);
+  /** Reads a time cell as the training set's timestamp cells are written (trainingColumns). */
+  private readTime(cell: string, line: number): void {
+    let time: number | null = null;
+    if (!isMissing(cell)) {
+      const instant = readTimestamp(cell);
+      if (instant === undefined) {
+        const name = this.time?.name ?? "";
+        throw new DatasetError(line, new CellValueError(name, cell, "timestamp").message);
+      }
+      time = instant;
     }
-    return this.lastTime;
+    this.lastTimeCell = cell;
+    this.lastTime = time;
+    this.lastTimeCanonical = time === null ? "" : formatTimestamp(time);
   }
 }
 

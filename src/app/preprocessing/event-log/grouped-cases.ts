@@ -17,7 +17,7 @@ import type { CaseRouting } from "./case-routing.js";
 import type { TrainingSetWriter } from "./training-set-writer.js";
 
 /** Characters of cells gathered in runs before they go to the file. */
-const RUN_BUDGET_CHARS = 4 * 1024 * 1024;
+const RUN_BUDGET_CHARS = 1024 * 1024;
 /** Rows written between two flushes while the grouped cases are written out. */
 const ROWS_PER_FLUSH = 4096;
 const NUL = "\0";

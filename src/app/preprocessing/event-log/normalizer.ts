@@ -108,14 +108,19 @@ export class EventLogNormalizer implements EventRowSink {
   }
 
   row(cells: readonly string[], line: number): void {
-    const { events, cases } = this.start();
+    const { definition, events, cases } = this.start();
+    if (cells.length !== definition.columns.size) {
+      throw new Error(
+        `line ${line}: a row of ${cells.length} cells for ${definition.columns.size} columns`,
+      );
+    }
     const caseId = events.caseIdOf(cells, line);
     cases.add(caseId, events.eventOf(cells, line));
     this.rows++;
   }
 
-  flush(): Promise<void> {
-    return this.start().writer.flush();
+  async flush(): Promise<void> {
+    await this.started?.writer.flush();
   }
 
   async end(): Promise<void> {

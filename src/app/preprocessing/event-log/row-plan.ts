@@ -12,6 +12,7 @@ import {
   type CaseLabels,
   CellValueError,
   type EffectiveDefinition,
+  isMissing,
   readBoolean,
   readDuration,
   readNumber,
@@ -41,8 +42,16 @@ export interface RowPlan {
   /** The training set's header. */
   readonly names: readonly string[];
   readonly outputs: readonly OutputCell[];
+  /** The typed columns but the time column. */
   readonly typed: readonly TypedCell[];
+  /**
+   * The column events are ordered by: TIMESTAMP, else START_TIMESTAMP (interval logs), else
+   * END_TIMESTAMP. Its cells are read once for both their instant and their canonical form.
+   */
+  readonly time: { readonly index: number; readonly name: string } | undefined;
 }
+
+const timeRoles = ["TIMESTAMP", "START_TIMESTAMP", "END_TIMESTAMP"] as const;
 
 const noLabels: CaseLabels = {};
 
@@ -50,8 +59,12 @@ export function rowPlan(definition: EffectiveDefinition): RowPlan {
   const header = [...definition.columns.keys()];
   const columns = trainingColumns(header, definition);
   const bySource = new Map<string, TrainingColumn>();
-  for (const column of columns)
+  for (const column of columns) {
     if (column.source !== undefined) bySource.set(column.source, column);
+  }
+  const definitions = [...definition.columns.values()];
+  const timeRole = timeRoles.find((role) => definitions.includes(role));
+  const timeIndex = timeRole === undefined ? -1 : definitions.indexOf(timeRole);
   const typed: TypedCell[] = [];
   const typedIndexes = new Set<number>();
   header.forEach((name, index) => {
@@ -59,6 +72,7 @@ export function rowPlan(definition: EffectiveDefinition): RowPlan {
     const read = readerFor(type);
     if (read === undefined) return;
     typedIndexes.add(index);
+    if (index === timeIndex) return;
     const output = bySource.get(name);
     typed.push({
       index,
@@ -74,12 +88,17 @@ export function rowPlan(definition: EffectiveDefinition): RowPlan {
     }
     return { index: -1, label: (labels) => column.cell([], labels), mayNeedQuotes: true };
   });
-  return { names: columns.map((column) => column.name), outputs, typed };
+  return {
+    names: columns.map((column) => column.name),
+    outputs,
+    typed,
+    time: timeIndex < 0 ? undefined : { index: timeIndex, name: header[timeIndex] as string },
+  };
 }
 
 /** A cell of a typed column that is not in the training set: checked, kept as written. */
 function checked(name: string, type: ValueType, read: (cell: string) => unknown, cell: string) {
-  if (cell.trim() !== "" && read(cell) === undefined) throw new CellValueError(name, cell, type);
+  if (!isMissing(cell) && read(cell) === undefined) throw new CellValueError(name, cell, type);
   return cell;
 }
 

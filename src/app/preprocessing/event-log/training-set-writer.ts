@@ -5,7 +5,6 @@
  */
 import {
   type CaseLabeler,
-  type CaseLabels,
   createLabeler,
   type EffectiveDefinition,
   type LabelCounts,
@@ -15,6 +14,9 @@ import { ChunkedCsvWriter, csvField } from "../csv/csv-writer.js";
 import type { ChunkSink } from "../csv/types.js";
 import { type CaseEvent, sortByTime } from "./case-events.js";
 import type { OutputCell, RowPlan } from "./row-plan.js";
+
+/** Lines are handed to the CSV writer in batches of about this many characters. */
+const BATCH_CHARS = 4096;
 
 export interface OutputSinks {
   readonly training: ChunkSink;
@@ -65,6 +67,8 @@ export class TrainingSetWriter {
   private readonly holdout: ChunkedCsvWriter;
   private readonly trainingTally = new SetTally();
   private readonly holdoutTally = new SetTally();
+  /** The current case's label cells, by output column (CSV fields). */
+  private readonly labelCells: string[];
 
   /** Writes the header of both sets at once. */
   constructor(definition: EffectiveDefinition, plan: RowPlan, sinks: OutputSinks) {
@@ -75,6 +79,7 @@ export class TrainingSetWriter {
     this.holdout = new ChunkedCsvWriter(sinks.holdout);
     this.training.writeHeader(this.names);
     this.holdout.writeHeader(this.names);
+    this.labelCells = this.outputs.map(() => "");
   }
 
   /** The training set's column names. */
@@ -87,9 +92,21 @@ export class TrainingSetWriter {
     if (events.length === 0) return;
     const ordered = sortByTime(events);
     const labels = this.labeler(ordered);
+    const labelCells = this.labelCells;
+    this.outputs.forEach((output, i) => {
+      if (output.label) labelCells[i] = csvField(output.label(labels));
+    });
     const writer = holdout ? this.holdout : this.training;
+    let text = "";
+    for (const event of ordered) {
+      text += this.lineOf(event);
+      if (text.length >= BATCH_CHARS) {
+        writer.addLines(text);
+        text = "";
+      }
+    }
+    if (text !== "") writer.addLines(text);
     const tally = holdout ? this.holdoutTally : this.trainingTally;
-    for (const event of ordered) writer.addLine(this.lineOf(event, labels));
     tally.rows += ordered.length;
     tally.cases++;
     tally.outcome.add(labels.outcome);
@@ -118,17 +135,18 @@ export class TrainingSetWriter {
     };
   }
 
-  /** The event's row of the training set, as a CSV line without its LF. */
-  private lineOf(event: CaseEvent, labels: CaseLabels): string {
+  /** The event's row of the training set, as a CSV line, with its LF. */
+  private lineOf(event: CaseEvent): string {
     const outputs = this.outputs;
     const cells = event.cells;
     let line = "";
     for (let i = 0; i < outputs.length; i++) {
       const output = outputs[i] as OutputCell;
-      const value = output.label ? output.label(labels) : (cells[output.index] as string);
       if (i > 0) line += ",";
-      line += output.mayNeedQuotes ? csvField(value) : value;
+      if (output.label) line += this.labelCells[i] as string;
+      else if (output.mayNeedQuotes) line += csvField(cells[output.index] as string);
+      else line += cells[output.index] as string;
     }
-    return line;
+    return `${line}\n`;
   }
 }

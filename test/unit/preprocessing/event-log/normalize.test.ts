@@ -4,7 +4,7 @@
  * Every example runs in both modes (stream, and grouped on disk) and must give the same bytes.
  */
 import { describe, expect, it } from "vitest";
-import type { ColumnDefinition } from "../../../../src/domain/event-log/index.js";
+import { type ColumnDefinition, unmetNeeds } from "../../../../src/domain/event-log/index.js";
 import { condition, rule } from "../../../helpers/event-log.js";
 import {
   definitionOf,
@@ -256,6 +256,29 @@ describe("labels", () => {
     expect(summary.trainingSet.outcome).toEqual({ zeros: 0, ones: 1 });
     expect(summary.holdoutSet.outcome).toEqual({ zeros: 1, ones: 0 });
     expect(summary.trainingSet.columns).toEqual(summary.columns);
+  });
+});
+
+describe("what the summary tells plugins", () => {
+  it("gives unmetNeeds the training set's columns and label classes", async () => {
+    const csv = log(
+      "case,activity,timestamp",
+      "a,approve,2020-01-01T00:00:00Z",
+      "b,reject,2020-01-01T00:00:00Z",
+    );
+    const approved = rule([condition("ACTIVITY", "EQUAL", "approve")]);
+    const both = await normalizeBoth(csv, definitionOf({}, { positiveOutcome: approved }));
+    expect(unmetNeeds(["OUTCOME", "ACTIVITY"], both.summary.trainingSet)).toEqual([]);
+    expect(unmetNeeds(["TREATMENT"], both.summary.trainingSet)).toEqual([
+      "needs TREATMENT: define a treatment rule, or a TREATMENT column",
+    ]);
+    const oneClass = await normalizeBoth(csv, definitionOf({}, { positiveOutcome: approved }), {
+      holdoutFraction: 0.5, // case b goes to holdout: the training set has only OUTCOME 1
+    });
+    expect(unmetNeeds(["OUTCOME"], oneClass.summary.trainingSet)).toEqual([
+      "OUTCOME has only one class (all 1, 1 cases): change the outcome rule or column so that " +
+        "some cases get 1 and others 0",
+    ]);
   });
 });
 

@@ -5,8 +5,9 @@
  * event through the temporary SQLite file), and the CSV reader alone (a sink that drops rows).
  * One mode per process, so that the peak RSS is the mode's own.
  *
- *   npx tsx test/unit/preprocessing/event-log/throughput.measure.ts [megabytes] [mode]
- *   mode: stream | grouped | reader | interleaved (grouped after a stream pass that fails late)
+ *   npx tsx test/unit/preprocessing/event-log/throughput.measure.ts [megabytes] [mode] [rounds]
+ *   mode: stream | grouped | reader | interleaved (grouped after a stream pass that fails at the
+ *   last line) | concurrent (100 cases open at once, their events in turn: grouped at once)
  */
 import { createReadStream, createWriteStream, existsSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -22,14 +23,30 @@ import { definitionOf } from "./helpers.js";
 const megabytes = Number(process.argv[2] ?? 100);
 const mode = process.argv[3] ?? "stream";
 
+/** The synthetic log's lines with `open` cases at a time, their events taken in turn. */
+function* concurrentCases(open: number): Generator<string> {
+  const cases = syntheticEventLog(megabytes * 1e6);
+  yield cases.next().value as string; // the header
+  const queues: string[][] = [];
+  let more = true;
+  while (more || queues.length > 0) {
+    while (more && queues.length < open) {
+      const next = cases.next();
+      if (next.done) more = false;
+      else queues.push(next.value.split("\n").filter((line) => line !== ""));
+    }
+    for (const queue of queues) yield `${queue.shift()}\n`;
+    for (let i = queues.length - 1; i >= 0; i--) if (queues[i]?.length === 0) queues.splice(i, 1);
+  }
+}
+
 async function logFile(): Promise<string> {
-  const path = join(
-    tmpdir(),
-    `synthetic-event-log-${megabytes}MB${mode === "interleaved" ? "-late" : ""}.csv`,
-  );
+  const variant = mode === "interleaved" ? "-late" : mode === "concurrent" ? "-concurrent" : "";
+  const path = join(tmpdir(), `synthetic-event-log-${megabytes}MB${variant}.csv`);
   if (existsSync(path)) return path;
   const out = createWriteStream(path);
-  for (const part of syntheticEventLog(megabytes * 1e6)) {
+  const parts = mode === "concurrent" ? concurrentCases(100) : syntheticEventLog(megabytes * 1e6);
+  for (const part of parts) {
     if (!out.write(part)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
   }
   // A row of the first case at the very end: the stream pass fails at the last line.
@@ -63,6 +80,7 @@ const definition = definitionOf(
 const drop = { write: async (_chunk: Buffer) => {} };
 const path = await logFile();
 const bytes = statSync(path).size;
+const rounds = Number(process.argv[4] ?? 1);
 const rssBefore = process.memoryUsage().rss;
 const peaks = { heapUsed: 0, heapTotal: 0, external: 0, arrayBuffers: 0 };
 const sampler = setInterval(() => {
@@ -71,40 +89,52 @@ const sampler = setInterval(() => {
     peaks[key] = Math.max(peaks[key], usage[key]);
   }
 }, 100);
-const cpu = process.cpuUsage();
-const start = performance.now();
-let rows = 0;
-if (mode === "reader") {
-  const sink: EventRowSink = {
-    header: () => {},
-    row: () => {
-      rows++;
-    },
-    flush: async () => {},
-    end: async () => {},
-  };
-  await readCsvEventLog(createReadStream(path, { highWaterMark: 1024 * 1024 }), sink);
-} else {
+
+/** One pass in the chosen mode; returns the rows read. */
+async function pass(): Promise<number> {
+  const source = () => createReadStream(path, { highWaterMark: 1024 * 1024 });
+  if (mode === "reader") {
+    let rows = 0;
+    const sink: EventRowSink = {
+      header: () => {},
+      row: () => {
+        rows++;
+      },
+      flush: async () => {},
+      end: async () => {},
+    };
+    await readCsvEventLog(source(), sink);
+    return rows;
+  }
   const { summary } = await normalizeEventLog({
     read: async (sink) => {
-      await readCsvEventLog(createReadStream(path, { highWaterMark: 1024 * 1024 }), sink);
+      await readCsvEventLog(source(), sink);
     },
     definition,
     holdoutFraction: 0.2,
     outputs: { open: async () => ({ training: drop, holdout: drop }), discard: async () => {} },
     grouping: mode === "grouped" ? "always" : "when-interleaved",
   });
-  rows = summary.rows;
+  return summary.rows;
 }
-const seconds = (performance.now() - start) / 1000;
-clearInterval(sampler);
-const used = process.cpuUsage(cpu);
+
 const mb = bytes / 1e6;
+for (let round = 0; round < rounds; round++) {
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const rows = await pass();
+  const seconds = (performance.now() - start) / 1000;
+  const used = process.cpuUsage(cpu);
+  console.log(
+    `${mode.padEnd(12)} ${mb.toFixed(0)} MB, ${rows} rows: ${(mb / seconds).toFixed(1)} MB/s wall, ` +
+      `${(mb / ((used.user + used.system) / 1e6)).toFixed(1)} MB/cpu-s`,
+  );
+}
+clearInterval(sampler);
 console.log(
-  `${mode.padEnd(12)} ${mb.toFixed(0)} MB, ${rows} rows: ${(mb / seconds).toFixed(1)} MB/s wall, ` +
-    `${(mb / ((used.user + used.system) / 1e6)).toFixed(1)} MB/cpu-s; RSS before ` +
-    `${(rssBefore / 2 ** 20).toFixed(0)} MiB, peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB ` +
-    `(peaks in MiB: ${Object.entries(peaks)
+  `RSS before ${(rssBefore / 2 ** 20).toFixed(0)} MiB, peak ` +
+    `${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB (peaks in MiB: ` +
+    `${Object.entries(peaks)
       .map(([key, bytes]) => `${key} ${(bytes / 2 ** 20).toFixed(0)}`)
       .join(", ")})`,
 );
