@@ -3,7 +3,8 @@
  * synthetic event log (`syntheticEventLog`, receipt-like, cases contiguous), read from a file
  * with `readCsvEventLog`, into sinks that drop the bytes; in stream mode, grouped mode (every
  * event through the temporary SQLite file), and the CSV reader alone (a sink that drops rows).
- * One mode per process, so that the peak RSS is the mode's own.
+ * One mode per process, so that the peak RSS is the mode's own. Input chunks are counted by a
+ * DeadBufferCollector, as the core's reads of a stored file are.
  *
  *   npx tsx test/unit/preprocessing/event-log/throughput.measure.ts [megabytes] [mode] [rounds]
  *   mode: stream | grouped | reader | interleaved (grouped after a stream pass that fails at the
@@ -16,6 +17,7 @@ import { finished } from "node:stream/promises";
 import type { EventRowSink } from "../../../../src/app/preprocessing/event-log/event-rows.js";
 import { normalizeEventLog } from "../../../../src/app/preprocessing/event-log/normalize-event-log.js";
 import { readCsvEventLog } from "../../../../src/app/preprocessing/event-log/read-csv.js";
+import { DeadBufferCollector } from "../../../../src/store/blobs/dead-buffer-collector.js";
 import { syntheticEventLog } from "../../../helpers/datasets.js";
 import { condition, rule } from "../../../helpers/event-log.js";
 import { definitionOf } from "./helpers.js";
@@ -90,9 +92,17 @@ const sampler = setInterval(() => {
   }
 }, 100);
 
+/** The file in 1 MiB chunks, their dead Buffers collected as the core's stored-file reads do. */
+async function* source(): AsyncGenerator<Buffer> {
+  const garbage = new DeadBufferCollector();
+  for await (const chunk of createReadStream(path, { highWaterMark: 1024 * 1024 })) {
+    garbage.allocated((chunk as Buffer).length);
+    yield chunk as Buffer;
+  }
+}
+
 /** One pass in the chosen mode; returns the rows read. */
 async function pass(): Promise<number> {
-  const source = () => createReadStream(path, { highWaterMark: 1024 * 1024 });
   if (mode === "reader") {
     let rows = 0;
     const sink: EventRowSink = {
