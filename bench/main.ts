@@ -13,6 +13,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   "scale-out": () => import("./scale-out.js"),
   "preprocess-throughput": () => import("./preprocess-throughput.js"),
   "xes-throughput": () => import("./xes-throughput.js"),
+  "normalize-throughput": () => import("./normalize-throughput.js"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -92,7 +92,7 @@ function caseDuration(events: readonly LogEvent[], from: number, to: number): nu
   let last = Number.NEGATIVE_INFINITY;
   for (const event of events) {
     const begins = readTimestamp(event.cells[from] ?? "");
-    const ends = readTimestamp(event.cells[to] ?? "");
+    const ends = to === from ? begins : readTimestamp(event.cells[to] ?? "");
     if (begins !== undefined && begins < first) first = begins;
     if (ends !== undefined && ends > last) last = ends;
   }

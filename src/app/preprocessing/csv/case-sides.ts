@@ -38,8 +38,22 @@ export class CaseSides {
     return found < 0 ? undefined : this.sides[found] === 1;
   }
 
-  /** Records the side of the case that the last `get` did not find. */
-  addLast(holdout: boolean): void {
+  /** The index of `caseId` in first-seen order, or -1 for a case not seen yet. */
+  indexOf(caseId: string): number {
+    this.keyHash = this.encode(caseId);
+    return this.find(this.keyHash);
+  }
+
+  /** The side of the case at `index` (see `indexOf`). */
+  sideAt(index: number): boolean {
+    return this.sides[index] === 1;
+  }
+
+  /**
+   * Records the side of the case that the last `get` or `indexOf` did not find; returns its
+   * index.
+   */
+  addLast(holdout: boolean): number {
     if (this.count === this.hashes.length) this.growEntries();
     const length = this.keyLength;
     const start = this.starts[this.count] as number;
@@ -51,6 +65,7 @@ export class CaseSides {
     this.sides[index] = holdout ? 1 : 0;
     if (2 * this.count > this.slots.length) this.growSlots();
     else this.place(index);
+    return index;
   }
 
   /** Encodes `caseId` into `key` and returns its hash (FNV-1a over the UTF-8 bytes). */

@@ -41,6 +41,20 @@ export class CaseSplitter {
     return side;
   }
 
+  /**
+   * The case's rank in first-seen order (0 for the first case); a case not seen yet gets the
+   * next rank, and its side.
+   */
+  ordinal(caseId: string): number {
+    const found = this.sides.indexOf(caseId);
+    return found >= 0 ? found : this.sides.addLast(this.nextCase());
+  }
+
+  /** True when the rows of the case of this ordinal belong to the holdout set. */
+  isHoldoutAt(ordinal: number): boolean {
+    return this.sides.sideAt(ordinal);
+  }
+
   /** Side of a new case that will never be seen again (no case column: rows are cases). */
   nextCase(): boolean {
     this.casesSeen++;

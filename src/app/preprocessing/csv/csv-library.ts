@@ -5,7 +5,8 @@
  */
 import { type Info, type Options, Parser } from "csv-parse";
 import { parse } from "csv-parse/sync";
-import { MAX_RECORD_CHARS, type RecordRouter } from "./records.js";
+import type { RecordHandler } from "./record-handler.js";
+import { MAX_RECORD_CHARS } from "./record-lines.js";
 import type { Delimiter } from "./types.js";
 
 export function parseOptions(delimiter: Delimiter): Options {
@@ -26,7 +27,7 @@ export function parseOptions(delimiter: Delimiter): Options {
  * to the router as it is parsed, so an earlier invalid record is reported before a later one.
  * One call costs about 30 µs of set-up, so callers pass runs of records, not single ones.
  */
-export function parseRecords(bytes: Buffer, delimiter: Delimiter, router: RecordRouter): void {
+export function parseRecords(bytes: Buffer, delimiter: Delimiter, router: RecordHandler): void {
   router.beginParsed();
   try {
     parse(bytes, {
@@ -50,7 +51,7 @@ export function parseRecords(bytes: Buffer, delimiter: Delimiter, router: Record
 export class StreamedRecords {
   private readonly parser: RecordParser;
 
-  constructor(delimiter: Delimiter, router: RecordRouter) {
+  constructor(delimiter: Delimiter, router: RecordHandler) {
     router.beginParsed();
     this.parser = new RecordParser(delimiter, router);
   }
@@ -91,7 +92,7 @@ export class StreamedRecords {
 class RecordParser extends Parser {
   constructor(
     delimiter: Delimiter,
-    readonly router: RecordRouter,
+    readonly router: RecordHandler,
   ) {
     super(parseOptions(delimiter));
     this.on("error", () => {}); // errors are read from `errored`

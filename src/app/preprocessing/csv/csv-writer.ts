@@ -63,6 +63,11 @@ export class ChunkedCsvWriter {
     this.appendText(`${line}\n`);
   }
 
+  /** Writes `text`: records already written as CSV, each with its LF. */
+  addLines(text: string): void {
+    this.appendText(text);
+  }
+
   /** Writes `source[start, end)` as it is: one or more complete output lines (LF included). */
   addRaw(source: Buffer, start: number, end: number): void {
     if (source === this.runSource && start === this.runEnd) {

@@ -36,3 +36,26 @@ export function excerptEndingAt(text: string, max = EXCERPT_CHARS): string {
 export function emptyFileError(): DatasetError {
   return new DatasetError(1, "the file is empty (no header line)");
 }
+
+/** A record with another number of fields than the header; `text` is the record. */
+export function fieldCountError(
+  line: number,
+  expected: number,
+  found: number,
+  text: string,
+): DatasetError {
+  return new DatasetError(line, `expected ${expected} fields, found ${found}`, excerptOf(text));
+}
+
+export function noDataRowsError(headerLine: number): DatasetError {
+  return new DatasetError(headerLine, "the file has a header but no data rows");
+}
+
+/** A row whose case id is empty; `text` is the row. */
+export function emptyCaseIdError(line: number, caseColumn: string, text: string): DatasetError {
+  return new DatasetError(
+    line,
+    `empty case id in column ${JSON.stringify(caseColumn)}`,
+    excerptOf(text),
+  );
+}

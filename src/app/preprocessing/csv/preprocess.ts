@@ -9,13 +9,11 @@
  */
 import { detectDelimiter, headerLineEnd, MAX_HEADER_BYTES } from "./delimiter.js";
 import { emptyFileError } from "./errors.js";
+import { progressReporter } from "./progress-reports.js";
 import { RecordRouter } from "./records.js";
 import { RecordScanner } from "./scanner.js";
 import type { ChunkSink, PreprocessOptions, PreprocessSummary } from "./types.js";
 import { type ReadStats, validUtf8Chunks } from "./utf8.js";
-
-const PROGRESS_ROWS = 64 * 1024;
-const PROGRESS_BYTES = 8 * 1024 * 1024;
 
 export async function preprocessDataset(
   source: AsyncIterable<Uint8Array>,
@@ -40,17 +38,10 @@ export async function preprocessDataset(
       sinks,
     });
     const scanner = new RecordScanner(router, delimiter);
-    let reported = { rows: 0, bytes: 0 };
-    const progress = (final: boolean): void => {
-      const rows = router.rowCount;
-      const due =
-        final ||
-        rows - reported.rows >= PROGRESS_ROWS ||
-        stats.bytes - reported.bytes >= PROGRESS_BYTES;
-      if (!options.onProgress || !due) return;
-      reported = { rows, bytes: stats.bytes };
-      options.onProgress({ ...reported });
-    };
+    const progress = progressReporter(options.onProgress, () => ({
+      rows: router.rowCount,
+      bytes: stats.bytes,
+    }));
 
     let chunk: Buffer | undefined = head;
     while (chunk !== undefined) {
@@ -74,7 +65,7 @@ export async function preprocessDataset(
  * Reads until the header line is complete (a line break outside quotes), the file ends, or
  * MAX_HEADER_BYTES are buffered; returns everything read, or undefined for an empty input.
  */
-async function readHeaderLine(chunks: AsyncIterator<Buffer>): Promise<Buffer | undefined> {
+export async function readHeaderLine(chunks: AsyncIterator<Buffer>): Promise<Buffer | undefined> {
   let head: Buffer | undefined;
   for (;;) {
     const next = await chunks.next();

@@ -6,15 +6,21 @@
  * (`fastRecord`, the hot path: split by the delimiter byte, copied to the output as they are),
  * and every other record parsed by csv-parse (`handleParsed`).
  */
-import { CsvError, type Info } from "csv-parse";
+import type { Info } from "csv-parse";
 import { CaseSplitter } from "./case-split.js";
 import { ChunkedCsvWriter } from "./csv-writer.js";
-import { DatasetError, emptyFileError, excerptOf } from "./errors.js";
+import {
+  type DatasetError,
+  emptyCaseIdError,
+  emptyFileError,
+  fieldCountError,
+  noDataRowsError,
+} from "./errors.js";
 import { readHeader } from "./header.js";
+import type { RecordHandler } from "./record-handler.js";
+import { RecordLines } from "./record-lines.js";
 import type { ChunkSink, Delimiter, PreprocessSummary } from "./types.js";
 
-/** Longest record accepted; bounds the memory used by a runaway quoted field. */
-export const MAX_RECORD_CHARS = 16 * 1024 * 1024;
 const COMMA = 0x2c;
 
 export interface RecordRouterOptions {
@@ -25,7 +31,7 @@ export interface RecordRouterOptions {
   readonly sinks: { training: ChunkSink; holdout: ChunkSink };
 }
 
-export class RecordRouter {
+export class RecordRouter implements RecordHandler {
   private columns: string[] = [];
   private caseIdColumn = "";
   private caseIndex = -1;
@@ -36,12 +42,7 @@ export class RecordRouter {
   private readonly requestedCaseColumn: string;
   private readonly delimiter: Delimiter;
   private readonly delimiterByte: number;
-  /** Physical line where the next record starts (blank lines are counted as they are passed). */
-  private nextLine = 1;
-  // For records from csv-parse, which counts a CRLF inside a quoted field twice and reports the
-  // line where a record ends: its counters at the last record of the current parse.
-  private emptyLinesSeen = 0; // csv-parse's count of skipped blank lines
-  private drift = 0; // csv-parse's line count minus ours
+  private readonly lines = new RecordLines();
   // The case id bytes of the last fast record whose id was decoded, and its side.
   private lastCaseBuf: Buffer = Buffer.alloc(0);
   private lastCaseStart = 0;
@@ -66,7 +67,7 @@ export class RecordRouter {
 
   /** A blank line was skipped. */
   blankLine(): void {
-    this.nextLine++;
+    this.lines.next++;
   }
 
   /**
@@ -87,17 +88,13 @@ export class RecordRouter {
         fields++;
       }
     }
-    const line = this.nextLine++;
+    const line = this.lines.next++;
     if (this.headerLine === 0) {
       this.acceptHeader(buf.toString("utf8", start, end).split(this.delimiter), line);
       return;
     }
     if (fields !== this.width) {
-      throw new DatasetError(
-        line,
-        `expected ${this.width} fields, found ${fields}`,
-        excerptOf(buf.toString("utf8", start, end)),
-      );
+      throw fieldCountError(line, this.width, fields, buf.toString("utf8", start, end));
     }
     let holdout: boolean;
     if (caseIndex < 0) {
@@ -126,32 +123,19 @@ export class RecordRouter {
 
   /** Call before feeding csv-parse records starting at the next line. */
   beginParsed(): void {
-    this.emptyLinesSeen = 0;
-    this.drift = 1 - this.nextLine; // csv-parse's line 1 is our `nextLine`
+    this.lines.beginParsed();
   }
 
   /** Handles one record parsed by csv-parse; throws DatasetError for an invalid one. */
   handleParsed(record: string[], info: Info): void {
-    const line = this.nextLine + (info.empty_lines - this.emptyLinesSeen);
-    let end = line;
-    for (let i = 0; i < record.length; i++) {
-      const field = record[i] as string;
-      if (field.indexOf("\n") !== -1) end += countLf(field);
-    }
-    this.nextLine = end + 1;
-    this.emptyLinesSeen = info.empty_lines;
-    this.drift = info.lines - end;
+    const line = this.lines.parsed(record, info);
 
     if (this.headerLine === 0) {
       this.acceptHeader(record, line);
       return;
     }
     if (record.length !== this.width) {
-      throw new DatasetError(
-        line,
-        `expected ${this.width} fields, found ${record.length}`,
-        excerptOf(record.join(this.delimiter)),
-      );
+      throw fieldCountError(line, this.width, record.length, record.join(this.delimiter));
     }
     let holdout: boolean;
     if (this.caseIndex < 0) {
@@ -166,38 +150,13 @@ export class RecordRouter {
 
   /** Maps an error raised by csv-parse to a DatasetError with the right line. */
   parseFailure(error: unknown): unknown {
-    if (!(error instanceof CsvError)) return error;
-    const emptyLines = typeof error.empty_lines === "number" ? error.empty_lines : 0;
-    const start = this.nextLine + Math.max(0, emptyLines - this.emptyLinesSeen);
-    const reported = typeof error.lines === "number" ? error.lines - this.drift : start;
-    const here = Math.max(start, reported);
-    const field = typeof error.field === "string" ? excerptOf(error.field) : "";
-    switch (error.code) {
-      case "CSV_QUOTE_NOT_CLOSED":
-        return new DatasetError(start, "quoted field is never closed (missing closing quote)");
-      case "CSV_INVALID_CLOSING_QUOTE":
-        return new DatasetError(
-          here,
-          "a closing quote must be followed by a delimiter or a line end (quotes inside a quoted field must be doubled)",
-        );
-      case "INVALID_OPENING_QUOTE":
-        return new DatasetError(here, "quote inside an unquoted field", field);
-      case "CSV_MAX_RECORD_SIZE":
-        return new DatasetError(
-          start,
-          `record longer than ${MAX_RECORD_CHARS / 1024 / 1024} Mi characters (missing closing quote?)`,
-        );
-      default:
-        return new DatasetError(here, error.message);
-    }
+    return this.lines.parseFailure(error);
   }
 
   /** Checks what can only be checked at the end of the input. */
   finish(): void {
     if (this.headerLine === 0) throw emptyFileError();
-    if (this.rows === 0) {
-      throw new DatasetError(this.headerLine, "the file has a header but no data rows");
-    }
+    if (this.rows === 0) throw noDataRowsError(this.headerLine);
   }
 
   /** Hands complete output chunks to the sinks (awaiting each write). */
@@ -254,11 +213,7 @@ export class RecordRouter {
   }
 
   private emptyCaseId(line: number, text: string): DatasetError {
-    return new DatasetError(
-      line,
-      `empty case id in column ${JSON.stringify(this.caseIdColumn)}`,
-      excerptOf(text),
-    );
+    return emptyCaseIdError(line, this.caseIdColumn, text);
   }
 }
 
@@ -273,10 +228,4 @@ function isBlank(text: string): boolean {
 function contains(buf: Buffer, start: number, end: number, byte: number): boolean {
   for (let i = start; i < end; i++) if (buf[i] === byte) return true;
   return false;
-}
-
-function countLf(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf("\n"); at !== -1; at = text.indexOf("\n", at + 1)) count++;
-  return count;
 }

@@ -9,7 +9,7 @@
  * carried into the next one; one that grows past LONG_RECORD_BYTES is streamed to csv-parse.
  */
 import { parseRecords, StreamedRecords } from "./csv-library.js";
-import type { RecordRouter } from "./records.js";
+import type { RecordHandler } from "./record-handler.js";
 import type { Delimiter } from "./types.js";
 
 const QUOTE = 0x22;
@@ -41,7 +41,7 @@ export class RecordScanner {
   private readonly crs: { buf?: Buffer; at: number } = { at: -1 };
 
   constructor(
-    private readonly router: RecordRouter,
+    private readonly router: RecordHandler,
     private readonly delimiter: Delimiter,
   ) {}
 

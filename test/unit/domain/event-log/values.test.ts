@@ -125,6 +125,85 @@ describe("formatTimestamp", () => {
     expect(formatTimestamp(at("2011-10-01T00:38:44.546Z"))).toBe("2011-10-01T00:38:44.546Z");
     expect(formatTimestamp(0)).toBe("1970-01-01T00:00:00.000Z");
   });
+
+  it("writes what Date's toISOString writes, within and beyond years 0000-9999", () => {
+    const edges = [at("0000-01-01T00:00:00Z"), at("9999-12-31T23:59:59.999Z"), -1, 8.64e15];
+    for (const ms of [...edges, ...edges.map((ms) => ms - 1), ...edges.map((ms) => ms + 1)]) {
+      if (Math.abs(ms) <= 8.64e15) expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+    }
+    fc.assert(
+      fc.property(fc.integer({ min: -8.64e15, max: 8.64e15 }), (ms) => {
+        expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(
+        fc.integer({ min: at("0000-01-01T00:00:00Z"), max: at("9999-12-31T23:59:59.999Z") }),
+        (ms) => {
+          expect(formatTimestamp(ms)).toBe(new Date(ms).toISOString());
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("readTimestamp on the canonical form", () => {
+  /** `YYYY-MM-DDTHH:MM:SS.mmmZ` from any digits, valid or not as a date. */
+  const canonicalShape = fc
+    .tuple(
+      fc.integer({ min: 0, max: 9999 }),
+      ...[99, 99, 99, 99, 99].map((max) => fc.integer({ min: 0, max })),
+      fc.integer({ min: 0, max: 999 }),
+    )
+    .map((parts) => {
+      const [year, month, day, hour, minute, second, millis] = parts as number[] as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
+      const two = (n: number) => String(n).padStart(2, "0");
+      return {
+        parts: { year, month, day, hour, minute, second, millis },
+        text: `${String(year).padStart(4, "0")}-${two(month)}-${two(day)}T${two(hour)}:${two(minute)}:${two(second)}.${String(millis).padStart(3, "0")}Z`,
+      };
+    });
+
+  it("reads a valid instant exactly, and nothing else", () => {
+    fc.assert(
+      fc.property(canonicalShape, ({ parts, text }) => {
+        const date = new Date(0);
+        date.setUTCFullYear(parts.year, parts.month - 1, parts.day);
+        date.setUTCHours(parts.hour, parts.minute, parts.second, parts.millis);
+        const valid =
+          date.getUTCFullYear() === parts.year &&
+          date.getUTCMonth() === parts.month - 1 &&
+          date.getUTCDate() === parts.day &&
+          parts.hour <= 23 &&
+          parts.minute <= 59 &&
+          parts.second <= 59;
+        expect(readTimestamp(text)).toBe(valid ? date.getTime() : undefined);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("refuses the shape with anything but digits in place", () => {
+    for (const text of [
+      "2011-1x-01T00:00:00.000Z",
+      "2011-10-01T00:00:00.00 Z",
+      " 011-10-01T00:00:00.000Z",
+      "2011-10-01T00:00:0-.000Z",
+      "+011-10-01T00:00:00.000Z",
+    ]) {
+      expect(readTimestamp(text)).toBeUndefined();
+    }
+  });
 });
 
 describe("readNumber", () => {
