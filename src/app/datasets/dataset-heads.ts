@@ -9,6 +9,7 @@ import type { BlobRow } from "../../store/rows.js";
 import { findCompleteBlob, readBlobChunks } from "../../store/sql/blobs.js";
 import { DatasetError } from "../preprocessing/csv/errors.js";
 import { CompressedFileError } from "../preprocessing/dataset-source.js";
+import { detectFormat } from "../preprocessing/event-log/dataset-format.js";
 import { inspectDatasetHead, readDatasetStart } from "../preprocessing/event-log/dataset-head.js";
 import type { DatasetHead } from "../preprocessing/event-log/event-rows.js";
 
@@ -44,4 +45,21 @@ export async function readDatasetHead(db: Knex, source: DatasetSource): Promise<
 
 async function* only(bytes: Uint8Array): AsyncGenerator<Uint8Array> {
   yield bytes;
+}
+
+/** Bytes enough to tell the format, even through gzip. */
+const FORMAT_PROBE_BYTES = 4096;
+
+/** True when the dataset at `source` is XES (plain or gzip), told by its first bytes. */
+export async function isXesDataset(db: Knex, source: DatasetSource): Promise<boolean> {
+  let head: Uint8Array;
+  if (source.kind === "inline") {
+    head = source.bytes.subarray(0, FORMAT_PROBE_BYTES);
+  } else {
+    const size = Math.min(FORMAT_PROBE_BYTES, source.upload.size_bytes);
+    const chunks: Buffer[] = [];
+    for await (const chunk of readBlobChunks(db, source.upload.id, 0, size)) chunks.push(chunk);
+    head = Buffer.concat(chunks).subarray(0, size);
+  }
+  return detectFormat(head).startsWith("xes");
 }

@@ -15,6 +15,8 @@ import {
 } from "./context.js";
 import type { PreprocessSummary } from "./csv/index.js";
 import { MemoryOutput, OutputBudget, OutputBudgetExceeded } from "./csv/memory-output.js";
+import type { EventLogSummary } from "./event-log/normalizer.js";
+import { preprocessEventLog } from "./event-log-pass.js";
 import { isDatasetRejection, preprocessStoredBytes } from "./pipeline.js";
 
 /**
@@ -45,6 +47,9 @@ export async function preprocessSmallFile(
   context: PreprocessingContext,
   job: PreprocessingJob,
 ): Promise<boolean> {
+  if (job.project.effective_definition_json !== null) {
+    return preprocessSmallEventLog(context, job, job.project.effective_definition_json);
+  }
   const { outcomes, metrics } = context;
   const { project, log, started } = job;
   const budget = new OutputBudget(SMALL_OUTPUT_BUDGET_BYTES);
@@ -92,4 +97,66 @@ export async function preprocessSmallFile(
   });
   logPreprocessed(job, summary, { inMemory: true });
   return true;
+}
+
+/** The same for a project with an event-log definition: its normalized sets, in memory. */
+async function preprocessSmallEventLog(
+  context: PreprocessingContext,
+  job: PreprocessingJob,
+  definitionJson: string,
+): Promise<boolean> {
+  const { outcomes, metrics } = context;
+  const { project, log, started } = job;
+  let storedBytes = 0;
+  let result: { summary: EventLogSummary; sinks: MemorySinks };
+  try {
+    result = await preprocessEventLog<MemorySinks>(
+      {
+        open: () => storedFile(context, job),
+        definitionJson,
+        caseIdColumn: project.requested_case_id_column,
+        holdoutFraction: project.holdout_fraction,
+        onStoredBytes: (bytes) => {
+          storedBytes = Math.max(storedBytes, bytes);
+        },
+      },
+      {
+        open: async () => {
+          const budget = new OutputBudget(SMALL_OUTPUT_BUDGET_BYTES);
+          return { training: new MemoryOutput(budget), holdout: new MemoryOutput(budget) };
+        },
+        discard: async () => {},
+      },
+    );
+  } catch (error) {
+    if (error instanceof OutputBudgetExceeded) {
+      log.info({ storedBytes }, "outputs too large for memory; preprocessing streamed");
+      return false;
+    }
+    if (!isDatasetRejection(error)) throw error;
+    metrics.preprocessingRead(storedBytes);
+    log.info({ reason: error.message }, "dataset rejected");
+    await outcomes.fail(project.id, `dataset: ${error.message}`);
+    return true;
+  }
+  metrics.preprocessingRead(storedBytes);
+  const { summary, sinks } = result;
+  const writerReplica = context.claims().replicaId;
+  const outputs = [
+    { id: newBlobId("td"), file: sinks.training.finish(CHUNK_ROW_BYTES) },
+    { id: newBlobId("ho"), file: sinks.holdout.finish(CHUNK_ROW_BYTES) },
+  ] as const;
+  await outcomes.recordEventLog(project, summary, outputs[0].id, outputs[1].id, async (trx) => {
+    for (const { id, file } of outputs) {
+      await insertCompleteBlob(trx, { id, nowMs: started, writerReplica, ...file }, file.chunks);
+    }
+    await recordPreprocessingProgress(trx, project.id, { rows: summary.rows, bytes: storedBytes });
+  });
+  logPreprocessed(job, summary, { inMemory: true, grouped: summary.grouped });
+  return true;
+}
+
+interface MemorySinks {
+  readonly training: MemoryOutput;
+  readonly holdout: MemoryOutput;
 }

@@ -8,6 +8,7 @@ import {
   definitionToJson,
   type EffectiveDefinition,
   type EventLogDefinition,
+  emptyDefinition,
   resolveDefinition,
 } from "../../domain/event-log/index.js";
 import { hasNul } from "../../domain/text-checks.js";
@@ -17,7 +18,13 @@ import { newBlobId } from "../../store/sql/blobs.js";
 import { appendEventRows } from "../../store/sql/events.js";
 import { insertCompleteBlob, insertProjectRow } from "../../store/sql/new-project-rows.js";
 import { findProjectByRequestId, type NewProjectRow } from "../../store/sql/projects.js";
-import { findUpload, readDatasetHead, uploadNotFound } from "../datasets/dataset-heads.js";
+import {
+  type DatasetSource,
+  findUpload,
+  isXesDataset,
+  readDatasetHead,
+  uploadNotFound,
+} from "../datasets/dataset-heads.js";
 import { projectEvent } from "../reports/plugin-reports.js";
 import type { KnownPluginKeys } from "./known-plugin-keys.js";
 import { type ProjectView, projectView } from "./project-views.js";
@@ -171,8 +178,11 @@ export async function createProject(
     if (!upload) throw uploadNotFound(input.datasetId);
     rawSizeBytes = upload.size_bytes;
   }
-  const effective =
-    input.definition && (await effectiveDefinitionOf(deps.db, input, input.definition, upload));
+  // An XES log has no other mode than an event log's: without a definition, everything is inferred.
+  const definition =
+    input.definition ??
+    ((await isXesDataset(deps.db, datasetSourceOf(input, upload))) ? emptyDefinition : undefined);
+  const effective = definition && (await effectiveDefinitionOf(deps.db, input, definition, upload));
 
   const nowMs = Date.now();
   let row: ProjectRow;
@@ -195,7 +205,7 @@ export async function createProject(
         requested_case_id_column: input.caseIdColumn,
         holdout_fraction: holdoutFraction,
         raw_blob_id: rawBlobId,
-        requested_definition_json: input.definition ? definitionToJson(input.definition) : null,
+        requested_definition_json: definition ? definitionToJson(definition) : null,
         effective_definition_json: effective ? definitionToJson(effective) : null,
         created_ms: nowMs,
         updated_ms: nowMs,
@@ -234,6 +244,10 @@ const newProjectDefaults = {
   treated_cases: null,
 };
 
+function datasetSourceOf(input: CreateProjectInput, upload: BlobRow | undefined): DatasetSource {
+  return upload ? { kind: "upload", upload } : { kind: "inline", bytes: input.datasetCsv };
+}
+
 /**
  * The effective definition of `requested` for the dataset of `input` (`upload`, or inline), read
  * from the dataset's head; INVALID_ARGUMENT listing every problem when it does not fit.
@@ -244,10 +258,7 @@ async function effectiveDefinitionOf(
   requested: EventLogDefinition,
   upload: BlobRow | undefined,
 ): Promise<EffectiveDefinition> {
-  const head = await readDatasetHead(
-    db,
-    upload ? { kind: "upload", upload } : { kind: "inline", bytes: input.datasetCsv },
-  );
+  const head = await readDatasetHead(db, datasetSourceOf(input, upload));
   const resolved = resolveDefinition(head.columns, requested, {
     typedHints: head.typedHints,
     caseIdColumn: input.caseIdColumn,

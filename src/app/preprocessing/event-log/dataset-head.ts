@@ -6,9 +6,10 @@
  */
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { AppError } from "../../../domain/errors.js";
 import { inspectCsvHead } from "../csv/csv-head.js";
 import { CompressedFileError, isGzip } from "../dataset-source.js";
+import { inspectXesHead } from "../xes/index.js";
+import { startsLikeXml } from "./dataset-format.js";
 import type { DatasetHead } from "./event-rows.js";
 
 /** How much of the (decompressed) content a head is read from. */
@@ -82,24 +83,13 @@ async function* resumed(
   }
 }
 
-/** True when the first character after a BOM and whitespace is `<`: an XML document. */
-export function startsLikeXml(bytes: Uint8Array): boolean {
-  let at = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
-  while (at < bytes.length && [0x20, 0x09, 0x0d, 0x0a].includes(bytes[at] as number)) at++;
-  return bytes[at] === 0x3c;
-}
-
 /**
  * The head of a dataset from the start of its content, by the reader of its format. Throws
  * DatasetError for a head that cannot be read (naming the line).
  */
 export async function inspectDatasetHead(start: DatasetStart): Promise<DatasetHead> {
   if (startsLikeXml(start.bytes)) {
-    // The XES reader's inspectXesHead takes its place here.
-    throw new AppError(
-      "FAILED_PRECONDITION",
-      "XES is not supported yet: send the event log as CSV (comma, semicolon or tab separated)",
-    );
+    return { ...(await inspectXesHead(start.bytes)), format: start.gzip ? "xes+gzip" : "xes" };
   }
   const head = inspectCsvHead(start.bytes, start.complete);
   return { ...head, format: start.gzip ? "csv+gzip" : "csv" };

@@ -2,12 +2,11 @@
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { CompressedFileError } from "../../../../src/app/preprocessing/dataset-source.js";
+import { startsLikeXml } from "../../../../src/app/preprocessing/event-log/dataset-format.js";
 import {
   inspectDatasetHead,
   readDatasetStart,
-  startsLikeXml,
 } from "../../../../src/app/preprocessing/event-log/dataset-head.js";
-import { AppError } from "../../../../src/domain/errors.js";
 import { chunked } from "../../preprocessing/csv/helpers.js";
 
 /** `data` in `size`-byte chunks, counting the chunks taken and whether the source was closed. */
@@ -93,13 +92,18 @@ describe("inspectDatasetHead", () => {
     );
   });
 
-  it("tells XES by its first character and refuses it until the XES reader is in", async () => {
+  it("tells XES by its first character and reads its head with the XES reader", async () => {
     expect(startsLikeXml(Buffer.from('\ufeff \r\n\t<?xml version="1.0"?><log/>'))).toBe(true);
     expect(startsLikeXml(Buffer.from("case,<activity>\n"))).toBe(false);
-    const xes = { bytes: Buffer.from("<log></log>"), gzip: false, complete: true };
-    const refusal = await inspectDatasetHead(xes).catch((error: unknown) => error);
-    expect(refusal).toBeInstanceOf(AppError);
-    expect(refusal).toMatchObject({ code: "FAILED_PRECONDITION" });
-    expect((refusal as Error).message).toMatch(/^XES is not supported yet/);
+    const log =
+      '<log><trace><string key="concept:name" value="c1"/>' +
+      '<event><string key="concept:name" value="a"/>' +
+      '<date key="time:timestamp" value="2024-01-01T10:00:00Z"/></event></trace></log>';
+    for (const gzip of [false, true]) {
+      const head = await inspectDatasetHead({ bytes: Buffer.from(log), gzip, complete: true });
+      expect(head.format).toBe(gzip ? "xes+gzip" : "xes");
+      expect(head.columns).toEqual(["case:concept:name", "concept:name", "time:timestamp"]);
+      expect(head.sampleRows).toEqual([["c1", "a", "2024-01-01T10:00:00Z"]]);
+    }
   });
 });
