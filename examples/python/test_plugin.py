@@ -21,8 +21,10 @@ from pathlib import Path
 import grpc
 
 import plugin
+from training_jobs import Job, NotApplicable
 from trainingcore.v1 import dataset_service_pb2 as dataset_pb
 from trainingcore.v1 import dataset_service_pb2_grpc as dataset_grpc
+from trainingcore.v1 import definition_pb2 as definition_pb
 from trainingcore.v1 import plugin_service_pb2 as pb
 from trainingcore.v1 import plugin_service_pb2_grpc as plugin_grpc
 
@@ -76,6 +78,51 @@ class ModelTest(unittest.TestCase):
         assert columns is not None
         with self.assertRaisesRegex(ValueError, "data row 2: cannot read timestamp 'soon'"):
             plugin.train_next_activity([["c", "a", "2024-01-01"], ["c", "b", "soon"]], columns)
+
+
+NORMALIZED = [
+    ["CASE_ID", "ACTIVITY", "START_TIMESTAMP", "END_TIMESTAMP", "EVENT_ATTRIBUTE_TEXT_time"],
+    ["c1", "register", "2024-01-01T09:00:00.000Z", "2024-01-01T10:00:00.000Z", "late"],
+    ["c1", "check", "2024-01-01T10:30:00.000Z", "2024-01-01T11:00:00.000Z", ""],
+    ["c2", "register", "2024-01-02T09:00:00.000Z", "2024-01-02T10:00:00.000Z", ""],
+]
+
+
+def job(header: list[str], defined: bool) -> Job:
+    data = pb.TrainingData(project_id=1, plugin_id=2)
+    if defined:
+        data.definition.CopyFrom(definition_pb.EventLogDefinition())
+    return Job(data, header, iter([]), HERE, lambda: None)
+
+
+class FixedColumnsTest(unittest.TestCase):
+    def test_declares_what_it_needs(self) -> None:
+        self.assertEqual(
+            list(plugin.IDENTITY.needed_columns),
+            [definition_pb.COLUMN_DEFINITION_CASE_ID, definition_pb.COLUMN_DEFINITION_ACTIVITY],
+        )
+
+    def test_reads_the_fixed_columns_when_the_project_has_a_definition(self) -> None:
+        columns = plugin.columns_of(job(NORMALIZED[0], defined=True))
+        self.assertEqual(
+            (columns.case.name, columns.activity.name, columns.timestamp.name),
+            ("CASE_ID", "ACTIVITY", "END_TIMESTAMP"),
+        )
+        model = plugin.train_next_activity(NORMALIZED[1:], columns).to_json(1, 2)
+        self.assertEqual(
+            model["next"], {"check": {"__end__": 1}, "register": {"__end__": 1, "check": 1}}
+        )
+        with_both = ["CASE_ID", "ACTIVITY", "END_TIMESTAMP", "TIMESTAMP"]
+        self.assertEqual(plugin.columns_of(job(with_both, defined=True)).timestamp.index, 3)
+        with self.assertRaisesRegex(ValueError, "must have the columns CASE_ID, ACTIVITY and"):
+            plugin.columns_of(job(["case_id", "activity", "timestamp"], defined=True))
+
+    def test_guesses_only_without_a_definition(self) -> None:
+        columns = plugin.columns_of(job(["Case_ID", "Activity", "Time"], defined=False))
+        self.assertEqual(columns.timestamp.name, "Time")
+        # The normalized header has no timestamp the guessing knows.
+        with self.assertRaisesRegex(NotApplicable, "no timestamp column"):
+            plugin.columns_of(job(NORMALIZED[0], defined=False))
 
 
 class FakeCore(plugin_grpc.PluginServiceServicer, dataset_grpc.DatasetServiceServicer):

@@ -2,6 +2,15 @@
 
 export { bearerInterceptor } from "./bearer.js";
 export {
+  type CaseRule,
+  type ColumnDefinition,
+  type Condition,
+  type ConditionGroup,
+  columnDefinitions,
+  type EventLogDefinition,
+  type Operator,
+} from "./definition.js";
+export {
   codeName,
   PluginRegistrationError,
   PluginReportError,

@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { TrainingData } from "../gen/trainingcore/v1/plugin_service.js";
+import { definitionFromProto } from "./definition.js";
 import type { ReportKind } from "./errors.js";
 import type { Report } from "./link.js";
 import { settlesWithin } from "./timing.js";
@@ -30,12 +31,14 @@ interface JobState {
 }
 
 function jobOf(data: TrainingData): TrainingJob {
+  const definition = definitionFromProto(data.definition);
   return {
     projectId: data.projectId,
     pluginId: data.pluginId,
     trainingDfName: data.trainingDfName,
     additionalInfo: data.additionalInfo ?? {},
     parameters: data.parameters ?? {},
+    ...(definition && { definition }),
   };
 }
 

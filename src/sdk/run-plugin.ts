@@ -9,6 +9,7 @@ import { type Logger, pino } from "pino";
 import { DatasetServiceClient } from "../gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceClient } from "../gen/trainingcore/v1/plugin_service.js";
 import { bearerInterceptor } from "./bearer.js";
+import { columnDefinitions, isColumnDefinition, toProtoColumnDefinition } from "./definition.js";
 import { downloadDataset } from "./download.js";
 import { codeName, PluginRegistrationError, PluginStoppedError } from "./errors.js";
 import { JobRunner } from "./jobs.js";
@@ -48,6 +49,14 @@ function checkOptions(options: RunPluginOptions): void {
   if (!options.report?.id) throw new TypeError("runPlugin: report.id (the plugin key) is required");
   if (typeof options.onTrainingData !== "function") {
     throw new TypeError("runPlugin: onTrainingData must be a function");
+  }
+  const needed: readonly unknown[] = options.report.neededColumns ?? [];
+  const unknown = needed.findIndex((value) => !isColumnDefinition(value));
+  if (unknown >= 0) {
+    throw new TypeError(
+      `runPlugin: report.neededColumns[${unknown}] is ${JSON.stringify(needed[unknown])}, ` +
+        `not one of ${columnDefinitions.join(", ")}`,
+    );
   }
   const concurrency = options.concurrency ?? 1;
   if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
@@ -92,7 +101,7 @@ class PluginRuntime {
         type: report.type,
         description: report.description ?? "",
         parameters: report.parameters ?? {},
-        neededColumns: [],
+        neededColumns: (report.neededColumns ?? []).map(toProtoColumnDefinition),
       },
     };
     const channelOptions: ChannelOptions = {

@@ -1,6 +1,7 @@
 /** Public types of the plugin SDK. */
 import type { ChannelCredentials } from "@grpc/grpc-js";
 import type { Logger } from "pino";
+import type { ColumnDefinition, EventLogDefinition } from "./definition.js";
 
 /** Who the plugin is: sent as the `OnlineReport` that registers every stream. */
 export interface PluginIdentity {
@@ -14,6 +15,12 @@ export interface PluginIdentity {
   readonly description?: string;
   /** The plugin's default training parameters (JSON values). */
   readonly parameters?: Record<string, unknown>;
+  /**
+   * The columns the plugin cannot do without, for example `["OUTCOME"]` for a plugin that
+   * predicts outcomes. The core makes a membership NOT_APPLICABLE itself, without a job, when the
+   * training set lacks one (or a needed OUTCOME or TREATMENT has only one class).
+   */
+  readonly neededColumns?: readonly ColumnDefinition[];
 }
 
 /** One `TrainingData`: a dataset offered to this plugin for one project. */
@@ -27,6 +34,12 @@ export interface TrainingJob {
   readonly additionalInfo: Record<string, unknown>;
   /** The plugin's default parameters overlaid with the consumer's values. */
   readonly parameters: Record<string, unknown>;
+  /**
+   * The project's event-log definition. When set, the training set has the fixed column names
+   * (`CASE_ID`, `ACTIVITY`, `TIMESTAMP`, ...); undefined for a project created without one,
+   * whose training set keeps the original header.
+   */
+  readonly definition?: EventLogDefinition;
 }
 
 /**

@@ -15,6 +15,11 @@ import {
   type NextActivityModel,
   startNextActivityPlugin,
 } from "../../examples/plugins/next-activity/plugin.js";
+import {
+  ColumnDefinition,
+  type EventLogDefinition,
+  Operator,
+} from "../../src/gen/trainingcore/v1/definition.js";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { type RunPluginOptions, runPlugin, type TrainingJob } from "../../src/sdk/index.js";
 import { AsyncQueue } from "../helpers/async-queue.js";
@@ -249,6 +254,87 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
       PluginStatus.PLUGIN_STATUS_NOT_APPLICABLE,
     ]);
     expect(await readdir(modelDir)).toEqual([]);
+  });
+
+  /** A log whose column names nothing guesses: only its definition says what they are. */
+  const ticketLog = [
+    "ticket,step,at,agent",
+    "t1,open,2024-01-01T10:00:00+02:00,ann",
+    "t2,open,2024-01-02T10:00:00Z,bob",
+    "t1,close,2024-01-01T09:30:00Z,ann", // after "open" (08:00 UTC), though listed later
+    "t2,escalate,2024-01-02T11:00:00Z,bob",
+    "t2,close,2024-01-02T12:00:00Z,cid",
+    "",
+  ].join("\n");
+  const ticketDefinition: EventLogDefinition = {
+    columns: {
+      ticket: ColumnDefinition.COLUMN_DEFINITION_CASE_ID,
+      step: ColumnDefinition.COLUMN_DEFINITION_ACTIVITY,
+      at: ColumnDefinition.COLUMN_DEFINITION_TIMESTAMP,
+    },
+    caseAttributes: [],
+    positiveOutcome: undefined,
+    negativeOutcome: {
+      anyOf: [
+        {
+          conditions: [{ column: "step", operator: Operator.OPERATOR_EQUAL, value: "escalate" }],
+        },
+      ],
+    },
+    treatment: undefined,
+  };
+
+  it("an SDK plugin gets the project's effective definition, and none without one", async () => {
+    const key = "sdk-definition";
+    await makeKnown(key);
+    const jobs = new AsyncQueue<TrainingJob>();
+    start({
+      report: identity(key),
+      onTrainingData: async (job, ctx) => {
+        jobs.push(job);
+        await ctx.reject();
+      },
+    });
+    await createProject(env.core.projects, {
+      datasetCsv: Buffer.from(ticketLog),
+      holdoutFraction: 0,
+      pluginKeys: [key],
+      definition: ticketDefinition,
+    });
+    expect((await jobs.next()).definition).toEqual({
+      // `agent` is inferred: a resource-like name.
+      columns: { ticket: "CASE_ID", step: "ACTIVITY", at: "TIMESTAMP", agent: "RESOURCE" },
+      caseAttributes: [],
+      negativeOutcome: {
+        anyOf: [{ conditions: [{ column: "step", operator: "EQUAL", value: "escalate" }] }],
+      },
+    });
+    await createProject(env.core.projects, { pluginKeys: [key] });
+    expect((await jobs.next()).definition).toBeUndefined();
+  });
+
+  it("the next-activity example reads the fixed columns of a project with a definition", async () => {
+    const key = await startExample();
+    const created = await createProject(env.core.projects, {
+      datasetCsv: Buffer.from(ticketLog),
+      holdoutFraction: 0,
+      pluginKeys: [key],
+      definition: ticketDefinition,
+    });
+    await watchToEnd(env.core.projects, created.id);
+    const project = await getProject(env.core.projects, created.id);
+    const plugin = project.plugins[0];
+    expect(plugin?.status, plugin?.error).toBe(PluginStatus.PLUGIN_STATUS_TRAINED);
+    const model = JSON.parse(
+      await readFile(join(modelDir, plugin?.modelName ?? ""), "utf8"),
+    ) as NextActivityModel;
+    expect(model).toMatchObject({
+      columns: { case: "CASE_ID", activity: "ACTIVITY", timestamp: "TIMESTAMP" },
+      cases: 2,
+      events: 5,
+      start: { open: 2 },
+      next: { open: { close: 1, escalate: 1 }, escalate: { close: 1 }, close: { [endMarker]: 2 } },
+    });
   });
 
   it("reconnects after a core restart, re-sends what was not acked and finishes the jobs", async () => {

@@ -3,6 +3,9 @@
  * how often each activity follows it within a case (ordered by timestamp), and how often the
  * case ends after it (`__end__`). The model is written as JSON to
  * `<modelDir>/next-activity-<projectId>-<pluginId>.json`.
+ *
+ * A project created with a definition gives a training set with fixed column names, which the
+ * plugin reads as they are; for a project without one it guesses the columns from their names.
  */
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -19,7 +22,15 @@ import {
 
 export const endMarker = "__end__";
 
-/** Recognised column names, in order of preference (compared case-insensitively). */
+/** The columns of a training set made with a definition, in order of preference (exact names). */
+export const fixedColumnNames = {
+  case: ["CASE_ID"],
+  activity: ["ACTIVITY"],
+  // An interval log has START_TIMESTAMP and END_TIMESTAMP; an event happened when it ended.
+  timestamp: ["TIMESTAMP", "END_TIMESTAMP"],
+} as const;
+
+/** Recognised column names of a legacy training set, by preference (case-insensitive). */
 export const columnNames = {
   case: ["case:concept:name", "case_id", "caseid", "case"],
   activity: ["concept:name", "activity", "event"],
@@ -76,17 +87,45 @@ export function startNextActivityPlugin(options: NextActivityPluginOptions): Pro
         "Counts which activity follows which within a case, ordered by timestamp; " +
         "needs case, activity and timestamp columns.",
       parameters: {},
+      // Every training set made with a definition has a timestamp: only these can be missing.
+      neededColumns: ["CASE_ID", "ACTIVITY"],
     },
     onTrainingData: (job, ctx) => train(job, ctx, options.modelDir),
   });
 }
 
-/** The case, activity and timestamp columns of `header`; undefined when one is missing. */
+/** The case, activity and timestamp columns of a legacy header, guessed from their names. */
 export function findColumns(header: readonly string[]): Columns | undefined {
   const normalized = header.map((name) => name.trim().toLowerCase());
+  return columnsAmong(header, normalized, columnNames);
+}
+
+/** The fixed CASE_ID, ACTIVITY and TIMESTAMP (or END_TIMESTAMP) columns of a training set. */
+export function findFixedColumns(header: readonly string[]): Columns | undefined {
+  return columnsAmong(header, header, fixedColumnNames);
+}
+
+/** The columns of the job's training set; throws when a definition's fixed columns are missing. */
+export function columnsOf(job: TrainingJob, header: readonly string[]): Columns | undefined {
+  if (!job.definition) return findColumns(header);
+  const columns = findFixedColumns(header);
+  if (!columns) {
+    throw new Error(
+      "the training set of a project with a definition must have the columns CASE_ID, " +
+        `ACTIVITY and TIMESTAMP or END_TIMESTAMP; its header is ${JSON.stringify(header.slice(0, 30))}`,
+    );
+  }
+  return columns;
+}
+
+function columnsAmong(
+  header: readonly string[],
+  searched: readonly string[],
+  candidates: Record<ColumnRole, readonly string[]>,
+): Columns | undefined {
   const find = (role: ColumnRole) => {
-    for (const candidate of columnNames[role]) {
-      const index = normalized.indexOf(candidate);
+    for (const candidate of candidates[role]) {
+      const index = searched.indexOf(candidate);
       if (index >= 0) return { name: header[index] as string, index };
     }
     return undefined;
@@ -188,7 +227,7 @@ async function train(job: TrainingJob, ctx: JobContext, modelDir: string): Promi
       counter.add(record);
       continue;
     }
-    const columns = findColumns(record);
+    const columns = columnsOf(job, record);
     if (!columns) {
       await ctx.reject(); // leaving the loop stops the download
       return;

@@ -1,0 +1,229 @@
+"""Tests of the alarm example plugin: prefix features, labels, training, and the plugin as a
+process against a fake core. Skipped when scikit-learn is missing (apt-get install
+python3-sklearn); test/e2e/polyglot.test.ts fails instead on CI.
+
+Run after ./generate.sh:  cd examples/python && /usr/bin/python3 -m unittest -v
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import unittest
+from collections.abc import Iterator
+from concurrent import futures
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import grpc
+
+import core_connection  # noqa: F401 - puts the generated stubs on sys.path
+from trainingcore.v1 import dataset_service_pb2 as dataset_pb
+from trainingcore.v1 import dataset_service_pb2_grpc as dataset_grpc
+from trainingcore.v1 import definition_pb2 as definition_pb
+from trainingcore.v1 import plugin_service_pb2 as pb
+from trainingcore.v1 import plugin_service_pb2_grpc as plugin_grpc
+from training_jobs import Job, NotApplicable
+
+NO_SKLEARN = importlib.util.find_spec("sklearn") is None
+if not NO_SKLEARN:
+    import alarm
+
+HERE = Path(__file__).resolve().parent
+T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
+HEADER = ["CASE_ID", "ACTIVITY", "TIMESTAMP", "RESOURCE", "OUTCOME"]
+
+
+def iso(time: datetime) -> str:
+    return time.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def normalized_log(cases: int = 30) -> list[list[str]]:
+    """A training set as the core writes it: a case is negative (OUTCOME 0) when it escalates
+    at its second event; cases 0, 5, 10, ... have a fourth event and are all positive."""
+    rows = []
+    for i in range(cases):
+        escalates = i % 3 == 1
+        activities = ["register", "escalate" if escalates else "check", "close"]
+        if i % 5 == 0 and not escalates:
+            activities.append("archive")
+        start = T0 + timedelta(days=i)
+        for j, activity in enumerate(activities):
+            time = start + timedelta(hours=j * (5 if escalates else 1))
+            rows.append([f"c{i}", activity, iso(time), "ann", "0" if escalates else "1"])
+    return rows
+
+
+def definition() -> definition_pb.EventLogDefinition:
+    rule = definition_pb.CaseRule(
+        any_of=[
+            definition_pb.ConditionGroup(
+                conditions=[
+                    definition_pb.Condition(
+                        column="ACTIVITY", operator=definition_pb.OPERATOR_EQUAL, value="escalate"
+                    )
+                ]
+            )
+        ]
+    )
+    return definition_pb.EventLogDefinition(negative_outcome=rule)
+
+
+def job(rows: list[list[str]], header: list[str] = HEADER, defined: bool = True) -> Job:
+    data = pb.TrainingData(project_id=1, plugin_id=2, training_df_name="td")
+    if defined:
+        data.definition.CopyFrom(definition())
+    return Job(data, header, iter(rows), Path(tempfile.gettempdir()), lambda: None)
+
+
+@unittest.skipIf(NO_SKLEARN, "scikit-learn is missing (apt-get install python3-sklearn)")
+class FeatureTest(unittest.TestCase):
+    def test_counts_activities_of_the_prefix_and_its_times(self) -> None:
+        vocabulary = {"a": 0, "b": 1}
+        times = [T0, T0 + timedelta(seconds=60), T0 + timedelta(seconds=90)]
+        activities = ["a", "x", "a"]  # "x" is not in the vocabulary: not counted
+        self.assertEqual(alarm.prefix_features(activities, times, 1, vocabulary), [1, 0, 0, 0])
+        self.assertEqual(alarm.prefix_features(activities, times, 2, vocabulary), [1, 0, 60, 60])
+        self.assertEqual(alarm.prefix_features(activities, times, 3, vocabulary), [2, 0, 90, 30])
+        self.assertEqual(
+            alarm.feature_names(["a", "b"]), ["count:a", "count:b", "elapsed_s", "since_previous_s"]
+        )
+
+    def test_reads_cases_in_time_order_with_their_outcome(self) -> None:
+        rows = [
+            ["c1", "close", "2024-01-01T12:00:00.000Z", "", "0"],
+            ["c1", "register", "2024-01-01T10:00:00.000Z", "", "0"],
+            ["c2", "register", "2024-01-02T10:00:00.000Z", "", "1"],
+        ]
+        cases = alarm.labelled_cases(job(rows))
+        self.assertEqual([case.activities for case in cases], [["register", "close"], ["register"]])
+        self.assertEqual([case.negative for case in cases], [True, False])
+
+    def test_is_not_applicable_without_an_outcome(self) -> None:
+        with self.assertRaisesRegex(NotApplicable, "needs a project created with a definition"):
+            alarm.labelled_cases(job(normalized_log(), defined=False))
+        with self.assertRaisesRegex(NotApplicable, "no OUTCOME column: define positive_outcome"):
+            alarm.labelled_cases(job([row[:4] for row in normalized_log()], HEADER[:4]))
+        with self.assertRaisesRegex(ValueError, "data row 1: case 'c1' has OUTCOME 'yes'"):
+            alarm.labelled_cases(job([["c1", "a", "2024-01-01T10:00:00.000Z", "", "yes"]]))
+
+
+@unittest.skipIf(NO_SKLEARN, "scikit-learn is missing (apt-get install python3-sklearn)")
+class TrainingTest(unittest.TestCase):
+    def test_learns_the_outcome_per_prefix_length(self) -> None:
+        cases = alarm.labelled_cases(job(normalized_log()))
+        model = alarm.train_alarm(cases, max_prefix_length=10, n_estimators=20)
+        self.assertEqual(model.summary()["classifiers"], [1, 2, 3])
+        self.assertEqual(model.summary()["constants"], [4])  # only positive cases are that long
+        self.assertEqual((model.cases, model.negative_cases), (30, 10))
+
+        hour = timedelta(hours=1)
+        escalated = model.negative_probability(["register", "escalate"], [T0, T0 + 5 * hour])
+        checked = model.negative_probability(["register", "check"], [T0, T0 + hour])
+        self.assertGreater(escalated, 0.8)
+        self.assertLess(checked, 0.2)
+        long_case = ["register", "check", "close", "archive", "archive"]
+        long_times = [T0 + i * hour for i in range(5)]
+        self.assertEqual(model.negative_probability(long_case, long_times), 0)
+
+    def test_caps_the_prefix_length_and_saves_a_model_that_loads(self) -> None:
+        cases = alarm.labelled_cases(job(normalized_log()))
+        model = alarm.train_alarm(cases, max_prefix_length=2, n_estimators=5)
+        self.assertEqual(sorted(model.predictors), [1, 2])
+        with tempfile.TemporaryDirectory() as directory:
+            path = Path(directory) / "model.joblib"
+            alarm.joblib.dump(model.to_document(), path)
+            loaded = alarm.load_model(path)
+        prefix = (["register", "escalate", "close"], [T0, T0, T0])
+        self.assertEqual(loaded.negative_probability(*prefix), model.negative_probability(*prefix))
+        with self.assertRaisesRegex(ValueError, "max_prefix_length and n_estimators must be"):
+            alarm.train_alarm(cases, max_prefix_length=0, n_estimators=5)
+        with self.assertRaisesRegex(ValueError, "parameter n_estimators must be a positive"):
+            alarm.positive_int({"n_estimators": 2.5}, "n_estimators")
+        self.assertEqual(alarm.positive_int({"n_estimators": 7.0}, "n_estimators"), 7)
+
+
+CSV = ("\n".join(",".join(row) for row in [HEADER, *normalized_log()]) + "\n").encode()
+
+
+class FakeCore(plugin_grpc.PluginServiceServicer, dataset_grpc.DatasetServiceServicer):
+    """Acks everything; offers one TrainingData with a definition after the registration."""
+
+    def __init__(self) -> None:
+        self.requests: list[pb.ConnectRequest] = []
+        self.trained = threading.Event()
+
+    def DownloadDataset(
+        self, request: dataset_pb.DownloadDatasetRequest, context: grpc.ServicerContext
+    ) -> Iterator[dataset_pb.DownloadDatasetResponse]:
+        yield dataset_pb.DownloadDatasetResponse(chunk=CSV)
+
+    def Connect(
+        self, request_iterator: Iterator[pb.ConnectRequest], context: grpc.ServicerContext
+    ) -> Iterator[pb.ConnectResponse]:
+        for request in request_iterator:
+            self.requests.append(request)
+            yield pb.ConnectResponse(ack=pb.Ack(sequence=request.sequence))
+            if request.HasField("online_report") and len(self.requests) == 1:
+                data = pb.TrainingData(project_id=3, plugin_id=7, training_df_name="td")
+                data.definition.CopyFrom(definition())
+                data.parameters.update({"max_prefix_length": 3, "n_estimators": 5})
+                yield pb.ConnectResponse(training_data=data)
+            if request.HasField("model_name"):
+                self.trained.set()
+
+
+@unittest.skipIf(NO_SKLEARN, "scikit-learn is missing (apt-get install python3-sklearn)")
+class ProcessTest(unittest.TestCase):
+    def test_registers_its_needs_trains_and_reports_the_model(self) -> None:
+        fake = FakeCore()
+        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+        plugin_grpc.add_PluginServiceServicer_to_server(fake, server)
+        dataset_grpc.add_DatasetServiceServicer_to_server(fake, server)
+        port = server.add_insecure_port("127.0.0.1:0")
+        server.start()
+        self.addCleanup(server.stop, None)
+        models = tempfile.TemporaryDirectory()
+        self.addCleanup(models.cleanup)
+
+        env = {**os.environ, "CORE_ADDRESS": f"127.0.0.1:{port}", "MODEL_DIR": models.name}
+        child = subprocess.Popen(
+            [sys.executable, str(HERE / "alarm.py")], env=env, stderr=subprocess.PIPE, text=True
+        )
+        stderr = child.stderr
+        assert stderr is not None
+        self.addCleanup(stderr.close)
+        self.addCleanup(child.kill)
+        lines: list[str] = []
+        reader = threading.Thread(target=lines.extend, args=(stderr,))
+        reader.start()
+
+        trained = fake.trained.wait(30)
+        child.send_signal(signal.SIGTERM)
+        exit_code = child.wait(10)
+        reader.join(5)
+        log = "".join(lines)
+        self.assertTrue(trained, log)
+        self.assertEqual(exit_code, 0, log)
+
+        registration = fake.requests[0].online_report
+        self.assertEqual(registration.id, "plugin-python-alarm")
+        self.assertEqual(
+            list(registration.needed_columns), [definition_pb.COLUMN_DEFINITION_OUTCOME]
+        )
+        kinds = [request.WhichOneof("message") for request in fake.requests]
+        self.assertEqual(kinds, ["online_report", "data_report", "training_start", "model_name"])
+        self.assertTrue(fake.requests[1].data_report.applicable)
+        name = fake.requests[3].model_name.model_name
+        self.assertEqual(name, "python-alarm-3-7.joblib")
+        model = alarm.load_model(Path(models.name) / name)
+        self.assertEqual(sorted(model.predictors), [1, 2, 3])  # max_prefix_length from the job
+
+
+if __name__ == "__main__":
+    unittest.main()
