@@ -1,9 +1,11 @@
 /**
- * The CLI's view of ProjectService: promise-returning calls with a deadline, the watch stream,
- * and gRPC failures turned into `CODE_NAME: details` messages.
+ * The CLI's view of ProjectService and DatasetService.InspectDataset: promise-returning calls
+ * with a deadline, the watch stream, and gRPC failures turned into `CODE_NAME: details` messages.
  */
 import {
   type CallOptions,
+  type ChannelInterface,
+  type ClientOptions,
   type ClientReadableStream,
   connectivityState,
   credentials,
@@ -11,6 +13,11 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
+import {
+  DatasetServiceClient,
+  type InspectDatasetRequest,
+  type InspectDatasetResponse,
+} from "../gen/trainingcore/v1/dataset_service.js";
 import type { PluginInfo, Project } from "../gen/trainingcore/v1/project.js";
 import {
   type CreateProjectRequest,
@@ -18,7 +25,7 @@ import {
   type WatchProjectResponse,
 } from "../gen/trainingcore/v1/project_service.js";
 import { bearerInterceptor } from "../sdk/bearer.js";
-import { CliError } from "./errors.js";
+import { CliError, ExitCode } from "./errors.js";
 
 export const defaultAddress = "127.0.0.1:50051";
 export const defaultTimeoutSeconds = 30;
@@ -37,6 +44,9 @@ function isServiceError(error: unknown): error is ServiceError {
 export class CoreClient {
   readonly address: string;
   private readonly client: ProjectServiceClient;
+  private readonly options: ClientOptions;
+  /** Opened by the first InspectDataset call. */
+  private datasets: DatasetServiceClient | undefined;
 
   constructor(
     address: string,
@@ -46,11 +56,16 @@ export class CoreClient {
     readonly token = "",
   ) {
     this.address = connectAddress(address);
-    this.client = new ProjectServiceClient(this.address, credentials.createInsecure(), {
+    this.options = {
       // Project lists of 500 projects with their plugins can exceed the 4 MiB default.
       "grpc.max_receive_message_length": 64 * 1024 * 1024,
       ...(token && { interceptors: [bearerInterceptor(token)] }),
-    });
+    };
+    this.client = new ProjectServiceClient(
+      this.address,
+      credentials.createInsecure(),
+      this.options,
+    );
   }
 
   async createProject(request: CreateProjectRequest, timeoutSeconds?: number): Promise<Project> {
@@ -85,19 +100,40 @@ export class CoreClient {
     return response.plugins;
   }
 
+  inspectDataset(request: InspectDatasetRequest): Promise<InspectDatasetResponse> {
+    this.datasets ??= new DatasetServiceClient(
+      this.address,
+      credentials.createInsecure(),
+      this.options,
+    );
+    const datasets = this.datasets;
+    return this.unary(
+      (metadata, options, callback) =>
+        datasets.inspectDataset(request, metadata, options, callback),
+      undefined,
+      datasets.getChannel(),
+    );
+  }
+
   /** The WatchProject stream: no deadline (it ends by itself after the final event). */
   watch(projectId: number, afterEventId: number): ClientReadableStream<WatchProjectResponse> {
     return this.client.watchProject({ projectId, afterEventId }, new Metadata(), {});
   }
 
-  /** Turns a failed call into a CliError; anything that is not a gRPC status is rethrown. */
-  failure(error: unknown, timeoutSeconds = this.timeoutSeconds): CliError {
+  /**
+   * Turns a failed call into a CliError; anything that is not a gRPC status is rethrown. The
+   * core's INVALID_ARGUMENT refuses what the command line asked for, so it is a usage error.
+   */
+  failure(
+    error: unknown,
+    timeoutSeconds = this.timeoutSeconds,
+    channel: ChannelInterface = this.client.getChannel(),
+  ): CliError {
     if (!isServiceError(error)) throw error;
     const name = status[error.code] ?? String(error.code);
     // grpc-js ends connection errors with an empty "Resolution note: ".
     const details = (error.details || error.message).replace(/\.? Resolution note: ?$/, "");
-    const connected =
-      this.client.getChannel().getConnectivityState(false) === connectivityState.READY;
+    const connected = channel.getConnectivityState(false) === connectivityState.READY;
     if (!connected && error.code === status.UNAVAILABLE) {
       return new CliError(`${name}: the core is not reachable at ${this.address} (${details})`);
     }
@@ -106,22 +142,25 @@ export class CoreClient {
         `${name}: the core is not reachable at ${this.address} (no answer within ${timeoutSeconds} s)`,
       );
     }
-    return new CliError(`${name}: ${details}`);
+    const exitCode = error.code === status.INVALID_ARGUMENT ? ExitCode.usage : ExitCode.failed;
+    return new CliError(`${name}: ${details}`, exitCode);
   }
 
   close(): void {
     this.client.close();
+    this.datasets?.close();
   }
 
   private unary<Res>(
     invoke: (metadata: Metadata, options: Partial<CallOptions>, callback: Callback<Res>) => void,
     timeoutSeconds = this.timeoutSeconds,
+    channel?: ChannelInterface,
   ): Promise<Res> {
     const options: Partial<CallOptions> =
       timeoutSeconds > 0 ? { deadline: Date.now() + timeoutSeconds * 1000 } : {};
     return new Promise((resolve, reject) => {
       invoke(new Metadata(), options, (error, response) =>
-        error ? reject(this.failure(error, timeoutSeconds)) : resolve(response),
+        error ? reject(this.failure(error, timeoutSeconds, channel)) : resolve(response),
       );
     });
   }

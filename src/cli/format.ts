@@ -119,46 +119,6 @@ export function projectPluginsTable(plugins: readonly ProjectPlugin[]): string {
   );
 }
 
-/** `project get`: the fields, the dataset, then the plugin table. */
-export function projectDetails(project: Project): string {
-  const fields: [string, string][] = [
-    ["id", String(project.id)],
-    ["name", project.name],
-    ["description", project.description],
-    ["status", projectStatusName(project.status)],
-    ["error", project.error],
-    ["created", formatTime(project.createdAt)],
-    ["updated", formatTime(project.updatedAt)],
-    ["request id", project.requestId],
-    ["plugin keys", project.pluginKeys.join(", ")],
-  ];
-  const dataset = project.dataset;
-  if (dataset) {
-    fields.push(
-      [
-        "rows",
-        `${dataset.rows} (training ${dataset.trainingRows}, holdout ${dataset.holdoutRows})`,
-      ],
-      ["cases", String(dataset.cases)],
-      ["case column", dataset.caseIdColumn || "(none: every row is a case)"],
-      ["columns", dataset.columns.join(", ")],
-      ["training set", dataset.trainingDfName],
-      ["holdout set", dataset.holdoutDfName],
-    );
-  } else {
-    fields.push(["dataset", "(not preprocessed yet)"]);
-  }
-  const shown = fields.filter(([, value]) => value !== "");
-  const lines = shown.map(([name, value]) => `${`${name}:`.padEnd(14)}${value}`);
-  const plugins =
-    project.plugins.length > 0
-      ? projectPluginsTable(project.plugins)
-      : project.dataset || project.error
-        ? "no plugins"
-        : "no plugins yet: they are assigned once the dataset is preprocessed";
-  return `${lines.join("\n")}\n\n${plugins}`;
-}
-
 /** The last line of `--wait` / `watch`: the final status with the models, or the error. */
 export function outcomeLine(project: Project): string {
   const name = projectStatusName(project.status);

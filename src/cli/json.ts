@@ -4,6 +4,13 @@
  * need no defaults. 64-bit ids are plain numbers (they are safe integers). Fields added to the
  * messages later appear through the generated `toJSON` (when set) until they are listed here.
  */
+import type { InspectDatasetResponse } from "../gen/trainingcore/v1/dataset_service.js";
+import {
+  type CaseRule,
+  columnDefinitionToJSON,
+  type EventLogDefinition,
+  operatorToJSON,
+} from "../gen/trainingcore/v1/definition.js";
 import {
   type Dataset,
   PluginInfo,
@@ -32,6 +39,39 @@ function datasetJson(dataset: Dataset) {
     cases: dataset.cases,
     columns: dataset.columns,
     caseIdColumn: dataset.caseIdColumn,
+    positiveCases: dataset.positiveCases,
+    treatedCases: dataset.treatedCases,
+  };
+}
+
+/** Column name -> `COLUMN_DEFINITION_…`, in the order the core sent them. */
+function columnsJson(columns: EventLogDefinition["columns"]): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(columns).map(([name, value]) => [name, columnDefinitionToJSON(value)]),
+  );
+}
+
+function ruleJson(rule: CaseRule | undefined) {
+  if (rule === undefined) return null;
+  return {
+    anyOf: rule.anyOf.map((group) => ({
+      conditions: group.conditions.map((condition) => ({
+        column: condition.column,
+        operator: operatorToJSON(condition.operator),
+        value: condition.value,
+      })),
+    })),
+  };
+}
+
+/** The JSON of a definition, readable again by `project create --definition`. */
+export function definitionJson(definition: EventLogDefinition) {
+  return {
+    columns: columnsJson(definition.columns),
+    caseAttributes: definition.caseAttributes,
+    positiveOutcome: ruleJson(definition.positiveOutcome),
+    negativeOutcome: ruleJson(definition.negativeOutcome),
+    treatment: ruleJson(definition.treatment),
   };
 }
 
@@ -59,7 +99,18 @@ export function projectJson(project: Project) {
     plugins: project.plugins.map(projectPluginJson),
     requestId: project.requestId,
     pluginKeys: project.pluginKeys,
+    definition: project.definition ? definitionJson(project.definition) : null,
   });
+}
+
+/** `dataset inspect --json`: the InspectDatasetResponse. */
+export function inspectionJson(inspection: InspectDatasetResponse) {
+  return {
+    columns: inspection.columns,
+    inferred: columnsJson(inspection.inferred),
+    sampleRows: inspection.sampleRows.map((row) => ({ values: row.values })),
+    format: inspection.format,
+  };
 }
 
 export function pluginInfoJson(plugin: PluginInfo) {

@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Command, Option } from "commander";
 import { parseSeconds } from "./args.js";
 import { defaultAddress, defaultTimeoutSeconds } from "./client.js";
+import { registerDatasetInspect } from "./commands/dataset-inspect.js";
 import { registerPlugins } from "./commands/plugins.js";
 import { registerProjectCreate } from "./commands/project-create.js";
 import { registerProjectGet } from "./commands/project-get.js";
@@ -18,7 +19,8 @@ const helpFooter = `
 Exit codes:
   0    success; for --wait and watch: the project is TRAINED
   1    the project ended in ERROR, the core answered with an error, or it was not reachable
-  2    usage error: unknown option or command, missing or malformed argument, unreadable file
+  2    usage error: unknown option or command, missing or malformed argument, unreadable file,
+       or a request the core refused as INVALID_ARGUMENT (e.g. a definition that does not fit)
   130  interrupted (Ctrl-C) while following a project; the project goes on in the core
 
 Errors are printed to stderr as "error: <GRPC_CODE>: <details>",
@@ -27,7 +29,7 @@ e.g. "error: NOT_FOUND: project 9 does not exist".`;
 export function buildProgram(): Command {
   const program = new Command("training-core")
     .description(
-      "Command line for the Training Core: run it, create projects, follow their training",
+      "Command line for the Training Core: run it, inspect datasets, create projects, follow their training",
     )
     .version(version, "-V, --version")
     .addOption(
@@ -60,6 +62,10 @@ export function buildProgram(): Command {
   registerProjectGet(project);
   registerProjectList(project);
   registerProjectWatch(project);
+  const dataset = program
+    .command("dataset")
+    .description("look at a dataset before creating a project");
+  registerDatasetInspect(dataset);
   registerToken(program);
   return program;
 }

@@ -121,22 +121,37 @@ class LiveProgress implements Progress {
     const { project, status } = this.state;
     const header = `project ${project.id} ${JSON.stringify(project.name)}  ${projectStatusName(status)}  ${elapsed(Date.now() - this.started)}`;
     const plugins = [...this.state.plugins.values()];
+    const rows = plugins.map((p) => [
+      `#${p.pluginId}`,
+      p.key,
+      `${pluginStatusName(p.status)}${p.status === PluginStatus.PLUGIN_STATUS_TRAINING ? "…" : ""}`,
+      p.detail,
+    ]);
     const body =
       plugins.length === 0
         ? "preprocessing the dataset…"
-        : table(
-            ["PLUGIN", "KEY", "STATUS", "DETAIL"],
-            plugins.map((p) => [
-              `#${p.pluginId}`,
-              p.key,
-              `${pluginStatusName(p.status)}${p.status === PluginStatus.PLUGIN_STATUS_TRAINING ? "…" : ""}`,
-              p.detail,
-            ]),
-          );
+        : table(["PLUGIN", "KEY", "STATUS", "DETAIL"], fitLastColumn(rows));
     const indented = body
       .split("\n")
       .map((line) => `  ${line}`)
       .join("\n");
     this.log(`${header}\n${indented}`);
   }
+}
+
+/**
+ * Cuts the last cell of each row (a detail such as why a plugin is NOT_APPLICABLE) to what the
+ * terminal has left beside the other columns, so that the block stays one line per plugin; the
+ * summary after the end shows it whole.
+ */
+function fitLastColumn(rows: string[][]): string[][] {
+  const headWidths = [6, 3, 6]; // PLUGIN, KEY, STATUS
+  const widths = headWidths.map((head, i) => Math.max(head, ...rows.map((r) => r[i]?.length ?? 0)));
+  // Indent of 2, two spaces between columns.
+  const used = 2 + widths.reduce((sum, width) => sum + width + 2, 0);
+  const room = Math.max(20, (process.stdout.columns || 80) - used - 1);
+  return rows.map((row) => {
+    const detail = row[3] ?? "";
+    return detail.length > room ? [...row.slice(0, 3), `${detail.slice(0, room - 1)}…`] : row;
+  });
 }

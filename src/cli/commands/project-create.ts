@@ -1,5 +1,7 @@
-/** `training-core project create`: uploads a CSV dataset as a new project, optionally follows it. */
-import { readFile, stat } from "node:fs/promises";
+/**
+ * `training-core project create`: sends an event log (CSV or XES) as a new project, with its
+ * definition when one is given, and optionally follows it.
+ */
 import { basename } from "node:path";
 import type { Command } from "commander";
 import { CreateProjectRequest } from "../../gen/trainingcore/v1/project_service.js";
@@ -12,17 +14,23 @@ import {
 } from "../args.js";
 import { defaultTimeoutSeconds } from "../client.js";
 import { print, withClient } from "../context.js";
+import { datasetSize, sendDataset } from "../dataset-file.js";
+import { type ColumnSetting, mergeDefinition, parseColumnSetting } from "../definition-args.js";
+import { readDefinitionFile } from "../definition-file.js";
+import { columnDefinitionNames } from "../definition-names.js";
 import { usageError } from "../errors.js";
 import { follow, humanProgressMode } from "../follow.js";
-import { formatMegabytes, projectStatusName } from "../format.js";
+import { projectStatusName } from "../format.js";
 import { printJson, projectJson } from "../json.js";
-import { uploadFile } from "../upload.js";
 
 interface CreateOptions {
   readonly dataset: string;
   readonly name?: string;
   readonly description?: string;
   readonly caseColumn?: string;
+  readonly column?: ColumnSetting[];
+  readonly caseAttribute?: string[];
+  readonly definition?: string;
   readonly holdout?: number;
   readonly plugin?: string[];
   readonly param?: PluginSetting[];
@@ -31,22 +39,33 @@ interface CreateOptions {
   readonly wait?: boolean;
 }
 
-/** Files larger than this are streamed with UploadDataset (with progress); smaller ones go inline. */
-const uploadBytes = 1_000_000;
-
 export function registerProjectCreate(project: Command): void {
   project
     .command("create")
     .description(
-      "create a project from a CSV dataset; the core preprocesses it and the plugins train",
+      "create a project from an event log; the core preprocesses it and the plugins train",
     )
     .requiredOption(
       "--dataset <file>",
-      "the CSV file (comma, semicolon or tab separated, with a header)",
+      "the event log: CSV (comma, semicolon or tab separated, with a header) or XES, plain or gzip",
     )
     .option("--name <name>", "a name for people (default: the file's name)")
     .option("--description <text>", "a description for people")
     .option("--case-column <column>", "the column that identifies cases (default: detected)")
+    .option(
+      "--column <name=definition>",
+      "what a column means, e.g. 'Case ID=case_id' (repeatable; see below)",
+      collect(parseColumnSetting),
+    )
+    .option(
+      "--case-attribute <name>",
+      "a column whose value is constant within a case (repeatable)",
+      collect(String),
+    )
+    .option(
+      "--definition <file.json>",
+      "an EventLogDefinition in protobuf JSON: columns, case attributes, outcome and treatment rules",
+    )
     .option(
       "--holdout <fraction>",
       "share of the cases kept out of training, in [0, 1) (default: 0.2)",
@@ -76,36 +95,51 @@ export function registerProjectCreate(project: Command): void {
         "Values of --param and --info are JSON when they parse as JSON (5, true, null, [1,2],",
         '{"a":1}, "\\"quoted\\""), otherwise text. The name is what follows the last dot.',
         "",
+        "Event-log definition (`training-core dataset inspect FILE` shows what the core infers):",
+        "  --column NAME=DEFINITION, DEFINITION in any case, one of:",
+        ...wrapped(columnDefinitionNames.map((name) => name.toLowerCase()).join(", "), "    "),
+        "  Columns left undefined are inferred from their names, else text attributes.",
+        "  --definition is read first; each --column then sets its column's definition over the",
+        "  file's, and each --case-attribute is added to the file's list. Outcome and treatment",
+        "  rules come from the file only. Without any of the three options the project has no",
+        "  definition, and the training set keeps the file's header. In the file, enum values",
+        "  have their full names (COLUMN_DEFINITION_CASE_ID, OPERATOR_GREATER_THAN, …);",
+        "  `project get ID --json | jq .definition` prints one in that form.",
+        "",
         "Examples:",
         "  training-core project create --dataset orders.csv --plugin knn --param knn.k=5 --wait",
         "  training-core project create --dataset orders.csv --name orders --holdout 0.1 --json",
+        "  training-core project create --dataset receipt.csv --definition receipt.json \\",
+        "    --column concept:instance=ignored --case-attribute case:department --wait",
       ].join("\n"),
     )
     .action(async (options: CreateOptions, command: Command) => {
-      const size = await sizeOf(options.dataset);
+      await datasetSize(options.dataset, "--dataset");
       const pluginKeys = [...new Set(options.plugin ?? [])];
       checkSettingKeys(pluginKeys, options.param ?? [], "--param");
       checkSettingKeys(pluginKeys, options.info ?? [], "--info");
+      const definition = mergeDefinition({
+        file: options.definition ? await readDefinitionFile(options.definition) : undefined,
+        columns: options.column ?? [],
+        caseAttributes: options.caseAttribute ?? [],
+      });
       await withClient(command, async (client, { json, timeout }) => {
-        const large = size > uploadBytes;
-        const datasetCsv = large ? Buffer.alloc(0) : await readDataset(options.dataset);
-        const datasetId = large
-          ? await upload(client.address, options.dataset, json, client.token)
-          : "";
+        const sent = await sendDataset(client, options.dataset, "--dataset", json);
         const deadline = timeout ?? defaultTimeoutSeconds;
         const created = await client.createProject(
           // fromPartial: fields added to the request later default to empty.
           CreateProjectRequest.fromPartial({
             name: options.name ?? basename(options.dataset),
             description: options.description ?? "",
-            datasetCsv,
-            datasetId,
+            datasetCsv: sent.inline,
+            datasetId: sent.datasetId,
             caseIdColumn: options.caseColumn ?? "",
             holdoutFraction: options.holdout,
             pluginKeys,
             parameters: settingsByPlugin(options.param ?? []),
             additionalInfo: settingsByPlugin(options.info ?? []),
             requestId: options.requestId ?? "",
+            definition,
           }),
           deadline,
         );
@@ -129,51 +163,6 @@ export function registerProjectCreate(project: Command): void {
     });
 }
 
-async function sizeOf(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw usageError(`cannot read --dataset ${path}: ${reason}`);
-  }
-}
-
-/** Streams the file, showing progress on stderr (in place on a terminal). */
-async function upload(
-  address: string,
-  path: string,
-  json: boolean,
-  token: string,
-): Promise<string> {
-  const out = process.stderr;
-  const live = out.isTTY && !json;
-  let shownTenth = -1;
-  const result = await uploadFile(
-    address,
-    path,
-    (sent, total) => {
-      const line = `uploading ${formatMegabytes(sent)} / ${formatMegabytes(total)}`;
-      if (live) out.write(`\r${line}`);
-      else if (Math.floor((sent / total) * 10) > shownTenth) {
-        shownTenth = Math.floor((sent / total) * 10);
-        out.write(`${line}\n`);
-      }
-    },
-    token,
-  );
-  if (live) out.write("\n");
-  return result.datasetId;
-}
-
-async function readDataset(path: string): Promise<Buffer> {
-  try {
-    return await readFile(path);
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw usageError(`cannot read --dataset ${path}: ${reason}`);
-  }
-}
-
 /** With --plugin given, settings for other keys would be refused by the core: say so now. */
 function checkSettingKeys(
   keys: readonly string[],
@@ -187,4 +176,19 @@ function checkSettingKeys(
       `${flag} names plugin key(s) not given with --plugin: ${strays.join(", ")} (--plugin: ${keys.join(", ")})`,
     );
   }
+}
+
+/** `text` in lines of at most 80 characters, each starting with `indent`, broken after commas. */
+function wrapped(text: string, indent: string): string[] {
+  const lines: string[] = [];
+  let line = indent;
+  for (const word of text.split(" ")) {
+    if (line.length + word.length + 1 > 80 && line.trim() !== "") {
+      lines.push(line.trimEnd());
+      line = indent;
+    }
+    line += `${word} `;
+  }
+  lines.push(line.trimEnd());
+  return lines;
 }

@@ -2,8 +2,8 @@
 import type { Command } from "commander";
 import { parseId } from "../args.js";
 import { print, withClient } from "../context.js";
-import { projectDetails } from "../format.js";
 import { printJson, projectJson } from "../json.js";
+import { projectDetails } from "../project-details.js";
 
 export function registerProjectGet(project: Command): void {
   project
