@@ -332,14 +332,12 @@ describeEachDialect("event-log definitions", (dialect) => {
     }
   });
 
-  it("refuses an XES dataset with a definition until XES is read", async () => {
+  it("checks a definition against an XES log's columns as against a CSV header", async () => {
     const failure = await failureOf(
       create({ datasetCsv: Buffer.from("<?xml version='1.0'?><log/>"), definition: definition() }),
     );
-    expect(failure).toEqual({
-      code: status.FAILED_PRECONDITION,
-      details: expect.stringMatching(/^XES is not supported yet/),
-    });
+    expect(failure.code).toBe(status.INVALID_ARGUMENT);
+    expect(failure.details).toMatch(/^the definition does not fit the dataset/);
   });
 
   it("stores a plugin's needed_columns with its identity, and refuses UNSPECIFIED", async () => {

@@ -126,14 +126,37 @@ describeEachDialect("InspectDataset", (dialect) => {
       "dataset: the file starts like gzip but cannot be decompressed",
     ],
     [
-      "an XES log",
-      { dataset: Buffer.from('<?xml version="1.0"?>\n<log></log>') },
-      status.FAILED_PRECONDITION,
-      "XES is not supported yet",
+      "an XML document that is not an XES log",
+      { dataset: Buffer.from('<?xml version="1.0"?>\n<html></html>') },
+      status.INVALID_ARGUMENT,
+      "dataset: line 2: the root element is <html>, not <log>",
     ],
   ])("refuses %s", async (_name, request, code, details) => {
     const failure = await failureOf(inspect(request));
     expect(failure.code).toBe(code);
     expect(failure.details).toContain(details);
+  });
+
+  it("reads an XES log, plain or gzip: trace attributes as case: columns, typed hints", async () => {
+    const xes =
+      '<?xml version="1.0"?>\n<log><trace><string key="concept:name" value="c1"/>' +
+      '<event><string key="concept:name" value="register"/><int key="cost" value="7"/>' +
+      '<date key="time:timestamp" value="2024-01-01T10:00:00.000+01:00"/></event></trace></log>';
+    for (const [dataset, format] of [
+      [Buffer.from(xes), "xes"],
+      [gzipSync(xes), "xes+gzip"],
+    ] as const) {
+      expect(await inspect({ dataset })).toEqual({
+        columns: ["case:concept:name", "concept:name", "cost", "time:timestamp"],
+        inferred: {
+          "case:concept:name": Definition.COLUMN_DEFINITION_CASE_ID,
+          "concept:name": Definition.COLUMN_DEFINITION_ACTIVITY,
+          cost: Definition.COLUMN_DEFINITION_COST,
+          "time:timestamp": Definition.COLUMN_DEFINITION_TIMESTAMP,
+        },
+        sampleRows: [{ values: ["c1", "register", "7", "2024-01-01T10:00:00.000+01:00"] }],
+        format,
+      });
+    }
   });
 });

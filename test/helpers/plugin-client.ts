@@ -9,6 +9,7 @@ import {
   type ServiceError,
   status,
 } from "@grpc/grpc-js";
+import type { ColumnDefinition } from "../../src/gen/trainingcore/v1/definition.js";
 import {
   type Ack,
   type ConnectRequest,
@@ -44,6 +45,7 @@ export class TestPlugin {
     address: string,
     readonly key: string,
     private readonly answerInquiries: boolean,
+    private readonly neededColumns: ColumnDefinition[] = [],
   ) {
     this.client = new PluginServiceClient(address, credentials.createInsecure());
     this.stream = this.client.connect(new Metadata());
@@ -60,9 +62,19 @@ export class TestPlugin {
   static async connect(
     address: string,
     key: string,
-    options: { answerInquiries?: boolean; parameters?: Record<string, unknown> } = {},
+    options: {
+      answerInquiries?: boolean;
+      parameters?: Record<string, unknown>;
+      /** OnlineReport.needed_columns; default none. */
+      neededColumns?: ColumnDefinition[];
+    } = {},
   ): Promise<TestPlugin> {
-    const plugin = new TestPlugin(address, key, options.answerInquiries ?? true);
+    const plugin = new TestPlugin(
+      address,
+      key,
+      options.answerInquiries ?? true,
+      options.neededColumns,
+    );
     try {
       const ack = await plugin.send({
         $case: "onlineReport",
@@ -90,7 +102,7 @@ export class TestPlugin {
       type: "next-activity",
       description: "test plugin",
       parameters,
-      neededColumns: [],
+      neededColumns: this.neededColumns,
     };
   }
 
