@@ -136,7 +136,9 @@ describeEachDialect("event-log training sets", (dialect) => {
     await watchToEnd(env.core.projects, created.id);
     const project = await getProject(env.core.projects, created.id);
     expect(project.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
-    expect(project.error).toBe('dataset: line 3: column timestamp: cannot read "soon" as a timestamp');
+    expect(project.error).toBe(
+      'dataset: line 3: column timestamp: cannot read "soon" as a timestamp',
+    );
   });
 
   it.each([
