@@ -64,7 +64,7 @@ describeEachDialect("delivery leases", (dialect) => {
     expect((await other.dataReport(moved)).code).toBe(status.OK);
   });
 
-  it("moves an membership whose lease ran out, and accepts the late duplicate", async () => {
+  it("moves a membership whose lease ran out, and accepts the late duplicate", async () => {
     const { projects } = await start({ deliveryLeaseMs: 200 });
     const [a, b] = [await connect("k"), await connect("k")];
     await createProject(projects, { pluginKeys: ["k"] });

@@ -7,7 +7,7 @@ import type { EventLogDefinition } from "../../src/gen/trainingcore/v1/definitio
 import { ColumnDefinition as Column, Operator } from "../../src/gen/trainingcore/v1/definition.js";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { describeEachDialect } from "../helpers/databases.js";
-import { download } from "../helpers/datasets.js";
+import { download, upload } from "../helpers/datasets.js";
 import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { checkStoredInvariants } from "../helpers/invariants.js";
 import { createProject, getProject, watchToEnd } from "../helpers/projects.js";
@@ -166,5 +166,25 @@ describeEachDialect("event-log training sets", (dialect) => {
     expect(project.status).toBe(ProjectStatus.PROJECT_STATUS_ERROR);
     expect(project.error).toMatch(/^dataset: line 8003: /);
     expect(project.error).toMatch(message);
+  });
+  it("normalizes an uploaded XES log without a definition: every column inferred", async () => {
+    const knn = await env.connect("knn");
+    const xes =
+      '<?xml version="1.0"?>\n<log>\n<trace><string key="concept:name" value="c1"/>\n' +
+      '<event><string key="concept:name" value="b"/><date key="time:timestamp" value="2024-01-01T11:00:00+01:00"/></event>\n' +
+      '<event><string key="concept:name" value="a"/><date key="time:timestamp" value="2024-01-01T09:00:00Z"/></event>\n' +
+      "</trace>\n</log>\n";
+    const uploaded = await upload(env.core.datasets, Buffer.from(xes), { fileName: "log.xes" });
+    const created = await createProject(env.core.projects, {
+      datasetCsv: Buffer.alloc(0),
+      datasetId: uploaded.datasetId,
+      holdoutFraction: 0,
+      pluginKeys: ["knn"],
+    });
+    expect(created.definition?.columns["time:timestamp"]).toBe(Column.COLUMN_DEFINITION_TIMESTAMP);
+    const data = await knn.trainingData.next();
+    expect((await download(env.core.datasets, data.trainingDfName)).toString()).toBe(
+      "CASE_ID,ACTIVITY,TIMESTAMP\nc1,a,2024-01-01T09:00:00.000Z\nc1,b,2024-01-01T10:00:00.000Z\n",
+    );
   });
 });

@@ -6,7 +6,7 @@ export type Change =
   | { readonly kind: "project"; readonly projectId: number }
   /** WAITING memberships of a plugin key may be ready to hand out (new, or released). */
   | { readonly kind: "work"; readonly key: string }
-  /** An membership left WAITING (DataReport, error, deadline): its lease can end. */
+  /** A membership left WAITING (DataReport, error, deadline): its lease can end. */
   | { readonly kind: "left-waiting"; readonly key: string; readonly membershipId: number };
 
 /**

@@ -56,10 +56,15 @@ export async function isXesDataset(db: Knex, source: DatasetSource): Promise<boo
   if (source.kind === "inline") {
     head = source.bytes.subarray(0, FORMAT_PROBE_BYTES);
   } else {
-    const size = Math.min(FORMAT_PROBE_BYTES, source.upload.size_bytes);
+    const { id, size_bytes: size } = source.upload;
     const chunks: Buffer[] = [];
-    for await (const chunk of readBlobChunks(db, source.upload.id, 0, size)) chunks.push(chunk);
-    head = Buffer.concat(chunks).subarray(0, size);
+    let read = 0;
+    for await (const chunk of readBlobChunks(db, id, 0, size)) {
+      chunks.push(chunk);
+      read += chunk.length;
+      if (read >= FORMAT_PROBE_BYTES) break; // closes the reader
+    }
+    head = Buffer.concat(chunks).subarray(0, FORMAT_PROBE_BYTES);
   }
   return detectFormat(head).startsWith("xes");
 }

@@ -1,7 +1,7 @@
 /**
  * Which WAITING memberships this replica may hand out. With one replica (SQLite) that is all
  * of them, and only the instance leases in memory (see `InstanceLeases`) say who has what; with
- * several (PostgreSQL) an membership is first claimed by this replica in the database, so no two
+ * several (PostgreSQL) a membership is first claimed by this replica in the database, so no two
  * replicas send it to their instances at once, and a dead replica's claims lapse with its
  * heartbeat.
  */

@@ -1,6 +1,6 @@
 /**
  * Delivery leases: which connected instance a WAITING membership was handed to, until when.
- * An membership is leased to one instance at a time (competing consumers); an instance holds at
+ * A membership is leased to one instance at a time (competing consumers); an instance holds at
  * most `capacity` leases (its in-flight TrainingData), the rest stay in the store. Leases live
  * in memory: they mean nothing once the streams they name are gone, which a restart ends.
  */
@@ -14,7 +14,7 @@ interface Lease {
 export class InstanceLeases {
   private readonly byMembership = new Map<number, Lease>();
   private readonly bySession = new Map<PluginSession, Set<number>>();
-  /** The instance whose lease on an membership ran out: the next one goes elsewhere if it can. */
+  /** The instance whose lease on a membership ran out: the next one goes elsewhere if it can. */
   private readonly lapsed = new Map<number, PluginSession>();
 
   constructor(readonly capacity: number) {}
@@ -57,7 +57,7 @@ export class InstanceLeases {
     this.bySession.set(session, held);
   }
 
-  /** Ends the lease of an membership (it left WAITING, or its lease ran out); its holder's key. */
+  /** Ends the lease of a membership (it left WAITING, or its lease ran out); its holder's key. */
   release(membershipId: number): string | undefined {
     const lease = this.byMembership.get(membershipId);
     if (!lease) return undefined;

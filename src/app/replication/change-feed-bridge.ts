@@ -32,7 +32,7 @@ export interface ReplicaBridgeOptions {
   /** Counts the notifications sent and received. */
   readonly metrics: CoreMetrics;
   /**
-   * True when this replica holds the lease of an membership: then no other replica does, and
+   * True when this replica holds the lease of a membership: then no other replica does, and
    * its leaving WAITING concerns no one else.
    */
   readonly leasedHere?: (membershipId: number) => boolean;

@@ -74,7 +74,7 @@ describe("ChangeFeedBridge", () => {
     expect(sent).toHaveLength(1);
   });
 
-  it("keeps to itself an membership leaving WAITING whose lease it holds (no one else holds it)", async () => {
+  it("keeps to itself a membership leaving WAITING whose lease it holds (no one else holds it)", async () => {
     const sent: string[] = [];
     const feed = new ChangeFeed();
     // The bridge is asked before the feed's own listeners act (they release the lease).
