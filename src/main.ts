@@ -17,19 +17,27 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   process.on("unhandledRejection", (reason) => {
     logger.error({ err: reason }, "unhandled rejection");
   });
-  const core = await startOrExit(config, logger);
-  const onSignal = (signal: NodeJS.Signals) => {
-    logger.info({ signal }, "signal received");
-    core.shutdown().then(
+  // Listening from the start: a signal that comes while the core starts (it may already have
+  // said it serves) stops it as soon as it has started, instead of killing the process.
+  let core: RunningCore | undefined;
+  let stopWhenStarted = false;
+  const stop = (running: RunningCore) =>
+    running.shutdown().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, "shutdown failed");
         process.exit(1);
       },
     );
+  const onSignal = (signal: NodeJS.Signals) => {
+    logger.info({ signal }, "signal received");
+    if (core) void stop(core);
+    else stopWhenStarted = true;
   };
   process.once("SIGTERM", onSignal);
   process.once("SIGINT", onSignal);
+  core = await startOrExit(config, logger);
+  if (stopWhenStarted) void stop(core);
 }
 
 /** The settings, or exit 2 with the reason (a usage error). */

@@ -1,3 +1,7 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { credentials, status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
@@ -37,6 +41,28 @@ describeEachDialect("the core as a process", (dialect) => {
     expect((await plugin.ended).code).toBe(status.UNAVAILABLE);
     expect(await core.exited).toBe(0);
     expect(core.logLines.some((line) => line.includes('"stopped"'))).toBe(true);
+  });
+
+  it("exits 0 on a SIGTERM that comes while it is still starting", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+      cwd: fileURLToPath(new URL("../..", import.meta.url)),
+      env: {
+        ...process.env,
+        CORE_ADDRESS: `127.0.0.1:${await freePort()}`,
+        CORE_DATABASE_URL: database.url,
+        CORE_LOG_LEVEL: "info",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const exited = once(child, "exit").then(([code, signal]) => code ?? signal);
+    const lines: string[] = [];
+    createInterface({ input: child.stdout }).on("line", (line) => {
+      // The first line is the development-mode warning, written early in the start.
+      if (lines.push(line) === 1) child.kill("SIGTERM");
+    });
+    expect(await exited).toBe(0);
+    expect(lines.some((line) => line.includes('"signal received"'))).toBe(true);
+    expect(lines.some((line) => line.includes('"stopped"'))).toBe(true);
   });
 
   it("loses nothing acked when killed with SIGKILL mid-workflow", async () => {
