@@ -2,6 +2,7 @@
 import { once } from "node:events";
 import { createReadStream } from "node:fs";
 import type { DatasetServiceClient } from "../../src/gen/trainingcore/v1/dataset_service.js";
+import type { EventLogDefinition } from "../../src/gen/trainingcore/v1/definition.js";
 import type { Project } from "../../src/gen/trainingcore/v1/project.js";
 import type { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_service.js";
 import type { GeneratedFile } from "./dataset-files.js";
@@ -42,7 +43,12 @@ export class RssSampler {
 }
 
 /** UploadDataset from the file, `chunkBytes` per message, with the stream's backpressure. */
-export function upload(client: DatasetServiceClient, file: GeneratedFile, chunkBytes: number) {
+export function upload(
+  client: DatasetServiceClient,
+  file: GeneratedFile,
+  chunkBytes: number,
+  fileName = "events.csv",
+) {
   return new Promise<string>((resolve, reject) => {
     const call = client.uploadDataset((error, response) =>
       error ? reject(error) : resolve(response.datasetId),
@@ -50,7 +56,7 @@ export function upload(client: DatasetServiceClient, file: GeneratedFile, chunkB
     call.write({
       message: {
         $case: "metadata",
-        value: { fileName: "events.csv", sizeBytes: file.bytes, sha256: file.sha256 },
+        value: { fileName, sizeBytes: file.bytes, sha256: file.sha256 },
       },
     });
     (async () => {
@@ -67,7 +73,11 @@ export function upload(client: DatasetServiceClient, file: GeneratedFile, chunkB
   });
 }
 
-export function createProject(client: ProjectServiceClient, datasetId: string): Promise<Project> {
+export function createProject(
+  client: ProjectServiceClient,
+  datasetId: string,
+  definition?: EventLogDefinition,
+): Promise<Project> {
   return new Promise((resolve, reject) => {
     client.createProject(
       {
@@ -76,7 +86,7 @@ export function createProject(client: ProjectServiceClient, datasetId: string): 
         datasetCsv: Buffer.alloc(0),
         datasetId,
         caseIdColumn: "",
-        definition: undefined,
+        definition,
         holdoutFraction: 0.2,
         pluginKeys: ["bench-datasets"],
         parameters: {},

@@ -13,6 +13,7 @@ import { preprocessDataset } from "../../src/app/preprocessing/csv/index.js";
 import type { RecordRouter } from "../../src/app/preprocessing/csv/records.js";
 import { RecordScanner } from "../../src/app/preprocessing/csv/scanner.js";
 import { syntheticEventLog } from "../../test/helpers/datasets.js";
+import { syntheticXesLog } from "../../test/helpers/xes.js";
 
 export interface GeneratedFile {
   readonly path: string;
@@ -20,8 +21,15 @@ export interface GeneratedFile {
   readonly sha256: string;
 }
 
-/** Writes a receipt-shaped event log of about `targetBytes` to `path`, streaming. */
-export async function writeEventLog(path: string, targetBytes: number): Promise<GeneratedFile> {
+/**
+ * Writes a receipt-shaped event log twinning a CSV of about `targetBytes` to `path`, streaming:
+ * the CSV itself, or its XES twin (about 1.7 times the bytes).
+ */
+export async function writeEventLog(
+  path: string,
+  targetBytes: number,
+  format: "csv" | "xes" = "csv",
+): Promise<GeneratedFile> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   const hash = createHash("sha256");
   let bytes = 0;
@@ -35,7 +43,8 @@ export async function writeEventLog(path: string, targetBytes: number): Promise<
     bytes += chunk.length;
     if (!out.write(chunk)) await once(out, "drain");
   };
-  for (const piece of syntheticEventLog(targetBytes)) {
+  const pieces = format === "xes" ? syntheticXesLog(targetBytes) : syntheticEventLog(targetBytes);
+  for (const piece of pieces) {
     pending.push(piece);
     pendingLength += piece.length;
     if (pendingLength >= 1 << 20) await flush();
