@@ -4,14 +4,11 @@
  */
 import { Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
+import { isGzip } from "./event-log/dataset-format.js";
 
 /** The stored file is gzip-compressed but could not be decompressed. */
 export class CompressedFileError extends Error {
   override readonly name = "CompressedFileError";
-}
-
-export function isGzip(chunk: Uint8Array): boolean {
-  return chunk.length >= 2 && chunk[0] === 0x1f && chunk[1] === 0x8b;
 }
 
 async function* counted(

@@ -57,16 +57,7 @@ export class PreprocessingOutcomes {
   ): Promise<void> {
     await this.record(
       project,
-      {
-        training_blob_id: trainingBlobId,
-        holdout_blob_id: holdoutBlobId,
-        rows: summary.rows,
-        training_rows: summary.trainingRows,
-        holdout_rows: summary.holdoutRows,
-        cases: summary.cases,
-        columns_json: JSON.stringify(summary.columns),
-        case_id_column: summary.caseIdColumn,
-      },
+      datasetRow(summary, trainingBlobId, holdoutBlobId),
       undefined,
       storeOutputs,
     );
@@ -88,14 +79,7 @@ export class PreprocessingOutcomes {
     await this.record(
       project,
       {
-        training_blob_id: trainingBlobId,
-        holdout_blob_id: holdoutBlobId,
-        rows: summary.rows,
-        training_rows: summary.trainingRows,
-        holdout_rows: summary.holdoutRows,
-        cases: summary.cases,
-        columns_json: JSON.stringify(columns),
-        case_id_column: summary.caseIdColumn,
+        ...datasetRow(summary, trainingBlobId, holdoutBlobId),
         positive_cases: columns.includes("OUTCOME") ? summary.positiveCases : null,
         treated_cases: columns.includes("TREATMENT") ? summary.treatedCases : null,
         effective_definition_json: definitionToJson(summary.definition),
@@ -191,4 +175,25 @@ export class PreprocessingOutcomes {
       afterCommit(() => this.deps.feed.projectChanged(projectId));
     });
   }
+}
+
+/** The dataset's row: what every kind of preprocessing records. */
+function datasetRow(
+  summary: Pick<
+    PreprocessSummary,
+    "rows" | "trainingRows" | "holdoutRows" | "cases" | "caseIdColumn"
+  > & { readonly columns: readonly string[] },
+  trainingBlobId: string,
+  holdoutBlobId: string,
+): PreprocessedDataset {
+  return {
+    training_blob_id: trainingBlobId,
+    holdout_blob_id: holdoutBlobId,
+    rows: summary.rows,
+    training_rows: summary.trainingRows,
+    holdout_rows: summary.holdoutRows,
+    cases: summary.cases,
+    columns_json: JSON.stringify(summary.columns),
+    case_id_column: summary.caseIdColumn,
+  };
 }

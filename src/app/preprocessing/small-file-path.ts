@@ -6,18 +6,10 @@
  */
 import { insertCompleteBlob, newBlobId } from "../../store/sql/blobs.js";
 import { recordPreprocessingProgress } from "../../store/sql/projects.js";
-import {
-  logPreprocessed,
-  type PreprocessingContext,
-  type PreprocessingJob,
-  splitSettings,
-  storedFile,
-} from "./context.js";
-import type { PreprocessSummary } from "./csv/index.js";
+import { logPreprocessed, type PreprocessingContext, type PreprocessingJob } from "./context.js";
 import { MemoryOutput, OutputBudget, OutputBudgetExceeded } from "./csv/memory-output.js";
-import type { EventLogSummary } from "./event-log/normalizer.js";
-import { preprocessEventLog } from "./event-log-pass.js";
-import { isDatasetRejection, preprocessStoredBytes } from "./pipeline.js";
+import { isDatasetRejection } from "./pipeline.js";
+import { type ProjectPass, preprocessProjectFile } from "./project-pass.js";
 
 /**
  * Stored files up to this size are preprocessed into memory and stored with the dataset in one
@@ -47,79 +39,14 @@ export async function preprocessSmallFile(
   context: PreprocessingContext,
   job: PreprocessingJob,
 ): Promise<boolean> {
-  if (job.project.effective_definition_json !== null) {
-    return preprocessSmallEventLog(context, job, job.project.effective_definition_json);
-  }
-  const { outcomes, metrics } = context;
-  const { project, log, started } = job;
-  const budget = new OutputBudget(SMALL_OUTPUT_BUDGET_BYTES);
-  const training = new MemoryOutput(budget);
-  const holdout = new MemoryOutput(budget);
-  let storedBytes = 0;
-  let summary: PreprocessSummary;
-  try {
-    summary = await preprocessStoredBytes(
-      storedFile(context, job),
-      splitSettings(project),
-      { training, holdout },
-      {
-        onStoredBytes: (bytes) => {
-          storedBytes = bytes;
-        },
-      },
-    );
-  } catch (error) {
-    if (error instanceof OutputBudgetExceeded) {
-      log.info({ storedBytes }, "outputs too large for memory; preprocessing streamed");
-      return false;
-    }
-    if (!isDatasetRejection(error)) throw error;
-    metrics.preprocessingRead(storedBytes);
-    log.info({ reason: error.message }, "dataset rejected");
-    await outcomes.fail(project.id, `dataset: ${error.message}`);
-    return true;
-  }
-  metrics.preprocessingRead(storedBytes);
-  const writerReplica = context.claims().replicaId;
-  const outputs = [
-    { id: newBlobId("td"), file: training.finish(CHUNK_ROW_BYTES) },
-    { id: newBlobId("ho"), file: holdout.finish(CHUNK_ROW_BYTES) },
-  ] as const;
-  await outcomes.recordSuccess(project, summary, outputs[0].id, outputs[1].id, async (trx) => {
-    for (const { id, file } of outputs) {
-      const blob = { id, nowMs: started, writerReplica, ...file };
-      await insertCompleteBlob(trx, blob, file.chunks);
-    }
-    await recordPreprocessingProgress(trx, project.id, {
-      rows: summary.rows,
-      bytes: storedBytes,
-    });
-  });
-  logPreprocessed(job, summary, { inMemory: true });
-  return true;
-}
-
-/** The same for a project with an event-log definition: its normalized sets, in memory. */
-async function preprocessSmallEventLog(
-  context: PreprocessingContext,
-  job: PreprocessingJob,
-  definitionJson: string,
-): Promise<boolean> {
   const { outcomes, metrics } = context;
   const { project, log, started } = job;
   let storedBytes = 0;
-  let result: { summary: EventLogSummary; sinks: MemorySinks };
+  let pass: ProjectPass<MemorySinks>;
   try {
-    result = await preprocessEventLog<MemorySinks>(
-      {
-        open: () => storedFile(context, job),
-        definitionJson,
-        caseIdColumn: project.requested_case_id_column,
-        holdoutFraction: project.holdout_fraction,
-        onStoredBytes: (bytes) => {
-          storedBytes = Math.max(storedBytes, bytes);
-        },
-      },
+    pass = await preprocessProjectFile<MemorySinks>(
+      context,
+      job,
       {
         open: async () => {
           const budget = new OutputBudget(SMALL_OUTPUT_BUDGET_BYTES);
@@ -127,6 +54,11 @@ async function preprocessSmallEventLog(
         },
         discard: async () => {},
       },
+      {
+        onStoredBytes: (bytes) => {
+          storedBytes = Math.max(storedBytes, bytes);
+        },
+      },
     );
   } catch (error) {
     if (error instanceof OutputBudgetExceeded) {
@@ -140,19 +72,19 @@ async function preprocessSmallEventLog(
     return true;
   }
   metrics.preprocessingRead(storedBytes);
-  const { summary, sinks } = result;
+  const { summary, sinks } = pass;
   const writerReplica = context.claims().replicaId;
   const outputs = [
     { id: newBlobId("td"), file: sinks.training.finish(CHUNK_ROW_BYTES) },
     { id: newBlobId("ho"), file: sinks.holdout.finish(CHUNK_ROW_BYTES) },
   ] as const;
-  await outcomes.recordEventLog(project, summary, outputs[0].id, outputs[1].id, async (trx) => {
+  await pass.record(outputs[0].id, outputs[1].id, async (trx) => {
     for (const { id, file } of outputs) {
       await insertCompleteBlob(trx, { id, nowMs: started, writerReplica, ...file }, file.chunks);
     }
     await recordPreprocessingProgress(trx, project.id, { rows: summary.rows, bytes: storedBytes });
   });
-  logPreprocessed(job, summary, { inMemory: true, grouped: summary.grouped });
+  logPreprocessed(job, summary, { inMemory: true, ...pass.logFields });
   return true;
 }
 

@@ -2,87 +2,31 @@
  * The general path, in-process: the stored file streamed through the pipeline into two
  * `BlobWriter`s (a commit every few MiB), progress stored as it goes, then the dataset recorded.
  * For files that neither fit the small-file path nor go to a worker thread (PostgreSQL,
- * in-memory SQLite, mid-sized SQLite files, small gzip files that expand).
+ * in-memory SQLite, mid-sized SQLite files, small gzip files that expand, event logs).
  */
 import { BlobWriter } from "../../store/blobs/blob-writer.js";
-import {
-  logPreprocessed,
-  type PreprocessingContext,
-  type PreprocessingJob,
-  splitSettings,
-  storedFile,
-} from "./context.js";
-import type { PreprocessSummary } from "./csv/index.js";
-import { preprocessEventLog } from "./event-log-pass.js";
-import { isDatasetRejection, preprocessStoredBytes } from "./pipeline.js";
+import { logPreprocessed, type PreprocessingContext, type PreprocessingJob } from "./context.js";
+import { isDatasetRejection } from "./pipeline.js";
+import { type ProjectPass, preprocessProjectFile } from "./project-pass.js";
+
+interface BlobSinks {
+  readonly training: BlobWriter;
+  readonly holdout: BlobWriter;
+}
 
 export async function preprocessStreamed(
   context: PreprocessingContext,
   job: PreprocessingJob,
 ): Promise<void> {
-  if (job.project.effective_definition_json !== null) {
-    await preprocessEventLogStreamed(context, job, job.project.effective_definition_json);
-    return;
-  }
-  const { db, outcomes, progress, metrics } = context;
-  const { project, log, started } = job;
-  const writer = context.claims().replicaId;
-  const training = await BlobWriter.create(db, "td", started, "", writer);
-  const holdout = await BlobWriter.create(db, "ho", started, "", writer);
-  let storedBytes = 0;
-  let summary: PreprocessSummary;
-  try {
-    summary = await preprocessStoredBytes(
-      storedFile(context, job),
-      splitSettings(project),
-      { training, holdout },
-      {
-        onStoredBytes: (bytes) => {
-          metrics.preprocessingRead(bytes - storedBytes);
-          storedBytes = bytes;
-        },
-        onRows: (rows) => progress.report(project.id, rows, storedBytes),
-      },
-    );
-  } catch (error) {
-    if (!isDatasetRejection(error)) throw error;
-    log.info({ reason: error.message }, "dataset rejected");
-    await progress.settled();
-    await Promise.all([training.discard(), holdout.discard()]);
-    await outcomes.fail(project.id, `dataset: ${error.message}`);
-    return;
-  }
-  await progress.settled();
-  await training.finish();
-  await holdout.finish();
-  await outcomes.recordSuccess(project, summary, training.id, holdout.id);
-  logPreprocessed(job, summary);
-}
-
-/** The same for a project with an event-log definition: its normalized sets. */
-async function preprocessEventLogStreamed(
-  context: PreprocessingContext,
-  job: PreprocessingJob,
-  definitionJson: string,
-): Promise<void> {
   const { db, outcomes, progress, metrics } = context;
   const { project, log, started } = job;
   const writer = context.claims().replicaId;
   let storedBytes = 0;
-  let result: Awaited<ReturnType<typeof preprocessEventLog<BlobSinks>>>;
+  let pass: ProjectPass<BlobSinks>;
   try {
-    result = await preprocessEventLog<BlobSinks>(
-      {
-        open: () => storedFile(context, job),
-        definitionJson,
-        caseIdColumn: project.requested_case_id_column,
-        holdoutFraction: project.holdout_fraction,
-        onStoredBytes: (bytes) => {
-          metrics.preprocessingRead(Math.max(0, bytes - storedBytes));
-          storedBytes = bytes;
-        },
-        onRows: (rows) => progress.report(project.id, rows, storedBytes),
-      },
+    pass = await preprocessProjectFile<BlobSinks>(
+      context,
+      job,
       {
         open: async () => ({
           training: await BlobWriter.create(db, "td", started, "", writer),
@@ -92,6 +36,13 @@ async function preprocessEventLogStreamed(
           await Promise.all([sinks.training.discard(), sinks.holdout.discard()]);
         },
       },
+      {
+        onStoredBytes: (bytes) => {
+          metrics.preprocessingRead(Math.max(0, bytes - storedBytes));
+          storedBytes = bytes;
+        },
+        onRows: (rows) => progress.report(project.id, rows, storedBytes),
+      },
     );
   } catch (error) {
     if (!isDatasetRejection(error)) throw error;
@@ -101,14 +52,9 @@ async function preprocessEventLogStreamed(
     return;
   }
   await progress.settled();
-  const { summary, sinks } = result;
-  await sinks.training.finish();
-  await sinks.holdout.finish();
-  await outcomes.recordEventLog(project, summary, sinks.training.id, sinks.holdout.id);
-  logPreprocessed(job, summary, { grouped: summary.grouped });
-}
-
-interface BlobSinks {
-  readonly training: BlobWriter;
-  readonly holdout: BlobWriter;
+  const { training, holdout } = pass.sinks;
+  await training.finish();
+  await holdout.finish();
+  await pass.record(training.id, holdout.id);
+  logPreprocessed(job, pass.summary, pass.logFields);
 }

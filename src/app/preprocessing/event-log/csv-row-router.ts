@@ -8,15 +8,15 @@ import type { Info } from "csv-parse";
 import type { TypedHint } from "../../../domain/event-log/index.js";
 import { emptyFileError, fieldCountError, noDataRowsError } from "../csv/errors.js";
 import { readHeader } from "../csv/header.js";
-import type { RecordHandler } from "../csv/record-handler.js";
 import { RecordLines } from "../csv/record-lines.js";
+import type { CsvPassHandler } from "../csv/scan-csv.js";
 import type { Delimiter } from "../csv/types.js";
 import type { EventRowSink } from "./event-rows.js";
 
 /** CSV declares no types: its columns get their definitions from names only. */
 const noTypedHints: ReadonlyMap<string, TypedHint> = new Map();
 
-export class CsvRowRouter implements RecordHandler {
+export class CsvRowRouter implements CsvPassHandler {
   private readonly lines = new RecordLines();
   private width = 0;
   private headerLine = 0; // 0 until the header has been read
@@ -58,6 +58,14 @@ export class CsvRowRouter implements RecordHandler {
   finish(): void {
     if (this.headerLine === 0) throw emptyFileError();
     if (this.rows === 0) throw noDataRowsError(this.headerLine);
+  }
+
+  flush(): Promise<void> {
+    return this.sink.flush();
+  }
+
+  end(): Promise<void> {
+    return this.sink.end();
   }
 
   /** `text`: the record as written, when it is at hand (for error excerpts). */

@@ -7,9 +7,9 @@
 import { pipeline, Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { inspectCsvHead } from "../csv/csv-head.js";
-import { CompressedFileError, isGzip } from "../dataset-source.js";
+import { CompressedFileError } from "../dataset-source.js";
 import { inspectXesHead } from "../xes/index.js";
-import { startsLikeXml } from "./dataset-format.js";
+import { isGzip, startsLikeXml } from "./dataset-format.js";
 import type { DatasetHead } from "./event-rows.js";
 
 /** How much of the (decompressed) content a head is read from. */

@@ -4,13 +4,9 @@
  * rest parsed by csv-parse), its line counting and its error messages. The sink is flushed after
  * every input chunk (64 KiB .. 1 MiB), so its output keeps pace with the input.
  */
-import { detectDelimiter, headerLineEnd } from "../csv/delimiter.js";
-import { emptyFileError } from "../csv/errors.js";
-import { readHeaderLine } from "../csv/preprocess.js";
-import { type Progress, progressReporter } from "../csv/progress-reports.js";
-import { RecordScanner } from "../csv/scanner.js";
+import type { Progress } from "../csv/progress-reports.js";
+import { scanCsv } from "../csv/scan-csv.js";
 import type { Delimiter } from "../csv/types.js";
-import { type ReadStats, validUtf8Chunks } from "../csv/utf8.js";
 import { CsvRowRouter } from "./csv-row-router.js";
 import type { EventRowSink } from "./event-rows.js";
 
@@ -33,33 +29,10 @@ export async function readCsvEventLog(
   sink: EventRowSink,
   options: CsvReadOptions = {},
 ): Promise<CsvReadSummary> {
-  const stats: ReadStats = { bytes: 0 };
-  const chunks = validUtf8Chunks(source, stats);
-  try {
-    const head = await readHeaderLine(chunks);
-    if (head === undefined) throw emptyFileError();
-    const end = headerLineEnd(head);
-    const delimiter = detectDelimiter(end === -1 ? head : head.subarray(0, end));
-    const router = new CsvRowRouter(sink, delimiter);
-    const scanner = new RecordScanner(router, delimiter);
-    const progress = progressReporter(options.onProgress, () => ({
-      rows: router.rowCount,
-      bytes: stats.bytes,
-    }));
-    let chunk: Buffer | undefined = head;
-    while (chunk !== undefined) {
-      await scanner.write(chunk);
-      await sink.flush();
-      progress(false);
-      const next: IteratorResult<Buffer> = await chunks.next();
-      chunk = next.done ? undefined : next.value;
-    }
-    await scanner.end();
-    router.finish();
-    await sink.end();
-    progress(true);
-    return { rows: router.rowCount, bytes: stats.bytes, delimiter };
-  } finally {
-    await chunks.return(undefined); // closes the source when we stop early
-  }
+  const pass = await scanCsv(
+    source,
+    (delimiter) => new CsvRowRouter(sink, delimiter),
+    options.onProgress,
+  );
+  return { rows: pass.handler.rowCount, bytes: pass.bytes, delimiter: pass.delimiter };
 }
