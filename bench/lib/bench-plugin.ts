@@ -85,6 +85,7 @@ export class BenchPlugin {
       description: "load generator",
       parameters: {},
       neededColumns: [],
+      prescribes: false,
     };
   }
 

@@ -102,6 +102,7 @@ class PluginRuntime {
         description: report.description ?? "",
         parameters: report.parameters ?? {},
         neededColumns: (report.neededColumns ?? []).map(toProtoColumnDefinition),
+        prescribes: false,
       },
     };
     const channelOptions: ChannelOptions = {

@@ -9,6 +9,8 @@ export interface PluginRow {
   parameters_json: string;
   /** JSON array of the ColumnDefinitions the plugin needs in a training set (`OUTCOME`, …). */
   needed_columns_json: string;
+  /** The key answers prescription requests (OnlineReport.prescribes); 0/1 on SQLite. */
+  prescribes: boolean | number;
   first_seen_ms: number;
   last_seen_ms: number;
 }
@@ -74,6 +76,10 @@ export interface MembershipRow {
   additional_info_json: string;
   /** When the current phase runs out of time (epoch ms); null once finished. */
   deadline_ms: number | null;
+  /** The model stored with ModelService.UploadModel; null when the plugin keeps it itself. */
+  model_blob_id: string | null;
+  /** The name the stored model was uploaded under; ModelName must repeat it. */
+  model_upload_name: string | null;
   created_ms: number;
   updated_ms: number;
 }
@@ -100,4 +106,61 @@ export interface BlobRow {
   /** False while being written; incomplete blobs are never read. */
   complete: boolean;
   created_ms: number;
+}
+
+export interface PrescriptionJobRow {
+  /** The protocol's job_id. */
+  id: string;
+  project_id: number;
+  request_id: string | null;
+  /** PREPARING, RUNNING, DONE, ERROR. */
+  status: string;
+  error: string;
+  raw_blob_id: string;
+  /** The normalized running-cases set; null while PREPARING. */
+  cases_blob_id: string | null;
+  cases: number;
+  /** The replica preparing the job (claim); null when none. */
+  preparing_replica: string | null;
+  created_ms: number;
+  updated_ms: number;
+  finished_ms: number | null;
+}
+
+export interface JobCaseRow {
+  job_id: string;
+  /** Position in the running-cases set, from 0. */
+  ordinal: number;
+  case_id: string;
+}
+
+export interface PrescriptionRequestRow {
+  /** The protocol's request_id. */
+  id: string;
+  job_id: string;
+  membership_id: number;
+  plugin_key: string;
+  /** WAITING, RUNNING, DONE, ERROR, TIMED_OUT, NOT_SERVING. */
+  status: string;
+  detail: string;
+  cases_done: number;
+  /** When the plugin's part runs out of time (epoch ms); null once finished. */
+  deadline_ms: number | null;
+  first_delivered_ms: number | null;
+  claim_replica: string | null;
+  claim_expires_ms: number | null;
+  created_ms: number;
+  updated_ms: number;
+}
+
+export interface PrescriptionResultRow {
+  request_id: string;
+  /** `JobCaseRow.ordinal` of the case. */
+  case_ordinal: number;
+  type: string;
+  /** JSON of the google.protobuf.Value; `null` for no prescription. */
+  output_json: string;
+  detail: string;
+  /** JSON object: Prescription.model. */
+  model_json: string;
 }

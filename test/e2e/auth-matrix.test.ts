@@ -149,7 +149,15 @@ function connectOutcome(
 }
 
 function identity(key: string) {
-  return { id: key, name: key, type: "test", description: "", parameters: {}, neededColumns: [] };
+  return {
+    id: key,
+    name: key,
+    type: "test",
+    description: "",
+    parameters: {},
+    neededColumns: [],
+    prescribes: false,
+  };
 }
 
 /** A plugin holding its stream open with a token, acks matched by sequence. */

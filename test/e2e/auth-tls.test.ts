@@ -54,6 +54,7 @@ function register(address: string, creds: ChannelCredentials, key: string): Prom
           description: "",
           parameters: {},
           neededColumns: [],
+          prescribes: false,
         },
       },
     });

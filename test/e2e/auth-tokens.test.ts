@@ -59,6 +59,7 @@ function openPlugin(address: string, token: string, key: string) {
         description: "",
         parameters: {},
         neededColumns: [],
+        prescribes: false,
       },
     },
   });

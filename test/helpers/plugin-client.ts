@@ -103,6 +103,7 @@ export class TestPlugin {
       description: "test plugin",
       parameters,
       neededColumns: this.neededColumns,
+      prescribes: false,
     };
   }
 

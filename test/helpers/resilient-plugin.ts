@@ -206,6 +206,7 @@ export class ResilientPlugin {
       description: "crash-loop test plugin",
       parameters: { k: 3 },
       neededColumns: [],
+      prescribes: false,
     };
   }
 

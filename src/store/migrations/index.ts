@@ -5,6 +5,7 @@ import * as replicas from "./003-replicas.js";
 import * as waitingByKey from "./004-waiting-by-key.js";
 import * as memberships from "./005-memberships.js";
 import * as eventLogDefinitions from "./006-event-log-definitions.js";
+import * as prescriptions from "./007-prescriptions.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -19,6 +20,7 @@ const ordered: [string, Migration][] = [
   ["004-waiting-by-key", waitingByKey],
   ["005-memberships", memberships],
   ["006-event-log-definitions", eventLogDefinitions],
+  ["007-prescriptions", prescriptions],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {

@@ -7,7 +7,7 @@ import {
   withSqliteConnection,
 } from "./prepared.js";
 
-export type NewMembershipRow = Omit<MembershipRow, "id">;
+export type NewMembershipRow = Omit<MembershipRow, "id" | "model_blob_id" | "model_upload_name">;
 
 export async function insertMemberships(
   db: Knex,
@@ -17,7 +17,8 @@ export async function insertMemberships(
   const ids: ({ id: number } | number)[] = await db("memberships").insert(rows).returning("id");
   return rows.map((row, i) => {
     const id = ids[i];
-    return { ...row, id: typeof id === "object" ? Number(id.id) : Number(id) };
+    const rowId = typeof id === "object" ? Number(id.id) : Number(id);
+    return { ...row, id: rowId, model_blob_id: null, model_upload_name: null };
   });
 }
 

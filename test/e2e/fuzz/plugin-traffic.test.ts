@@ -104,6 +104,7 @@ describeEachDialect("fuzzed plugin traffic", (dialect) => {
                 description: "",
                 parameters: {},
                 neededColumns: [],
+                prescribes: false,
               },
             },
           },

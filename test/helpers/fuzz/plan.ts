@@ -160,6 +160,7 @@ export function plan(ctx: RunContext, commands: readonly Command[]): Planned[] {
               description: "",
               parameters: { k: 1 },
               neededColumns: [],
+              prescribes: false,
             },
           },
           expected,

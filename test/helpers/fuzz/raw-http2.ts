@@ -29,6 +29,7 @@ export function registration(key: string): Uint8Array {
         description: "",
         parameters: {},
         neededColumns: [],
+        prescribes: false,
       },
     },
   }).finish();

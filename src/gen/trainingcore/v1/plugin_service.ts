@@ -24,6 +24,7 @@ import {
   columnDefinitionToJSON,
   EventLogDefinition,
 } from "./definition.js";
+import { CasePrescription } from "./prescription.js";
 
 /** ConnectRequest is one message from a plugin to the core. */
 export interface ConnectRequest {
@@ -32,10 +33,7 @@ export interface ConnectRequest {
    * new stream; the core does not require them to be contiguous.
    */
   sequence: number;
-  /**
-   * The report. Field numbers 15 to 49 are kept for later workflows (streaming and
-   * dataset prescriptions).
-   */
+  /** The report. Field numbers 17 to 49 are kept for later workflows. */
   message:
     | //
     /** Registers the stream (first message) or answers an `OnlineInquiry`. */
@@ -52,12 +50,18 @@ export interface ConnectRequest {
     | //
     /** The plugin failed: its status becomes ERROR. */
     { $case: "errorReport"; value: ErrorReport }
+    | //
+    /** A part of the answer to a `PrescriptionRequest`. */
+    { $case: "prescriptionResult"; value: PrescriptionResult }
+    | //
+    /** The plugin cannot answer a `PrescriptionRequest`. */
+    { $case: "prescriptionError"; value: PrescriptionError }
     | undefined;
 }
 
 /** ConnectResponse is one message from the core to a plugin. */
 export interface ConnectResponse {
-  /** Field numbers 15 to 49 are kept for later workflows. */
+  /** Field numbers 16 to 49 are kept for later workflows. */
   message:
     | //
     /** The outcome of one `ConnectRequest`. */
@@ -68,6 +72,9 @@ export interface ConnectResponse {
     | //
     /** A preprocessed dataset: answer with a `DataReport`. */
     { $case: "trainingData"; value: TrainingData }
+    | //
+    /** Running cases to prescribe for: answer with `PrescriptionResult` parts. */
+    { $case: "prescriptionRequest"; value: PrescriptionRequest }
     | undefined;
 }
 
@@ -99,6 +106,12 @@ export interface OnlineReport {
    * sends it no `TrainingData`. Empty: the plugin takes any training set.
    */
   neededColumns: ColumnDefinition[];
+  /**
+   * True when this key answers `PrescriptionRequest`s. A key that does not set it never
+   * receives one, and its memberships are left out of every prescription job (shown as
+   * `JOB_PLUGIN_STATUS_NOT_SERVING`).
+   */
+  prescribes: boolean;
 }
 
 /** OnlineInquiry asks the plugin to answer with an `OnlineReport`. */
@@ -172,6 +185,96 @@ export interface ErrorReport {
   detail: string;
 }
 
+/**
+ * PrescriptionRequest asks a plugin for a prescription per running case. Requests are stored
+ * and leased to one online instance of the key at a time, like `TrainingData`: after a
+ * disconnect or when the lease runs out the request goes to another instance, so an instance
+ * may see a request it did not finish again (re-sending parts already stored is harmless).
+ * Each request has a deadline (`CORE_PRESCRIPTION_TIMEOUT_MS`, 10 minutes by default, counted
+ * from its first delivery); after it the plugin's part of the job is TIMED_OUT.
+ */
+export interface PrescriptionRequest {
+  /**
+   * This work item for this membership; echo it in every `PrescriptionResult` and
+   * `PrescriptionError`.
+   */
+  requestId: string;
+  /** The project. */
+  projectId: number;
+  /** This plugin's membership in the project (as in `TrainingData.plugin_id`). */
+  pluginId: number;
+  /** The model name the membership reported in `ModelName`. */
+  modelName: string;
+  /** What to prescribe for. */
+  input:
+    | //
+    /**
+     * Running cases: read with `DatasetService.DownloadDataset`. A CSV file with the training
+     * set's column names (see `EventLogDefinition`) without its labels (`OUTCOME`, `TREATMENT`):
+     * each case's events so far, contiguous, in time order (ties in file order). Answer for
+     * every case.
+     */
+    { $case: "datasetName"; value: string }
+    | //
+    /** One running case (streaming prescriptions). */
+    { $case: "casePrefix"; value: CasePrefix }
+    | undefined;
+  /** The training parameters of the membership. */
+  parameters:
+    | { [key: string]: any }
+    | undefined;
+  /** The extra information the consumer gave for this plugin key. */
+  additionalInfo:
+    | { [key: string]: any }
+    | undefined;
+  /** The project's effective event-log definition. */
+  definition: EventLogDefinition | undefined;
+}
+
+/** CasePrefix is one running case: its events so far. */
+export interface CasePrefix {
+  /** The case. */
+  caseId: string;
+  /**
+   * The events, in time order, each the row the training set would hold for it: the training
+   * set's column names (`CASE_ID` included), values as strings (`TIMESTAMP` as UTC ISO 8601
+   * with milliseconds), empty cells left out.
+   */
+  events: { [key: string]: any }[];
+}
+
+/**
+ * PrescriptionResult is one part of a plugin's answer to a `PrescriptionRequest`. Send as
+ * many parts as you like (a few hundred to a few thousand cases each works well); each is
+ * acked once its rows are stored. Ack codes, in this order: NOT_FOUND for an unknown
+ * `request_id`; PERMISSION_DENIED for a request of another plugin key; 0 for an exact repeat
+ * of a part already stored (even after `last`); FAILED_PRECONDITION for any other part after
+ * `last`, after a `PrescriptionError` or after the request's deadline; INVALID_ARGUMENT for a
+ * case that is not in the request, or a malformed prescription; otherwise 0.
+ */
+export interface PrescriptionResult {
+  /** The `PrescriptionRequest.request_id`. */
+  requestId: string;
+  /**
+   * Prescriptions for some of the request's cases. A case answered before keeps its first
+   * prescription.
+   */
+  prescriptions: CasePrescription[];
+  /** True on the final part: the plugin answered every case it will answer. */
+  last: boolean;
+}
+
+/**
+ * PrescriptionError says the plugin cannot answer a `PrescriptionRequest`: its part of the job
+ * is ERROR, and every case it did not answer shows `detail`.
+ */
+export interface PrescriptionError {
+  /** The `PrescriptionRequest.request_id`. */
+  requestId: string;
+  /** What went wrong, for a person to read. */
+  detail: string;
+}
+
 /** Ack is the outcome of one `ConnectRequest`. */
 export interface Ack {
   /** The `sequence` of the request this answers. */
@@ -214,6 +317,12 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         break;
       case "errorReport":
         ErrorReport.encode(message.message.value, writer.uint32(114).fork()).join();
+        break;
+      case "prescriptionResult":
+        PrescriptionResult.encode(message.message.value, writer.uint32(122).fork()).join();
+        break;
+      case "prescriptionError":
+        PrescriptionError.encode(message.message.value, writer.uint32(130).fork()).join();
         break;
     }
     return writer;
@@ -280,6 +389,25 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
             message.message = { $case: "errorReport", value: ErrorReport.decode(reader, reader.uint32()) };
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.message = {
+              $case: "prescriptionResult",
+              value: PrescriptionResult.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 16: {
+            if (tag !== 130) {
+              break;
+            }
+
+            message.message = { $case: "prescriptionError", value: PrescriptionError.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -315,6 +443,14 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         ? { $case: "errorReport", value: ErrorReport.fromJSON(object.errorReport) }
         : isSet(object.error_report)
         ? { $case: "errorReport", value: ErrorReport.fromJSON(object.error_report) }
+        : isSet(object.prescriptionResult)
+        ? { $case: "prescriptionResult", value: PrescriptionResult.fromJSON(object.prescriptionResult) }
+        : isSet(object.prescription_result)
+        ? { $case: "prescriptionResult", value: PrescriptionResult.fromJSON(object.prescription_result) }
+        : isSet(object.prescriptionError)
+        ? { $case: "prescriptionError", value: PrescriptionError.fromJSON(object.prescriptionError) }
+        : isSet(object.prescription_error)
+        ? { $case: "prescriptionError", value: PrescriptionError.fromJSON(object.prescription_error) }
         : undefined,
     };
   },
@@ -334,6 +470,10 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
       obj.modelName = ModelName.toJSON(message.message.value);
     } else if (message.message?.$case === "errorReport") {
       obj.errorReport = ErrorReport.toJSON(message.message.value);
+    } else if (message.message?.$case === "prescriptionResult") {
+      obj.prescriptionResult = PrescriptionResult.toJSON(message.message.value);
+    } else if (message.message?.$case === "prescriptionError") {
+      obj.prescriptionError = PrescriptionError.toJSON(message.message.value);
     }
     return obj;
   },
@@ -375,6 +515,21 @@ export const ConnectRequest: MessageFns<ConnectRequest> = {
         }
         break;
       }
+      case "prescriptionResult": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = {
+            $case: "prescriptionResult",
+            value: PrescriptionResult.fromPartial(object.message.value),
+          };
+        }
+        break;
+      }
+      case "prescriptionError": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = { $case: "prescriptionError", value: PrescriptionError.fromPartial(object.message.value) };
+        }
+        break;
+      }
     }
     return message;
   },
@@ -395,6 +550,9 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         break;
       case "trainingData":
         TrainingData.encode(message.message.value, writer.uint32(98).fork()).join();
+        break;
+      case "prescriptionRequest":
+        PrescriptionRequest.encode(message.message.value, writer.uint32(122).fork()).join();
         break;
     }
     return writer;
@@ -437,6 +595,17 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
             message.message = { $case: "trainingData", value: TrainingData.decode(reader, reader.uint32()) };
             continue;
           }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.message = {
+              $case: "prescriptionRequest",
+              value: PrescriptionRequest.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -461,6 +630,10 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         ? { $case: "trainingData", value: TrainingData.fromJSON(object.trainingData) }
         : isSet(object.training_data)
         ? { $case: "trainingData", value: TrainingData.fromJSON(object.training_data) }
+        : isSet(object.prescriptionRequest)
+        ? { $case: "prescriptionRequest", value: PrescriptionRequest.fromJSON(object.prescriptionRequest) }
+        : isSet(object.prescription_request)
+        ? { $case: "prescriptionRequest", value: PrescriptionRequest.fromJSON(object.prescription_request) }
         : undefined,
     };
   },
@@ -473,6 +646,8 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
       obj.onlineInquiry = OnlineInquiry.toJSON(message.message.value);
     } else if (message.message?.$case === "trainingData") {
       obj.trainingData = TrainingData.toJSON(message.message.value);
+    } else if (message.message?.$case === "prescriptionRequest") {
+      obj.prescriptionRequest = PrescriptionRequest.toJSON(message.message.value);
     }
     return obj;
   },
@@ -501,13 +676,22 @@ export const ConnectResponse: MessageFns<ConnectResponse> = {
         }
         break;
       }
+      case "prescriptionRequest": {
+        if (object.message?.value !== undefined && object.message?.value !== null) {
+          message.message = {
+            $case: "prescriptionRequest",
+            value: PrescriptionRequest.fromPartial(object.message.value),
+          };
+        }
+        break;
+      }
     }
     return message;
   },
 };
 
 function createBaseOnlineReport(): OnlineReport {
-  return { id: "", name: "", type: "", description: "", parameters: undefined, neededColumns: [] };
+  return { id: "", name: "", type: "", description: "", parameters: undefined, neededColumns: [], prescribes: false };
 }
 
 export const OnlineReport: MessageFns<OnlineReport> = {
@@ -533,6 +717,9 @@ export const OnlineReport: MessageFns<OnlineReport> = {
         writer.int32(v);
       }
       writer.join();
+    }
+    if (message.prescribes !== false) {
+      writer.uint32(56).bool(message.prescribes);
     }
     return writer;
   },
@@ -608,6 +795,14 @@ export const OnlineReport: MessageFns<OnlineReport> = {
 
             break;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.prescribes = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -632,6 +827,7 @@ export const OnlineReport: MessageFns<OnlineReport> = {
         : globalThis.Array.isArray(object?.needed_columns)
         ? object.needed_columns.map((e: any) => columnDefinitionFromJSON(e))
         : [],
+      prescribes: isSet(object.prescribes) ? globalThis.Boolean(object.prescribes) : false,
     };
   },
 
@@ -655,6 +851,9 @@ export const OnlineReport: MessageFns<OnlineReport> = {
     if (message.neededColumns?.length) {
       obj.neededColumns = message.neededColumns.map((e) => columnDefinitionToJSON(e));
     }
+    if (message.prescribes !== false) {
+      obj.prescribes = message.prescribes;
+    }
     return obj;
   },
 
@@ -669,6 +868,7 @@ export const OnlineReport: MessageFns<OnlineReport> = {
     message.description = object.description ?? "";
     message.parameters = object.parameters ?? undefined;
     message.neededColumns = object.neededColumns?.map((e) => e) || [];
+    message.prescribes = object.prescribes ?? false;
     return message;
   },
 };
@@ -1323,6 +1523,539 @@ export const ErrorReport: MessageFns<ErrorReport> = {
   },
 };
 
+function createBasePrescriptionRequest(): PrescriptionRequest {
+  return {
+    requestId: "",
+    projectId: 0,
+    pluginId: 0,
+    modelName: "",
+    input: undefined,
+    parameters: undefined,
+    additionalInfo: undefined,
+    definition: undefined,
+  };
+}
+
+export const PrescriptionRequest: MessageFns<PrescriptionRequest> = {
+  encode(message: PrescriptionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.projectId !== 0) {
+      writer.uint32(16).int64(message.projectId);
+    }
+    if (message.pluginId !== 0) {
+      writer.uint32(24).int64(message.pluginId);
+    }
+    if (message.modelName !== "") {
+      writer.uint32(34).string(message.modelName);
+    }
+    switch (message.input?.$case) {
+      case "datasetName":
+        writer.uint32(42).string(message.input.value);
+        break;
+      case "casePrefix":
+        CasePrefix.encode(message.input.value, writer.uint32(50).fork()).join();
+        break;
+    }
+    if (message.parameters !== undefined) {
+      Struct.encode(Struct.wrap(message.parameters), writer.uint32(58).fork()).join();
+    }
+    if (message.additionalInfo !== undefined) {
+      Struct.encode(Struct.wrap(message.additionalInfo), writer.uint32(66).fork()).join();
+    }
+    if (message.definition !== undefined) {
+      EventLogDefinition.encode(message.definition, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrescriptionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrescriptionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pluginId = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.modelName = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.input = { $case: "datasetName", value: reader.string() };
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.input = { $case: "casePrefix", value: CasePrefix.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.parameters = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.additionalInfo = Struct.unwrap(Struct.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.definition = EventLogDefinition.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrescriptionRequest {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+      pluginId: isSet(object.pluginId)
+        ? globalThis.Number(object.pluginId)
+        : isSet(object.plugin_id)
+        ? globalThis.Number(object.plugin_id)
+        : 0,
+      modelName: isSet(object.modelName)
+        ? globalThis.String(object.modelName)
+        : isSet(object.model_name)
+        ? globalThis.String(object.model_name)
+        : "",
+      input: isSet(object.datasetName)
+        ? { $case: "datasetName", value: globalThis.String(object.datasetName) }
+        : isSet(object.dataset_name)
+        ? { $case: "datasetName", value: globalThis.String(object.dataset_name) }
+        : isSet(object.casePrefix)
+        ? { $case: "casePrefix", value: CasePrefix.fromJSON(object.casePrefix) }
+        : isSet(object.case_prefix)
+        ? { $case: "casePrefix", value: CasePrefix.fromJSON(object.case_prefix) }
+        : undefined,
+      parameters: isObject(object.parameters) ? object.parameters : undefined,
+      additionalInfo: isObject(object.additionalInfo)
+        ? object.additionalInfo
+        : isObject(object.additional_info)
+        ? object.additional_info
+        : undefined,
+      definition: isSet(object.definition) ? EventLogDefinition.fromJSON(object.definition) : undefined,
+    };
+  },
+
+  toJSON(message: PrescriptionRequest): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    if (message.pluginId !== 0) {
+      obj.pluginId = Math.round(message.pluginId);
+    }
+    if (message.modelName !== "") {
+      obj.modelName = message.modelName;
+    }
+    if (message.input?.$case === "datasetName") {
+      obj.datasetName = message.input.value;
+    } else if (message.input?.$case === "casePrefix") {
+      obj.casePrefix = CasePrefix.toJSON(message.input.value);
+    }
+    if (message.parameters !== undefined) {
+      obj.parameters = message.parameters;
+    }
+    if (message.additionalInfo !== undefined) {
+      obj.additionalInfo = message.additionalInfo;
+    }
+    if (message.definition !== undefined) {
+      obj.definition = EventLogDefinition.toJSON(message.definition);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrescriptionRequest>, I>>(base?: I): PrescriptionRequest {
+    return PrescriptionRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrescriptionRequest>, I>>(object: I): PrescriptionRequest {
+    const message = createBasePrescriptionRequest();
+    message.requestId = object.requestId ?? "";
+    message.projectId = object.projectId ?? 0;
+    message.pluginId = object.pluginId ?? 0;
+    message.modelName = object.modelName ?? "";
+    switch (object.input?.$case) {
+      case "datasetName": {
+        if (object.input?.value !== undefined && object.input?.value !== null) {
+          message.input = { $case: "datasetName", value: object.input.value };
+        }
+        break;
+      }
+      case "casePrefix": {
+        if (object.input?.value !== undefined && object.input?.value !== null) {
+          message.input = { $case: "casePrefix", value: CasePrefix.fromPartial(object.input.value) };
+        }
+        break;
+      }
+    }
+    message.parameters = object.parameters ?? undefined;
+    message.additionalInfo = object.additionalInfo ?? undefined;
+    message.definition = (object.definition !== undefined && object.definition !== null)
+      ? EventLogDefinition.fromPartial(object.definition)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCasePrefix(): CasePrefix {
+  return { caseId: "", events: [] };
+}
+
+export const CasePrefix: MessageFns<CasePrefix> = {
+  encode(message: CasePrefix, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.caseId !== "") {
+      writer.uint32(10).string(message.caseId);
+    }
+    for (const v of message.events) {
+      Struct.encode(Struct.wrap(v!), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CasePrefix {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCasePrefix();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.events.push(Struct.unwrap(Struct.decode(reader, reader.uint32())));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CasePrefix {
+    return {
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      events: globalThis.Array.isArray(object?.events) ? [...object.events] : [],
+    };
+  },
+
+  toJSON(message: CasePrefix): unknown {
+    const obj: any = {};
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.events?.length) {
+      obj.events = message.events;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CasePrefix>, I>>(base?: I): CasePrefix {
+    return CasePrefix.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CasePrefix>, I>>(object: I): CasePrefix {
+    const message = createBaseCasePrefix();
+    message.caseId = object.caseId ?? "";
+    message.events = object.events?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBasePrescriptionResult(): PrescriptionResult {
+  return { requestId: "", prescriptions: [], last: false };
+}
+
+export const PrescriptionResult: MessageFns<PrescriptionResult> = {
+  encode(message: PrescriptionResult, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    for (const v of message.prescriptions) {
+      CasePrescription.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.last !== false) {
+      writer.uint32(24).bool(message.last);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrescriptionResult {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrescriptionResult();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.prescriptions.push(CasePrescription.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.last = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrescriptionResult {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      prescriptions: globalThis.Array.isArray(object?.prescriptions)
+        ? object.prescriptions.map((e: any) => CasePrescription.fromJSON(e))
+        : [],
+      last: isSet(object.last) ? globalThis.Boolean(object.last) : false,
+    };
+  },
+
+  toJSON(message: PrescriptionResult): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.prescriptions?.length) {
+      obj.prescriptions = message.prescriptions.map((e) => CasePrescription.toJSON(e));
+    }
+    if (message.last !== false) {
+      obj.last = message.last;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrescriptionResult>, I>>(base?: I): PrescriptionResult {
+    return PrescriptionResult.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrescriptionResult>, I>>(object: I): PrescriptionResult {
+    const message = createBasePrescriptionResult();
+    message.requestId = object.requestId ?? "";
+    message.prescriptions = object.prescriptions?.map((e) => CasePrescription.fromPartial(e)) || [];
+    message.last = object.last ?? false;
+    return message;
+  },
+};
+
+function createBasePrescriptionError(): PrescriptionError {
+  return { requestId: "", detail: "" };
+}
+
+export const PrescriptionError: MessageFns<PrescriptionError> = {
+  encode(message: PrescriptionError, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.requestId !== "") {
+      writer.uint32(10).string(message.requestId);
+    }
+    if (message.detail !== "") {
+      writer.uint32(18).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrescriptionError {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrescriptionError();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrescriptionError {
+    return {
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: PrescriptionError): unknown {
+    const obj: any = {};
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrescriptionError>, I>>(base?: I): PrescriptionError {
+    return PrescriptionError.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrescriptionError>, I>>(object: I): PrescriptionError {
+    const message = createBasePrescriptionError();
+    message.requestId = object.requestId ?? "";
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
 function createBaseAck(): Ack {
   return { sequence: 0, code: 0, message: "" };
 }
@@ -1442,7 +2175,11 @@ export const Ack: MessageFns<Ack> = {
  *    as online while its stream is open and it answered within two inquiry intervals.
  * 4. For every `TrainingData`, decide whether the dataset suits the plugin and send a
  *    `DataReport`; if it is applicable, train and report `TrainingStart`, then
- *    `ModelName` (or an `ErrorReport` at any point).
+ *    `ModelName` (or an `ErrorReport` at any point). A plugin that wants any instance of its
+ *    key to answer for the project uploads the model first with `ModelService.UploadModel`.
+ * 5. A plugin that registered with `OnlineReport.prescribes` receives a `PrescriptionRequest`
+ *    for every job of running cases of a project it trained: answer it with
+ *    `PrescriptionResult` parts (the last one with `last`), or with a `PrescriptionError`.
  *
  * Delivery is at least once: after a reconnect (or a restart of the core) the core sends
  * `TrainingData` again for every membership of this plugin key that has no `DataReport`

@@ -238,7 +238,14 @@ export interface ProjectPlugin {
    */
   error: string;
   /** When the status last changed. */
-  updatedAt: Date | undefined;
+  updatedAt:
+    | Date
+    | undefined;
+  /**
+   * Size of the model the plugin uploaded with `ModelService.UploadModel`; 0 when the plugin
+   * keeps its model itself.
+   */
+  modelSizeBytes: number;
 }
 
 /** ProjectEvent is one stored status change of a project or of one of its plugins. */
@@ -966,7 +973,7 @@ export const Dataset: MessageFns<Dataset> = {
 };
 
 function createBaseProjectPlugin(): ProjectPlugin {
-  return { pluginId: 0, key: "", status: 0, modelName: "", error: "", updatedAt: undefined };
+  return { pluginId: 0, key: "", status: 0, modelName: "", error: "", updatedAt: undefined, modelSizeBytes: 0 };
 }
 
 export const ProjectPlugin: MessageFns<ProjectPlugin> = {
@@ -988,6 +995,9 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
     }
     if (message.updatedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.updatedAt), writer.uint32(50).fork()).join();
+    }
+    if (message.modelSizeBytes !== 0) {
+      writer.uint32(56).int64(message.modelSizeBytes);
     }
     return writer;
   },
@@ -1053,6 +1063,14 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
             message.updatedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.modelSizeBytes = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1085,6 +1103,11 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
         : isSet(object.updated_at)
         ? fromJsonTimestamp(object.updated_at)
         : undefined,
+      modelSizeBytes: isSet(object.modelSizeBytes)
+        ? globalThis.Number(object.modelSizeBytes)
+        : isSet(object.model_size_bytes)
+        ? globalThis.Number(object.model_size_bytes)
+        : 0,
     };
   },
 
@@ -1108,6 +1131,9 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
     if (message.updatedAt !== undefined) {
       obj.updatedAt = message.updatedAt.toISOString();
     }
+    if (message.modelSizeBytes !== 0) {
+      obj.modelSizeBytes = Math.round(message.modelSizeBytes);
+    }
     return obj;
   },
 
@@ -1122,6 +1148,7 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
     message.modelName = object.modelName ?? "";
     message.error = object.error ?? "";
     message.updatedAt = object.updatedAt ?? undefined;
+    message.modelSizeBytes = object.modelSizeBytes ?? 0;
     return message;
   },
 };
