@@ -7,7 +7,11 @@ export type Change =
   /** WAITING memberships of a plugin key may be ready to hand out (new, or released). */
   | { readonly kind: "work"; readonly key: string }
   /** A membership left WAITING (DataReport, error, deadline): its lease can end. */
-  | { readonly kind: "left-waiting"; readonly key: string; readonly membershipId: number };
+  | { readonly kind: "left-waiting"; readonly key: string; readonly membershipId: number }
+  /** A prescription job (or one plugin's part of it) changed. */
+  | { readonly kind: "job"; readonly jobId: string }
+  /** A prescription request left the instance holding it (last part, error, deadline). */
+  | { readonly kind: "request-done"; readonly key: string; readonly requestId: string };
 
 /**
  * Notifications sent after a transaction committed: the tables stay the truth, listeners
@@ -36,6 +40,29 @@ export class ChangeFeed {
     for (const name of this.emitter.eventNames()) {
       if (typeof name === "string" && name.startsWith("project:")) this.emitter.emit(name);
     }
+  }
+
+  jobChanged(jobId: string): void {
+    this.publish({ kind: "job", jobId });
+  }
+
+  onJobChanged(jobId: string, listener: () => void): () => void {
+    return this.on(`job:${jobId}`, listener);
+  }
+
+  /** Every job listener: after a gap in notifications from other replicas, all re-read. */
+  everyJobChanged(): void {
+    for (const name of this.emitter.eventNames()) {
+      if (typeof name === "string" && name.startsWith("job:")) this.emitter.emit(name);
+    }
+  }
+
+  requestDone(key: string, requestId: string): void {
+    this.publish({ kind: "request-done", key, requestId });
+  }
+
+  onRequestDone(listener: (key: string, requestId: string) => void): () => void {
+    return this.on("request-done", listener);
   }
 
   membershipLeftWaiting(key: string, membershipId: number): void {
@@ -80,6 +107,12 @@ export class ChangeFeed {
         break;
       case "left-waiting":
         this.emitter.emit("left-waiting", change.key, change.membershipId);
+        break;
+      case "job":
+        this.emitter.emit(`job:${change.jobId}`);
+        break;
+      case "request-done":
+        this.emitter.emit("request-done", change.key, change.requestId);
         break;
     }
   }

@@ -21,6 +21,10 @@ interface Payload {
   readonly k?: string[];
   /** [key, membership id] of memberships that left WAITING. */
   readonly w?: [string, number][];
+  /** Changed prescription job ids. */
+  readonly j?: string[];
+  /** [key, request id] of prescription requests that left their instance. */
+  readonly d?: [string, string][];
 }
 
 export interface ReplicaBridgeOptions {
@@ -86,6 +90,15 @@ export class ChangeFeedBridge {
         feed.deliverRemote({ kind: "left-waiting", key, membershipId });
       }
     }
+    for (const jobId of arrayOf(payload.j)) {
+      if (typeof jobId === "string") feed.deliverRemote({ kind: "job", jobId });
+    }
+    for (const entry of arrayOf(payload.d)) {
+      const [key, requestId]: unknown[] = Array.isArray(entry) ? entry : [];
+      if (typeof key === "string" && typeof requestId === "string") {
+        feed.deliverRemote({ kind: "request-done", key, requestId });
+      }
+    }
   }
 
   private flush(): void {
@@ -111,30 +124,64 @@ export function payloadsOf(replicaId: string, changes: readonly Change[]): strin
   let projects = new Set<number>();
   let keys = new Set<string>();
   let leftWaiting: [string, number][] = [];
+  let jobs = new Set<string>();
+  let requestsDone: [string, string][] = [];
   let size = 0;
   const emit = () => {
-    if (projects.size + keys.size + leftWaiting.length === 0) return;
+    if (projects.size + keys.size + leftWaiting.length + jobs.size + requestsDone.length === 0) {
+      return;
+    }
     const payload: Payload = {
       r: replicaId,
       ...(projects.size > 0 ? { p: [...projects] } : {}),
       ...(keys.size > 0 ? { k: [...keys] } : {}),
       ...(leftWaiting.length > 0 ? { w: leftWaiting } : {}),
+      ...(jobs.size > 0 ? { j: [...jobs] } : {}),
+      ...(requestsDone.length > 0 ? { d: requestsDone } : {}),
     };
     payloads.push(JSON.stringify(payload));
     projects = new Set();
     keys = new Set();
     leftWaiting = [];
+    jobs = new Set();
+    requestsDone = [];
     size = 0;
   };
   for (const change of changes) {
-    const cost =
-      change.kind === "project" ? 17 : Buffer.byteLength(JSON.stringify(change.key)) + 20;
-    if (size + cost > maxPayloadBytes - replicaId.length - 32) emit();
-    size += cost;
-    if (change.kind === "project") projects.add(change.projectId);
-    else if (change.kind === "work") keys.add(change.key);
-    else leftWaiting.push([change.key, change.membershipId]);
+    if (size + costOf(change) > maxPayloadBytes - replicaId.length - 32) emit();
+    size += costOf(change);
+    switch (change.kind) {
+      case "project":
+        projects.add(change.projectId);
+        break;
+      case "work":
+        keys.add(change.key);
+        break;
+      case "left-waiting":
+        leftWaiting.push([change.key, change.membershipId]);
+        break;
+      case "job":
+        jobs.add(change.jobId);
+        break;
+      case "request-done":
+        requestsDone.push([change.key, change.requestId]);
+        break;
+    }
   }
   emit();
   return payloads;
+}
+
+/** Bytes a change adds to a payload, roughly (JSON text plus separators). */
+function costOf(change: Change): number {
+  switch (change.kind) {
+    case "project":
+      return 17;
+    case "job":
+      return Buffer.byteLength(JSON.stringify(change.jobId)) + 4;
+    case "request-done":
+      return Buffer.byteLength(JSON.stringify([change.key, change.requestId])) + 4;
+    default:
+      return Buffer.byteLength(JSON.stringify(change.key)) + 20;
+  }
 }

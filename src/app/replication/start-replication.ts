@@ -70,6 +70,7 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
   });
   const resync = () => {
     feed.everyProjectChanged();
+    feed.everyJobChanged();
     void dispatcher.sweep();
     void runner.resumePending().catch(() => {});
   };
@@ -102,7 +103,10 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
     await deleteOrphanedBlobs(db, replica.claimContext(), false);
   });
   // Watchers re-read once per heartbeat: a notification lost on the way costs at most that.
-  replica.addDuty(async () => feed.everyProjectChanged());
+  replica.addDuty(async () => {
+    feed.everyProjectChanged();
+    feed.everyJobChanged();
+  });
   return {
     leadsSweeps: () => listener.tryLock(sweepLockKey),
     stopNotifying: () => bridge.stop(),

@@ -31,7 +31,10 @@ describe("plugin SDK: the Connect stream", () => {
     const stream = await core.streams.next();
     expect(await stream.requests.next()).toEqual({
       sequence: 1,
-      message: { $case: "onlineReport", value: { ...identity, neededColumns: [], prescribes: false } },
+      message: {
+        $case: "onlineReport",
+        value: { ...identity, neededColumns: [], prescribes: false },
+      },
     });
   });
 
@@ -45,7 +48,10 @@ describe("plugin SDK: the Connect stream", () => {
     expect(await nextOf(stream, "onlineReport")).toMatchObject({ sequence: 2 });
     expect(await nextOf(stream, "onlineReport")).toEqual({
       sequence: 3,
-      message: { $case: "onlineReport", value: { ...identity, neededColumns: [], prescribes: false } },
+      message: {
+        $case: "onlineReport",
+        value: { ...identity, neededColumns: [], prescribes: false },
+      },
     });
   });
 
