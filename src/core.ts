@@ -15,6 +15,7 @@ import { CoreMetrics } from "./app/metrics/core-metrics.js";
 import { startOnlineInquiries } from "./app/plugins/online-inquirer.js";
 import { PluginSessions } from "./app/plugins/plugin-sessions.js";
 import { PreprocessingRunner } from "./app/preprocessing/runner.js";
+import { JobPreparation } from "./app/prescriptions/jobs/job-preparation.js";
 import { Replica } from "./app/replication/replica.js";
 import { singleReplica, startReplication } from "./app/replication/start-replication.js";
 import { startDeadlineSweeps } from "./app/reports/deadline-sweeper.js";
@@ -37,8 +38,12 @@ export interface RunningCore {
   readonly store: Store;
   /** host:port serving /metrics (the real port when the configured one was 0); undefined: off. */
   readonly metricsAddress: string | undefined;
+  /** The change feed (tests that write rows directly notify through it). */
+  readonly feed: ChangeFeed;
   /** Resolves when every queued preprocessing job has finished (tests, benchmarks). */
   preprocessingIdle(): Promise<void>;
+  /** Resolves when every queued prescription job is prepared (tests). */
+  preparationIdle(): Promise<void>;
   /** Resolves when no TrainingData is being handed out (tests, benchmarks). */
   dispatchIdle(): Promise<void>;
   /**
@@ -102,6 +107,13 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       timeouts,
       claims: claimContext,
     });
+    const preparation = new JobPreparation({
+      db,
+      feed,
+      logger,
+      prescriptionTimeoutMs: config.prescriptionTimeoutMs,
+      claims: claimContext,
+    });
 
     // The other replicas sharing the database (PostgreSQL).
     const replication = shared
@@ -146,6 +158,8 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       maxUploadBytes: config.maxUploadBytes,
       replicaId: replica.id,
       projectCreated: (projectId) => runner.enqueue(projectId),
+      prescriptionTimeoutMs: config.prescriptionTimeoutMs,
+      jobCreated: (jobId) => preparation.enqueue(jobId),
       metrics,
       auth: { authenticator, calls: authCalls, logger },
       tls,
@@ -176,6 +190,9 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     replica.servingAt(address);
     replica.startBeating();
     await runner.resumePending();
+    await preparation.resumePending();
+    // PostgreSQL: the jobs of replicas that died are taken over with the heartbeat.
+    if (shared) replica.addDuty(() => preparation.resumePending());
     const stopStoreProbe = serveHealth(grpc, db, logger);
     logger.info(
       {
@@ -199,6 +216,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       dispatcher.stop();
       openStreams.endAll("the training core is shutting down; reconnect");
       await runner.stop();
+      await preparation.stop();
       replication.stopNotifying();
       // In-flight calls finish, then what they committed reaches the disk.
       await drainGrpc(grpc, config.shutdownGraceMs, logger);
@@ -216,7 +234,9 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       port,
       store,
       metricsAddress: metricsServer?.address,
+      feed,
       preprocessingIdle: () => runner.idle(),
+      preparationIdle: () => preparation.idle(),
       dispatchIdle: () => dispatcher.idle(),
       shutdown: () => {
         stopping ??= shutdown();

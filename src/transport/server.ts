@@ -1,6 +1,7 @@
 import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
+import { PrescriptionServiceService } from "../gen/trainingcore/v1/prescription_service.js";
 import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
 import { type AuthGuard, addAuthenticatedService } from "./auth/authenticated-services.js";
 import { createServerCredentials, type TlsFiles } from "./auth/credentials.js";
@@ -9,19 +10,29 @@ import { datasetService } from "./datasets/download-encoding.js";
 import { createHealth, type Health } from "./health/health-service.js";
 import { decodeConnectRequest } from "./plugin-stream/connect-request-decoding.js";
 import { createConnectHandler, type PluginConnectDeps } from "./plugin-stream/plugin-connect.js";
+import {
+  createPrescriptionHandlers,
+  type PrescriptionHandlerDeps,
+} from "./prescriptions/prescription-handlers.js";
 import { createProjectHandlers, type ProjectHandlerDeps } from "./projects/project-handlers.js";
 import { addReflection, serviceNameOf } from "./reflection/reflection-service.js";
 
 export type ServerDeps = PluginConnectDeps &
   ProjectHandlerDeps &
-  DatasetHandlerDeps & {
+  DatasetHandlerDeps &
+  PrescriptionHandlerDeps & {
     /** Authentication and the method rules, applied to every application service. */
     readonly auth: AuthGuard;
     /** TLS (and mutual TLS) files; all '' for plaintext. */
     readonly tls: TlsFiles;
   };
 
-const applicationServices = [PluginServiceService, ProjectServiceService, DatasetServiceService];
+const applicationServices = [
+  PluginServiceService,
+  ProjectServiceService,
+  DatasetServiceService,
+  PrescriptionServiceService,
+];
 const healthServiceName = "grpc.health.v1.Health";
 
 /** Room for protobuf framing and the other fields around the largest inline dataset. */
@@ -65,6 +76,12 @@ export function createGrpcServer(deps: ServerDeps): GrpcServer {
   addAuthenticatedService(server, pluginService, { connect: createConnectHandler(deps) }, auth);
   addAuthenticatedService(server, ProjectServiceService, createProjectHandlers(deps), auth);
   addAuthenticatedService(server, datasetService, createDatasetHandlers(deps), auth);
+  addAuthenticatedService(
+    server,
+    PrescriptionServiceService,
+    createPrescriptionHandlers(deps),
+    auth,
+  );
   const names = applicationServices.map(serviceNameOf);
   const health = createHealth(names);
   health.addToServer(server);

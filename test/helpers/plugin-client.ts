@@ -46,6 +46,7 @@ export class TestPlugin {
     readonly key: string,
     private readonly answerInquiries: boolean,
     private readonly neededColumns: ColumnDefinition[] = [],
+    private readonly prescribes = false,
   ) {
     this.client = new PluginServiceClient(address, credentials.createInsecure());
     this.stream = this.client.connect(new Metadata());
@@ -67,6 +68,8 @@ export class TestPlugin {
       parameters?: Record<string, unknown>;
       /** OnlineReport.needed_columns; default none. */
       neededColumns?: ColumnDefinition[];
+      /** OnlineReport.prescribes; default false. */
+      prescribes?: boolean;
     } = {},
   ): Promise<TestPlugin> {
     const plugin = new TestPlugin(
@@ -74,6 +77,7 @@ export class TestPlugin {
       key,
       options.answerInquiries ?? true,
       options.neededColumns,
+      options.prescribes,
     );
     try {
       const ack = await plugin.send({
@@ -103,7 +107,7 @@ export class TestPlugin {
       description: "test plugin",
       parameters,
       neededColumns: this.neededColumns,
-      prescribes: false,
+      prescribes: this.prescribes,
     };
   }
 

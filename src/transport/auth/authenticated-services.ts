@@ -22,6 +22,7 @@ import { describePrincipal, type Principal, type PrincipalKind } from "../../app
 import { AppError } from "../../domain/errors.js";
 import { DatasetServiceService } from "../../gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceService } from "../../gen/trainingcore/v1/plugin_service.js";
+import { PrescriptionServiceService } from "../../gen/trainingcore/v1/prescription_service.js";
 import { ProjectServiceService } from "../../gen/trainingcore/v1/project_service.js";
 import type { Logger } from "../../logger.js";
 import { grpcStatusOf, serviceErrorOf, toServiceError } from "../grpc-errors.js";
@@ -38,6 +39,12 @@ export const accessRules: ReadonlyMap<string, readonly PrincipalKind[]> = new Ma
   [ProjectServiceService.listProjects.path, ["consumer"]],
   [ProjectServiceService.watchProject.path, ["consumer"]],
   [ProjectServiceService.listPlugins.path, ["consumer"]],
+  [PrescriptionServiceService.prescribeDataset.path, ["consumer"]],
+  [PrescriptionServiceService.getPrescriptionJob.path, ["consumer"]],
+  [PrescriptionServiceService.watchPrescriptionJob.path, ["consumer"]],
+  [PrescriptionServiceService.listPrescriptions.path, ["consumer"]],
+  [PrescriptionServiceService.deletePrescriptionJob.path, ["consumer"]],
+  [PrescriptionServiceService.listPrescriptionJobs.path, ["consumer"]],
 ]);
 
 export interface AuthGuard {

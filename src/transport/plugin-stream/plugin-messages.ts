@@ -20,6 +20,7 @@ export function identityOf(report: OnlineReport): PluginIdentity {
     description: report.description,
     parameters: report.parameters ?? {},
     neededColumns: report.neededColumns.map(fromProtoColumnDefinition),
+    prescribes: report.prescribes,
   };
 }
 

@@ -1,0 +1,60 @@
+/** Mapping between PrescriptionService's protobuf messages and the jobs' views. */
+import type { JobView } from "../../app/prescriptions/jobs/job-views.js";
+import type { CaseResultView } from "../../app/prescriptions/jobs/list-prescriptions.js";
+import type { Prescription } from "../../gen/trainingcore/v1/prescription.js";
+import {
+  type CaseResult,
+  JobPluginStatus,
+  JobStatus,
+  type PrescriptionJob,
+} from "../../gen/trainingcore/v1/prescription_service.js";
+
+const jobStatuses: Record<string, JobStatus> = {
+  PREPARING: JobStatus.JOB_STATUS_PREPARING,
+  RUNNING: JobStatus.JOB_STATUS_RUNNING,
+  DONE: JobStatus.JOB_STATUS_DONE,
+  ERROR: JobStatus.JOB_STATUS_ERROR,
+};
+
+const pluginStatuses: Record<string, JobPluginStatus> = {
+  WAITING: JobPluginStatus.JOB_PLUGIN_STATUS_WAITING,
+  RUNNING: JobPluginStatus.JOB_PLUGIN_STATUS_RUNNING,
+  DONE: JobPluginStatus.JOB_PLUGIN_STATUS_DONE,
+  ERROR: JobPluginStatus.JOB_PLUGIN_STATUS_ERROR,
+  TIMED_OUT: JobPluginStatus.JOB_PLUGIN_STATUS_TIMED_OUT,
+  NOT_SERVING: JobPluginStatus.JOB_PLUGIN_STATUS_NOT_SERVING,
+};
+
+export function toProtoJob(view: JobView): PrescriptionJob {
+  return {
+    jobId: view.jobId,
+    projectId: view.projectId,
+    status: jobStatuses[view.status] ?? JobStatus.JOB_STATUS_UNSPECIFIED,
+    error: view.error,
+    cases: view.cases,
+    plugins: view.plugins.map((plugin) => ({
+      pluginId: plugin.pluginId,
+      key: plugin.key,
+      status: pluginStatuses[plugin.status] ?? JobPluginStatus.JOB_PLUGIN_STATUS_UNSPECIFIED,
+      casesDone: plugin.casesDone,
+      detail: plugin.detail,
+    })),
+    createdAt: new Date(view.createdMs),
+    finishedAt: view.finishedMs === null ? undefined : new Date(view.finishedMs),
+    requestId: view.requestId,
+  };
+}
+
+export function toProtoCaseResult(view: CaseResultView): CaseResult {
+  const prescriptions: Record<string, Prescription> = {};
+  for (const [key, prescription] of Object.entries(view.prescriptions)) {
+    prescriptions[key] = {
+      type: prescription.type,
+      // A google.protobuf.Value: null encodes as null_value.
+      output: prescription.output,
+      detail: prescription.detail,
+      model: prescription.model,
+    };
+  }
+  return { caseId: view.caseId, prescriptions };
+}
