@@ -11,12 +11,17 @@ import {
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createToken, revokeTokenById } from "../../src/app/auth/token-admin.js";
 import { DatasetServiceClient } from "../../src/gen/trainingcore/v1/dataset_service.js";
+import { ColumnDefinition } from "../../src/gen/trainingcore/v1/definition.js";
 import {
   type ConnectRequest,
   type ConnectResponse,
   PluginServiceClient,
   type TrainingData,
 } from "../../src/gen/trainingcore/v1/plugin_service.js";
+import {
+  type PrescribeDatasetResponse,
+  PrescriptionServiceClient,
+} from "../../src/gen/trainingcore/v1/prescription_service.js";
 import { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_service.js";
 import { openStore } from "../../src/store/connect.js";
 import { startTestCore, type TestCore } from "../helpers/core.js";
@@ -43,7 +48,13 @@ type Rpc =
   | "GetProject"
   | "ListProjects"
   | "WatchProject"
-  | "ListPlugins";
+  | "ListPlugins"
+  | "PrescribeDataset"
+  | "GetPrescriptionJob"
+  | "WatchPrescriptionJob"
+  | "ListPrescriptions"
+  | "DeletePrescriptionJob"
+  | "ListPrescriptionJobs";
 type Expected = readonly [code: status, details?: RegExp];
 
 const missing: Expected = [status.UNAUTHENTICATED, /needs an access token.*authorization: Bearer/];
@@ -94,6 +105,12 @@ const matrix: Record<Rpc, Record<Column, Expected>> = {
   ListProjects: consumerRpc,
   WatchProject: consumerRpc,
   ListPlugins: consumerRpc,
+  PrescribeDataset: consumerRpc,
+  GetPrescriptionJob: consumerRpc,
+  WatchPrescriptionJob: consumerRpc,
+  ListPrescriptions: consumerRpc,
+  DeletePrescriptionJob: consumerRpc,
+  ListPrescriptionJobs: consumerRpc,
 };
 const cases = Object.entries(matrix).flatMap(([rpc, row]) =>
   Object.entries(row).map(([column, expected]) => ({
@@ -156,7 +173,7 @@ function identity(key: string) {
     description: "",
     parameters: {},
     neededColumns: [],
-    prescribes: false,
+    prescribes: true,
   };
 }
 
@@ -206,6 +223,7 @@ describeEachDialect("authorization matrix", (dialect) => {
   let plugins: PluginServiceClient;
   let projects: ProjectServiceClient;
   let datasets: DatasetServiceClient;
+  let prescriptions: PrescriptionServiceClient;
   let knn: TokenPlugin;
   const tokens = {} as Record<
     "consumer" | "knn" | "lstm" | "revokedConsumer" | "revokedKnn",
@@ -213,6 +231,9 @@ describeEachDialect("authorization matrix", (dialect) => {
   >;
   let projectId = 0;
   let trainingDfName = "";
+  /** A TRAINED project with a definition, and its job (ERROR: a timestamp it cannot read). */
+  let eventLogProjectId = 0;
+  let jobId = "";
 
   beforeAll(async () => {
     database = await createTestDatabaseUrl(dialect);
@@ -238,6 +259,7 @@ describeEachDialect("authorization matrix", (dialect) => {
     plugins = new PluginServiceClient(core.address, insecure);
     projects = new ProjectServiceClient(core.address, insecure);
     datasets = new DatasetServiceClient(core.address, insecure);
+    prescriptions = new PrescriptionServiceClient(core.address, insecure);
     knn = new TokenPlugin(plugins, tokens.knn);
     expect(await knn.send({ $case: "onlineReport", value: identity("knn") })).toBe(0);
     const delivered = knn.nextTrainingData();
@@ -247,11 +269,40 @@ describeEachDialect("authorization matrix", (dialect) => {
     await watchToEnd(core.projects, project.id);
     projectId = project.id;
     trainingDfName = td.trainingDfName;
+
+    const eventLogTd = knn.nextTrainingData();
+    const eventLog = await createProject(core.projects, {
+      pluginKeys: ["knn"],
+      definition: {
+        columns: { time: ColumnDefinition.COLUMN_DEFINITION_TIMESTAMP },
+        caseAttributes: [],
+        positiveOutcome: undefined,
+        negativeOutcome: undefined,
+        treatment: undefined,
+      },
+    });
+    await knn.train(await eventLogTd);
+    await watchToEnd(core.projects, eventLog.id);
+    eventLogProjectId = eventLog.id;
+    const created = await new Promise<PrescribeDatasetResponse>((resolve, reject) =>
+      prescriptions.prescribeDataset(
+        {
+          projectId: eventLogProjectId,
+          datasetCsv: Buffer.from(`${tinyCsv}c4,a,not a time\n`),
+          datasetId: "",
+          requestId: "",
+        },
+        bearer(tokens.consumer),
+        (error, response) => (error ? reject(error) : resolve(response)),
+      ),
+    );
+    jobId = created.job?.jobId ?? "";
+    await streamOutcome(prescriptions.watchPrescriptionJob({ jobId }, bearer(tokens.consumer)));
   });
 
   afterAll(async () => {
     knn?.stream.cancel();
-    for (const client of [plugins, projects, datasets]) client?.close();
+    for (const client of [plugins, projects, datasets, prescriptions]) client?.close();
     await core?.stop();
     await database?.drop();
   });
@@ -310,6 +361,41 @@ describeEachDialect("authorization matrix", (dialect) => {
         return streamOutcome(projects.watchProject({ projectId, afterEventId: 0 }, metadata));
       case "ListPlugins":
         return unary((done) => projects.listPlugins({}, metadata, done));
+      case "PrescribeDataset":
+        return unary((done) =>
+          prescriptions.prescribeDataset(
+            {
+              projectId: eventLogProjectId,
+              datasetCsv: Buffer.from(tinyCsv),
+              datasetId: "",
+              requestId: "",
+            },
+            metadata,
+            done,
+          ),
+        );
+      case "GetPrescriptionJob":
+        return unary((done) => prescriptions.getPrescriptionJob({ jobId }, metadata, done));
+      case "WatchPrescriptionJob":
+        // The job is ERROR already: the watch sends it and ends OK.
+        return streamOutcome(prescriptions.watchPrescriptionJob({ jobId }, metadata));
+      case "ListPrescriptions":
+        return unary((done) =>
+          prescriptions.listPrescriptions({ jobId, pageSize: 0, pageToken: "" }, metadata, done),
+        );
+      case "DeletePrescriptionJob":
+        // A job that does not exist: deleting it is OK, and leaves `jobId` to the others.
+        return unary((done) =>
+          prescriptions.deletePrescriptionJob({ jobId: "job_none" }, metadata, done),
+        );
+      case "ListPrescriptionJobs":
+        return unary((done) =>
+          prescriptions.listPrescriptionJobs(
+            { projectId: eventLogProjectId, pageSize: 0, pageToken: "" },
+            metadata,
+            done,
+          ),
+        );
     }
   }
 

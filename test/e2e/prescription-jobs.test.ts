@@ -2,7 +2,6 @@
 // prepared in the background into a running-cases set (cases contiguous, in time order, no
 // labels), gets one request per TRAINED plugin, and its results (written here as the plugin
 // side will write them) are listed in the dataset's order, with why a plugin has none.
-import { status } from "@grpc/grpc-js";
 import { expect, it } from "vitest";
 import { JobPluginStatus, JobStatus } from "../../src/gen/trainingcore/v1/prescription_service.js";
 import { describeEachDialect } from "../helpers/databases.js";
@@ -115,41 +114,5 @@ describeEachDialect("prescription jobs", (dialect) => {
         },
       },
     ]);
-  });
-
-  it("refuses a project that is not TRAINED or unknown, and a request without one dataset", async () => {
-    const { projectId, jobs } = await trainedProject(env, { prescribing: ["alarm"] });
-    const refusal = (request: Parameters<typeof prescribe>[1]) =>
-      prescribe(jobs, request).then(
-        () => undefined,
-        (e: { code: number; details: string }) => ({ code: e.code, details: e.details }),
-      );
-    expect(await refusal({ projectId: 999, datasetCsv: Buffer.from(runningLog) })).toMatchObject({
-      code: status.NOT_FOUND,
-    });
-    expect(await refusal({ projectId })).toMatchObject({
-      code: status.INVALID_ARGUMENT,
-      details: expect.stringContaining("a dataset is required"),
-    });
-    expect(
-      await refusal({ projectId, datasetCsv: Buffer.from(runningLog), datasetId: "ds_x" }),
-    ).toMatchObject({
-      code: status.INVALID_ARGUMENT,
-      details: expect.stringContaining("only one"),
-    });
-    expect(await refusal({ projectId, datasetId: `ds_${"0".repeat(24)}` })).toMatchObject({
-      code: status.NOT_FOUND,
-    });
-    expect(
-      await refusal({ projectId, datasetCsv: Buffer.from("case,activity\nc1,a\n") }),
-    ).toMatchObject({
-      code: status.INVALID_ARGUMENT,
-      details: expect.stringContaining('"timestamp" (TIMESTAMP)'),
-    });
-    expect(await refusal({ projectId, datasetCsv: Buffer.from("who,x\nann,1\n") })).toMatchObject({
-      code: status.INVALID_ARGUMENT,
-      details:
-        'the dataset lacks columns of the project\'s event log: "case" (CASE_ID), "activity" (ACTIVITY), "timestamp" (TIMESTAMP); its columns are "who", "x"',
-    });
   });
 });

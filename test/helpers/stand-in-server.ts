@@ -14,6 +14,7 @@ import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { DatasetServiceService } from "../../src/gen/trainingcore/v1/dataset_service.js";
 import { PluginServiceService } from "../../src/gen/trainingcore/v1/plugin_service.js";
+import { PrescriptionServiceService } from "../../src/gen/trainingcore/v1/prescription_service.js";
 import { Project } from "../../src/gen/trainingcore/v1/project.js";
 import {
   type CreateProjectRequest,
@@ -23,9 +24,12 @@ import {
 import { createHealth, type Health } from "../../src/transport/health/health-service.js";
 import { addReflection, serviceNameOf } from "../../src/transport/reflection/reflection-service.js";
 
-export const ourServices = [PluginServiceService, ProjectServiceService, DatasetServiceService].map(
-  serviceNameOf,
-);
+export const ourServices = [
+  PluginServiceService,
+  ProjectServiceService,
+  DatasetServiceService,
+  PrescriptionServiceService,
+].map(serviceNameOf);
 
 export interface StandInServer {
   readonly address: string;
@@ -80,6 +84,7 @@ export function standInServerPerDescribe(): StandInServer {
     server = new Server();
     server.addService(PluginServiceService, unimplemented(PluginServiceService));
     server.addService(DatasetServiceService, unimplemented(DatasetServiceService));
+    server.addService(PrescriptionServiceService, unimplemented(PrescriptionServiceService));
     server.addService(
       ProjectServiceService,
       unimplemented(ProjectServiceService, { createProject: echoCreateProject }),

@@ -86,7 +86,7 @@ describe("method rules", () => {
     "/trainingcore.v1.DatasetService/DownloadDataset",
   ];
 
-  it("covers exactly the nine application methods", () => {
+  it("covers exactly the application methods", () => {
     expect([...accessRules.keys()].sort()).toEqual(
       [
         ...pluginMethods,
@@ -95,6 +95,14 @@ describe("method rules", () => {
         ...["CreateProject", "GetProject", "ListProjects", "WatchProject", "ListPlugins"].map(
           (name) => `/trainingcore.v1.ProjectService/${name}`,
         ),
+        ...[
+          "PrescribeDataset",
+          "GetPrescriptionJob",
+          "WatchPrescriptionJob",
+          "ListPrescriptions",
+          "DeletePrescriptionJob",
+          "ListPrescriptionJobs",
+        ].map((name) => `/trainingcore.v1.PrescriptionService/${name}`),
       ].sort(),
     );
   });
