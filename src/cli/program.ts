@@ -4,7 +4,12 @@ import { Command, Option } from "commander";
 import { parseSeconds } from "./args.js";
 import { defaultAddress, defaultTimeoutSeconds } from "./client.js";
 import { registerDatasetInspect } from "./commands/dataset-inspect.js";
+import { registerJobDelete } from "./commands/job-delete.js";
+import { registerJobGet } from "./commands/job-get.js";
+import { registerJobList } from "./commands/job-list.js";
+import { registerJobResults } from "./commands/job-results.js";
 import { registerPlugins } from "./commands/plugins.js";
+import { registerPrescribe } from "./commands/prescribe.js";
 import { registerProjectCreate } from "./commands/project-create.js";
 import { registerProjectGet } from "./commands/project-get.js";
 import { registerProjectList } from "./commands/project-list.js";
@@ -17,11 +22,11 @@ const { version } = createRequire(import.meta.url)("../../package.json") as { ve
 
 const helpFooter = `
 Exit codes:
-  0    success; for --wait and watch: the project is TRAINED
-  1    the project ended in ERROR, the core answered with an error, or it was not reachable
+  0    success; for --wait and watch: the project is TRAINED (the job is DONE)
+  1    the project (or job) ended in ERROR, the core answered with an error, or it was not reachable
   2    usage error: unknown option or command, missing or malformed argument, unreadable file,
        or a request the core refused as INVALID_ARGUMENT (e.g. a definition that does not fit)
-  130  interrupted (Ctrl-C) while following a project; the project goes on in the core
+  130  interrupted (Ctrl-C) while following a project or job; it goes on in the core
 
 Errors are printed to stderr as "error: <GRPC_CODE>: <details>",
 e.g. "error: NOT_FOUND: project 9 does not exist".`;
@@ -66,6 +71,14 @@ export function buildProgram(): Command {
     .command("dataset")
     .description("look at a dataset before creating a project");
   registerDatasetInspect(dataset);
+  registerPrescribe(program);
+  const job = program
+    .command("job")
+    .description("show, list and delete prescription jobs, and print their results");
+  registerJobGet(job);
+  registerJobList(job);
+  registerJobDelete(job);
+  registerJobResults(job);
   registerToken(program);
   return program;
 }
