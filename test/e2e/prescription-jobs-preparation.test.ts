@@ -5,11 +5,14 @@
 // core that stopped is prepared by the next one.
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
 import { parse } from "csv-parse/sync";
+import type { Knex } from "knex";
 import { expect, it } from "vitest";
 import { prescribeDataset } from "../../src/app/prescriptions/jobs/prescribe-dataset.js";
 import { Operator } from "../../src/gen/trainingcore/v1/definition.js";
-import { JobStatus } from "../../src/gen/trainingcore/v1/prescription_service.js";
+import { JobPluginStatus, JobStatus } from "../../src/gen/trainingcore/v1/prescription_service.js";
+import { openStore } from "../../src/store/connect.js";
 import { storedBlobParts } from "../helpers/blobs.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { freshCorePerTest } from "../helpers/fresh-core.js";
@@ -72,8 +75,31 @@ const receiptDefinition = {
 describeEachDialect("prescription job preparation", (dialect) => {
   const env = freshCorePerTest(dialect);
 
+  /** Stops the core, runs `change` on its database, starts a new core; `change`'s result. */
+  async function whileStopped<T>(change: (db: Knex) => Promise<T>): Promise<T> {
+    await env.core.stop();
+    const store = await openStore(env.database.url);
+    let result: T;
+    try {
+      result = await change(store.db);
+    } finally {
+      await store.close();
+    }
+    await env.start();
+    return result;
+  }
+
+  /** A job stored as PrescribeDataset stores it, its preparation not started: as after a crash. */
+  async function storeJob(db: Knex, projectId: number): Promise<string> {
+    const { job } = await prescribeDataset(
+      { projectId, datasetCsv: Buffer.from(runningLog), datasetId: "", requestId: "" },
+      { db, maxDatasetBytes: 1 << 20 },
+    );
+    return job.jobId;
+  }
+
   it.skipIf(!hasReceipt)(
-    "makes the running cases of receipt.csv: contiguous, time order, ties in file order, no labels; XES alike",
+    "makes the running cases of receipt.csv: contiguous, time order, ties in file order, no labels; gzip and XES alike",
     async () => {
       const { header, rows } = receiptCut(2500);
       const { projectId, jobs } = await trainedProject(
@@ -85,6 +111,7 @@ describeEachDialect("prescription job preparation", (dialect) => {
       const shuffled = interleaved(rows.filter((row) => row !== ""));
       const csv = [header, ...shuffled, ""].join("\n");
       const job = await prescribe(jobs, { projectId, datasetCsv: Buffer.from(csv) });
+      const gzip = await prescribe(jobs, { projectId, datasetCsv: gzipSync(csv) });
       const xes = await prescribe(jobs, {
         projectId,
         datasetCsv: Buffer.from(
@@ -95,6 +122,7 @@ describeEachDialect("prescription job preparation", (dialect) => {
       const db = env.core.core.store.db;
       const set = await runningCasesSet(db, job.jobId);
       expect(await runningCasesSet(db, xes.jobId)).toBe(set);
+      expect(await runningCasesSet(db, gzip.jobId)).toBe(set);
 
       const input: Record<string, string>[] = parse(csv, { columns: true });
       const output: Record<string, string>[] = parse(set, { columns: true });
@@ -150,18 +178,36 @@ describeEachDialect("prescription job preparation", (dialect) => {
 
   it("prepares a job left PREPARING by a core that stopped", async () => {
     const { projectId } = await trainedProject(env, { prescribing: ["alarm"] });
-    // Stored as PrescribeDataset stores it, its preparation never started: as after a crash.
-    const db = env.core.core.store.db;
-    const { job } = await prescribeDataset(
-      { projectId, datasetCsv: Buffer.from(runningLog), datasetId: "", requestId: "" },
-      { db, maxDatasetBytes: 1 << 20 },
-    );
-    await db("prescription_jobs").where({ id: job.jobId }).update({ preparing_replica: "gone" });
-    await env.start();
+    // Stored as PrescribeDataset stores it, claimed by a replica that died before preparing it.
+    const jobId = await whileStopped(async (db) => {
+      const id = await storeJob(db, projectId);
+      await db("prescription_jobs").where({ id }).update({ preparing_replica: "gone" });
+      return id;
+    });
     const jobs = jobsClient(env);
     await env.core.core.preparationIdle();
-    const resumed = await getJob(jobs, job.jobId);
+    const resumed = await getJob(jobs, jobId);
     expect(resumed).toMatchObject({ status: JobStatus.JOB_STATUS_RUNNING, cases: 2 });
     expect(resumed.plugins.map((p) => p.key)).toEqual(["alarm"]);
+  });
+
+  it("puts a job in ERROR when, by the time it is prepared, no plugin of it prescribes", async () => {
+    const { projectId } = await trainedProject(env, { prescribing: ["alarm"] });
+    const jobId = await whileStopped(async (db) => {
+      const id = await storeJob(db, projectId);
+      // The key registered again meanwhile, without prescribes.
+      await db("plugins").where({ key: "alarm" }).update({ prescribes: false });
+      return id;
+    });
+    const jobs = jobsClient(env);
+    const ended = await jobToEnd(jobs, jobId);
+    expect(ended).toMatchObject({
+      status: JobStatus.JOB_STATUS_ERROR,
+      error: "no plugin serves: none of the TRAINED plugins (alarm) answers prescription requests",
+      cases: 2,
+    });
+    expect(ended.plugins.map((p) => [p.key, p.status])).toEqual([
+      ["alarm", JobPluginStatus.JOB_PLUGIN_STATUS_NOT_SERVING],
+    ]);
   });
 });
