@@ -27,6 +27,11 @@ export class CaseIdCollector implements ChunkSink {
 
   private read(text: string): void {
     for (let i = 0; i < text.length; i++) {
+      if (this.field > 0 && !this.quoted && !this.quote) {
+        // Past the case id only a quote or the end of the row matters: skip to the next one.
+        i = nextOf(text, i);
+        if (i < 0) return;
+      }
       const c = text[i] as string;
       if (this.quote) {
         this.quote = false;
@@ -53,4 +58,12 @@ export class CaseIdCollector implements ChunkSink {
     this.field = 0;
     this.first = "";
   }
+}
+
+/** The index of the next `"` or line feed in `text` from `from` on; -1 when there is none. */
+function nextOf(text: string, from: number): number {
+  const quote = text.indexOf('"', from);
+  const end = text.indexOf("\n", from);
+  if (quote < 0) return end;
+  return end < 0 || quote < end ? quote : end;
 }
