@@ -1,5 +1,6 @@
 import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceService } from "../gen/trainingcore/v1/model_service.js";
 import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
 import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
 import { type AuthGuard, addAuthenticatedService } from "./auth/authenticated-services.js";
@@ -7,6 +8,7 @@ import { createServerCredentials, type TlsFiles } from "./auth/credentials.js";
 import { createDatasetHandlers, type DatasetHandlerDeps } from "./datasets/dataset-handlers.js";
 import { datasetService } from "./datasets/download-encoding.js";
 import { createHealth, type Health } from "./health/health-service.js";
+import { createModelHandlers, modelService } from "./models/model-handlers.js";
 import { decodeConnectRequest } from "./plugin-stream/connect-request-decoding.js";
 import { createConnectHandler, type PluginConnectDeps } from "./plugin-stream/plugin-connect.js";
 import { createProjectHandlers, type ProjectHandlerDeps } from "./projects/project-handlers.js";
@@ -21,7 +23,12 @@ export type ServerDeps = PluginConnectDeps &
     readonly tls: TlsFiles;
   };
 
-const applicationServices = [PluginServiceService, ProjectServiceService, DatasetServiceService];
+const applicationServices = [
+  PluginServiceService,
+  ProjectServiceService,
+  DatasetServiceService,
+  ModelServiceService,
+];
 const healthServiceName = "grpc.health.v1.Health";
 
 /** Room for protobuf framing and the other fields around the largest inline dataset. */
@@ -65,6 +72,7 @@ export function createGrpcServer(deps: ServerDeps): GrpcServer {
   addAuthenticatedService(server, pluginService, { connect: createConnectHandler(deps) }, auth);
   addAuthenticatedService(server, ProjectServiceService, createProjectHandlers(deps), auth);
   addAuthenticatedService(server, datasetService, createDatasetHandlers(deps), auth);
+  addAuthenticatedService(server, modelService, createModelHandlers(deps), auth);
   const names = applicationServices.map(serviceNameOf);
   const health = createHealth(names);
   health.addToServer(server);

@@ -21,6 +21,7 @@ import type { Authenticator, PresentedCredentials } from "../../app/auth/authent
 import { describePrincipal, type Principal, type PrincipalKind } from "../../app/auth/principal.js";
 import { AppError } from "../../domain/errors.js";
 import { DatasetServiceService } from "../../gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceService } from "../../gen/trainingcore/v1/model_service.js";
 import { PluginServiceService } from "../../gen/trainingcore/v1/plugin_service.js";
 import { ProjectServiceService } from "../../gen/trainingcore/v1/project_service.js";
 import type { Logger } from "../../logger.js";
@@ -38,6 +39,9 @@ export const accessRules: ReadonlyMap<string, readonly PrincipalKind[]> = new Ma
   [ProjectServiceService.listProjects.path, ["consumer"]],
   [ProjectServiceService.watchProject.path, ["consumer"]],
   [ProjectServiceService.listPlugins.path, ["consumer"]],
+  // Plugins move only their own key's models, consumers export any (see checkModelAccess).
+  [ModelServiceService.uploadModel.path, ["plugin"]],
+  [ModelServiceService.downloadModel.path, ["plugin", "consumer"]],
 ]);
 
 export interface AuthGuard {
