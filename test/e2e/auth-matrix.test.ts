@@ -11,6 +11,7 @@ import {
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { createToken, revokeTokenById } from "../../src/app/auth/token-admin.js";
 import { DatasetServiceClient } from "../../src/gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceClient } from "../../src/gen/trainingcore/v1/model_service.js";
 import {
   type ConnectRequest,
   type ConnectResponse,
@@ -25,7 +26,10 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
+import { uploadModel } from "../helpers/models.js";
 import { createProject, createProjectRequest, tinyCsv, watchToEnd } from "../helpers/projects.js";
+
+const model = Buffer.from("the knn model");
 
 type Column =
   | "no token"
@@ -43,7 +47,9 @@ type Rpc =
   | "GetProject"
   | "ListProjects"
   | "WatchProject"
-  | "ListPlugins";
+  | "ListPlugins"
+  | "UploadModel"
+  | "DownloadModel";
 type Expected = readonly [code: status, details?: RegExp];
 
 const missing: Expected = [status.UNAUTHENTICATED, /needs an access token.*authorization: Bearer/];
@@ -56,6 +62,10 @@ const needsConsumer: Expected = [
   /needs a consumer token; .*plugin token/,
 ];
 
+const otherKeysModel: Expected = [
+  status.PERMISSION_DENIED,
+  /belongs to plugin "knn".*plugin key "lstm"/,
+];
 const pluginRpc: Record<Column, Expected> = {
   "no token": missing,
   "bad token": unknown,
@@ -94,6 +104,13 @@ const matrix: Record<Rpc, Record<Column, Expected>> = {
   ListProjects: consumerRpc,
   WatchProject: consumerRpc,
   ListPlugins: consumerRpc,
+  // An exact repeat of the stored model: accepted, changing nothing.
+  UploadModel: { ...pluginRpc, "other plugin's token": otherKeysModel },
+  DownloadModel: {
+    ...pluginRpc,
+    "consumer token": ok,
+    "other plugin's token": otherKeysModel,
+  },
 };
 const cases = Object.entries(matrix).flatMap(([rpc, row]) =>
   Object.entries(row).map(([column, expected]) => ({
@@ -189,13 +206,15 @@ class TokenPlugin {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  async train(td: TrainingData): Promise<void> {
+  /** Trains, storing the model in the core (with the same token) before reporting its name. */
+  async train(td: TrainingData, models: ModelServiceClient, token: string): Promise<void> {
     const ids = { projectId: td.projectId, pluginId: td.pluginId };
     const codes = [
       await this.send({ $case: "dataReport", value: { ...ids, applicable: true } }),
       await this.send({ $case: "trainingStart", value: ids }),
-      await this.send({ $case: "modelName", value: { ...ids, modelName: "m.pkl" } }),
     ];
+    await uploadModel(models, ids, "m.pkl", model, { metadata: bearer(token) });
+    codes.push(await this.send({ $case: "modelName", value: { ...ids, modelName: "m.pkl" } }));
     expect(codes).toEqual([0, 0, 0]);
   }
 }
@@ -206,6 +225,7 @@ describeEachDialect("authorization matrix", (dialect) => {
   let plugins: PluginServiceClient;
   let projects: ProjectServiceClient;
   let datasets: DatasetServiceClient;
+  let models: ModelServiceClient;
   let knn: TokenPlugin;
   const tokens = {} as Record<
     "consumer" | "knn" | "lstm" | "revokedConsumer" | "revokedKnn",
@@ -213,6 +233,7 @@ describeEachDialect("authorization matrix", (dialect) => {
   >;
   let projectId = 0;
   let trainingDfName = "";
+  let pluginId = 0;
 
   beforeAll(async () => {
     database = await createTestDatabaseUrl(dialect);
@@ -238,26 +259,28 @@ describeEachDialect("authorization matrix", (dialect) => {
     plugins = new PluginServiceClient(core.address, insecure);
     projects = new ProjectServiceClient(core.address, insecure);
     datasets = new DatasetServiceClient(core.address, insecure);
+    models = new ModelServiceClient(core.address, insecure);
     knn = new TokenPlugin(plugins, tokens.knn);
     expect(await knn.send({ $case: "onlineReport", value: identity("knn") })).toBe(0);
     const delivered = knn.nextTrainingData();
     const project = await createProject(core.projects, { pluginKeys: ["knn"] });
     const td = await delivered;
-    await knn.train(td);
+    await knn.train(td, models, tokens.knn);
     await watchToEnd(core.projects, project.id);
     projectId = project.id;
     trainingDfName = td.trainingDfName;
+    pluginId = td.pluginId;
   });
 
   afterAll(async () => {
     knn?.stream.cancel();
-    for (const client of [plugins, projects, datasets]) client?.close();
+    for (const client of [plugins, projects, datasets, models]) client?.close();
     await core?.stop();
     await database?.drop();
   });
 
   function tokenFor(rpc: Rpc, column: Column): string | undefined {
-    const pluginCall = rpc === "Connect" || rpc === "DownloadDataset";
+    const pluginCall = ["Connect", "DownloadDataset", "UploadModel", "DownloadModel"].includes(rpc);
     switch (column) {
       case "no token":
         return undefined;
@@ -310,6 +333,13 @@ describeEachDialect("authorization matrix", (dialect) => {
         return streamOutcome(projects.watchProject({ projectId, afterEventId: 0 }, metadata));
       case "ListPlugins":
         return unary((done) => projects.listPlugins({}, metadata, done));
+      case "UploadModel":
+        return uploadModel(models, { projectId, pluginId }, "m.pkl", model, { metadata }).then(
+          () => okOutcome,
+          (error: ServiceError) => failed(error),
+        );
+      case "DownloadModel":
+        return streamOutcome(models.downloadModel({ projectId, pluginId, offset: 0 }, metadata));
     }
   }
 

@@ -34,12 +34,13 @@ describe("server reflection (e2e)", () => {
         "trainingcore.v1.PluginService",
         "trainingcore.v1.ProjectService",
         "trainingcore.v1.DatasetService",
+        "trainingcore.v1.ModelService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1.ServerReflection",
         "grpc.reflection.v1alpha.ServerReflection",
       ]),
     );
-    expect(names).toHaveLength(6);
+    expect(names).toHaveLength(7);
     stream.close();
   });
 
@@ -59,7 +60,9 @@ describe("server reflection (e2e)", () => {
         "grpc/reflection/v1alpha/reflection.proto",
         "trainingcore/v1/dataset_service.proto",
         "trainingcore/v1/definition.proto",
+        "trainingcore/v1/model_service.proto",
         "trainingcore/v1/plugin_service.proto",
+        "trainingcore/v1/prescription.proto",
         "trainingcore/v1/project.proto",
         "trainingcore/v1/project_service.proto",
       ]);
@@ -200,7 +203,7 @@ describe("server reflection (e2e)", () => {
     call.write(Buffer.from([0x1a, 0x7f, 0x61]));
     expect((await failure).code).not.toBe(status.OK);
     const stream = reflectionStream(client((a) => new ServerReflectionClient(a, insecure)));
-    expect(await listServices(stream)).toHaveLength(6);
+    expect(await listServices(stream)).toHaveLength(7);
     stream.close();
   });
 

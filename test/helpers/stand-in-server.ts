@@ -13,6 +13,7 @@ import {
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { DatasetServiceService } from "../../src/gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceService } from "../../src/gen/trainingcore/v1/model_service.js";
 import { PluginServiceService } from "../../src/gen/trainingcore/v1/plugin_service.js";
 import { Project } from "../../src/gen/trainingcore/v1/project.js";
 import {
@@ -23,9 +24,12 @@ import {
 import { createHealth, type Health } from "../../src/transport/health/health-service.js";
 import { addReflection, serviceNameOf } from "../../src/transport/reflection/reflection-service.js";
 
-export const ourServices = [PluginServiceService, ProjectServiceService, DatasetServiceService].map(
-  serviceNameOf,
-);
+export const ourServices = [
+  PluginServiceService,
+  ProjectServiceService,
+  DatasetServiceService,
+  ModelServiceService,
+].map(serviceNameOf);
 
 export interface StandInServer {
   readonly address: string;
