@@ -17,12 +17,25 @@ export {
   PluginStoppedError,
   type ReportKind,
 } from "./errors.js";
+export {
+  type DownloadedModel,
+  type DownloadModelOptions,
+  downloadModel,
+  ModelCache,
+} from "./model-download.js";
+export {
+  type ModelFile,
+  type StoredModel,
+  type UploadModelOptions,
+  uploadModel,
+} from "./model-upload.js";
 export { runPlugin } from "./run-plugin.js";
 export type {
   JobContext,
   PluginIdentity,
   ReconnectOptions,
   RunPluginOptions,
+  TrainedModel,
   TrainingDataHandler,
   TrainingJob,
 } from "./types.js";
