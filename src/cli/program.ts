@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import { parseSeconds } from "./args.js";
 import { defaultAddress, defaultTimeoutSeconds } from "./client.js";
 import { registerDatasetInspect } from "./commands/dataset-inspect.js";
+import { registerModelDownload } from "./commands/model-download.js";
 import { registerPlugins } from "./commands/plugins.js";
 import { registerProjectCreate } from "./commands/project-create.js";
 import { registerProjectGet } from "./commands/project-get.js";
@@ -66,6 +67,10 @@ export function buildProgram(): Command {
     .command("dataset")
     .description("look at a dataset before creating a project");
   registerDatasetInspect(dataset);
+  const model = program
+    .command("model")
+    .description("export the models plugins stored in the core");
+  registerModelDownload(model);
   registerToken(program);
   return program;
 }
