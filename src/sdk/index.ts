@@ -1,5 +1,7 @@
 /** The TypeScript plugin SDK of the training core. */
 
+/** The generated ModelService client, for `downloadModel` and `uploadModel` outside `runPlugin`. */
+export { ModelServiceClient } from "../gen/trainingcore/v1/model_service.js";
 export { bearerInterceptor } from "./bearer.js";
 export {
   type CaseRule,
