@@ -19,7 +19,7 @@ export async function openModelDownload(
   if (!blob) {
     throw new AppError(
       "NOT_FOUND",
-      `plugin_id ${ref.pluginId} of project ${ref.projectId} ("${target.plugin_key}", ${target.status}) has no stored model: its plugin keeps the model itself`,
+      `plugin_id ${ref.pluginId} of project ${ref.projectId} ("${target.plugin_key}", ${target.status}) has no stored model (its plugin has not uploaded one, or keeps its model itself)`,
     );
   }
   return readBlobFrom(db, blob, offset);
