@@ -18,6 +18,7 @@ import {
   type InspectDatasetRequest,
   type InspectDatasetResponse,
 } from "../gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceClient } from "../gen/trainingcore/v1/model_service.js";
 import type { PluginInfo, Project } from "../gen/trainingcore/v1/project.js";
 import {
   type CreateProjectRequest,
@@ -47,6 +48,8 @@ export class CoreClient {
   private readonly options: ClientOptions;
   /** Opened by the first InspectDataset call. */
   private datasets: DatasetServiceClient | undefined;
+  /** Opened by the first `models` use. */
+  private modelService: ModelServiceClient | undefined;
 
   constructor(
     address: string,
@@ -115,6 +118,16 @@ export class CoreClient {
     );
   }
 
+  /** ModelService, for downloads (which resume by themselves: no deadline). */
+  get models(): ModelServiceClient {
+    this.modelService ??= new ModelServiceClient(
+      this.address,
+      credentials.createInsecure(),
+      this.options,
+    );
+    return this.modelService;
+  }
+
   /** The WatchProject stream: no deadline (it ends by itself after the final event). */
   watch(projectId: number, afterEventId: number): ClientReadableStream<WatchProjectResponse> {
     return this.client.watchProject({ projectId, afterEventId }, new Metadata(), {});
@@ -149,6 +162,7 @@ export class CoreClient {
   close(): void {
     this.client.close();
     this.datasets?.close();
+    this.modelService?.close();
   }
 
   private unary<Res>(

@@ -113,7 +113,10 @@ export function projectPluginsTable(plugins: readonly ProjectPlugin[]): string {
       String(p.pluginId),
       p.key,
       pluginStatusName(p.status),
-      p.modelName,
+      // A model stored in the core can be exported with `model download`.
+      p.modelSizeBytes > 0
+        ? `${p.modelName} (stored, ${formatMegabytes(p.modelSizeBytes)})`
+        : p.modelName,
       p.error,
     ]),
   );

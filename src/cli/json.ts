@@ -81,6 +81,7 @@ function projectPluginJson(plugin: ProjectPlugin) {
     key: plugin.key,
     status: pluginStatusToJSON(plugin.status),
     modelName: plugin.modelName,
+    modelSizeBytes: plugin.modelSizeBytes,
     error: plugin.error,
     updatedAt: time(plugin.updatedAt),
   };

@@ -8,6 +8,7 @@ import { registerJobDelete } from "./commands/job-delete.js";
 import { registerJobGet } from "./commands/job-get.js";
 import { registerJobList } from "./commands/job-list.js";
 import { registerJobResults } from "./commands/job-results.js";
+import { registerModelDownload } from "./commands/model-download.js";
 import { registerPlugins } from "./commands/plugins.js";
 import { registerPrescribe } from "./commands/prescribe.js";
 import { registerProjectCreate } from "./commands/project-create.js";
@@ -79,6 +80,10 @@ export function buildProgram(): Command {
   registerJobList(job);
   registerJobDelete(job);
   registerJobResults(job);
+  const model = program
+    .command("model")
+    .description("export the models plugins stored in the core");
+  registerModelDownload(model);
   registerToken(program);
   return program;
 }

@@ -1,5 +1,7 @@
 /** The TypeScript plugin SDK of the training core. */
 
+/** The generated ModelService client, for `downloadModel` and `uploadModel` outside `runPlugin`. */
+export { ModelServiceClient } from "../gen/trainingcore/v1/model_service.js";
 export { bearerInterceptor } from "./bearer.js";
 export {
   type CaseRule,
@@ -17,12 +19,25 @@ export {
   PluginStoppedError,
   type ReportKind,
 } from "./errors.js";
+export {
+  type DownloadedModel,
+  type DownloadModelOptions,
+  downloadModel,
+  ModelCache,
+} from "./model-download.js";
+export {
+  type ModelFile,
+  type StoredModel,
+  type UploadModelOptions,
+  uploadModel,
+} from "./model-upload.js";
 export { runPlugin } from "./run-plugin.js";
 export type {
   JobContext,
   PluginIdentity,
   ReconnectOptions,
   RunPluginOptions,
+  TrainedModel,
   TrainingDataHandler,
   TrainingJob,
 } from "./types.js";

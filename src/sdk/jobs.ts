@@ -8,16 +8,23 @@
 import type { Logger } from "pino";
 import type { TrainingData } from "../gen/trainingcore/v1/plugin_service.js";
 import { definitionFromProto } from "./definition.js";
-import type { ReportKind } from "./errors.js";
+import { PluginReportError, type ReportKind } from "./errors.js";
 import type { Report } from "./link.js";
 import { settlesWithin } from "./timing.js";
-import type { JobContext, TrainingDataHandler, TrainingJob } from "./types.js";
+import type { JobContext, TrainedModel, TrainingDataHandler, TrainingJob } from "./types.js";
 
 export interface JobRunnerDeps {
   readonly handler: TrainingDataHandler;
   readonly concurrency: number;
   readonly submit: (kind: ReportKind, pluginId: number, message: Report) => Promise<void>;
   readonly download: (trainingDfName: string, signal: AbortSignal) => AsyncIterable<Buffer>;
+  /** Stores a job's model file in the core (ModelService.UploadModel). */
+  readonly uploadModel: (
+    target: { projectId: number; pluginId: number },
+    modelName: string,
+    file: string | Uint8Array,
+    signal: AbortSignal,
+  ) => Promise<unknown>;
   readonly logger: Logger;
 }
 
@@ -45,6 +52,15 @@ function jobOf(data: TrainingData): TrainingJob {
 function messageOf(error: unknown): string {
   const text = error instanceof Error ? error.message || error.name : String(error);
   return (text || "onTrainingData failed").slice(0, maxDetailLength);
+}
+
+/** A refused model upload as the refusal of the `trained` report it belongs to. */
+function uploadRefusal(error: unknown, pluginId: number): unknown {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (typeof code !== "number" || code === 0) return error;
+  const details = (error as { details?: unknown }).details;
+  const message = `the core refused the model: ${typeof details === "string" ? details : String(error)}`;
+  return new PluginReportError(code, message, "trained", pluginId);
 }
 
 export class JobRunner {
@@ -157,8 +173,22 @@ export class JobRunner {
           true,
         ),
       started: () => send("started", { $case: "trainingStart", value: { projectId, pluginId } }),
-      trained: (modelName: string) =>
-        send("trained", { $case: "modelName", value: { projectId, pluginId, modelName } }, true),
+      trained: async (model: string | TrainedModel) => {
+        const { modelName, file } = typeof model === "string" ? { modelName: model } : model;
+        if (file !== undefined) {
+          state.reported = true;
+          await this.deps
+            .uploadModel({ projectId, pluginId }, modelName, file, signal)
+            .catch((error: unknown) => {
+              throw uploadRefusal(error, pluginId);
+            });
+        }
+        return send(
+          "trained",
+          { $case: "modelName", value: { projectId, pluginId, modelName } },
+          true,
+        );
+      },
       fail: (detail: string) =>
         send("fail", { $case: "errorReport", value: { projectId, pluginId, detail } }, true),
     };

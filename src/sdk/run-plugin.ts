@@ -7,6 +7,7 @@
 import { type ChannelOptions, credentials as grpcCredentials, status } from "@grpc/grpc-js";
 import { type Logger, pino } from "pino";
 import { DatasetServiceClient } from "../gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceClient } from "../gen/trainingcore/v1/model_service.js";
 import { PluginServiceClient } from "../gen/trainingcore/v1/plugin_service.js";
 import { bearerInterceptor } from "./bearer.js";
 import { columnDefinitions, isColumnDefinition, toProtoColumnDefinition } from "./definition.js";
@@ -14,6 +15,8 @@ import { downloadDataset } from "./download.js";
 import { codeName, PluginRegistrationError, PluginStoppedError } from "./errors.js";
 import { JobRunner } from "./jobs.js";
 import { Link, type Report, type StreamEnd } from "./link.js";
+import { type DownloadedModel, downloadModel, ModelCache } from "./model-download.js";
+import { uploadModel } from "./model-upload.js";
 import { Outbox } from "./outbox.js";
 import { Backoff, settlesWithin, sleep, whenAborted } from "./timing.js";
 import type { ReconnectOptions, RunPluginOptions } from "./types.js";
@@ -72,6 +75,7 @@ interface CoreClients {
   readonly address: string;
   readonly plugins: PluginServiceClient;
   readonly datasets: DatasetServiceClient;
+  readonly models: ModelServiceClient;
 }
 
 class PluginRuntime {
@@ -85,6 +89,8 @@ class PluginRuntime {
   private readonly stopping = new AbortController();
   private readonly stopped: Promise<void>;
   private readonly onlineReport: Report;
+  /** Models downloaded from the core, kept until the plugin stops. */
+  private readonly modelCache = new ModelCache();
   /** Set once a shutdown on a connected stream let the jobs end. */
   private drained = false;
 
@@ -123,6 +129,7 @@ class PluginRuntime {
       address,
       plugins: new PluginServiceClient(address, creds, clientOptions),
       datasets: new DatasetServiceClient(address, creds, clientOptions),
+      models: new ModelServiceClient(address, creds, clientOptions),
     }));
     // Instances of a plugin start on different replicas, and move to the next one on reconnect.
     this.current = Math.floor(Math.random() * this.cores.length);
@@ -133,6 +140,12 @@ class PluginRuntime {
       submit: (kind, pluginId, message) => this.outbox.submit(kind, pluginId, message),
       download: (name, signal) =>
         downloadDataset(this.core.datasets, name, signal, this.reconnect, this.logger),
+      uploadModel: (target, modelName, file, signal) =>
+        uploadModel(this.core.models, target, modelName, file, {
+          signal,
+          reconnect: this.reconnect,
+          logger: this.logger,
+        }),
       logger: this.logger,
     });
     this.stopped = whenAborted(this.stopping.signal);
@@ -178,10 +191,25 @@ class PluginRuntime {
       for (const core of this.cores) {
         core.plugins.close();
         core.datasets.close();
+        core.models.close();
       }
+      await this.modelCache.clear();
     }
     if (fatal) throw fatal;
     this.logger.info("plugin stopped");
+  }
+
+  /**
+   * The model stored in the core for membership `pluginId` of `projectId`, downloaded once per
+   * run (resuming when cut) and kept in a temporary file until the plugin stops.
+   */
+  model(projectId: number, pluginId: number, signal: AbortSignal): Promise<DownloadedModel> {
+    return downloadModel(this.core.models, projectId, pluginId, {
+      cache: this.modelCache,
+      signal,
+      reconnect: this.reconnect,
+      logger: this.logger,
+    });
   }
 
   private get core(): CoreClients {

@@ -58,10 +58,24 @@ export interface JobContext {
   reject(): Promise<void>;
   /** Training started (TrainingStart). */
   started(): Promise<void>;
-  /** Training finished; `modelName` names the model file (ModelName). Final. */
-  trained(modelName: string): Promise<void>;
+  /**
+   * Training finished (ModelName). Final. With `file` (a path, or the bytes), the model is first
+   * stored in the core (ModelService.UploadModel) under `modelName`, so that any instance of
+   * the key, or a consumer, can download it; without, the plugin keeps its model itself.
+   * `trained(name)` is `trained({ modelName: name })`. A refused upload rejects with a
+   * `PluginReportError` (report "trained") and reports nothing.
+   */
+  trained(model: string | TrainedModel): Promise<void>;
   /** Training failed; `detail` says why, for a person to read (ErrorReport). Final. */
   fail(detail: string): Promise<void>;
+}
+
+/** What `ctx.trained` reports. */
+export interface TrainedModel {
+  /** The model's name (ModelName.model_name); 1 to 200 characters when a file is uploaded. */
+  readonly modelName: string;
+  /** The model file to store in the core: a path, or its bytes. */
+  readonly file?: string | Uint8Array;
 }
 
 export type TrainingDataHandler = (job: TrainingJob, ctx: JobContext) => unknown;

@@ -1,5 +1,6 @@
 import { type ChannelOptions, Server } from "@grpc/grpc-js";
 import { DatasetServiceService } from "../gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceService } from "../gen/trainingcore/v1/model_service.js";
 import { PluginServiceService } from "../gen/trainingcore/v1/plugin_service.js";
 import { PrescriptionServiceService } from "../gen/trainingcore/v1/prescription_service.js";
 import { ProjectServiceService } from "../gen/trainingcore/v1/project_service.js";
@@ -8,6 +9,7 @@ import { createServerCredentials, type TlsFiles } from "./auth/credentials.js";
 import { createDatasetHandlers, type DatasetHandlerDeps } from "./datasets/dataset-handlers.js";
 import { datasetService } from "./datasets/download-encoding.js";
 import { createHealth, type Health } from "./health/health-service.js";
+import { createModelHandlers, modelService } from "./models/model-handlers.js";
 import { decodeConnectRequest } from "./plugin-stream/connect-request-decoding.js";
 import { createConnectHandler, type PluginConnectDeps } from "./plugin-stream/plugin-connect.js";
 import {
@@ -32,6 +34,7 @@ const applicationServices = [
   ProjectServiceService,
   DatasetServiceService,
   PrescriptionServiceService,
+  ModelServiceService,
 ];
 const healthServiceName = "grpc.health.v1.Health";
 
@@ -82,6 +85,7 @@ export function createGrpcServer(deps: ServerDeps): GrpcServer {
     createPrescriptionHandlers(deps),
     auth,
   );
+  addAuthenticatedService(server, modelService, createModelHandlers(deps), auth);
   const names = applicationServices.map(serviceNameOf);
   const health = createHealth(names);
   health.addToServer(server);

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, expect, it } from "vitest";
 import { createToken, revokeTokenById } from "../../src/app/auth/token-admin.js";
 import { DatasetServiceClient } from "../../src/gen/trainingcore/v1/dataset_service.js";
 import { ColumnDefinition } from "../../src/gen/trainingcore/v1/definition.js";
+import { ModelServiceClient } from "../../src/gen/trainingcore/v1/model_service.js";
 import {
   type ConnectRequest,
   type ConnectResponse,
@@ -30,7 +31,10 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
+import { uploadModel } from "../helpers/models.js";
 import { createProject, createProjectRequest, tinyCsv, watchToEnd } from "../helpers/projects.js";
+
+const model = Buffer.from("the knn model");
 
 type Column =
   | "no token"
@@ -54,7 +58,9 @@ type Rpc =
   | "WatchPrescriptionJob"
   | "ListPrescriptions"
   | "DeletePrescriptionJob"
-  | "ListPrescriptionJobs";
+  | "ListPrescriptionJobs"
+  | "UploadModel"
+  | "DownloadModel";
 type Expected = readonly [code: status, details?: RegExp];
 
 const missing: Expected = [status.UNAUTHENTICATED, /needs an access token.*authorization: Bearer/];
@@ -67,6 +73,10 @@ const needsConsumer: Expected = [
   /needs a consumer token; .*plugin token/,
 ];
 
+const otherKeysModel: Expected = [
+  status.PERMISSION_DENIED,
+  /belongs to plugin "knn".*plugin key "lstm"/,
+];
 const pluginRpc: Record<Column, Expected> = {
   "no token": missing,
   "bad token": unknown,
@@ -111,6 +121,13 @@ const matrix: Record<Rpc, Record<Column, Expected>> = {
   ListPrescriptions: consumerRpc,
   DeletePrescriptionJob: consumerRpc,
   ListPrescriptionJobs: consumerRpc,
+  // An exact repeat of the stored model: accepted, changing nothing.
+  UploadModel: { ...pluginRpc, "other plugin's token": otherKeysModel },
+  DownloadModel: {
+    ...pluginRpc,
+    "consumer token": ok,
+    "other plugin's token": otherKeysModel,
+  },
 };
 const cases = Object.entries(matrix).flatMap(([rpc, row]) =>
   Object.entries(row).map(([column, expected]) => ({
@@ -206,13 +223,15 @@ class TokenPlugin {
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
-  async train(td: TrainingData): Promise<void> {
+  /** Trains, storing the model in the core (with the same token) before reporting its name. */
+  async train(td: TrainingData, models: ModelServiceClient, token: string): Promise<void> {
     const ids = { projectId: td.projectId, pluginId: td.pluginId };
     const codes = [
       await this.send({ $case: "dataReport", value: { ...ids, applicable: true } }),
       await this.send({ $case: "trainingStart", value: ids }),
-      await this.send({ $case: "modelName", value: { ...ids, modelName: "m.pkl" } }),
     ];
+    await uploadModel(models, ids, "m.pkl", model, { metadata: bearer(token) });
+    codes.push(await this.send({ $case: "modelName", value: { ...ids, modelName: "m.pkl" } }));
     expect(codes).toEqual([0, 0, 0]);
   }
 }
@@ -224,6 +243,7 @@ describeEachDialect("authorization matrix", (dialect) => {
   let projects: ProjectServiceClient;
   let datasets: DatasetServiceClient;
   let prescriptions: PrescriptionServiceClient;
+  let models: ModelServiceClient;
   let knn: TokenPlugin;
   const tokens = {} as Record<
     "consumer" | "knn" | "lstm" | "revokedConsumer" | "revokedKnn",
@@ -234,6 +254,7 @@ describeEachDialect("authorization matrix", (dialect) => {
   /** A TRAINED project with a definition, and its job (ERROR: a timestamp it cannot read). */
   let eventLogProjectId = 0;
   let jobId = "";
+  let pluginId = 0;
 
   beforeAll(async () => {
     database = await createTestDatabaseUrl(dialect);
@@ -260,12 +281,13 @@ describeEachDialect("authorization matrix", (dialect) => {
     projects = new ProjectServiceClient(core.address, insecure);
     datasets = new DatasetServiceClient(core.address, insecure);
     prescriptions = new PrescriptionServiceClient(core.address, insecure);
+    models = new ModelServiceClient(core.address, insecure);
     knn = new TokenPlugin(plugins, tokens.knn);
     expect(await knn.send({ $case: "onlineReport", value: identity("knn") })).toBe(0);
     const delivered = knn.nextTrainingData();
     const project = await createProject(core.projects, { pluginKeys: ["knn"] });
     const td = await delivered;
-    await knn.train(td);
+    await knn.train(td, models, tokens.knn);
     await watchToEnd(core.projects, project.id);
     projectId = project.id;
     trainingDfName = td.trainingDfName;
@@ -281,7 +303,7 @@ describeEachDialect("authorization matrix", (dialect) => {
         treatment: undefined,
       },
     });
-    await knn.train(await eventLogTd);
+    await knn.train(await eventLogTd, models, tokens.knn);
     await watchToEnd(core.projects, eventLog.id);
     eventLogProjectId = eventLog.id;
     const created = await new Promise<PrescribeDatasetResponse>((resolve, reject) =>
@@ -298,17 +320,18 @@ describeEachDialect("authorization matrix", (dialect) => {
     );
     jobId = created.job?.jobId ?? "";
     await streamOutcome(prescriptions.watchPrescriptionJob({ jobId }, bearer(tokens.consumer)));
+    pluginId = td.pluginId;
   });
 
   afterAll(async () => {
     knn?.stream.cancel();
-    for (const client of [plugins, projects, datasets, prescriptions]) client?.close();
+    for (const client of [plugins, projects, datasets, prescriptions, models]) client?.close();
     await core?.stop();
     await database?.drop();
   });
 
   function tokenFor(rpc: Rpc, column: Column): string | undefined {
-    const pluginCall = rpc === "Connect" || rpc === "DownloadDataset";
+    const pluginCall = ["Connect", "DownloadDataset", "UploadModel", "DownloadModel"].includes(rpc);
     switch (column) {
       case "no token":
         return undefined;
@@ -396,6 +419,13 @@ describeEachDialect("authorization matrix", (dialect) => {
             done,
           ),
         );
+      case "UploadModel":
+        return uploadModel(models, { projectId, pluginId }, "m.pkl", model, { metadata }).then(
+          () => okOutcome,
+          (error: ServiceError) => failed(error),
+        );
+      case "DownloadModel":
+        return streamOutcome(models.downloadModel({ projectId, pluginId, offset: 0 }, metadata));
     }
   }
 

@@ -40,9 +40,10 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
     const plugin = project.plugins[0];
     expect(plugin?.modelName).toBe(`next-activity-${project.id}-${plugin?.pluginId}.json`);
 
-    const model = JSON.parse(
-      await readFile(join(plugins.modelDir, plugin?.modelName ?? ""), "utf8"),
-    ) as NextActivityModel;
+    const onDisk = await readFile(join(plugins.modelDir, plugin?.modelName ?? ""), "utf8");
+    // The example stores its model in the core as well.
+    expect(plugin?.modelSizeBytes).toBe(Buffer.byteLength(onDisk));
+    const model = JSON.parse(onDisk) as NextActivityModel;
     expect(model).toMatchObject({
       type: "next-activity",
       projectId: project.id,

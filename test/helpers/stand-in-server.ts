@@ -13,6 +13,7 @@ import {
 import pino from "pino";
 import { afterAll, beforeAll } from "vitest";
 import { DatasetServiceService } from "../../src/gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceService } from "../../src/gen/trainingcore/v1/model_service.js";
 import { PluginServiceService } from "../../src/gen/trainingcore/v1/plugin_service.js";
 import { PrescriptionServiceService } from "../../src/gen/trainingcore/v1/prescription_service.js";
 import { Project } from "../../src/gen/trainingcore/v1/project.js";
@@ -29,6 +30,7 @@ export const ourServices = [
   ProjectServiceService,
   DatasetServiceService,
   PrescriptionServiceService,
+  ModelServiceService,
 ].map(serviceNameOf);
 
 export interface StandInServer {

@@ -47,7 +47,15 @@ describeEachDialect("readMembershipStatuses", (dialect) => {
     const c = await project(["k0", "k1", "k2"]);
     const expected = await fresh.store
       .db("memberships")
-      .select("id", "project_id", "plugin_key", "status", "model_name", "error")
+      .select(
+        "id",
+        "project_id",
+        "plugin_key",
+        "status",
+        "model_name",
+        "error",
+        "model_upload_name",
+      )
       .whereIn("project_id", [a, b, c])
       .orderBy("id");
     const read = await fresh.store.db.transaction(async (trx) =>

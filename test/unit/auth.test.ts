@@ -84,12 +84,16 @@ describe("method rules", () => {
   const pluginMethods = [
     "/trainingcore.v1.PluginService/Connect",
     "/trainingcore.v1.DatasetService/DownloadDataset",
+    "/trainingcore.v1.ModelService/UploadModel",
   ];
+  /** Open to both: plugins read their own key's models, consumers export any. */
+  const sharedMethods = ["/trainingcore.v1.ModelService/DownloadModel"];
 
   it("covers exactly the application methods", () => {
     expect([...accessRules.keys()].sort()).toEqual(
       [
         ...pluginMethods,
+        ...sharedMethods,
         "/trainingcore.v1.DatasetService/UploadDataset",
         "/trainingcore.v1.DatasetService/InspectDataset",
         ...["CreateProject", "GetProject", "ListProjects", "WatchProject", "ListPlugins"].map(
@@ -107,8 +111,10 @@ describe("method rules", () => {
     );
   });
 
-  it.each([...accessRules.keys()])("%s: plugins xor consumers; development always", (path) => {
-    const pluginMay = pluginMethods.includes(path);
+  it.each([...accessRules.keys()])("%s: plugins, consumers or both; development always", (path) => {
+    const shared = sharedMethods.includes(path);
+    const pluginMay = shared || pluginMethods.includes(path);
+    const consumerMay = shared || !pluginMay;
     const outcome = (principal: Principal) => {
       try {
         authorize(principal, path);
@@ -122,7 +128,7 @@ describe("method rules", () => {
     expect(outcome(principals.development as Principal)).toBe("allowed");
     expect(outcome(principals.plugin as Principal)).toBe(pluginMay ? "allowed" : "denied");
     expect(outcome(principals.certificate as Principal)).toBe(pluginMay ? "allowed" : "denied");
-    expect(outcome(principals.consumer as Principal)).toBe(pluginMay ? "denied" : "allowed");
+    expect(outcome(principals.consumer as Principal)).toBe(consumerMay ? "allowed" : "denied");
   });
 
   it("refuses a method without a rule", () => {

@@ -2,7 +2,8 @@
  * Next-activity plugin, built on the TypeScript SDK: learns, for every activity of an event log,
  * how often each activity follows it within a case (ordered by timestamp), and how often the
  * case ends after it (`__end__`). The model is written as JSON to
- * `<modelDir>/next-activity-<projectId>-<pluginId>.json`.
+ * `<modelDir>/next-activity-<projectId>-<pluginId>.json`, and stored in the core under that name
+ * (`ctx.trained({ modelName, file })`), so any instance of the key can read it back.
  *
  * A project created with a definition gives a training set with fixed column names, which the
  * plugin reads as they are; for a project without one it guesses the columns from their names.
@@ -244,5 +245,6 @@ async function train(job: TrainingJob, ctx: JobContext, modelDir: string): Promi
   const partial = `${path}.${process.pid}.partial`;
   await writeFile(partial, `${JSON.stringify(model, null, 2)}\n`);
   await rename(partial, path);
-  await ctx.trained(fileName);
+  // Stored in the core too, so any instance (or a consumer) can read it back.
+  await ctx.trained({ modelName: fileName, file: path });
 }

@@ -1,6 +1,7 @@
 import type { Knex } from "knex";
 import { AppError } from "../../domain/errors.js";
-import { findCompleteBlob, readBlobChunks } from "../../store/sql/blobs.js";
+import { findCompleteBlob } from "../../store/sql/blobs.js";
+import { checkOffset, readBlobFrom } from "../blobs/blob-download.js";
 
 /** Datasets plugins may read: training sets (`td_…`) and holdout sets (`ho_…`). */
 const downloadable = /^(td|ho)_[0-9a-f]{24}$/;
@@ -12,16 +13,8 @@ export async function openDatasetDownload(
   offset: number,
 ): Promise<AsyncIterable<Buffer>> {
   if (name === "") throw new AppError("INVALID_ARGUMENT", "training_df_name is required");
-  if (!Number.isSafeInteger(offset) || offset < 0) {
-    throw new AppError("INVALID_ARGUMENT", "offset must be 0 or a positive byte offset");
-  }
+  checkOffset(offset);
   const blob = downloadable.test(name) ? await findCompleteBlob(db, name) : undefined;
   if (!blob) throw new AppError("NOT_FOUND", `no dataset named "${name.slice(0, 100)}"`);
-  if (offset > blob.size_bytes) {
-    throw new AppError(
-      "INVALID_ARGUMENT",
-      `offset ${offset} is past the end of the file (${blob.size_bytes} bytes)`,
-    );
-  }
-  return readBlobChunks(db, blob.id, offset, blob.size_bytes);
+  return readBlobFrom(db, blob, offset);
 }

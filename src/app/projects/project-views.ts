@@ -10,6 +10,7 @@ import type { PluginStatus, ProjectStatus } from "../../domain/statuses.js";
 import type { MembershipRow, ProjectRow } from "../../store/rows.js";
 import { blobSizes } from "../../store/sql/blobs.js";
 import { listMembershipsOfProjects } from "../../store/sql/memberships.js";
+import { modelSizes } from "../../store/sql/models.js";
 import { listPlugins } from "../../store/sql/plugins.js";
 import { findProject, listProjects } from "../../store/sql/projects.js";
 import type { PluginSessions } from "../plugins/plugin-sessions.js";
@@ -36,6 +37,8 @@ export interface ProjectPluginView {
   modelName: string;
   error: string;
   updatedMs: number;
+  /** The size of the model stored in the core; 0 when the plugin keeps its model itself. */
+  modelSizeBytes: number;
 }
 
 export interface PreprocessingProgressView {
@@ -95,6 +98,8 @@ export function projectView(
   row: ProjectRow,
   memberships: readonly MembershipRow[],
   rawSizeBytes: number,
+  /** Stored models' sizes by membership id (see `modelSizes`). */
+  modelSizes: ReadonlyMap<number, number> = new Map(),
 ): ProjectView {
   return {
     id: row.id,
@@ -120,6 +125,7 @@ export function projectView(
       modelName: a.model_name,
       error: a.error,
       updatedMs: a.updated_ms,
+      modelSizeBytes: modelSizes.get(a.id) ?? 0,
     })),
     definition:
       row.effective_definition_json === null
@@ -135,10 +141,23 @@ export async function getProject(db: Knex, projectId: number): Promise<ProjectVi
   const row = await findProject(db, projectId);
   if (!row) throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
   const sizes = await blobSizes(db, [row.raw_blob_id]);
+  const memberships = await listMembershipsOfProjects(db, [projectId]);
   return projectView(
     row,
-    await listMembershipsOfProjects(db, [projectId]),
+    memberships,
     sizes.get(row.raw_blob_id) ?? 0,
+    await storedModelSizes(db, memberships),
+  );
+}
+
+/** The sizes of the models stored for those of `memberships` that have one. */
+function storedModelSizes(
+  db: Knex,
+  memberships: readonly MembershipRow[],
+): Promise<Map<number, number>> {
+  return modelSizes(
+    db,
+    memberships.filter((a) => a.model_blob_id !== null).map((a) => a.id),
   );
 }
 
@@ -172,10 +191,11 @@ export async function listProjectPage(
     db,
     page.map((row) => row.raw_blob_id),
   );
+  const models = await storedModelSizes(db, memberships);
   const last = page.at(-1);
   return {
     projects: page.map((row) =>
-      projectView(row, byProject.get(row.id) ?? [], sizes.get(row.raw_blob_id) ?? 0),
+      projectView(row, byProject.get(row.id) ?? [], sizes.get(row.raw_blob_id) ?? 0, models),
     ),
     nextPageToken: rows.length > limit && last ? `p${last.id}` : "",
   };

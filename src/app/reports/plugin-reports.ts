@@ -4,6 +4,7 @@
  * transaction. A whole group-commit batch of reports is applied with a few statements in all.
  */
 import { deadlineFor, type PhaseTimeouts } from "../../domain/deadlines.js";
+import { modelNameMismatch } from "../../domain/model-uploads.js";
 import { applyPluginReport, type PluginReport } from "../../domain/plugin-transitions.js";
 import { deriveProjectStatus } from "../../domain/project-status.js";
 import type { PluginStatus, ProjectStatus } from "../../domain/statuses.js";
@@ -123,6 +124,13 @@ class Working {
         code: "FAILED_PRECONDITION",
         message: `plugin_id ${membership.id}: ${outcome.reason}`,
       };
+    }
+    const mismatch =
+      report.kind === "model-name"
+        ? modelNameMismatch(membership.model_upload_name, report.modelName)
+        : undefined;
+    if (mismatch) {
+      return { code: "FAILED_PRECONDITION", message: `plugin_id ${membership.id}: ${mismatch}` };
     }
     const { next } = outcome;
     const wasWaiting = membership.status === "WAITING";

@@ -4,6 +4,14 @@ import type { Knex } from "knex";
 import { appendBlobChunks, completeBlob, createBlob, deleteBlob, newBlobId } from "../sql/blobs.js";
 import { type BlobFiles, blobFilesOf, writeAllSync } from "./blob-files.js";
 
+/** A blob whose bytes are all written and durable. */
+export interface SealedBlob {
+  readonly id: string;
+  readonly sizeBytes: number;
+  /** Lower-case hex SHA-256 of the bytes. */
+  readonly sha256: string;
+}
+
 /** Stored chunks are 1 MiB rows: big enough for few statements, small enough to stream. */
 const chunkBytes = 1024 * 1024;
 /** The smallest row buffer: a small file's first row grows from here as bytes come. */
@@ -100,7 +108,18 @@ export class BlobWriter {
     }
   }
 
-  async finish(): Promise<{ id: string; sizeBytes: number; sha256: string }> {
+  async finish(): Promise<SealedBlob> {
+    const sealed = await this.seal();
+    await completeBlob(this.db, this.id, sealed.sizeBytes, sealed.sha256);
+    return sealed;
+  }
+
+  /**
+   * Makes every byte durable and returns what was written, leaving the blob incomplete: the
+   * caller marks it complete (`completeBlob`) in its own transaction, with whatever links it, or
+   * discards it.
+   */
+  async seal(): Promise<SealedBlob> {
     if (this.rows.length > 0) await this.flush();
     this.spare.length = 0;
     if (this.file) {
@@ -113,9 +132,7 @@ export class BlobWriter {
       }
       await files.syncDirectory();
     }
-    const sha256 = this.hash.digest("hex");
-    await completeBlob(this.db, this.id, this.size, sha256);
-    return { id: this.id, sizeBytes: this.size, sha256 };
+    return { id: this.id, sizeBytes: this.size, sha256: this.hash.digest("hex") };
   }
 
   /** Removes everything written so far. */

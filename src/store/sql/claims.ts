@@ -6,6 +6,7 @@
 import type { Knex } from "knex";
 import { deleteBlobs, deleteUnrecordedBlobFiles } from "./blobs.js";
 import type { WaitingDeliveryRow } from "./memberships.js";
+import { deleteUnreferencedModelBlobs } from "./models.js";
 import { pgQuery, withPooledConnection } from "./prepared.js";
 
 /** Replicas alive at `cutoffMs`: heartbeat newer than it. */
@@ -130,8 +131,9 @@ function awaitingPreprocessingFreeFor(db: Knex, ctx: ClaimContext): Knex.QueryBu
 
 /**
  * Incomplete blobs whose writer replica is gone: leftovers of an interrupted upload or
- * preprocessing run. `unowned`: also those without a writer, and blob files no row names (the
- * sole SQLite replica at start, where every incomplete blob is a leftover).
+ * preprocessing run; and stored models no membership names any more (replaced, or of a deleted
+ * project). `unowned`: also those without a writer, and blob files no row names (the sole
+ * SQLite replica at start, where every incomplete blob is a leftover).
  */
 export async function deleteOrphanedBlobs(
   db: Knex,
@@ -149,5 +151,6 @@ export async function deleteOrphanedBlobs(
     db,
     orphans.map((orphan) => orphan.id),
   );
-  return removed + (unowned ? await deleteUnrecordedBlobFiles(db) : 0);
+  const unreferenced = await deleteUnreferencedModelBlobs(db);
+  return removed + unreferenced + (unowned ? await deleteUnrecordedBlobFiles(db) : 0);
 }

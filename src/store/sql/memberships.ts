@@ -112,7 +112,7 @@ export async function listOverdueMemberships(
 /** What applying plugin reports reads of a membership. */
 export type MembershipStatusRow = Pick<
   MembershipRow,
-  "id" | "project_id" | "plugin_key" | "status" | "model_name" | "error"
+  "id" | "project_id" | "plugin_key" | "status" | "model_name" | "error" | "model_upload_name"
 >;
 
 /**
@@ -128,8 +128,8 @@ export async function readMembershipStatuses(
     return pgQuery<MembershipStatusRow>(
       conn.client,
       "tc_read_membership_statuses",
-      `SELECT id, project_id, plugin_key, status, model_name, error FROM memberships
-       WHERE project_id = ANY($1::bigint[]) ORDER BY id`,
+      `SELECT id, project_id, plugin_key, status, model_name, error, model_upload_name
+       FROM memberships WHERE project_id = ANY($1::bigint[]) ORDER BY id`,
       [projectIds],
     );
   }
@@ -137,25 +137,27 @@ export async function readMembershipStatuses(
   // better-sqlite3 sets a row object's properties one value at a time.
   const json = sqliteStatement(
     conn.db,
-    `SELECT json_group_array(json_array(id, project_id, plugin_key, status, model_name, error))
+    `SELECT json_group_array(
+       json_array(id, project_id, plugin_key, status, model_name, error, model_upload_name))
      FROM memberships WHERE project_id IN (SELECT value FROM json_each(?))`,
   )
     .pluck()
     .get(JSON.stringify(projectIds)) as string;
   const rows = (JSON.parse(json) as MembershipStatusTuple[]).map(
-    ([id, project_id, plugin_key, status, model_name, error]): MembershipStatusRow => ({
+    ([id, project_id, plugin_key, status, model_name, error, model_upload_name]) => ({
       id,
       project_id,
       plugin_key,
       status,
       model_name,
       error,
+      model_upload_name,
     }),
   );
   return rows.sort((a, b) => a.id - b.id);
 }
 
-type MembershipStatusTuple = [number, number, string, string, string, string];
+type MembershipStatusTuple = [number, number, string, string, string, string, string | null];
 
 export interface MembershipStateChange {
   id: number;

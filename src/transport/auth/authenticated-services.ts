@@ -21,6 +21,7 @@ import type { Authenticator, PresentedCredentials } from "../../app/auth/authent
 import { describePrincipal, type Principal, type PrincipalKind } from "../../app/auth/principal.js";
 import { AppError } from "../../domain/errors.js";
 import { DatasetServiceService } from "../../gen/trainingcore/v1/dataset_service.js";
+import { ModelServiceService } from "../../gen/trainingcore/v1/model_service.js";
 import { PluginServiceService } from "../../gen/trainingcore/v1/plugin_service.js";
 import { PrescriptionServiceService } from "../../gen/trainingcore/v1/prescription_service.js";
 import { ProjectServiceService } from "../../gen/trainingcore/v1/project_service.js";
@@ -45,6 +46,9 @@ export const accessRules: ReadonlyMap<string, readonly PrincipalKind[]> = new Ma
   [PrescriptionServiceService.listPrescriptions.path, ["consumer"]],
   [PrescriptionServiceService.deletePrescriptionJob.path, ["consumer"]],
   [PrescriptionServiceService.listPrescriptionJobs.path, ["consumer"]],
+  // Plugins move only their own key's models, consumers export any (see checkModelAccess).
+  [ModelServiceService.uploadModel.path, ["plugin"]],
+  [ModelServiceService.downloadModel.path, ["plugin", "consumer"]],
 ]);
 
 export interface AuthGuard {

@@ -33,7 +33,7 @@ export function toProtoProject(view: ProjectView): Project {
       status: toProtoPluginStatus(p.status),
       modelName: p.modelName,
       error: p.error,
-      modelSizeBytes: 0,
+      modelSizeBytes: p.modelSizeBytes,
       updatedAt: new Date(p.updatedMs),
     })),
     requestId: view.requestId,
