@@ -33,6 +33,8 @@ export interface CoreConfig {
   readonly metricsAddress: string;
   /** Per-phase deadlines of plugin memberships. */
   readonly timeouts: PhaseTimeouts;
+  /** How long a plugin has for its whole answer to a dataset prescription request. */
+  readonly prescriptionTimeoutMs: number;
 }
 
 import type { PhaseTimeouts } from "./domain/deadlines.js";
@@ -154,6 +156,12 @@ export const settings = {
     default: String(24 * 60 * 60 * 1000),
     meaning: "a plugin without ModelName this long after TrainingStart goes to ERROR",
   },
+  prescriptionTimeoutMs: {
+    env: "CORE_PRESCRIPTION_TIMEOUT_MS",
+    default: String(10 * 60 * 1000),
+    meaning:
+      "a plugin's part of a prescription job not answered completely this long after the request was first delivered (or created, while no instance was connected) is TIMED_OUT",
+  },
 } as const satisfies Record<Exclude<keyof CoreConfig, "timeouts">, Setting> &
   Record<string, Setting>;
 
@@ -250,5 +258,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
       trainingStartMs: readInteger(env, settings.trainingStartTimeoutMs, 1, maxTimeoutMs),
       trainingMs: readInteger(env, settings.trainingTimeoutMs, 1, maxTimeoutMs),
     },
+    prescriptionTimeoutMs: readInteger(env, settings.prescriptionTimeoutMs, 1, maxTimeoutMs),
   };
 }

@@ -37,6 +37,8 @@ export interface RunningCore {
   readonly store: Store;
   /** host:port serving /metrics (the real port when the configured one was 0); undefined: off. */
   readonly metricsAddress: string | undefined;
+  /** The change feed (tests and tools announce work they stored themselves). */
+  readonly feed: ChangeFeed;
   /** Resolves when every queued preprocessing job has finished (tests, benchmarks). */
   preprocessingIdle(): Promise<void>;
   /** Resolves when no TrainingData is being handed out (tests, benchmarks). */
@@ -91,6 +93,10 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       metrics,
       capacity: config.maxInFlightPerStream,
       leaseMs: config.deliveryLeaseMs,
+      requests: {
+        claims: shared ? new SharedClaims(db, claimContext) : new SingleReplicaClaims(db),
+        timeoutMs: config.prescriptionTimeoutMs,
+      },
     });
     undoOnFailure.push(() => dispatcher.stop());
     const { timeouts } = config;
@@ -142,6 +148,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       openStreams,
       logger,
       timeouts,
+      leaseMs: config.deliveryLeaseMs,
       maxDatasetBytes: config.maxDatasetBytes,
       maxUploadBytes: config.maxUploadBytes,
       replicaId: replica.id,
@@ -168,7 +175,15 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     const stopInquiries = startOnlineInquiries(sessions, config.onlineInquiryIntervalMs);
     undoOnFailure.push(stopInquiries);
     const stopDeadlineSweeps = startDeadlineSweeps(
-      { db, committer, feed, logger, timeouts, metrics },
+      {
+        db,
+        committer,
+        feed,
+        logger,
+        timeouts,
+        metrics,
+        prescriptionTimeoutMs: config.prescriptionTimeoutMs,
+      },
       sweepIntervalFor(config),
       replication.leadsSweeps,
     );
@@ -216,6 +231,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       port,
       store,
       metricsAddress: metricsServer?.address,
+      feed,
       preprocessingIdle: () => runner.idle(),
       dispatchIdle: () => dispatcher.idle(),
       shutdown: () => {
@@ -235,7 +251,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
 
 /** Often enough to honour short test timeouts, rarely enough to cost nothing in production. */
 function sweepIntervalFor(config: CoreConfig): number {
-  const shortest = Math.min(...Object.values(config.timeouts));
+  const shortest = Math.min(...Object.values(config.timeouts), config.prescriptionTimeoutMs);
   return Math.min(1000, Math.max(25, Math.floor(shortest / 4)));
 }
 

@@ -14,6 +14,8 @@ export interface TestCoreOptions {
   timeouts?: { dataReportMs: number; trainingStartMs: number; trainingMs: number };
   maxInFlightPerStream?: number;
   deliveryLeaseMs?: number;
+  /** CORE_PRESCRIPTION_TIMEOUT_MS; default: the core's default. */
+  prescriptionTimeoutMs?: number;
   port?: number;
   /** CORE_METRICS_ADDRESS, e.g. `127.0.0.1:0`; default: off. */
   metricsAddress?: string;
@@ -55,6 +57,9 @@ export async function startTestCore(
     // Short, so tests that stop a replica abruptly see its work taken over quickly.
     CORE_REPLICA_TTL_MS: String(options.replicaTtlMs ?? 2000),
     CORE_METRICS_ADDRESS: options.metricsAddress ?? "",
+    ...(options.prescriptionTimeoutMs !== undefined && {
+      CORE_PRESCRIPTION_TIMEOUT_MS: String(options.prescriptionTimeoutMs),
+    }),
     ...(options.tokenRecheckMs !== undefined && {
       CORE_TOKEN_RECHECK_MS: String(options.tokenRecheckMs),
     }),

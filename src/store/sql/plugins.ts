@@ -9,6 +9,8 @@ export interface PluginIdentity {
   parameters: Record<string, unknown>;
   /** The ColumnDefinitions (`OUTCOME`, …) the plugin needs in a training set; none if absent. */
   neededColumns?: readonly string[];
+  /** The key answers prescription requests (OnlineReport.prescribes); false if absent. */
+  prescribes?: boolean;
 }
 
 export async function upsertPlugin(db: Knex, plugin: PluginIdentity, nowMs: number): Promise<void> {
@@ -20,6 +22,7 @@ export async function upsertPlugin(db: Knex, plugin: PluginIdentity, nowMs: numb
       description: plugin.description,
       parameters_json: JSON.stringify(plugin.parameters),
       needed_columns_json: JSON.stringify(plugin.neededColumns ?? []),
+      prescribes: plugin.prescribes ?? false,
       first_seen_ms: nowMs,
       last_seen_ms: nowMs,
     })
@@ -30,6 +33,7 @@ export async function upsertPlugin(db: Knex, plugin: PluginIdentity, nowMs: numb
       "description",
       "parameters_json",
       "needed_columns_json",
+      "prescribes",
       "last_seen_ms",
     ]);
 }
