@@ -1,6 +1,6 @@
 /**
  * Handing prescription requests out: which requests of a plugin key are ready for an instance
- * (WAITING or RUNNING, job RUNNING, deadline not passed), with what their PrescriptionRequest
+ * (WAITING or RUNNING, job RUNNING, deadline not passed, the key prescribes), with what their PrescriptionRequest
  * needs; the replica claims on PostgreSQL (like `claimNextDeliveries` for memberships); and
  * the first delivery's mark (RUNNING, `first_delivered_ms`, the deadline from then).
  */
@@ -52,7 +52,8 @@ export function readNextRequestDeliveries(
     const ids = sqliteStatement(
       conn,
       `SELECT r.id FROM prescription_requests AS r JOIN prescription_jobs AS j ON j.id = r.job_id
-       WHERE r.plugin_key = ? AND r.status IN ('WAITING', 'RUNNING') AND j.status = 'RUNNING'
+         JOIN plugins AS pl ON pl.key = r.plugin_key
+       WHERE r.plugin_key = ? AND pl.prescribes = TRUE AND r.status IN ('WAITING', 'RUNNING') AND j.status = 'RUNNING'
          AND j.cases_blob_id IS NOT NULL AND (r.deadline_ms IS NULL OR r.deadline_ms > ?)
        ORDER BY r.created_ms, r.id LIMIT CAST(? AS INTEGER)`,
     )
@@ -73,7 +74,8 @@ export function readNextRequestDeliveries(
  */
 const claimNextRequestsSql = `WITH picked AS MATERIALIZED (
      SELECT r.id FROM prescription_requests AS r JOIN prescription_jobs AS j ON j.id = r.job_id
-     WHERE r.plugin_key = $3 AND r.status IN ('WAITING', 'RUNNING') AND j.status = 'RUNNING'
+       JOIN plugins AS pl ON pl.key = r.plugin_key
+     WHERE r.plugin_key = $3 AND pl.prescribes AND r.status IN ('WAITING', 'RUNNING') AND j.status = 'RUNNING'
        AND j.cases_blob_id IS NOT NULL AND (r.deadline_ms IS NULL OR r.deadline_ms > $5)
        AND NOT (r.id = ANY($4::text[]))
        AND (r.claim_replica IS NULL OR r.claim_replica = $1 OR r.claim_expires_ms <= $5
