@@ -1,0 +1,131 @@
+/** The SDK's onPrescription against the real core, on SQLite and PostgreSQL. */
+import { expect, it } from "vitest";
+import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
+import type { RunPluginOptions } from "../../src/sdk/index.js";
+import { describeEachDialect } from "../helpers/databases.js";
+import { freshCorePerTest } from "../helpers/fresh-core.js";
+import {
+  readJob,
+  runningCases,
+  storedResults,
+  storePrescriptionJob,
+} from "../helpers/prescription-jobs.js";
+import { createProject, getProject } from "../helpers/projects.js";
+import { identity, sdkPluginsPerTest } from "../helpers/sdk-plugins.js";
+
+describeEachDialect("plugin SDK: prescriptions", (dialect) => {
+  const env = freshCorePerTest(dialect);
+  const { makeKnown, start } = sdkPluginsPerTest(env);
+
+  const train: RunPluginOptions["onTrainingData"] = async (job, ctx) => {
+    await ctx.accept();
+    await ctx.started();
+    await ctx.trained(`model-${job.pluginId}`);
+  };
+
+  /** Registers `key` with the core (before the SDK plugin: makeKnown does not prescribe). */
+  async function known(key: string): Promise<string> {
+    await makeKnown(key);
+    return key;
+  }
+
+  async function trainedProjectOf(key: string) {
+    const project = await createProject(env.core.projects, { pluginKeys: [key] });
+    await expect
+      .poll(async () => (await getProject(env.core.projects, project.id)).status, {
+        timeout: 15_000,
+      })
+      .toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
+    return project;
+  }
+
+  async function jobDone(jobId: string) {
+    await expect
+      .poll(async () => (await readJob(env.core.core, jobId)).job.status, { timeout: 30_000 })
+      .toBe("DONE");
+    return readJob(env.core.core, jobId);
+  }
+
+  it("answers 1,000 running cases in parts, each case once, from the parsed events", async () => {
+    const seen: { requestId: string; modelName: string; datasetName: string }[] = [];
+    start({
+      report: identity(await known("sdk-p")),
+      partSize: 300,
+      onTrainingData: train,
+      onPrescription: async (request, ctx) => {
+        seen.push(request);
+        for await (const running of ctx.cases()) {
+          const last = running.events.at(-1) ?? {};
+          await ctx.answer(running.caseId, {
+            type: "NEXT_ACTIVITY",
+            output: { after: last.ACTIVITY ?? null, events: running.events.length },
+            model: { name: request.modelName },
+          });
+        }
+      },
+    });
+    const project = await trainedProjectOf("sdk-p");
+    const cases = runningCases(1000);
+    const job = await storePrescriptionJob(env.core.core, project.id, cases);
+    const { requests } = await jobDone(job.jobId);
+    expect(requests[0]).toMatchObject({ status: "DONE" });
+    expect(Number(requests[0].cases_done)).toBe(1000);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toMatchObject({
+      requestId: job.requests.get("sdk-p"),
+      datasetName: job.casesBlobId,
+      modelName: expect.stringMatching(/^model-/),
+    });
+    const results = await storedResults(env.core.core, job.requests.get("sdk-p") as string);
+    expect(results.size).toBe(1000);
+    expect(results.get("c0000")).toEqual({
+      type: "NEXT_ACTIVITY",
+      output: { after: "check", events: 2 },
+      detail: "",
+      model: { name: seen[0]?.modelName },
+    });
+    expect(results.get("c0999")?.output).toEqual({ after: "decide", events: 3 });
+  });
+
+  it("reports a handler that throws as the request's error, keeping what it answered", async () => {
+    start({
+      report: identity(await known("sdk-fails")),
+      partSize: 2,
+      onTrainingData: train,
+      onPrescription: async (_request, ctx) => {
+        let n = 0;
+        for await (const running of ctx.cases()) {
+          if (n++ === 3) throw new Error("model file unreadable");
+          await ctx.answer(running.caseId, { type: "ALARM", output: 0.5 });
+        }
+      },
+    });
+    const project = await trainedProjectOf("sdk-fails");
+    const job = await storePrescriptionJob(env.core.core, project.id, runningCases(10));
+    const { requests } = await jobDone(job.jobId);
+    expect(requests[0]).toMatchObject({ status: "ERROR", detail: "model file unreadable" });
+    const results = await storedResults(env.core.core, requests[0].id);
+    expect([...results.keys()].sort()).toEqual(["c0000", "c0001", "c0002"]);
+  });
+
+  it("ctx.fail ends the request in ERROR; ctx.model says no model download is available", async () => {
+    start({
+      report: identity(await known("sdk-no-model")),
+      onTrainingData: train,
+      onPrescription: async (_request, ctx) => {
+        const failure = await ctx.model().then(
+          () => "downloaded",
+          (error: Error) => error.message,
+        );
+        await ctx.fail(`cannot prescribe: ${failure}`);
+      },
+    });
+    const project = await trainedProjectOf("sdk-no-model");
+    const job = await storePrescriptionJob(env.core.core, project.id, runningCases(2));
+    const { requests } = await jobDone(job.jobId);
+    expect(requests[0]).toMatchObject({
+      status: "ERROR",
+      detail: "cannot prescribe: model download not available",
+    });
+  });
+});
