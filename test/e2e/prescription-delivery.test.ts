@@ -15,7 +15,7 @@ import {
   storedResults,
   storePrescriptionJob,
 } from "../helpers/prescription-jobs.js";
-import { createProject } from "../helpers/projects.js";
+import { createProject, listPlugins } from "../helpers/projects.js";
 import { trainedProject } from "../helpers/trained-projects.js";
 
 function answers(caseIds: readonly string[], by: string): CasePrescription[] {
@@ -142,6 +142,11 @@ describeEachDialect("prescription requests: delivery", (dialect) => {
     expect(quiet.prescriptionRequests.size).toBe(0);
     const { requests } = await readJob(core.core, job.jobId);
     expect(requests.find((r) => r.id === job.requests.get("k"))?.status).toBe("RUNNING");
+    const { plugins } = await listPlugins(core.projects);
+    expect(plugins.map((p) => [p.key, p.prescribes])).toEqual([
+      ["k", true],
+      ["quiet", false],
+    ]);
   });
 
   it("counts requests and TrainingData in one in-flight cap per stream", async () => {
