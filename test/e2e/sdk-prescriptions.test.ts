@@ -11,7 +11,7 @@ import {
   storePrescriptionJob,
 } from "../helpers/prescription-jobs.js";
 import { createProject, getProject } from "../helpers/projects.js";
-import { identity, sdkPluginsPerTest } from "../helpers/sdk-plugins.js";
+import { deferred, identity, recordingLogger, sdkPluginsPerTest } from "../helpers/sdk-plugins.js";
 
 describeEachDialect("plugin SDK: prescriptions", (dialect) => {
   const env = freshCorePerTest(dialect);
@@ -127,5 +127,43 @@ describeEachDialect("plugin SDK: prescriptions", (dialect) => {
       status: "ERROR",
       detail: "cannot prescribe: model download not available",
     });
+  });
+
+  it("re-sends the parts not acked when the core restarts mid-answer, and answers each case once", async () => {
+    const log = recordingLogger();
+    const halfway = deferred();
+    const gate = deferred();
+    let calls = 0;
+    start({
+      report: identity(await known("sdk-restart")),
+      partSize: 100,
+      logger: log.logger,
+      onTrainingData: train,
+      onPrescription: async (_request, ctx) => {
+        calls++;
+        let n = 0;
+        for await (const running of ctx.cases()) {
+          if (n++ === 500) {
+            halfway.resolve();
+            await gate.promise;
+          }
+          await ctx.answer(running.caseId, { type: "ALARM", output: n });
+        }
+      },
+    });
+    const project = await trainedProjectOf("sdk-restart");
+    const job = await storePrescriptionJob(env.core.core, project.id, runningCases(1000));
+    await halfway.promise;
+    const port = env.core.core.port;
+    await env.core.stop();
+    gate.resolve(); // the other half is answered while the core is down
+    await env.start({ port });
+    await log.waitFor((r) => r.msg === "ignoring a repeated PrescriptionRequest");
+    const { requests } = await jobDone(job.jobId);
+    expect(Number(requests[0].cases_done)).toBe(1000);
+    expect(calls).toBe(1);
+    const results = await storedResults(env.core.core, requests[0].id);
+    expect(results.size).toBe(1000);
+    expect(results.get("c0999")?.output).toBe(1000);
   });
 });
