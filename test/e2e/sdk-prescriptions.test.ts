@@ -11,7 +11,7 @@ import {
   storePrescriptionJob,
 } from "../helpers/prescription-jobs.js";
 import { createProject, getProject } from "../helpers/projects.js";
-import { deferred, identity, recordingLogger, sdkPluginsPerTest } from "../helpers/sdk-plugins.js";
+import { deferred, identity, sdkPluginsPerTest } from "../helpers/sdk-plugins.js";
 
 describeEachDialect("plugin SDK: prescriptions", (dialect) => {
   const env = freshCorePerTest(dialect);
@@ -129,15 +129,13 @@ describeEachDialect("plugin SDK: prescriptions", (dialect) => {
     });
   });
 
-  it("re-sends the parts not acked when the core restarts mid-answer, and answers each case once", async () => {
-    const log = recordingLogger();
+  it("re-sends the parts not acked when the core restarts mid-answer; the handler runs once", async () => {
     const halfway = deferred();
     const gate = deferred();
     let calls = 0;
     start({
       report: identity(await known("sdk-restart")),
       partSize: 100,
-      logger: log.logger,
       onTrainingData: train,
       onPrescription: async (_request, ctx) => {
         calls++;
@@ -158,7 +156,8 @@ describeEachDialect("plugin SDK: prescriptions", (dialect) => {
     await env.core.stop();
     gate.resolve(); // the other half is answered while the core is down
     await env.start({ port });
-    await log.waitFor((r) => r.msg === "ignoring a repeated PrescriptionRequest");
+    // The core may hand the request out again (if it is still open when the SDK is back): the
+    // SDK ignores it, since it is running here.
     const { requests } = await jobDone(job.jobId);
     expect(Number(requests[0].cases_done)).toBe(1000);
     expect(calls).toBe(1);
