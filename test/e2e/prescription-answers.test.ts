@@ -132,7 +132,7 @@ describeEachDialect("prescription answers: the ack rules", (dialect) => {
   });
 
   it("refuses parts after the deadline, before and after the sweeper marked it", async () => {
-    const { core, k, job, request } = await delivered({ timeoutMs: 1_500 });
+    const { core, k, job, request } = await delivered({ timeoutMs: 5_000 });
     const id = request.requestId;
     expect((await k.answer(id, [prescriptionFor("c0000")])).code).toBe(0);
     const db = core.core.store.db;

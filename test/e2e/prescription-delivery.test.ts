@@ -78,7 +78,7 @@ describeEachDialect("prescription requests: delivery", (dialect) => {
   });
 
   it("keeps the lease while parts arrive, and moves the request once its holder goes quiet", async () => {
-    const core = await env.start({ deliveryLeaseMs: 400 });
+    const core = await env.start({ deliveryLeaseMs: 1000 });
     const [a, b] = [
       await env.connect("k", { prescribes: true }),
       await env.connect("k", { prescribes: true }),
@@ -88,12 +88,12 @@ describeEachDialect("prescription requests: delivery", (dialect) => {
     await settle(a, b);
     const trainer = a.trainingData.size > 0 ? a : b;
     await trainer.train(await trainer.trainingData.next());
-    const job = await storePrescriptionJob(core.core, project.id, runningCases(12));
+    const job = await storePrescriptionJob(core.core, project.id, runningCases(15));
     await settle(a, b);
     const holder = a.prescriptionRequests.size > 0 ? a : b;
     const other = holder === a ? b : a;
     const request = await holder.prescriptionRequests.next();
-    // A part every 100 ms for 1.2 s, three times the lease: the request stays with its holder.
+    // A part every 100 ms or more, for longer than the lease: the request stays with its holder.
     for (const caseId of job.caseIds) {
       expect((await holder.answer(request.requestId, answers([caseId], "holder"))).code).toBe(0);
       await new Promise((resolve) => setTimeout(resolve, 100));
