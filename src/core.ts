@@ -96,6 +96,10 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       metrics,
       capacity: config.maxInFlightPerStream,
       leaseMs: config.deliveryLeaseMs,
+      requests: {
+        claims: shared ? new SharedClaims(db, claimContext) : new SingleReplicaClaims(db),
+        timeoutMs: config.prescriptionTimeoutMs,
+      },
     });
     undoOnFailure.push(() => dispatcher.stop());
     const { timeouts } = config;
@@ -154,6 +158,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       openStreams,
       logger,
       timeouts,
+      leaseMs: config.deliveryLeaseMs,
       maxDatasetBytes: config.maxDatasetBytes,
       maxUploadBytes: config.maxUploadBytes,
       replicaId: replica.id,
@@ -182,7 +187,15 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     const stopInquiries = startOnlineInquiries(sessions, config.onlineInquiryIntervalMs);
     undoOnFailure.push(stopInquiries);
     const stopDeadlineSweeps = startDeadlineSweeps(
-      { db, committer, feed, logger, timeouts, metrics },
+      {
+        db,
+        committer,
+        feed,
+        logger,
+        timeouts,
+        metrics,
+        prescriptionTimeoutMs: config.prescriptionTimeoutMs,
+      },
       sweepIntervalFor(config),
       replication.leadsSweeps,
     );
@@ -255,7 +268,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
 
 /** Often enough to honour short test timeouts, rarely enough to cost nothing in production. */
 function sweepIntervalFor(config: CoreConfig): number {
-  const shortest = Math.min(...Object.values(config.timeouts));
+  const shortest = Math.min(...Object.values(config.timeouts), config.prescriptionTimeoutMs);
   return Math.min(1000, Math.max(25, Math.floor(shortest / 4)));
 }
 

@@ -12,6 +12,10 @@ defines no outcome (or the outcome has one class). It saves its model with jobli
 ``$MODEL_DIR/python-alarm-<project>-<plugin>.joblib`` (a dict of plain values and scikit-learn
 estimators; read it with ``load_model``) and reports that file name.
 
+It prescribes too: for every running case, the probability that it ends with a negative
+outcome given its events so far (type ``ALARM``, output the probability), from the model file
+of the request's ``model_name``.
+
 Needs Debian's python3-sklearn besides the gRPC packages. Settings come from the environment:
 CORE_ADDRESS, MODEL_DIR, PLUGIN_KEY (default plugin-python-alarm), PLUGIN_TOKEN.
 """
@@ -20,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +34,15 @@ import joblib
 from google.protobuf import struct_pb2
 from sklearn.ensemble import RandomForestClassifier
 
-from event_log import fixed_column, fixed_columns, read_cases
+from event_log import (
+    ACTIVITY,
+    TIMESTAMPS,
+    fixed_column,
+    fixed_columns,
+    parse_timestamp,
+    read_cases,
+)
+from prescriptions import Prescription, PrescriptionJob, RunningCase
 
 # run_plugin imports core_connection, which puts the generated stubs (gen/) on sys.path.
 from run_plugin import run_plugin
@@ -228,5 +240,25 @@ def train(job: Job) -> Path:
     return path
 
 
+def prescribe(
+    job: PrescriptionJob, cases: Iterable[RunningCase]
+) -> Iterator[tuple[str, Prescription]]:
+    """The probability of a negative outcome for each running case, from its events so far."""
+    model = load_model(job.model_dir / job.model_name)
+    about = {"name": job.model_name, "cases": model.cases, "negative_cases": model.negative_cases}
+    for case in cases:
+        stamps = [next((e[name] for name in TIMESTAMPS if name in e), "") for e in case.events]
+        activities = [event.get(ACTIVITY, "") for event in case.events]
+        try:
+            times = [parse_timestamp(stamp) for stamp in stamps]
+        except ValueError:
+            yield case.case_id, Prescription(
+                "ALARM", None, detail="an event of the case has no readable timestamp", model=about
+            )
+            continue
+        probability = model.negative_probability(activities, times)
+        yield case.case_id, Prescription("ALARM", probability, model=about)
+
+
 if __name__ == "__main__":
-    sys.exit(run_plugin(IDENTITY, train))
+    sys.exit(run_plugin(IDENTITY, train, prescribe))

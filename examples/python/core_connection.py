@@ -144,6 +144,8 @@ class CoreConnection:
         self._stopping = stopping
         # Every TrainingData received, duplicates included; None tells the reader to stop.
         self.training_data: queue.Queue[pb.TrainingData | None] = queue.Queue()
+        # Every PrescriptionRequest received, redeliveries included; None stops the reader.
+        self.prescription_requests: queue.Queue[pb.PrescriptionRequest | None] = queue.Queue()
         self._lock = threading.Lock()
         self._stream: Stream | None = None  # the registered stream, if any
         self._call: Any = None  # the open Connect call (a grpc.Call and response iterator)
@@ -205,6 +207,8 @@ class CoreConnection:
                     stream.send(pb.ConnectRequest(online_report=self._identity))
                 elif kind == "training_data":
                     self.training_data.put(response.training_data)
+                elif kind == "prescription_request":
+                    self.prescription_requests.put(response.prescription_request)
         finally:
             call.cancel()  # no-op when the call already ended
             stream.close()

@@ -21,6 +21,7 @@ import grpc
 
 # core_connection puts the generated stubs (gen/) on sys.path: import it before them.
 from core_connection import BearerToken, CoreConnection
+from prescriptions import Prescribe, PrescriptionRunner
 from training_jobs import JobRunner, Train
 from trainingcore.v1 import plugin_service_pb2 as pb
 
@@ -45,8 +46,9 @@ class Config:
 
 
 
-def run_plugin(identity: pb.OnlineReport, train: Train) -> int:
-    """Runs a plugin until SIGINT/SIGTERM; ``identity.id`` is the default plugin key."""
+def run_plugin(identity: pb.OnlineReport, train: Train, prescribe: Prescribe | None = None) -> int:
+    """Runs a plugin until SIGINT/SIGTERM; ``identity.id`` is the default plugin key. With
+    ``prescribe`` it registers as a plugin that prescribes and answers prescription requests."""
     logging.basicConfig(
         stream=sys.stderr,
         level=logging.INFO,
@@ -56,6 +58,7 @@ def run_plugin(identity: pb.OnlineReport, train: Train) -> int:
     registered = pb.OnlineReport()
     registered.CopyFrom(identity)
     registered.id = config.plugin_key
+    registered.prescribes = prescribe is not None
 
     # Signal handlers only record the signal; the main thread polls for it. (Setting a
     # threading.Event inside a handler can deadlock if the signal lands inside Event.wait.)
@@ -78,6 +81,11 @@ def run_plugin(identity: pb.OnlineReport, train: Train) -> int:
         )
         connection = CoreConnection(channel, registered, stopping)
         runner = JobRunner(connection, channel, config.model_dir, train, stopping)
+        prescriber = (
+            PrescriptionRunner(connection, runner.download_to, config.model_dir, prescribe, stopping)
+            if prescribe is not None
+            else None
+        )
 
         def keep_connected() -> None:
             try:
@@ -89,6 +97,10 @@ def run_plugin(identity: pb.OnlineReport, train: Train) -> int:
             threading.Thread(target=keep_connected, name="connection", daemon=True),
             threading.Thread(target=runner.run, name="jobs", daemon=True),
         ]
+        if prescriber is not None:
+            threads.append(
+                threading.Thread(target=prescriber.run, name="prescriptions", daemon=True)
+            )
         for thread in threads:
             thread.start()
         log.info(
@@ -103,6 +115,8 @@ def run_plugin(identity: pb.OnlineReport, train: Train) -> int:
         stopping.set()
         connection.cancel()
         runner.stop()
+        if prescriber is not None:
+            prescriber.stop()
         for thread in threads:
             thread.join(timeout=5)
 

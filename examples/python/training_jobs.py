@@ -190,7 +190,7 @@ class JobRunner:
 
         try:
             with tempfile.TemporaryFile() as raw:
-                self._download_to(data.training_df_name, raw)
+                self.download_to(data.training_df_name, raw)
                 raw.seek(0)
                 with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
                     rows = csv.reader(text)
@@ -238,8 +238,9 @@ class JobRunner:
             if self._stopping.wait(delay):
                 raise Stopped()
 
-    def _download_to(self, name: str, into: IO[bytes]) -> None:
-        """Streams the dataset into a file; retries while the core is unavailable."""
+    def download_to(self, name: str, into: IO[bytes]) -> None:
+        """Streams the dataset into a file; retries while the core is unavailable. (Also
+        used for the running cases of prescription requests.)"""
         for attempt in range(DOWNLOAD_ATTEMPTS):
             into.seek(0)
             into.truncate()

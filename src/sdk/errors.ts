@@ -1,7 +1,16 @@
 /** Errors the SDK hands to plugin code. */
 import { status } from "@grpc/grpc-js";
 
-export type ReportKind = "accept" | "reject" | "started" | "trained" | "fail";
+export type ReportKind =
+  | "accept"
+  | "reject"
+  | "started"
+  | "trained"
+  | "fail"
+  /** A part of the answer to a prescription request (PrescriptionResult). */
+  | "prescriptions"
+  /** PrescriptionError. */
+  | "prescription-error";
 
 /** The name of a gRPC status code, e.g. `FAILED_PRECONDITION` for 9. */
 export function codeName(code: number): string {

@@ -35,7 +35,12 @@ export { runPlugin } from "./run-plugin.js";
 export type {
   JobContext,
   PluginIdentity,
+  Prescription,
+  PrescriptionContext,
+  PrescriptionHandler,
+  PrescriptionJob,
   ReconnectOptions,
+  RunningCase,
   RunPluginOptions,
   TrainedModel,
   TrainingDataHandler,

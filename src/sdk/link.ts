@@ -1,7 +1,7 @@
 /**
  * One `PluginService.Connect` stream: numbers the requests 1, 2, 3, ..., writes them in order
- * with backpressure, routes every Ack to the callback of its request, hands TrainingData and
- * OnlineInquiry messages on, and reports how the stream ended.
+ * with backpressure, routes every Ack to the callback of its request, hands TrainingData,
+ * PrescriptionRequest and OnlineInquiry messages on, and reports how the stream ended.
  */
 import { once } from "node:events";
 import { type ClientDuplexStream, type ServiceError, status } from "@grpc/grpc-js";
@@ -11,6 +11,7 @@ import type {
   ConnectRequest,
   ConnectResponse,
   PluginServiceClient,
+  PrescriptionRequest,
   TrainingData,
 } from "../gen/trainingcore/v1/plugin_service.js";
 
@@ -24,6 +25,7 @@ export interface StreamEnd {
 
 export interface LinkEvents {
   onTrainingData(data: TrainingData): void;
+  onPrescriptionRequest(request: PrescriptionRequest): void;
   onOnlineInquiry(): void;
 }
 
@@ -106,6 +108,9 @@ export class Link {
       }
       case "trainingData":
         this.events.onTrainingData(message.value);
+        return;
+      case "prescriptionRequest":
+        this.events.onPrescriptionRequest(message.value);
         return;
       case "onlineInquiry":
         this.events.onOnlineInquiry();

@@ -16,6 +16,8 @@ import type { ReconnectOptions } from "./types.js";
 interface Entry {
   readonly kind: ReportKind;
   readonly pluginId: number;
+  /** Reports with the same key go one at a time, in order (a job; a prescription request). */
+  readonly orderKey: number | string;
   readonly message: Report;
   readonly resolve: () => void;
   readonly reject: (error: Error) => void;
@@ -40,13 +42,22 @@ export class Outbox {
     return this.entries.length;
   }
 
-  /** Queues a report; resolves on its Ack with code 0, rejects on a refusal. */
-  submit(kind: ReportKind, pluginId: number, message: Report): Promise<void> {
+  /**
+   * Queues a report; resolves on its Ack with code 0, rejects on a refusal. Reports with the
+   * same `orderKey` (default: the job's plugin id) are sent one after another.
+   */
+  submit(
+    kind: ReportKind,
+    pluginId: number,
+    message: Report,
+    orderKey: number | string = pluginId,
+  ): Promise<void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
       this.entries.push({
         kind,
         pluginId,
+        orderKey,
         message,
         resolve,
         reject,
@@ -91,11 +102,11 @@ export class Outbox {
   private flush(): void {
     const link = this.link;
     if (!link?.isOpen) return;
-    const blocked = new Set<number>();
+    const blocked = new Set<number | string>();
     for (const entry of this.entries) {
-      // Only the oldest report of each job may be on its way.
-      if (blocked.has(entry.pluginId)) continue;
-      blocked.add(entry.pluginId);
+      // Only the oldest report of each job (or request) may be on its way.
+      if (blocked.has(entry.orderKey)) continue;
+      blocked.add(entry.orderKey);
       if (entry.sentOn || entry.retryTimer) continue;
       entry.sentOn = link;
       link.send(entry.message, (ack) => this.acked(entry, link, ack));

@@ -18,6 +18,7 @@ import { Link, type Report, type StreamEnd } from "./link.js";
 import { type DownloadedModel, downloadModel, ModelCache } from "./model-download.js";
 import { uploadModel } from "./model-upload.js";
 import { Outbox } from "./outbox.js";
+import { PrescriptionRunner } from "./prescriptions.js";
 import { Backoff, settlesWithin, sleep, whenAborted } from "./timing.js";
 import type { ReconnectOptions, RunPluginOptions } from "./types.js";
 
@@ -61,9 +62,14 @@ function checkOptions(options: RunPluginOptions): void {
         `not one of ${columnDefinitions.join(", ")}`,
     );
   }
-  const concurrency = options.concurrency ?? 1;
-  if (!Number.isSafeInteger(concurrency) || concurrency < 1) {
-    throw new TypeError(`runPlugin: concurrency must be a positive integer, got ${concurrency}`);
+  if (options.onPrescription !== undefined && typeof options.onPrescription !== "function") {
+    throw new TypeError("runPlugin: onPrescription must be a function when given");
+  }
+  for (const name of ["concurrency", "prescriptionConcurrency", "partSize"] as const) {
+    const value = options[name] ?? 1;
+    if (!Number.isSafeInteger(value) || value < 1) {
+      throw new TypeError(`runPlugin: ${name} must be a positive integer, got ${value}`);
+    }
   }
 }
 
@@ -86,6 +92,7 @@ class PluginRuntime {
   private current: number;
   private readonly outbox: Outbox;
   private readonly jobs: JobRunner;
+  private readonly prescriptions: PrescriptionRunner | undefined;
   private readonly stopping = new AbortController();
   private readonly stopped: Promise<void>;
   private readonly onlineReport: Report;
@@ -108,7 +115,7 @@ class PluginRuntime {
         description: report.description ?? "",
         parameters: report.parameters ?? {},
         neededColumns: (report.neededColumns ?? []).map(toProtoColumnDefinition),
-        prescribes: false,
+        prescribes: options.onPrescription !== undefined,
       },
     };
     const channelOptions: ChannelOptions = {
@@ -148,6 +155,20 @@ class PluginRuntime {
         }),
       logger: this.logger,
     });
+    this.prescriptions =
+      options.onPrescription &&
+      new PrescriptionRunner({
+        handler: options.onPrescription,
+        concurrency: options.prescriptionConcurrency ?? 1,
+        partSize: options.partSize ?? 1000,
+        submit: (kind, pluginId, message, orderKey) =>
+          this.outbox.submit(kind, pluginId, message, orderKey),
+        download: (name, signal) =>
+          downloadDataset(this.core.datasets, name, signal, this.reconnect, this.logger),
+        model: (projectId, pluginId, signal) =>
+          this.model(projectId, pluginId, signal).then((model) => model.read()),
+        logger: this.logger,
+      });
     this.stopped = whenAborted(this.stopping.signal);
   }
 
@@ -177,14 +198,14 @@ class PluginRuntime {
       }
       if (!this.drained) {
         // Stopped while disconnected: nothing more can be delivered; let running jobs end.
-        const jobsStopped = this.jobs.stop(this.shutdownTimeoutMs);
+        const jobsStopped = this.stopWork(this.shutdownTimeoutMs);
         this.outbox.close(new PluginStoppedError());
         await jobsStopped;
       }
     } catch (error) {
       fatal = error instanceof Error ? error : new Error(String(error));
       this.stopping.abort();
-      await this.jobs.stop(0);
+      await this.stopWork(0);
     } finally {
       external?.removeEventListener("abort", onAbort);
       this.outbox.close(fatal ?? new PluginStoppedError());
@@ -226,6 +247,10 @@ class PluginRuntime {
       this.core.plugins,
       {
         onTrainingData: (data) => this.jobs.offer(data),
+        onPrescriptionRequest: (request) => {
+          if (this.prescriptions) this.prescriptions.offer(request);
+          else this.logger.warn({ requestId: request.requestId }, "no onPrescription handler");
+        },
         onOnlineInquiry: () => this.answerInquiry(link),
       },
       this.logger,
@@ -280,11 +305,16 @@ class PluginRuntime {
     });
   }
 
+  /** Stops jobs and prescription requests, waiting for them at most `timeoutMs`. */
+  private async stopWork(timeoutMs: number): Promise<void> {
+    await Promise.all([this.jobs.stop(timeoutMs), this.prescriptions?.stop(timeoutMs)]);
+  }
+
   /** Lets jobs end, waits briefly for outstanding acks, then half-closes the stream. */
   private async shutDown(link: Link): Promise<void> {
     const deadline = Date.now() + this.shutdownTimeoutMs;
     this.logger.info("stopping: waiting for running jobs and outstanding acks");
-    await this.jobs.stop(this.shutdownTimeoutMs);
+    await this.stopWork(this.shutdownTimeoutMs);
     this.drained = true;
     await settlesWithin(Promise.race([this.outbox.idle(), link.ended]), deadline - Date.now());
     link.halfClose();

@@ -80,6 +80,66 @@ export interface TrainedModel {
 
 export type TrainingDataHandler = (job: TrainingJob, ctx: JobContext) => unknown;
 
+/** One `PrescriptionRequest`: running cases of a project this plugin trained for. */
+export interface PrescriptionJob {
+  /** Identifies the request; the SDK echoes it in every answer. */
+  readonly requestId: string;
+  readonly projectId: number;
+  /** This plugin's membership in the project (the `pluginId` of its TrainingData). */
+  readonly pluginId: number;
+  /** The model name the plugin reported for the project. */
+  readonly modelName: string;
+  /** Opaque name of the running-cases set (read it with `ctx.cases()`). */
+  readonly datasetName: string;
+  readonly parameters: Record<string, unknown>;
+  readonly additionalInfo: Record<string, unknown>;
+  readonly definition?: EventLogDefinition;
+}
+
+/** One running case: its events so far, in time order, each keyed by column name. */
+export interface RunningCase {
+  readonly caseId: string;
+  /** Values as the CSV holds them (strings); empty cells left out. */
+  readonly events: readonly Record<string, string>[];
+}
+
+/** What a plugin prescribes for one case. */
+export interface Prescription {
+  /** The kind, e.g. `NEXT_ACTIVITY`, `ALARM`, `TREATMENT_EFFECT` (at most 200 characters). */
+  readonly type: string;
+  /** Any JSON value (finite numbers); null when the plugin has no prescription for the case. */
+  readonly output: unknown;
+  /** Why `output` is null, or a note for people. */
+  readonly detail?: string;
+  /** Which model answered and its scores, e.g. `{ name, accuracy }`. */
+  readonly model?: Record<string, unknown>;
+}
+
+/**
+ * What a handler can do for its prescription request. Answers are buffered and sent in parts
+ * of `partSize` cases, each re-sent after a reconnect until acked; the final part (with
+ * `last`) goes when the handler returns. A handler that throws answers with a
+ * PrescriptionError (the cases answered before keep their prescriptions).
+ */
+export interface PrescriptionContext {
+  /** Aborted when the plugin shuts down. */
+  readonly signal: AbortSignal;
+  /** Downloads the running-cases set and yields its cases in order. */
+  cases(): AsyncIterable<RunningCase>;
+  /**
+   * Buffers the prescription for a case; resolves at once, or once earlier parts were acked
+   * when too many are on their way. Rejects with a PluginReportError when the core refused a
+   * part (then the request is over).
+   */
+  answer(caseId: string, prescription: Prescription): Promise<void>;
+  /** The request cannot be answered; `detail` says why, for a person to read. Final. */
+  fail(detail: string): Promise<void>;
+  /** The model stored with the core for this membership (see ModelService). */
+  model(): Promise<Buffer>;
+}
+
+export type PrescriptionHandler = (request: PrescriptionJob, ctx: PrescriptionContext) => unknown;
+
 /** Exponential backoff with full jitter between reconnect attempts. */
 export interface ReconnectOptions {
   /** Upper bound of the first delay. Default 250 ms. */
@@ -102,8 +162,17 @@ export interface RunPluginOptions {
   readonly report: PluginIdentity;
   /** Called once per job; must end it with `trained`, `fail` or `reject`. */
   readonly onTrainingData: TrainingDataHandler;
+  /**
+   * Called once per prescription request (running cases of a trained project). Giving it
+   * registers the plugin as one that prescribes (`OnlineReport.prescribes`).
+   */
+  readonly onPrescription?: PrescriptionHandler;
   /** Jobs run at the same time; further jobs wait in arrival order. Default 1. */
   readonly concurrency?: number;
+  /** Prescription requests run at the same time (apart from jobs). Default 1. */
+  readonly prescriptionConcurrency?: number;
+  /** Cases per PrescriptionResult part. Default 1,000. */
+  readonly partSize?: number;
   /** Aborting it shuts the plugin down; `runPlugin` then resolves. */
   readonly signal?: AbortSignal;
   /** A pino logger. Default: silent. */

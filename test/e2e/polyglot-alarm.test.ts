@@ -29,6 +29,11 @@ import {
   succeeds,
   waitUntilOnline,
 } from "../helpers/python-plugins.js";
+import {
+  readJob,
+  storedResults,
+  storePrescriptionJob,
+} from "../helpers/stored-prescription-jobs.js";
 
 const noSklearn = succeeds(python, ["-c", "import sklearn"])
   ? undefined
@@ -138,6 +143,29 @@ describeEachDialect("polyglot plugins", (dialect) => {
     expect(summary.classifiers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(summary.firstEventAlarm).toBeGreaterThanOrEqual(0);
     expect(summary.firstEventAlarm).toBeLessThanOrEqual(1);
+
+    // It prescribes: the probability of a negative outcome of each running case.
+    const job = await storePrescriptionJob(env.core.core, created.id, [
+      { caseId: "r1", activities: ["Confirmation of receipt"] },
+      {
+        caseId: "r2",
+        activities: ["Confirmation of receipt", "T02 Check confirmation of receipt"],
+      },
+      { caseId: "r3", activities: ["Something new"] },
+    ]);
+    await expect
+      .poll(async () => (await readJob(env.core.core, job.jobId)).job.status, { timeout: 30_000 })
+      .toBe("DONE");
+    const { requests } = await readJob(env.core.core, job.jobId);
+    expect(requests[0], py.log).toMatchObject({ status: "DONE" });
+    const results = await storedResults(env.core.core, job.requests.get(alarmKey) as string);
+    expect([...results.keys()].sort()).toEqual(["r1", "r2", "r3"]);
+    for (const result of results.values()) {
+      expect(result).toMatchObject({ type: "ALARM", model: { name: membership?.modelName } });
+      expect(result.output).toBeGreaterThanOrEqual(0);
+      expect(result.output).toBeLessThanOrEqual(1);
+    }
+    expect(results.get("r1")?.output).toBeCloseTo(summary.firstEventAlarm, 6);
 
     expect(await py.stop(), py.log).toBe(0);
   });

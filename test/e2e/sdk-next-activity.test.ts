@@ -13,6 +13,11 @@ import { describeEachDialect } from "../helpers/databases.js";
 import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { createProject, getProject, watchToEnd } from "../helpers/projects.js";
 import { sdkPluginsPerTest, ticketDefinition, ticketLog } from "../helpers/sdk-plugins.js";
+import {
+  readJob,
+  storedResults,
+  storePrescriptionJob,
+} from "../helpers/stored-prescription-jobs.js";
 
 const receiptPath = fileURLToPath(new URL("../../../shared/data/receipt.csv", import.meta.url));
 
@@ -107,6 +112,46 @@ describeEachDialect("plugin SDK against the core", (dialect) => {
       events: 5,
       start: { open: 2 },
       next: { open: { close: 1, escalate: 1 }, escalate: { close: 1 }, close: { [endMarker]: 2 } },
+    });
+  });
+
+  it("the next-activity example prescribes the most likely next activity of running cases", async () => {
+    const key = await startExample();
+    const created = await createProject(env.core.projects, {
+      datasetCsv: Buffer.from(ticketLog),
+      holdoutFraction: 0,
+      pluginKeys: [key],
+      definition: ticketDefinition,
+    });
+    await watchToEnd(env.core.projects, created.id);
+    const project = await getProject(env.core.projects, created.id);
+    const modelName = project.plugins[0]?.modelName;
+    const job = await storePrescriptionJob(env.core.core, created.id, [
+      { caseId: "r1", activities: ["open"] },
+      { caseId: "r2", activities: ["open", "escalate"] },
+      { caseId: "r3", activities: ["open", "close"] },
+      { caseId: "r4", activities: ["reopen"] },
+    ]);
+    await expect
+      .poll(async () => (await readJob(env.core.core, job.jobId)).job.status, { timeout: 20_000 })
+      .toBe("DONE");
+    const results = await storedResults(env.core.core, job.requests.get(key) as string);
+    const model = { name: modelName, cases: 2 };
+    // After "open": close once, escalate once (ties by name).
+    expect(results.get("r1")).toEqual({
+      type: "NEXT_ACTIVITY",
+      output: { activity: "close", probability: 0.5 },
+      detail: "",
+      model,
+    });
+    expect(results.get("r2")?.output).toEqual({ activity: "close", probability: 1 });
+    expect(results.get("r3")).toMatchObject({
+      output: null,
+      detail: expect.stringContaining("ended"),
+    });
+    expect(results.get("r4")).toMatchObject({
+      output: null,
+      detail: expect.stringContaining("never seen"),
     });
   });
 });

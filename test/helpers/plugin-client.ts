@@ -15,8 +15,10 @@ import {
   type ConnectRequest,
   type ConnectResponse,
   PluginServiceClient,
+  type PrescriptionRequest,
   type TrainingData,
 } from "../../src/gen/trainingcore/v1/plugin_service.js";
+import type { CasePrescription } from "../../src/gen/trainingcore/v1/prescription.js";
 import { AsyncQueue } from "./async-queue.js";
 
 export type Report = NonNullable<ConnectRequest["message"]>;
@@ -28,6 +30,7 @@ export interface StreamEnd {
 
 export class TestPlugin {
   readonly trainingData = new AsyncQueue<TrainingData>();
+  readonly prescriptionRequests = new AsyncQueue<PrescriptionRequest>();
   readonly acks: Ack[] = [];
   /** One item per OnlineInquiry received. */
   readonly inquiries = new AsyncQueue<number>();
@@ -148,6 +151,19 @@ export class TestPlugin {
     });
   }
 
+  /** A PrescriptionResult part. */
+  answer(requestId: string, prescriptions: CasePrescription[], last = false): Promise<Ack> {
+    return this.send({
+      $case: "prescriptionResult",
+      value: { requestId, prescriptions, last },
+    });
+  }
+
+  /** A PrescriptionError. */
+  prescriptionError(requestId: string, detail: string): Promise<Ack> {
+    return this.send({ $case: "prescriptionError", value: { requestId, detail } });
+  }
+
   /** Runs the happy path for one TrainingData: applicable, started, trained. */
   async train(td: TrainingData): Promise<void> {
     for (const ack of [
@@ -185,6 +201,9 @@ export class TestPlugin {
       }
       case "trainingData":
         this.trainingData.push(message.value);
+        break;
+      case "prescriptionRequest":
+        this.prescriptionRequests.push(message.value);
         break;
       case "onlineInquiry":
         this.inquiries.push(++this.inquiryCount);

@@ -7,8 +7,11 @@
  *
  * A project created with a definition gives a training set with fixed column names, which the
  * plugin reads as they are; for a project without one it guesses the columns from their names.
+ *
+ * It prescribes too: for each running case, the most likely next activity after the case's last
+ * one, with its probability (`NEXT_ACTIVITY`, output `{ activity, probability }`).
  */
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -16,7 +19,11 @@ import { parse } from "csv-parse";
 import type { Logger } from "pino";
 import {
   type JobContext,
+  type Prescription,
+  type PrescriptionContext,
+  type PrescriptionJob,
   type ReconnectOptions,
+  type RunningCase,
   runPlugin,
   type TrainingJob,
 } from "../../../src/sdk/index.js";
@@ -92,6 +99,7 @@ export function startNextActivityPlugin(options: NextActivityPluginOptions): Pro
       neededColumns: ["CASE_ID", "ACTIVITY"],
     },
     onTrainingData: (job, ctx) => train(job, ctx, options.modelDir),
+    onPrescription: (request, ctx) => prescribe(request, ctx, options.modelDir),
   });
 }
 
@@ -247,4 +255,56 @@ async function train(job: TrainingJob, ctx: JobContext, modelDir: string): Promi
   await rename(partial, path);
   // Stored in the core too, so any instance (or a consumer) can read it back.
   await ctx.trained({ modelName: fileName, file: path });
+}
+
+/**
+ * The prescription for a running case: the activity that most often followed its last one in
+ * training (the end of the case aside), with its share of everything that followed it. Null,
+ * with a reason, for a case whose last activity the model never saw.
+ */
+export function nextActivityFor(
+  model: NextActivityModel,
+  running: RunningCase,
+  modelName: string,
+): Prescription {
+  const column =
+    model.columns.activity in (running.events[0] ?? {}) ? model.columns.activity : "ACTIVITY";
+  const last = running.events.at(-1)?.[column];
+  const about = { name: modelName, cases: model.cases };
+  const followers = last === undefined ? undefined : model.next[last];
+  if (!followers) {
+    const detail =
+      last === undefined
+        ? `the case has no ${column} value`
+        : `activity ${JSON.stringify(last)} was never seen in training`;
+    return { type: "NEXT_ACTIVITY", output: null, detail, model: about };
+  }
+  const total = Object.values(followers).reduce((sum, n) => sum + n, 0);
+  const [activity, count] = Object.entries(followers).find(([name]) => name !== endMarker) ?? [];
+  if (activity === undefined || count === undefined) {
+    return {
+      type: "NEXT_ACTIVITY",
+      output: null,
+      detail: `cases always ended after ${JSON.stringify(last)} in training`,
+      model: about,
+    };
+  }
+  return {
+    type: "NEXT_ACTIVITY",
+    output: { activity, probability: count / total },
+    model: about,
+  };
+}
+
+async function prescribe(
+  request: PrescriptionJob,
+  ctx: PrescriptionContext,
+  modelDir: string,
+): Promise<void> {
+  // The model file this instance (or another sharing the directory) wrote for the project.
+  const path = join(modelDir, request.modelName);
+  const model = JSON.parse(await readFile(path, "utf8")) as NextActivityModel;
+  for await (const running of ctx.cases()) {
+    await ctx.answer(running.caseId, nextActivityFor(model, running, request.modelName));
+  }
 }

@@ -1,5 +1,5 @@
 /**
- * Which WAITING memberships this replica may hand out. With one replica (SQLite) that is all
+ * Which WAITING memberships (and which prescription requests) this replica may hand out. With one replica (SQLite) that is all
  * of them, and only the instance leases in memory (see `InstanceLeases`) say who has what; with
  * several (PostgreSQL) a membership is first claimed by this replica in the database, so no two
  * replicas send it to their instances at once, and a dead replica's claims lapse with its
@@ -12,6 +12,13 @@ import {
   releaseMemberships,
 } from "../../store/sql/claims.js";
 import { readNextWaitingDeliveries, type WaitingDeliveryRow } from "../../store/sql/memberships.js";
+import {
+  claimNextRequests,
+  markRequestsDelivered,
+  type RequestDeliveryRow,
+  readNextRequestDeliveries,
+  releaseRequests,
+} from "../../store/sql/prescription-deliveries.js";
 
 export interface DeliveryClaims {
   /**
@@ -29,8 +36,21 @@ export interface DeliveryClaims {
   release(ids: readonly number[]): Promise<void>;
 }
 
+/** The same for prescription requests (WAITING or RUNNING, job RUNNING, deadline ahead). */
+export interface RequestClaims {
+  claimNextRequests(
+    key: string,
+    count: number,
+    held: readonly string[],
+    untilMs: number,
+  ): Promise<RequestDeliveryRow[]>;
+  releaseRequests(ids: readonly string[]): Promise<void>;
+  /** Stores the first delivery of WAITING requests: RUNNING, deadline `timeoutMs` from now. */
+  markDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void>;
+}
+
 /** The only replica: every WAITING membership is ours. */
-export class SingleReplicaClaims implements DeliveryClaims {
+export class SingleReplicaClaims implements DeliveryClaims, RequestClaims {
   constructor(private readonly db: Knex) {}
 
   claimNext(key: string, count: number, held: readonly number[]): Promise<WaitingDeliveryRow[]> {
@@ -38,10 +58,24 @@ export class SingleReplicaClaims implements DeliveryClaims {
   }
 
   async release(): Promise<void> {}
+
+  claimNextRequests(
+    key: string,
+    count: number,
+    held: readonly string[],
+  ): Promise<RequestDeliveryRow[]> {
+    return readNextRequestDeliveries(this.db, key, count, new Set(held), Date.now());
+  }
+
+  async releaseRequests(): Promise<void> {}
+
+  markDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
+    return markRequestsDelivered(this.db, ids, nowMs, timeoutMs);
+  }
 }
 
 /** One of several replicas: claims are columns of the rows in the shared database. */
-export class SharedClaims implements DeliveryClaims {
+export class SharedClaims implements DeliveryClaims, RequestClaims {
   constructor(
     private readonly db: Knex,
     private readonly context: () => ClaimContext,
@@ -58,5 +92,22 @@ export class SharedClaims implements DeliveryClaims {
 
   release(ids: readonly number[]): Promise<void> {
     return releaseMemberships(this.db, this.context().replicaId, ids);
+  }
+
+  claimNextRequests(
+    key: string,
+    count: number,
+    held: readonly string[],
+    untilMs: number,
+  ): Promise<RequestDeliveryRow[]> {
+    return claimNextRequests(this.db, this.context(), key, count, held, untilMs);
+  }
+
+  releaseRequests(ids: readonly string[]): Promise<void> {
+    return releaseRequests(this.db, this.context().replicaId, ids);
+  }
+
+  markDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
+    return markRequestsDelivered(this.db, ids, nowMs, timeoutMs);
   }
 }

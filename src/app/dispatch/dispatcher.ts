@@ -1,5 +1,6 @@
 /**
- * Hands WAITING memberships to connected plugin instances, at least once.
+ * Hands WAITING memberships and prescription requests to connected plugin instances, at least
+ * once.
  *
  * Each WAITING membership is leased to one instance (the least loaded, online ones first) and
  * sent to it as TrainingData. An instance holds at most `capacity` leases; the rest wait in the
@@ -11,18 +12,25 @@
  * at once. A report from an instance whose lease moved on is still judged by the state machine:
  * a late duplicate is a no-op.
  *
+ * Prescription requests (of jobs RUNNING, the request WAITING or RUNNING) go the same way, in
+ * the room memberships leave: one lease each, counted in the same `capacity`, sent as a
+ * PrescriptionRequest. The first delivery stores the request RUNNING with its deadline. A
+ * request's lease is renewed by every part of its answer (`renewRequest`), so a long answer is
+ * not redelivered halfway; it ends when the request finishes (`requestDone` on the feed).
+ *
  * With several replicas (PostgreSQL) each first claims the membership for itself in the
  * database (see `DeliveryClaims`); `sweep()`, run with every heartbeat, hands out what other
  * replicas released or left behind when they died, and whatever a lost notification hid.
  */
 import type { Logger } from "../../logger.js";
+import type { RequestDeliveryRow } from "../../store/sql/prescription-deliveries.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
 import type { PluginSession, PluginSessions } from "../plugins/plugin-sessions.js";
-import type { DeliveryClaims } from "./delivery-claims.js";
-import { InstanceLeases } from "./instance-leases.js";
+import type { DeliveryClaims, RequestClaims } from "./delivery-claims.js";
+import { InstanceLeases, type WorkId } from "./instance-leases.js";
 import { leastLoaded } from "./least-loaded.js";
-import { trainingDataOf } from "./training-data.js";
+import { prescriptionRequestOf, trainingDataOf } from "./training-data.js";
 
 export interface DispatcherDeps {
   readonly claims: DeliveryClaims;
@@ -40,14 +48,20 @@ export interface DispatcherDeps {
    * while both work and room remain.
    */
   readonly maxClaimsPerQuery?: number;
+  /** Prescription requests to hand out too; without it only memberships are. */
+  readonly requests?: {
+    readonly claims: RequestClaims;
+    /** A request's deadline after its first delivery (CORE_PRESCRIPTION_TIMEOUT_MS). */
+    readonly timeoutMs: number;
+  };
 }
 
 export class Dispatcher {
   private readonly leases: InstanceLeases;
   private readonly running = new Map<string, Promise<void>>();
   private readonly again = new Set<string>();
-  /** WAITING memberships sent at least once by this process: sending one again is a redelivery. */
-  private readonly sent = new Set<number>();
+  /** Work sent at least once by this process: sending it again is a redelivery. */
+  private readonly sent = new Set<WorkId>();
   private readonly unsubscribe: (() => void)[];
   private readonly expiryTimer: NodeJS.Timeout;
   private stopped = false;
@@ -60,6 +74,10 @@ export class Dispatcher {
         this.sent.delete(membershipId);
         // Only a lease held here frees room here (and no one else holds it then).
         if (this.leases.release(membershipId) !== undefined) this.dispatch(key);
+      }),
+      deps.feed.onRequestDone((key, requestId) => {
+        this.sent.delete(requestId);
+        if (this.leases.release(requestId) !== undefined) this.dispatch(key);
       }),
     ];
     this.expiryTimer = setInterval(
@@ -92,8 +110,12 @@ export class Dispatcher {
       this.dispatch(session.key);
       return;
     }
-    this.deps.claims
-      .release([...released])
+    const memberships = [...released].filter((id): id is number => typeof id === "number");
+    const requests = [...released].filter((id): id is string => typeof id === "string");
+    Promise.all([
+      this.deps.claims.release(memberships),
+      this.deps.requests?.claims.releaseRequests(requests),
+    ])
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, key: session.key }, "could not give claims back"),
       )
@@ -110,12 +132,20 @@ export class Dispatcher {
     while (this.running.size > 0) await Promise.all(this.running.values());
   }
 
-  /** True when an instance on this replica holds the membership's lease. */
-  holdsLease(membershipId: number): boolean {
-    return this.leases.holder(membershipId, Date.now()) !== undefined;
+  /** True when an instance on this replica holds the lease of a membership (or request). */
+  holdsLease(id: WorkId): boolean {
+    return this.leases.holder(id, Date.now()) !== undefined;
   }
 
-  /** In-flight TrainingData of a session (for tests and metrics). */
+  /**
+   * A part of the answer to a request came from `session`: its lease lasts `leaseMs` from now.
+   * An instance whose lease moved on keeps none (its parts are still stored).
+   */
+  renewRequest(requestId: string, session: PluginSession): void {
+    this.leases.renew(requestId, session, Date.now() + this.deps.leaseMs);
+  }
+
+  /** In-flight TrainingData and PrescriptionRequests of a session (for tests and metrics). */
   inFlight(session: PluginSession): number {
     return this.leases.count(session);
   }
@@ -139,39 +169,109 @@ export class Dispatcher {
   }
 
   private async handOut(key: string): Promise<void> {
+    const max = this.deps.maxClaimsPerQuery ?? 256;
     for (;;) {
-      const free = this.freeRoom(key, this.deps.maxClaimsPerQuery ?? 256);
+      const free = this.freeRoom(key, max);
       if (free === 0) return;
-      const nowMs = Date.now();
-      const held = this.leases.heldBy(key, nowMs);
-      const untilMs = nowMs + this.deps.leaseMs;
-      const claimed = await this.deps.claims.claimNext(key, free, held, untilMs);
-      const unused: number[] = [];
-      for (const row of claimed) {
-        const lapsed = this.leases.lapsedHolder(row.id);
-        const grantedMs = Date.now();
-        const session = leastLoaded(
-          this.deps.sessions.connected(key),
-          this.leases,
-          (s) => this.deps.sessions.isOnline(s, grantedMs),
-          lapsed,
-        );
-        if (!session) {
-          unused.push(row.id);
-          continue;
-        }
-        this.leases.grant(row.id, session, untilMs);
-        if (this.sent.has(row.id)) {
-          this.deps.metrics.redelivered(lapsed ? "lease_expired" : "holder_gone");
-        } else this.sent.add(row.id);
-        session.sendTrainingData(trainingDataOf(row)).catch(() => {
-          // The stream closed: sessionClosed() releases the lease and dispatches again.
-        });
-      }
-      if (unused.length > 0) await this.deps.claims.release(unused);
-      // Fewer than asked for: nothing else is waiting (or the instances went away meanwhile).
-      if (unused.length > 0 || claimed.length < free) return;
+      const untilMs = Date.now() + this.deps.leaseMs;
+      const memberships = await this.handOutMemberships(key, free, untilMs);
+      if (memberships === "stop") return;
+      if (memberships === free) continue;
+      // Memberships first; prescription requests in the room they leave.
+      const room = this.freeRoom(key, free - memberships);
+      if (room === 0 || !this.deps.requests) return;
+      if ((await this.handOutRequests(key, room, untilMs)) !== room) return;
     }
+  }
+
+  /** Hands out up to `count` memberships; how many, or "stop" when instances were missing. */
+  private async handOutMemberships(
+    key: string,
+    count: number,
+    untilMs: number,
+  ): Promise<number | "stop"> {
+    const held = this.leases
+      .heldBy(key, Date.now())
+      .filter((id): id is number => typeof id === "number");
+    const claimed = await this.deps.claims.claimNext(key, count, held, untilMs);
+    const unused: number[] = [];
+    for (const row of claimed) {
+      const session = this.grant(key, row.id, untilMs);
+      if (!session) {
+        unused.push(row.id);
+        continue;
+      }
+      session.sendTrainingData(trainingDataOf(row)).catch(() => {
+        // The stream closed: sessionClosed() releases the lease and dispatches again.
+      });
+    }
+    if (unused.length > 0) {
+      await this.deps.claims.release(unused);
+      return "stop";
+    }
+    return claimed.length;
+  }
+
+  /** Hands out up to `count` prescription requests; how many were claimed. */
+  private async handOutRequests(key: string, count: number, untilMs: number): Promise<number> {
+    const requests = this.deps.requests;
+    if (!requests) return 0;
+    const held = this.leases
+      .heldBy(key, Date.now())
+      .filter((id): id is string => typeof id === "string");
+    const claimed = await requests.claims.claimNextRequests(key, count, held, untilMs);
+    const unused: string[] = [];
+    const granted: { row: RequestDeliveryRow; session: PluginSession }[] = [];
+    for (const row of claimed) {
+      const session = this.grant(key, row.id, untilMs);
+      if (session) granted.push({ row, session });
+      else unused.push(row.id);
+    }
+    const first = granted.filter(({ row }) => row.first_delivered_ms === null);
+    if (first.length > 0) {
+      try {
+        await requests.claims.markDelivered(
+          first.map(({ row }) => row.id),
+          Date.now(),
+          requests.timeoutMs,
+        );
+      } catch (error) {
+        for (const { row } of granted) this.leases.release(row.id);
+        await requests.claims.releaseRequests(claimed.map((row) => row.id));
+        throw error;
+      }
+      for (const jobId of new Set(first.map(({ row }) => row.job_id))) {
+        this.deps.feed.jobChanged(jobId);
+      }
+    }
+    for (const { row, session } of granted) {
+      session.sendPrescriptionRequest(prescriptionRequestOf(row)).catch(() => {
+        // The stream closed: sessionClosed() releases the lease and dispatches again.
+      });
+    }
+    if (unused.length > 0) {
+      await requests.claims.releaseRequests(unused);
+      return 0;
+    }
+    return claimed.length;
+  }
+
+  /** Leases `id` to the least loaded instance of `key`; undefined when none has room. */
+  private grant(key: string, id: WorkId, untilMs: number): PluginSession | undefined {
+    const lapsed = this.leases.lapsedHolder(id);
+    const grantedMs = Date.now();
+    const session = leastLoaded(
+      this.deps.sessions.connected(key),
+      this.leases,
+      (s) => this.deps.sessions.isOnline(s, grantedMs),
+      lapsed,
+    );
+    if (!session) return undefined;
+    this.leases.grant(id, session, untilMs);
+    if (this.sent.has(id)) {
+      this.deps.metrics.redelivered(lapsed ? "lease_expired" : "holder_gone");
+    } else this.sent.add(id);
+    return session;
   }
 
   /**

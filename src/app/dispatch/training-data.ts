@@ -1,12 +1,32 @@
 import { effectiveDefinitionFromJson } from "../../domain/event-log/index.js";
 import type { WaitingDeliveryRow } from "../../store/sql/memberships.js";
-import type { TrainingDataMessage } from "../plugins/plugin-sessions.js";
+import type { RequestDeliveryRow } from "../../store/sql/prescription-deliveries.js";
+import type {
+  PrescriptionRequestMessage,
+  TrainingDataMessage,
+} from "../plugins/plugin-sessions.js";
 
 export function trainingDataOf(row: WaitingDeliveryRow): TrainingDataMessage {
   return {
     projectId: row.project_id,
     pluginId: row.id,
     trainingDfName: row.training_blob_id,
+    additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
+    parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
+    definition:
+      row.effective_definition_json === null
+        ? undefined
+        : effectiveDefinitionFromJson(row.effective_definition_json),
+  };
+}
+
+export function prescriptionRequestOf(row: RequestDeliveryRow): PrescriptionRequestMessage {
+  return {
+    requestId: row.id,
+    projectId: row.project_id,
+    pluginId: row.membership_id,
+    modelName: row.model_name,
+    input: { kind: "dataset", datasetName: row.cases_blob_id },
     additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
     parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
     definition:

@@ -16,6 +16,19 @@ export interface TrainingDataMessage {
   readonly definition: EffectiveDefinition | undefined;
 }
 
+/** What a PrescriptionRequest says; `input` grows a case prefix with streaming prescriptions. */
+export interface PrescriptionRequestMessage {
+  readonly requestId: string;
+  readonly projectId: number;
+  readonly pluginId: number;
+  readonly modelName: string;
+  /** The running cases: a dataset to download. */
+  readonly input: { readonly kind: "dataset"; readonly datasetName: string };
+  readonly parameters: Record<string, unknown>;
+  readonly additionalInfo: Record<string, unknown>;
+  readonly definition: EffectiveDefinition | undefined;
+}
+
 export interface PluginSession {
   readonly id: number;
   readonly key: string;
@@ -23,6 +36,8 @@ export interface PluginSession {
   lastAnswerMs: number;
   /** Resolves once the stream took the message (waits while its buffer is full). */
   sendTrainingData(message: TrainingDataMessage): Promise<void>;
+  /** Resolves once the stream took the message (waits while its buffer is full). */
+  sendPrescriptionRequest(message: PrescriptionRequestMessage): Promise<void>;
   sendOnlineInquiry(): void;
 }
 

@@ -76,6 +76,8 @@ export interface PluginView {
   lastSeenMs: number;
   /** What the plugin needs in a training set, from its latest OnlineReport. */
   neededColumns: ColumnDefinition[];
+  /** The key answers prescription requests (its latest OnlineReport said so). */
+  prescribes: boolean;
 }
 
 function datasetView(row: ProjectRow): DatasetView | undefined {
@@ -215,6 +217,7 @@ export async function listPluginViews(db: Knex, sessions: PluginSessions): Promi
       instances,
       lastSeenMs: row.last_seen_ms,
       neededColumns: JSON.parse(row.needed_columns_json) as ColumnDefinition[],
+      prescribes: Boolean(row.prescribes),
     };
   });
 }

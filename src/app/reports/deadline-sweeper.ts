@@ -1,5 +1,6 @@
 /**
- * Puts plugin memberships whose phase deadline passed in ERROR, a few at a time, through the
+ * Puts plugin memberships whose phase deadline passed in ERROR (and prescription requests past
+ * theirs in TIMED_OUT: see `request-deadlines.ts`), a few at a time, through the
  * same transition path as a plugin's own ErrorReport (so the project status is derived again and
  * events are stored). Deadlines live in the database, so they survive restarts: a sweep right
  * after start catches everything that expired while the core was down.
@@ -12,6 +13,7 @@ import { findMembership, listOverdueMemberships } from "../../store/sql/membersh
 import { lockProject } from "../../store/sql/projects.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
+import { sweepRequestDeadlines } from "../prescriptions/request-deadlines.js";
 import type { GroupCommitter } from "./group-commit.js";
 import { applyTransition } from "./plugin-reports.js";
 
@@ -26,13 +28,27 @@ export interface DeadlineSweeperDeps {
   readonly db: import("knex").Knex;
   /** Counts expiries. */
   readonly metrics: CoreMetrics;
+  /** CORE_PRESCRIPTION_TIMEOUT_MS; without it prescription requests are not swept. */
+  readonly prescriptionTimeoutMs?: number;
 }
 
-/** Expires every overdue membership; returns how many went to ERROR. */
+/** Expires every overdue membership and request; returns how many. */
 export async function sweepDeadlines(
   deps: DeadlineSweeperDeps,
   nowMs = Date.now(),
 ): Promise<number> {
+  const requests =
+    deps.prescriptionTimeoutMs === undefined
+      ? 0
+      : await sweepRequestDeadlines(
+          { ...deps, prescriptionTimeoutMs: deps.prescriptionTimeoutMs },
+          nowMs,
+        );
+  return requests + (await sweepMembershipDeadlines(deps, nowMs));
+}
+
+/** Expires every overdue membership; returns how many went to ERROR. */
+async function sweepMembershipDeadlines(deps: DeadlineSweeperDeps, nowMs: number): Promise<number> {
   let expired = 0;
   for (;;) {
     const overdue = await listOverdueMemberships(deps.db, nowMs, batchSize);

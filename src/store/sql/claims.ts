@@ -88,6 +88,9 @@ export async function releaseEverything(db: Knex, replicaId: string): Promise<vo
   await db("memberships")
     .where({ claim_replica: replicaId })
     .update({ claim_replica: null, claim_expires_ms: null });
+  await db("prescription_requests")
+    .where({ claim_replica: replicaId })
+    .update({ claim_replica: null, claim_expires_ms: null });
   await db("projects")
     .where({ preprocessing_replica: replicaId })
     .update({ preprocessing_replica: null });

@@ -128,3 +128,9 @@ export async function otherBlobUsers(db: Knex, blobId: string, jobId: string): P
     .count<{ n: number | string }[]>({ n: "*" });
   return Number(jobs[0]?.n ?? 0) + Number(projects[0]?.n ?? 0);
 }
+
+/** True when `blobId` is the running-cases set of a prescription job. */
+export async function isRunningCasesBlob(db: Knex, blobId: string): Promise<boolean> {
+  const job = await db("prescription_jobs").select("id").where("cases_blob_id", blobId).first();
+  return job !== undefined;
+}

@@ -64,13 +64,22 @@ export async function invalidTokenIds(db: Knex, ids: readonly number[]): Promise
 }
 
 export interface DatasetAccess {
-  /** The blob is the training or holdout set of at least one project. */
+  /**
+   * The blob is the training or holdout set of at least one project, or the running cases of a
+   * prescription job.
+   */
   readonly isProjectDataset: boolean;
-  /** One of those projects has a membership (membership) of the plugin key. */
+  /**
+   * One of those projects has a membership of the plugin key; for running cases, the job has
+   * a request of the key.
+   */
   readonly assigned: boolean;
 }
 
-/** Whether `blobId` is a project's training/holdout set, and one that `pluginKey` works on. */
+/**
+ * Whether `blobId` is a project's training/holdout set (or a job's running cases), and one
+ * that `pluginKey` works on.
+ */
 export async function datasetAccessOf(
   db: Knex,
   blobId: string,
@@ -81,11 +90,28 @@ export async function datasetAccessOf(
     .where("training_blob_id", blobId)
     .orWhere("holdout_blob_id", blobId);
   const project = await projects.clone().first();
-  if (!project) return { isProjectDataset: false, assigned: false };
+  if (!project) return runningCasesAccessOf(db, blobId, pluginKey);
   const membership = await db("memberships")
     .select("id")
     .whereIn("project_id", projects)
     .andWhere("plugin_key", pluginKey)
     .first();
   return { isProjectDataset: true, assigned: membership !== undefined };
+}
+
+/** Whether `blobId` is a job's running-cases set, and one with a request of `pluginKey`. */
+async function runningCasesAccessOf(
+  db: Knex,
+  blobId: string,
+  pluginKey: string,
+): Promise<DatasetAccess> {
+  const jobs = db("prescription_jobs").select("id").where("cases_blob_id", blobId);
+  const job = await jobs.clone().first();
+  if (!job) return { isProjectDataset: false, assigned: false };
+  const request = await db("prescription_requests")
+    .select("id")
+    .whereIn("job_id", jobs)
+    .andWhere("plugin_key", pluginKey)
+    .first();
+  return { isProjectDataset: true, assigned: request !== undefined };
 }

@@ -10,6 +10,11 @@ import type { CoreMetrics } from "../../app/metrics/core-metrics.js";
 import { checkIdentity, type PluginIdentity } from "../../app/plugins/online-report-checks.js";
 import { OnlineReportWrites } from "../../app/plugins/online-report-writes.js";
 import type { PluginSession, PluginSessions } from "../../app/plugins/plugin-sessions.js";
+import {
+  type AnswerResult,
+  applyPrescriptionAnswer,
+  type PrescriptionAnswer,
+} from "../../app/prescriptions/request-answers.js";
 import type { GroupCommitter } from "../../app/reports/group-commit.js";
 import type { PhaseTimeouts } from "../../domain/deadlines.js";
 import { AppError } from "../../domain/errors.js";
@@ -25,7 +30,13 @@ import type { OpenStreams } from "../open-streams.js";
 import { StreamWriter } from "../stream-writer.js";
 import { undecodableOf } from "./connect-request-decoding.js";
 import { InquiryPacer } from "./inquiry-pacer.js";
-import { ackOf, identityOf, kindOf, reportInputOf } from "./plugin-messages.js";
+import {
+  ackOf,
+  identityOf,
+  kindOf,
+  prescriptionAnswerOf,
+  reportInputOf,
+} from "./plugin-messages.js";
 import { reportLogLine } from "./report-log-lines.js";
 import { StreamSession } from "./stream-session.js";
 
@@ -39,6 +50,8 @@ export interface PluginConnectDeps {
   readonly timeouts: PhaseTimeouts;
   /** Message, ack and stream counts. */
   readonly metrics: CoreMetrics;
+  /** How long a part of a prescription answer extends its request's lease. */
+  readonly leaseMs: number;
 }
 
 /** What every stream of one handler shares: the core's parts and the handler's own. */
@@ -248,12 +261,35 @@ class PluginStream {
     if (problem) throw new AppError("INVALID_ARGUMENT", problem.reason);
     if (message?.$case === "onlineReport")
       return this.answerOnlineReport(session, sequence, message.value);
+    const answer = prescriptionAnswerOf(request);
+    if (answer) return this.answerPrescription(session, sequence, answer);
     const input = reportInputOf(request);
     if (!input) throw new AppError("INVALID_ARGUMENT", "ConnectRequest carries no report");
     const result = await this.deps.committer.report(this.deps, session.key, input);
     const line = reportLogLine(input, result, this.deps.logger.isLevelEnabled("debug"));
     if (line) this.log(line.level, line.fields, line.message);
     return result.code === "OK" ? ackOf(sequence) : ackOf(sequence, grpcStatusOf(result));
+  }
+
+  private async answerPrescription(
+    session: PluginSession,
+    sequence: number,
+    answer: PrescriptionAnswer,
+  ): Promise<ConnectResponse> {
+    const result: AnswerResult = await applyPrescriptionAnswer(this.deps, session.key, answer);
+    const ids = { requestId: answer.requestId.slice(0, 100), answer: answer.kind };
+    if (result.code !== "OK") {
+      this.log("info", { ...ids, code: result.code, reason: result.message }, "answer refused");
+      return ackOf(sequence, grpcStatusOf(result));
+    }
+    // Parts keep the lease of the instance answering: a long answer is not handed elsewhere.
+    if (result.open) this.deps.dispatcher.renewRequest(answer.requestId, session);
+    if (result.changed && !result.open) {
+      this.log("info", { ...ids, jobId: result.jobId, status: result.status }, "request finished");
+    } else if (result.changed && this.deps.logger.isLevelEnabled("debug")) {
+      this.log("debug", { ...ids, stored: result.stored }, "prescriptions stored");
+    }
+    return ackOf(sequence);
   }
 
   private async answerOnlineReport(

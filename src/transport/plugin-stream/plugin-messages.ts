@@ -1,12 +1,17 @@
 /** Mapping between the plugin stream's protobuf messages and the use cases' inputs. */
 import { status as grpcStatus } from "@grpc/grpc-js";
 import type { PluginIdentity } from "../../app/plugins/online-report-checks.js";
-import type { TrainingDataMessage } from "../../app/plugins/plugin-sessions.js";
+import type {
+  PrescriptionRequestMessage,
+  TrainingDataMessage,
+} from "../../app/plugins/plugin-sessions.js";
+import type { PrescriptionAnswer } from "../../app/prescriptions/request-answers.js";
 import type { ReportInput } from "../../app/reports/report-checks.js";
 import type {
   ConnectRequest,
   ConnectResponse,
   OnlineReport,
+  PrescriptionRequest,
   TrainingData,
 } from "../../gen/trainingcore/v1/plugin_service.js";
 import { fromProtoColumnDefinition, toProtoDefinition } from "../event-log-definitions.js";
@@ -33,6 +38,51 @@ export function toProtoTrainingData(data: TrainingDataMessage): TrainingData {
     parameters: data.parameters,
     definition: data.definition && toProtoDefinition(data.definition),
   };
+}
+
+export function toProtoPrescriptionRequest(
+  request: PrescriptionRequestMessage,
+): PrescriptionRequest {
+  return {
+    requestId: request.requestId,
+    projectId: request.projectId,
+    pluginId: request.pluginId,
+    modelName: request.modelName,
+    input: { $case: "datasetName", value: request.input.datasetName },
+    parameters: request.parameters,
+    additionalInfo: request.additionalInfo,
+    definition: request.definition && toProtoDefinition(request.definition),
+  };
+}
+
+/** A PrescriptionResult or PrescriptionError as the use case's input; undefined for others. */
+export function prescriptionAnswerOf(request: ConnectRequest): PrescriptionAnswer | undefined {
+  const message = request.message;
+  switch (message?.$case) {
+    case "prescriptionResult":
+      return {
+        kind: "part",
+        requestId: message.value.requestId,
+        prescriptions: message.value.prescriptions.map((p) => ({
+          caseId: p.caseId,
+          prescription: p.prescription && {
+            type: p.prescription.type,
+            output: p.prescription.output,
+            detail: p.prescription.detail,
+            model: p.prescription.model,
+          },
+        })),
+        last: message.value.last,
+      };
+    case "prescriptionError":
+      return {
+        kind: "error",
+        requestId: message.value.requestId,
+        detail: message.value.detail,
+      };
+    default:
+      return undefined;
+  }
 }
 
 /** The ack of request `sequence`: OK, or the status it was refused with. */
@@ -71,6 +121,8 @@ const requestKinds: Record<string, string> = {
   trainingStart: "training_start",
   modelName: "model_name",
   errorReport: "error_report",
+  prescriptionResult: "prescription_result",
+  prescriptionError: "prescription_error",
 };
 
 export function kindOf(request: ConnectRequest): string {

@@ -1,9 +1,13 @@
 import type { CoreMetrics } from "../../app/metrics/core-metrics.js";
-import type { PluginSession, TrainingDataMessage } from "../../app/plugins/plugin-sessions.js";
+import type {
+  PluginSession,
+  PrescriptionRequestMessage,
+  TrainingDataMessage,
+} from "../../app/plugins/plugin-sessions.js";
 import type { ConnectResponse } from "../../gen/trainingcore/v1/plugin_service.js";
 import type { StreamWriter } from "../stream-writer.js";
 import type { InquiryPacer } from "./inquiry-pacer.js";
-import { toProtoTrainingData } from "./plugin-messages.js";
+import { toProtoPrescriptionRequest, toProtoTrainingData } from "./plugin-messages.js";
 
 export interface StreamSessionParts {
   readonly id: number;
@@ -35,6 +39,13 @@ export class StreamSession implements PluginSession {
     this.metrics.messageSent("training_data");
     return this.writer.write({
       message: { $case: "trainingData", value: toProtoTrainingData(data) },
+    });
+  }
+
+  sendPrescriptionRequest(request: PrescriptionRequestMessage): Promise<void> {
+    this.metrics.messageSent("prescription_request");
+    return this.writer.write({
+      message: { $case: "prescriptionRequest", value: toProtoPrescriptionRequest(request) },
     });
   }
 

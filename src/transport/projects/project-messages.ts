@@ -66,5 +66,6 @@ export function toProtoPluginInfo(view: PluginView): PluginInfo {
     online: view.online,
     instances: view.instances,
     lastSeen: new Date(view.lastSeenMs),
+    prescribes: view.prescribes,
   };
 }

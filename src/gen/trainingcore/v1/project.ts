@@ -287,7 +287,11 @@ export interface PluginInfo {
   /** Instances online now. */
   instances: number;
   /** When an instance last sent an `OnlineReport`. */
-  lastSeen: Date | undefined;
+  lastSeen:
+    | Date
+    | undefined;
+  /** True when the latest `OnlineReport` set `prescribes`: the key answers prescription requests. */
+  prescribes: boolean;
 }
 
 function createBaseProject(): Project {
@@ -1377,6 +1381,7 @@ function createBasePluginInfo(): PluginInfo {
     online: false,
     instances: 0,
     lastSeen: undefined,
+    prescribes: false,
   };
 }
 
@@ -1405,6 +1410,9 @@ export const PluginInfo: MessageFns<PluginInfo> = {
     }
     if (message.lastSeen !== undefined) {
       Timestamp.encode(toTimestamp(message.lastSeen), writer.uint32(66).fork()).join();
+    }
+    if (message.prescribes !== false) {
+      writer.uint32(72).bool(message.prescribes);
     }
     return writer;
   },
@@ -1486,6 +1494,14 @@ export const PluginInfo: MessageFns<PluginInfo> = {
             message.lastSeen = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.prescribes = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1512,6 +1528,7 @@ export const PluginInfo: MessageFns<PluginInfo> = {
         : isSet(object.last_seen)
         ? fromJsonTimestamp(object.last_seen)
         : undefined,
+      prescribes: isSet(object.prescribes) ? globalThis.Boolean(object.prescribes) : false,
     };
   },
 
@@ -1541,6 +1558,9 @@ export const PluginInfo: MessageFns<PluginInfo> = {
     if (message.lastSeen !== undefined) {
       obj.lastSeen = message.lastSeen.toISOString();
     }
+    if (message.prescribes !== false) {
+      obj.prescribes = message.prescribes;
+    }
     return obj;
   },
 
@@ -1557,6 +1577,7 @@ export const PluginInfo: MessageFns<PluginInfo> = {
     message.online = object.online ?? false;
     message.instances = object.instances ?? 0;
     message.lastSeen = object.lastSeen ?? undefined;
+    message.prescribes = object.prescribes ?? false;
     return message;
   },
 };

@@ -53,6 +53,7 @@ function instance(id: number): PluginSession & { received: number[] } {
     async sendTrainingData(message: TrainingDataMessage) {
       received.push(message.pluginId);
     },
+    async sendPrescriptionRequest() {},
     sendOnlineInquiry() {},
   };
 }

@@ -9,6 +9,7 @@ function session(id: number): PluginSession {
     key: "k",
     lastAnswerMs: 0,
     sendTrainingData: async () => {},
+    sendPrescriptionRequest: async () => {},
     sendOnlineInquiry() {},
   };
 }

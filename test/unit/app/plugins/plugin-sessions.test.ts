@@ -8,6 +8,7 @@ function session(id: number, key: string): PluginSession {
     key,
     lastAnswerMs: 0,
     sendTrainingData: async () => {},
+    sendPrescriptionRequest: async () => {},
     sendOnlineInquiry: () => {},
   };
 }
