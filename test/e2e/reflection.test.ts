@@ -41,7 +41,7 @@ describe("server reflection (e2e)", () => {
         "grpc.reflection.v1alpha.ServerReflection",
       ]),
     );
-    expect(names).toHaveLength(7);
+    expect(names).toHaveLength(8);
     stream.close();
   });
 
@@ -205,7 +205,7 @@ describe("server reflection (e2e)", () => {
     call.write(Buffer.from([0x1a, 0x7f, 0x61]));
     expect((await failure).code).not.toBe(status.OK);
     const stream = reflectionStream(client((a) => new ServerReflectionClient(a, insecure)));
-    expect(await listServices(stream)).toHaveLength(7);
+    expect(await listServices(stream)).toHaveLength(8);
     stream.close();
   });
 

@@ -1,6 +1,7 @@
 /**
  * A fake training core for the SDK unit tests (not a test file): a grpc-js server on 127.0.0.1
- * implementing PluginService and DatasetService, fully scripted by the test. Every Connect stream
+ * implementing PluginService, DatasetService and ModelService (models kept in memory), fully
+ * scripted by the test. Every Connect stream
  * is handed to the test as a `FakeStream`: it sees each request, decides each ack (by default
  * code 0 at once), sends TrainingData and inquiries, and ends the stream with any status.
  */
@@ -8,6 +9,7 @@ import {
   Server,
   ServerCredentials,
   type ServerDuplexStream,
+  type ServerReadableStream,
   type ServerWritableStream,
   type sendUnaryData,
   status,
@@ -17,6 +19,11 @@ import {
   type DownloadDatasetRequest,
   type DownloadDatasetResponse,
 } from "../../../src/gen/trainingcore/v1/dataset_service.js";
+import {
+  ModelServiceService,
+  type UploadModelRequest,
+  type UploadModelResponse,
+} from "../../../src/gen/trainingcore/v1/model_service.js";
 import {
   type ConnectRequest,
   type ConnectResponse,
@@ -115,6 +122,8 @@ export class FakeCore {
   /** Datasets by name, served by DownloadDataset as the given chunks. */
   readonly datasets = new Map<string, Buffer[]>();
   readonly downloads: DownloadDatasetRequest[] = [];
+  /** Models uploaded with ModelService.UploadModel, by "projectId/pluginId". */
+  readonly models = new Map<string, { modelName: string; bytes: Buffer }>();
   /** Called before serving each download; throw-free hook to end the call early. */
   onDownload:
     | ((request: DownloadDatasetRequest, call: ServerWritableStream<unknown, unknown>) => boolean)
@@ -144,6 +153,14 @@ export class FakeCore {
       uploadDataset: (_call: unknown, callback: sendUnaryData<unknown>) =>
         callback({ code: status.UNIMPLEMENTED, details: "not in the fake" }),
     });
+    server.addService(ModelServiceService, {
+      uploadModel: (
+        call: ServerReadableStream<UploadModelRequest, UploadModelResponse>,
+        callback: sendUnaryData<UploadModelResponse>,
+      ) => (core as FakeCore).upload(call, callback),
+      downloadModel: (call: ServerWritableStream<unknown, unknown>) =>
+        call.emit("error", { code: status.UNIMPLEMENTED, details: "not in the fake" }),
+    });
     const bound = await new Promise<number>((resolve, reject) =>
       server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, p) =>
         error ? reject(error) : resolve(p),
@@ -169,6 +186,30 @@ export class FakeCore {
         clearTimeout(timer);
         resolve();
       });
+    });
+  }
+
+  private upload(
+    call: ServerReadableStream<UploadModelRequest, UploadModelResponse>,
+    callback: sendUnaryData<UploadModelResponse>,
+  ): void {
+    let metadata: { key: string; modelName: string } | undefined;
+    const chunks: Buffer[] = [];
+    call.on("data", (request: UploadModelRequest) => {
+      if (request.content?.$case === "metadata") {
+        const { projectId, pluginId, modelName } = request.content.value;
+        metadata = { key: `${projectId}/${pluginId}`, modelName };
+      } else if (request.content?.$case === "chunk")
+        chunks.push(Buffer.from(request.content.value));
+    });
+    call.on("end", () => {
+      if (!metadata) {
+        callback({ code: status.INVALID_ARGUMENT, details: "no metadata" });
+        return;
+      }
+      const bytes = Buffer.concat(chunks);
+      this.models.set(metadata.key, { modelName: metadata.modelName, bytes });
+      callback(null, { modelName: metadata.modelName, sizeBytes: bytes.length, sha256: "" });
     });
   }
 

@@ -174,6 +174,8 @@ describe("next-activity example against a fake core", () => {
     });
     const trained = await nextOf(stream, "modelName");
     expect(trained.message.value.modelName).toBe("next-activity-4-7.json");
+    // Stored with the core before ModelName, so any instance of the key can answer for it.
+    expect(core.models.get("4/7")?.modelName).toBe("next-activity-4-7.json");
     const model = JSON.parse(await readFile(join(modelDir, "next-activity-4-7.json"), "utf8"));
     expect(model).toMatchObject({
       columns: { case: "CASE_ID", activity: "ACTIVITY", timestamp: "END_TIMESTAMP" },
