@@ -28,6 +28,8 @@ import { type Scope, type XesVisitor, XesWalker } from "./xes-walker.js";
 const RECORD = "\x02";
 const FIELD = "\x01";
 const ESCAPE = "\x03";
+// The separators and the escape, as regular expressions (built from strings: control
+// characters are the point here).
 const SPECIAL = /[\x01-\x03]/;
 const SPECIALS = /[\x01-\x03]/g;
 const ESCAPED = /\x03([ABC])/g;
