@@ -28,10 +28,11 @@ import { type Scope, type XesVisitor, XesWalker } from "./xes-walker.js";
 const RECORD = "\x02";
 const FIELD = "\x01";
 const ESCAPE = "\x03";
-// The separators and the escape, as regular expressions (built from strings: control
-// characters are the point here).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the spool's separators are control characters
 const SPECIAL = /[\x01-\x03]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the spool's separators are control characters
 const SPECIALS = /[\x01-\x03]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the spool's separators are control characters
 const ESCAPED = /\x03([ABC])/g;
 
 interface Spooled {
