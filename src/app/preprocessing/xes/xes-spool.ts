@@ -117,7 +117,7 @@ export class XesSpool {
         if (first === "T") cells.fill("");
         for (let i = 1; i < fields.length; i += 2) {
           const value = fields[i + 1] as string;
-          cells[columnOf[Number(fields[i])] as number] = escaped ? unescape(value) : value;
+          cells[columnOf[Number(fields[i])] as number] = escaped ? unescapeValue(value) : value;
         }
         if (first !== "T") sink.row(cells, Number(first));
       }
@@ -163,7 +163,7 @@ class SpoolWriter implements XesVisitor {
       this.columns.note("trace", key, type);
     }
     const number = this.traceKeys.get(key) ?? this.numberKey(this.traceKeys, key, `case:${key}`);
-    this.trace += `${FIELD}${number}${FIELD}${escape(value)}`;
+    this.trace += `${FIELD}${number}${FIELD}${escapeValue(value)}`;
   }
 
   eventStart(line: number): void {
@@ -180,7 +180,7 @@ class SpoolWriter implements XesVisitor {
       this.columns.note("event", key, type);
     }
     const number = this.eventKeys.get(key) ?? this.numberKey(this.eventKeys, key, key);
-    this.event += `${FIELD}${number}${FIELD}${escape(value)}`;
+    this.event += `${FIELD}${number}${FIELD}${escapeValue(value)}`;
   }
 
   eventEnd(): void {
@@ -202,11 +202,11 @@ class SpoolWriter implements XesVisitor {
   }
 }
 
-function escape(value: string): string {
+function escapeValue(value: string): string {
   if (!SPECIAL.test(value)) return value;
   return value.replace(SPECIALS, (c) => ESCAPE + String.fromCharCode(c.charCodeAt(0) + 0x40));
 }
 
-function unescape(value: string): string {
+function unescapeValue(value: string): string {
   return value.replace(ESCAPED, (_, c: string) => String.fromCharCode(c.charCodeAt(0) - 0x40));
 }
