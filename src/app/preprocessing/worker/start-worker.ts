@@ -8,6 +8,7 @@ import { Worker } from "node:worker_threads";
 import type { Knex } from "knex";
 import { CoreConnectionLock } from "../../../store/blobs/worker-write-lock.js";
 import type { PreprocessSummary } from "../csv/index.js";
+import type { EventLogSummary } from "../event-log/normalizer.js";
 
 export interface PreprocessJob {
   /** The SQLite database file. */
@@ -17,6 +18,8 @@ export interface PreprocessJob {
   readonly rawBytes: number;
   readonly caseIdColumn: string;
   readonly holdoutFraction: number;
+  /** The project's effective definition (JSON): the event-log normalizer; null: the CSV pipeline. */
+  readonly definitionJson: string | null;
   /**
    * Two Int32 words: [0] non-zero asks the worker to stop; [1] the write lock's answer
    * (`LOCK_WAITING`, `LOCK_GRANTED`, `LOCK_REFUSED`), answered by the worker's entry module.
@@ -30,7 +33,7 @@ export type WorkerMessage =
   | { type: "progress"; rows: number; storedBytes: number }
   | {
       type: "done";
-      summary: PreprocessSummary;
+      summary: PreprocessSummary | EventLogSummary;
       storedBytes: number;
       trainingBlobId: string;
       holdoutBlobId: string;
@@ -42,7 +45,7 @@ export type WorkerMessage =
 export type WorkerOutcome =
   | {
       type: "done";
-      summary: PreprocessSummary;
+      summary: PreprocessSummary | EventLogSummary;
       trainingBlobId: string;
       holdoutBlobId: string;
     }
@@ -95,7 +98,13 @@ export function startWorker(name: string, workerData: unknown): Worker {
 export function preprocessInWorker(
   db: Knex,
   options: PreprocessWorkerOptions,
-  raw: { rawBlobId: string; rawBytes: number; caseIdColumn: string; holdoutFraction: number },
+  raw: {
+    rawBlobId: string;
+    rawBytes: number;
+    caseIdColumn: string;
+    holdoutFraction: number;
+    definitionJson: string | null;
+  },
   signal: AbortSignal,
   onProgress: (progress: { rows: number; storedBytes: number }) => void,
 ): Promise<WorkerOutcome> {
