@@ -7,11 +7,13 @@
  * over the same file, the whole pipeline in-process without the store, and csv-parse alone.
  * `--definition` creates the projects with an event-log definition (benchDefinition), so the
  * core writes the normalized training set; `--xes` uploads the XES twin of each log instead
- * (rates stay over the stored file's bytes, about 1.7 times the CSV's; no CSV ceilings then).
+ * (rates stay over the stored file's bytes, about 1.7 times the CSV's; no CSV ceilings then);
+ * `--interleaved` writes the CSV with 100 cases open at a time, their events in turn (no case
+ * contiguous: the core groups the log on disk when it has a definition).
  *
  *   npm run bench -- datasets [--sizes 10,100,1000] [--keep] [--chunk-kib 1024] [--window-kib 16384]
  *                             [--pg URL|auto] [--only-pg] [--profile DIR] [--no-passes]
- *                             [--definition] [--xes]
+ *                             [--definition] [--xes] [--interleaved]
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
@@ -52,6 +54,7 @@ async function inWorker(pass: PassName, file: GeneratedFile): Promise<Pass> {
 interface LogChoice {
   readonly format: "csv" | "xes";
   readonly definition: boolean;
+  readonly interleaved: boolean;
 }
 
 interface CoreRun extends LogChoice {
@@ -95,6 +98,7 @@ export async function run(argv: readonly string[]): Promise<void> {
       "window-kib": { type: "string", default: "16384" },
       definition: { type: "boolean", default: false },
       xes: { type: "boolean", default: false },
+      interleaved: { type: "boolean", default: false },
     },
   });
   const sizes = String(values.sizes).split(",").map(Number);
@@ -107,7 +111,11 @@ export async function run(argv: readonly string[]): Promise<void> {
   const log: LogChoice = {
     format: values.xes === true ? "xes" : "csv",
     definition: values.definition === true,
+    interleaved: values.interleaved === true,
   };
+  if (log.interleaved && log.format === "xes") {
+    throw new Error("--interleaved: CSV only (an XES log keeps each case in its trace)");
+  }
   // The in-process passes read CSV: their ceilings say nothing about an XES file.
   const passes = values["no-passes"] === true || log.format === "xes" ? [] : PASSES;
   console.log(`${describeMachine(machine())}, load average ${loadavg()[0]?.toFixed(1)}`);
@@ -120,7 +128,7 @@ export async function run(argv: readonly string[]): Promise<void> {
   try {
     for (const sizeMB of sizes) {
       const path = join(dir, `events-${sizeMB}MB.${log.format}`);
-      const file = await writeEventLog(path, sizeMB * 1e6, log.format);
+      const file = await writeEventLog(path, sizeMB * 1e6, log.format, log.interleaved);
       const twin = log.format === "xes" ? `, the XES twin of the ${sizeMB} MB CSV` : "";
       console.log(`\n${sizeMB} MB: ${file.path} (${file.bytes} bytes${twin})`);
       for (const pass of passes) {
@@ -307,7 +315,8 @@ function report(
     "growth vs smallest MB": r.peakRssMB.all - (smallest(r.dialect)?.peakRssMB.all ?? 0),
     load: r.loadAverage,
   }));
-  const what = `${log.format === "xes" ? "XES twins" : "CSV logs"}, ${log.definition ? "with" : "without"} a definition`;
+  const shape = log.interleaved ? "interleaved CSV logs" : "CSV logs";
+  const what = `${log.format === "xes" ? "XES twins" : shape}, ${log.definition ? "with" : "without"} a definition`;
   printTable(
     `datasets through the core, ${what} (MB = 10^6 bytes; rates over the stored file)`,
     rows,

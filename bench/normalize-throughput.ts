@@ -26,6 +26,7 @@ import type { EventLogDefinition } from "../src/domain/event-log/index.js";
 import { DeadBufferCollector } from "../src/store/blobs/dead-buffer-collector.js";
 import { syntheticEventLog } from "../test/helpers/datasets.js";
 import { condition, rule } from "../test/helpers/event-log.js";
+import { interleavedEventLog } from "./lib/interleaved-log.js";
 
 const modes = ["reader", "stream", "grouped", "concurrent", "late"] as const;
 type Mode = (typeof modes)[number];
@@ -44,23 +45,6 @@ const definition: EventLogDefinition = {
     condition("org:resource", "NOT_EQUAL", "Resource0"),
   ]),
 };
-
-/** The synthetic log's lines with `open` cases at a time, their events taken in turn. */
-function* concurrentCases(targetBytes: number, open: number): Generator<string> {
-  const cases = syntheticEventLog(targetBytes);
-  yield cases.next().value as string; // the header
-  const queues: string[][] = [];
-  let more = true;
-  while (more || queues.length > 0) {
-    while (more && queues.length < open) {
-      const next = cases.next();
-      if (next.done) more = false;
-      else queues.push(next.value.split("\n").filter((line) => line !== ""));
-    }
-    for (const queue of queues) yield `${queue.shift()}\n`;
-    for (let i = queues.length - 1; i >= 0; i--) if (queues[i]?.length === 0) queues.splice(i, 1);
-  }
-}
 
 /** The synthetic log, then a row of its first case. */
 function* lateReturn(targetBytes: number): Generator<string> {
@@ -162,7 +146,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         path = join(dir, `${shape}.csv`);
         const pieces =
           shape === "concurrent"
-            ? concurrentCases(targetBytes, 100)
+            ? interleavedEventLog(targetBytes, 100)
             : shape === "late"
               ? lateReturn(targetBytes)
               : syntheticEventLog(targetBytes);

@@ -14,6 +14,7 @@ import type { RecordRouter } from "../../src/app/preprocessing/csv/records.js";
 import { RecordScanner } from "../../src/app/preprocessing/csv/scanner.js";
 import { syntheticEventLog } from "../../test/helpers/datasets.js";
 import { syntheticXesLog } from "../../test/helpers/xes.js";
+import { interleavedEventLog } from "./interleaved-log.js";
 
 export interface GeneratedFile {
   readonly path: string;
@@ -29,6 +30,8 @@ export async function writeEventLog(
   path: string,
   targetBytes: number,
   format: "csv" | "xes" = "csv",
+  /** CSV only: 100 cases open at a time, their events in turn (grouped on disk by the core). */
+  interleaved = false,
 ): Promise<GeneratedFile> {
   const out = createWriteStream(path, { highWaterMark: 1 << 20 });
   const hash = createHash("sha256");
@@ -43,7 +46,12 @@ export async function writeEventLog(
     bytes += chunk.length;
     if (!out.write(chunk)) await once(out, "drain");
   };
-  const pieces = format === "xes" ? syntheticXesLog(targetBytes) : syntheticEventLog(targetBytes);
+  const pieces =
+    format === "xes"
+      ? syntheticXesLog(targetBytes)
+      : interleaved
+        ? interleavedEventLog(targetBytes)
+        : syntheticEventLog(targetBytes);
   for (const piece of pieces) {
     pending.push(piece);
     pendingLength += piece.length;

@@ -138,11 +138,7 @@ export class PreprocessingRunner {
       log: this.deps.logger.child({ projectId }),
       started: Date.now(),
     };
-    // Event logs are normalized in-process for now: the worker thread runs the legacy pipeline.
-    const worker =
-      project.effective_definition_json === null
-        ? workerForSize(this.workerOptions, this.deps.db, rawBytes)
-        : undefined;
+    const worker = workerForSize(this.workerOptions, this.deps.db, rawBytes);
     if (worker) {
       await preprocessWithWorker(this.context, job, worker);
       return;

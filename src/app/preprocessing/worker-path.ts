@@ -1,5 +1,6 @@
 /**
- * The worker-thread path (large SQLite files): the pass runs in a thread with its own SQLite
+ * The worker-thread path (large SQLite files, with or without an event-log definition): the
+ * pass runs in a thread with its own SQLite
  * connection (`preprocessInWorker`), which writes both output blobs and marks them
  * complete durably; here progress is stored as it arrives, then the dataset recorded.
  */
@@ -10,6 +11,8 @@ import {
   type PreprocessingJob,
   splitSettings,
 } from "./context.js";
+import type { PreprocessSummary } from "./csv/index.js";
+import type { EventLogSummary } from "./event-log/normalizer.js";
 import {
   DEFAULT_WORKER_MIN_BYTES,
   type PreprocessWorkerOptions,
@@ -32,6 +35,13 @@ export function workerForSize(
   return size >= (options.minBytes ?? DEFAULT_WORKER_MIN_BYTES) ? options : undefined;
 }
 
+/** The worker normalized an event log (a project with a definition). */
+function isEventLogSummary(
+  summary: PreprocessSummary | EventLogSummary,
+): summary is EventLogSummary {
+  return "definition" in summary;
+}
+
 export async function preprocessWithWorker(
   context: PreprocessingContext,
   job: PreprocessingJob,
@@ -43,7 +53,12 @@ export async function preprocessWithWorker(
   const outcome = await preprocessInWorker(
     db,
     options,
-    { rawBlobId: project.raw_blob_id, rawBytes: job.rawBytes, ...splitSettings(project) },
+    {
+      rawBlobId: project.raw_blob_id,
+      rawBytes: job.rawBytes,
+      ...splitSettings(project),
+      definitionJson: project.effective_definition_json,
+    },
     signal,
     ({ rows, storedBytes: bytes }) => {
       metrics.preprocessingRead(bytes - storedBytes);
@@ -58,11 +73,12 @@ export async function preprocessWithWorker(
     return;
   }
   // Both blobs are complete and durable (the worker committed that with an fsync).
-  await outcomes.recordSuccess(
-    project,
-    outcome.summary,
-    outcome.trainingBlobId,
-    outcome.holdoutBlobId,
-  );
-  logPreprocessed(job, outcome.summary, { worker: true });
+  const { summary, trainingBlobId, holdoutBlobId } = outcome;
+  if (isEventLogSummary(summary)) {
+    await outcomes.recordEventLog(project, summary, trainingBlobId, holdoutBlobId);
+    logPreprocessed(job, summary, { worker: true, grouped: summary.grouped });
+  } else {
+    await outcomes.recordSuccess(project, summary, trainingBlobId, holdoutBlobId);
+    logPreprocessed(job, summary, { worker: true });
+  }
 }

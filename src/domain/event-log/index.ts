@@ -50,6 +50,7 @@ export { type ResolvedDefinition, resolveDefinition, validateDefinition } from "
 export {
   cannotRead,
   formatTimestamp,
+  isCanonicalShape,
   isMissing,
   type Parsed,
   parseBoolean,

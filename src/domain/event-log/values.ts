@@ -63,9 +63,10 @@ export function readTimestamp(text: string): number | undefined {
 /**
  * True for `????-??-??T??:??:??.???Z`, the form formatTimestamp writes (and many logs hold):
  * read by readCanonical, without the regex, since the training set's cells are read again and
- * again by the rules.
+ * again by the rules. A text of this shape that reads as a timestamp is its own canonical form
+ * (formatTimestamp gives it back unchanged).
  */
-function isCanonicalShape(text: string): boolean {
+export function isCanonicalShape(text: string): boolean {
   return (
     text.length === 24 &&
     text.charCodeAt(23) === 0x5a && // Z

@@ -9,6 +9,7 @@ import {
   CellValueError,
   type EffectiveDefinition,
   formatTimestamp,
+  isCanonicalShape,
   isMissing,
   type LogEvent,
   readTimestamp,
@@ -99,7 +100,9 @@ export class CaseEventReader {
     }
     this.lastTimeCell = cell;
     this.lastTime = time;
-    this.lastTimeCanonical = time === null ? "" : formatTimestamp(time);
+    // Many logs already write the canonical form: no need to write it again.
+    this.lastTimeCanonical =
+      time === null ? "" : isCanonicalShape(cell) ? cell : formatTimestamp(time);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Worker-thread entry: one preprocessing pass on SQLite (stored file → gunzip when compressed →
- * `preprocessDataset` → training and holdout blobs) with a better-sqlite3 connection of its own,
+ * `preprocessDataset`, or the event-log normalizer for a project with a definition → training
+ * and holdout blobs) with a better-sqlite3 connection of its own,
  * so that neither the CPU of the pass nor the blob writes hold up the core's event loop. WAL lets
  * the core read beside this connection's writes. The outputs' bytes go to their blob files (see
  * `SqliteBlobWriter`); the connection writes only the blobs' rows. The job is
@@ -22,9 +23,13 @@ import {
   readBlobChunksSync,
   SqliteBlobWriter,
   type SqliteDatabase,
+  type WriteLock,
 } from "../../../store/blobs/sqlite-blob-writer.js";
 import { ABORT, AbortedError, workerWriteLock } from "../../../store/blobs/worker-write-lock.js";
 import { newBlobId } from "../../../store/sql/blobs.js";
+import type { PreprocessSummary } from "../csv/index.js";
+import type { EventLogSummary } from "../event-log/normalizer.js";
+import { type PassOutputs, preprocessEventLog } from "../event-log-pass.js";
 import { isDatasetRejection, preprocessStoredBytes } from "../pipeline.js";
 import type { PreprocessJob, WorkerMessage } from "./start-worker.js";
 
@@ -32,54 +37,93 @@ function post(message: WorkerMessage): void {
   parentPort?.postMessage(message);
 }
 
+interface BlobSinks {
+  readonly training: SqliteBlobWriter;
+  readonly holdout: SqliteBlobWriter;
+}
+
 async function run(job: PreprocessJob): Promise<void> {
   const control = new Int32Array(job.control);
   const lock = workerWriteLock(control, post);
   let db: SqliteDatabase | undefined;
-  let written: string[] = [];
-  const writers: SqliteBlobWriter[] = [];
+  /** Every pair of blobs opened and not yet deleted; deleted on failure. */
+  const opened = new Set<BlobSinks>();
   try {
-    db = await openBlobConnection(job.filename);
-    const training = SqliteBlobWriter.create(db, newBlobId("td"), lock);
-    writers.push(training);
-    const holdout = SqliteBlobWriter.create(db, newBlobId("ho"), lock);
-    writers.push(holdout);
-    written = [training.id, holdout.id];
+    const connection = await openBlobConnection(job.filename);
+    db = connection;
+    const outputs: PassOutputs<BlobSinks> = {
+      open: async () => {
+        const training = SqliteBlobWriter.create(connection, newBlobId("td"), lock);
+        let holdout: SqliteBlobWriter;
+        try {
+          holdout = SqliteBlobWriter.create(connection, newBlobId("ho"), lock);
+        } catch (error) {
+          discardSync(connection, { training, holdout: training }, lock);
+          throw error;
+        }
+        const sinks = { training, holdout };
+        opened.add(sinks);
+        return sinks;
+      },
+      // An abandoned pass (an event log whose cases interleave): its blobs are deleted now.
+      discard: async (sinks) => {
+        opened.delete(sinks);
+        discardSync(connection, sinks, lock);
+      },
+    };
     let storedBytes = 0;
-    const chunks = readBlobChunksSync(db, job.rawBlobId, job.rawBytes);
     async function* stored(): AsyncGenerator<Uint8Array> {
-      for (const chunk of chunks) {
+      for (const chunk of readBlobChunksSync(connection, job.rawBlobId, job.rawBytes)) {
         if (Atomics.load(control, ABORT) !== 0) throw new AbortedError();
         yield chunk;
       }
     }
-    const summary = await preprocessStoredBytes(
-      stored(),
-      job,
-      { training, holdout },
-      {
-        onStoredBytes: (bytes) => {
-          storedBytes = bytes;
-        },
-        onRows: (rows) => post({ type: "progress", rows, storedBytes }),
+    const hooks = {
+      onStoredBytes: (bytes: number) => {
+        storedBytes = bytes;
       },
-    );
+      onRows: (rows: number) => post({ type: "progress", rows, storedBytes }),
+    };
+    let sinks: BlobSinks;
+    let summary: PreprocessSummary | EventLogSummary;
+    if (job.definitionJson === null) {
+      sinks = await outputs.open();
+      summary = await preprocessStoredBytes(stored(), job, sinks, hooks);
+    } else {
+      ({ summary, sinks } = await preprocessEventLog(
+        {
+          open: stored,
+          definitionJson: job.definitionJson,
+          caseIdColumn: job.caseIdColumn,
+          holdoutFraction: job.holdoutFraction,
+          ...hooks,
+        },
+        outputs,
+      ));
+    }
     if (Atomics.load(control, ABORT) !== 0) throw new AbortedError();
-    const blobs = [training.finishChunks(), holdout.finishChunks()];
-    completeBlobsDurably(db, blobs, lock);
-    written = [];
+    const blobs = [sinks.training.finishChunks(), sinks.holdout.finishChunks()];
+    completeBlobsDurably(connection, blobs, lock);
+    opened.delete(sinks);
     post({
       type: "done",
       summary,
       storedBytes,
-      trainingBlobId: training.id,
-      holdoutBlobId: holdout.id,
+      trainingBlobId: sinks.training.id,
+      holdoutBlobId: sinks.holdout.id,
     });
   } catch (error) {
-    for (const writer of writers) writer.abandon();
-    if (db && written.length > 0 && !(error instanceof AbortedError)) {
+    for (const sinks of opened) {
+      sinks.training.abandon();
+      sinks.holdout.abandon();
+    }
+    if (db && opened.size > 0 && !(error instanceof AbortedError)) {
       try {
-        deleteBlobsSync(db, written, lock);
+        deleteBlobsSync(
+          db,
+          [...opened].flatMap((sinks) => [sinks.training.id, sinks.holdout.id]),
+          lock,
+        );
       } catch {
         // Left incomplete: swept at the next start.
       }
@@ -100,6 +144,12 @@ async function run(job: PreprocessJob): Promise<void> {
   } finally {
     db?.close();
   }
+}
+
+function discardSync(db: SqliteDatabase, sinks: BlobSinks, lock: WriteLock): void {
+  sinks.training.abandon();
+  sinks.holdout.abandon();
+  deleteBlobsSync(db, [...new Set([sinks.training.id, sinks.holdout.id])], lock);
 }
 
 void run(workerData as PreprocessJob);

@@ -3,3 +3,4 @@ export type { XesType } from "./attribute-types.js";
 export { inspectXesHead, XES_HEAD_BYTES } from "./inspect-head.js";
 export { readXes, type XesSummary } from "./read-xes.js";
 export { DatasetChangedError } from "./visitors.js";
+export { XesSpool } from "./xes-spool.js";

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import {
   cannotRead,
   formatTimestamp,
+  isCanonicalShape,
   isMissing,
   parseBoolean,
   parseDuration,
@@ -121,6 +122,40 @@ function withOffset(ms: number, offsetMinutes: number): string {
 }
 
 describe("formatTimestamp", () => {
+  it("gives back a timestamp of the canonical shape unchanged (the reader keeps such cells)", () => {
+    const pad = (n: number, width: number) => String(n).padStart(width, "0");
+    let read = 0;
+    fc.assert(
+      fc.property(
+        fc.tuple(
+          fc.integer({ min: 0, max: 9999 }),
+          fc.integer({ min: 1, max: 12 }),
+          fc.integer({ min: 1, max: 31 }),
+          fc.integer({ min: 0, max: 23 }),
+          fc.integer({ min: 0, max: 59 }),
+          fc.integer({ min: 0, max: 59 }),
+          fc.integer({ min: 0, max: 999 }),
+        ),
+        ([y, mo, d, h, mi, s, ms]) => {
+          const text = `${pad(y, 4)}-${pad(mo, 2)}-${pad(d, 2)}T${pad(h, 2)}:${pad(mi, 2)}:${pad(s, 2)}.${pad(ms, 3)}Z`;
+          expect(isCanonicalShape(text)).toBe(true);
+          const instant = readTimestamp(text);
+          if (instant !== undefined) {
+            read++;
+            expect(formatTimestamp(instant)).toBe(text);
+          }
+        },
+      ),
+      { numRuns: 5000 },
+    );
+    expect(read).toBeGreaterThan(4000); // only days past a month's end do not read
+    expect(formatTimestamp(readTimestamp("2024-02-29T23:59:59.999Z") as number)).toBe(
+      "2024-02-29T23:59:59.999Z",
+    );
+    expect(readTimestamp("2023-02-29T00:00:00.000Z")).toBeUndefined();
+    expect(isCanonicalShape("2011-10-01T00:38:44.546+00:00")).toBe(false);
+  });
+
   it("writes UTC ISO 8601 with milliseconds", () => {
     expect(formatTimestamp(at("2011-10-01T00:38:44.546Z"))).toBe("2011-10-01T00:38:44.546Z");
     expect(formatTimestamp(0)).toBe("1970-01-01T00:00:00.000Z");
