@@ -33,7 +33,13 @@ import { type BenchArgs, type Dialect, parseBenchArgs } from "./lib/args.js";
 import { openDatabases } from "./lib/databases.js";
 import { upload } from "./lib/dataset-client.js";
 import type { GeneratedFile } from "./lib/dataset-files.js";
-import { cpuSecondsOf, forkWorker, startCoreChild, type Worker } from "./lib/processes.js";
+import {
+  cpuSecondsOf,
+  forkWorker,
+  metricValue,
+  startCoreChild,
+  type Worker,
+} from "./lib/processes.js";
 import { describeMachine, machine, printTable, wallMs, writeResults } from "./lib/report.js";
 
 const keys = ["bench-rx-a", "bench-rx-b", "bench-rx-c"];
@@ -65,6 +71,12 @@ export interface PrescriptionsResult {
   readonly pluginCpuMsPer1000Cases: number;
   readonly databaseCpuSeconds: number | undefined;
   readonly rssBeforeMb: number;
+  /** The core's V8 heap (total = reserved) and external memory: before, and peak during the job. */
+  readonly heapBeforeMb: number;
+  readonly peakHeapTotalMb: number;
+  readonly peakHeapUsedMb: number;
+  readonly externalBeforeMb: number;
+  readonly peakExternalMb: number;
   readonly peakRssGrowthPreparationMb: number;
   readonly peakRssGrowthRunMb: number;
   readonly loadBefore: string;
@@ -158,7 +170,13 @@ async function prescriptionsRun(
   databaseCpuSeconds: () => number | undefined,
 ): Promise<PrescriptionsResult> {
   const loadBefore = uptime();
-  const core = await startCoreChild({ databaseUrl: url, profileDir: args.profileDir });
+  // BENCH_CORE_NODE_OPTIONS: Node options for the core only (e.g. --max-old-space-size=80).
+  const nodeOptions = process.env.BENCH_CORE_NODE_OPTIONS;
+  const core = await startCoreChild({
+    databaseUrl: url,
+    profileDir: args.profileDir,
+    env: nodeOptions ? { NODE_OPTIONS: nodeOptions } : {},
+  });
   const plugins: Worker<FromPlugin>[] = [];
   const creds = credentials.createInsecure();
   const projects = new ProjectServiceClient(core.address, creds);
@@ -219,6 +237,23 @@ async function prescriptionsRun(
       peak[phase] = Math.max(peak[phase], mb);
     }, 50);
 
+    // What the RSS is made of, from the core's /metrics: the JS heap and memory outside it.
+    const heapPeak = { heapTotalMb: 0, heapUsedMb: 0, externalMb: 0 };
+    const heapSampler = setInterval(() => {
+      core.scrape().then(
+        (text) => {
+          const mb = (name: string) => metricValue(text, name) / 2 ** 20;
+          heapPeak.heapTotalMb = Math.max(heapPeak.heapTotalMb, mb("nodejs_heap_size_total_bytes"));
+          heapPeak.heapUsedMb = Math.max(heapPeak.heapUsedMb, mb("nodejs_heap_size_used_bytes"));
+          heapPeak.externalMb = Math.max(heapPeak.externalMb, mb("nodejs_external_memory_bytes"));
+        },
+        () => {},
+      );
+    }, 500);
+    const heapBefore = await core.scrape().then((text) => ({
+      heapTotalMb: metricValue(text, "nodejs_heap_size_total_bytes") / 2 ** 20,
+      externalMb: metricValue(text, "nodejs_external_memory_bytes") / 2 ** 20,
+    }));
     const delivered = new Map<string, number>();
     const firstDelivery = new Promise<number>((resolve) => {
       plugins.forEach((worker, i) => {
@@ -264,6 +299,7 @@ async function prescriptionsRun(
     const pluginCpuSeconds = pluginCpu() - pluginCpuAtStart;
     const databaseCpuAtEnd = databaseCpuSeconds();
     clearInterval(sampler);
+    clearInterval(heapSampler);
     sampler = undefined;
     peak.run = Math.max(peak.run, rssNow());
     if (last?.status !== JobStatus.JOB_STATUS_DONE) {
@@ -298,6 +334,11 @@ async function prescriptionsRun(
           ? undefined
           : databaseCpuAtEnd - databaseCpuAtStart,
       rssBeforeMb,
+      heapBeforeMb: heapBefore.heapTotalMb,
+      peakHeapTotalMb: heapPeak.heapTotalMb,
+      peakHeapUsedMb: heapPeak.heapUsedMb,
+      externalBeforeMb: heapBefore.externalMb,
+      peakExternalMb: heapPeak.externalMb,
       peakRssGrowthPreparationMb: peak.preparation - rssBeforeMb,
       peakRssGrowthRunMb: peak.run - rssBeforeMb,
       loadBefore,
@@ -403,6 +444,8 @@ export async function run(argv: readonly string[]): Promise<void> {
       "RSS before MB": r.rssBeforeMb,
       "peak RSS growth MB": r.peakRssGrowthRunMb,
       "RSS target": `< ${targetRssGrowthMb}`,
+      "heap MB before → peak (used)": `${r.heapBeforeMb.toFixed(0)} → ${r.peakHeapTotalMb.toFixed(0)} (${r.peakHeapUsedMb.toFixed(0)})`,
+      "external MB before → peak": `${r.externalBeforeMb.toFixed(0)} → ${r.peakExternalMb.toFixed(0)}`,
       "load before → after": `${r.loadBefore} → ${r.loadAfter}`,
     })),
   );
