@@ -14,6 +14,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   "preprocess-throughput": () => import("./preprocess-throughput.js"),
   "xes-throughput": () => import("./xes-throughput.js"),
   "normalize-throughput": () => import("./normalize-throughput.js"),
+  prescriptions: () => import("./prescriptions.js"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

@@ -28,6 +28,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       streams: { type: "string" },
       replicas: { type: "string" },
       phase: { type: "string" },
+      cases: { type: "string" },
     },
   });
   const pg = typeof values.pg === "string" ? values.pg : undefined;
