@@ -5,7 +5,8 @@
  * stores its model in the core, answers a prescription job, and finishes a job across a core
  * restart.
  *
- * Needs Debian's python3-grpcio, python3-protobuf and python3-pytest in /usr/bin/python3:
+ * Needs Debian's python3-grpcio, python3-protobuf, python3-pytest, python3-pip and
+ * python3-setuptools in /usr/bin/python3:
  * skipped with the reason in the test's name without them, except on CI (CI set), where they
  * fail.
  */
@@ -38,9 +39,9 @@ import {
 
 const sdkDir = fileURLToPath(new URL("../../sdk/python/", import.meta.url));
 const e2ePlugin = join(sdkDir, "tests", "e2e_plugin.py");
-const noPytest = succeeds(python, ["-c", "import pytest"])
+const noPytest = succeeds(python, ["-c", "import pytest, pip, setuptools"])
   ? undefined
-  : `${python} cannot import pytest (apt-get install python3-pytest)`;
+  : `${python} cannot import pytest, pip or setuptools (apt-get install python3-pytest python3-pip python3-setuptools)`;
 const skip = noPython ?? noPytest;
 if (skip) console.warn(`[python-sdk] ${process.env.CI ? "failing" : "skipping"}: ${skip}`);
 
