@@ -163,17 +163,21 @@ const resendsAfterCut: Scenario = {
     ctx.core.policy.current = () => ({ code: status.OK });
     first.end(status.UNAVAILABLE, "the training core is shutting down");
     const second = await registered(ctx, 2);
-    await waitFor(ctx, () => jobEnded(second), "the job's end on the new stream");
-    const resent = second.received
-      .filter((r) => kindOf(r) !== "onlineReport")
-      .slice(0, unacked.length);
+    const sentAgain = () => second.received.filter((r) => kindOf(r) !== "onlineReport");
+    const kinds = unacked.map(kindOf).join(", ");
+    await waitFor(
+      ctx,
+      () => sentAgain().length >= unacked.length,
+      `re-send of ${kinds} on the new stream`,
+    );
+    const resent = sentAgain().slice(0, unacked.length);
     const same = unacked.every(
       (r, i) => JSON.stringify(r.message) === JSON.stringify(resent[i]?.message),
     );
     if (second.of("dataReport").length > 0)
       fail(`re-sent the acked DataReport: ${reports(second)}`);
-    if (!same)
-      fail(`unacked: ${unacked.map(kindOf).join(", ")}; on the new stream: ${reports(second)}`);
+    if (!same) fail(`unacked: ${kinds}; re-sent on the new stream: ${reports(second)}`);
+    await waitFor(ctx, () => jobEnded(second), "the job's end on the new stream");
     return `unacked ${unacked.map(kindOf).join(", ")}; new stream: ${reports(second)}`;
   },
 };
@@ -192,10 +196,15 @@ const retriesUnavailable: Scenario = {
       return { code: status.OK };
     };
     const stream = await registered(ctx);
-    await train(ctx, stream);
-    const sent = stream.of("dataReport").length;
-    if (sent < 3) fail(`DataReport sent ${sent}× for 2 UNAVAILABLE acks: ${reports(stream)}`);
-    return `DataReport sent ${sent}×, then ${reports(stream)}`;
+    stream.send({ $case: "trainingData", value: trainingData() });
+    const resent = () => stream.of("dataReport").length >= 3;
+    await ctx.core.until(() => resent() || !ctx.plugin.running, ctx.stepMs);
+    if (!resent()) {
+      const sent = stream.of("dataReport").length;
+      fail(`DataReport sent ${sent}× for 2 UNAVAILABLE acks, then ${reports(stream)}`);
+    }
+    await waitFor(ctx, () => jobEnded(stream), "ModelName, ErrorReport or DataReport");
+    return `DataReport sent 3×, then ${reports(stream)}`;
   },
 };
 
@@ -229,13 +238,15 @@ const slowAcks: Scenario = {
       return undefined;
     };
     const stream = await registered(ctx);
-    await train(ctx, stream);
-    await waitFor(
-      ctx,
-      () => stream.of("modelName").length + stream.of("errorReport").length > 0,
-      "the job's end",
+    stream.send({ $case: "trainingData", value: trainingData() });
+    const reconnected = () => ctx.core.streams.length > 1;
+    await ctx.core.until(
+      () => jobEnded(stream) || reconnected() || !ctx.plugin.running,
+      ctx.stepMs,
     );
-    await settle(ctx, 3_500); // the last Ack arrives
+    if (!reconnected())
+      await waitFor(ctx, () => jobEnded(stream), "ModelName, ErrorReport or DataReport");
+    if (!reconnected()) await settle(ctx, 3_500); // the last Ack arrives
     if (ctx.core.streams.length > 1)
       fail(`reconnected ${ctx.core.streams.length - 1}× while acks were slow`);
     return reports(stream);
