@@ -66,13 +66,12 @@ export async function settle(ctx: ScenarioContext, ms: number): Promise<void> {
 
 /** The `n`-th Connect stream, checked to start with an OnlineReport of the key. */
 export async function registered(ctx: ScenarioContext, n = 1): Promise<ScriptedStream> {
-  let stream: ScriptedStream | undefined;
   await waitFor(
     ctx,
     () => (ctx.core.streams[n - 1]?.received.length ?? 0) > 0,
     n === 1 ? "Connect call with a first message" : `reconnect (Connect call number ${n})`,
   );
-  stream = ctx.core.streams[n - 1] as ScriptedStream;
+  const stream = ctx.core.streams[n - 1] as ScriptedStream;
   const first = stream.received[0] as ConnectRequest;
   if (first.message?.$case !== "onlineReport") {
     fail(`the first message of stream ${n} was ${kindOf(first)}`);
