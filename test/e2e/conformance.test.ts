@@ -104,6 +104,20 @@ describe("conformance kit", () => {
     expect(result?.seen).toBe('it registered as "plugin-raw", not as the key "plugin-other"');
   }, 60_000);
 
+  it("with a token, fails a plugin whose calls do not carry it", async () => {
+    const [result] = await runConformance({
+      key: "plugin-raw",
+      command: raw(""),
+      token: "a-plugin-token",
+      only: ["registers-first"],
+      stepMs: 5_000,
+    });
+    expect(result).toMatchObject({
+      result: "FAIL",
+      seen: "Connect came without the token (authorization: Bearer <token>)",
+    });
+  }, 60_000);
+
   it("is a command: --json, exit code 1 when a scenario fails, 0 when all pass", () => {
     const cli = ["--import", "tsx", join(root, "src/cli/main.ts"), "conformance", "--json"];
     const run = (breaks: string) =>

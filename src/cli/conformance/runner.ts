@@ -49,6 +49,7 @@ async function runOne(scenario: Scenario, options: ConformanceOptions): Promise<
   const core = new ScriptedCore();
   core.datasets.set(trainingSetName, trainingSet());
   core.datasets.set(runningCasesName, runningCases());
+  core.token = options.token;
   await core.start();
   const env: Record<string, string> = { CORE_ADDRESS: core.address };
   if (options.token) {

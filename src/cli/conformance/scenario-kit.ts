@@ -54,6 +54,9 @@ export async function waitFor(
 ): Promise<void> {
   await ctx.core.until(() => test() || !ctx.plugin.running, timeoutMs);
   if (test()) return;
+  if (ctx.core.refusedTokens.length > 0) {
+    fail(`${ctx.core.refusedTokens[0]} came without the token (authorization: Bearer <token>)`);
+  }
   if (!ctx.plugin.running)
     fail(`the plugin ${ctx.plugin.describeExit()} while the kit waited for ${what}`);
   fail(`no ${what} within ${Math.round(timeoutMs / 1000)} s`);

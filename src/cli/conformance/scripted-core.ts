@@ -137,6 +137,24 @@ export class ScriptedCore {
   readonly changes = new Changes();
   private readonly server = new Server();
   address = "";
+  /** When set, every call must carry `authorization: Bearer <token>` (else UNAUTHENTICATED). */
+  token: string | undefined;
+  /** Calls refused for a missing or wrong token, by method. */
+  readonly refusedTokens: string[] = [];
+
+  /** False (and the call refused) when a token is required and the call lacks it. */
+  private authorized(
+    method: string,
+    metadata: Metadata,
+    refuse: (details: string) => void,
+  ): boolean {
+    if (!this.token) return true;
+    if (metadata.get("authorization")[0] === `Bearer ${this.token}`) return true;
+    this.refusedTokens.push(method);
+    refuse(`${method} without authorization: Bearer <the --token given to the kit>`);
+    this.changes.notify();
+    return false;
+  }
 
   async start(): Promise<void> {
     this.server.addService(PluginServiceService, {
@@ -187,6 +205,9 @@ export class ScriptedCore {
   }
 
   private connect(call: ServerDuplexStream<ConnectRequest, ConnectResponse>): void {
+    const refuse = (details: string) =>
+      call.emit("error", { code: status.UNAUTHENTICATED, details });
+    if (!this.authorized("Connect", call.metadata, refuse)) return;
     const stream = new ScriptedStream(call, this.policy, this.changes);
     this.streams.push(stream);
     call.on("data", (request: ConnectRequest) => stream.record(request));
@@ -212,6 +233,9 @@ export class ScriptedCore {
   private downloadDataset(
     call: ServerWritableStream<DownloadDatasetRequest, DownloadDatasetResponse>,
   ): void {
+    const refuse = (details: string) =>
+      call.emit("error", { code: status.UNAUTHENTICATED, details });
+    if (!this.authorized("DownloadDataset", call.metadata, refuse)) return;
     const { trainingDfName: name, offset } = call.request;
     const data = this.datasets.get(name);
     if (!data) {
