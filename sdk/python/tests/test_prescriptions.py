@@ -172,3 +172,15 @@ def test_read_running_cases_groups_contiguous_rows() -> None:
         ("a", [{"X": "1", "CASE_ID": "a"}, {"CASE_ID": "a"}]),
         ("b", [{"X": "3", "CASE_ID": "b"}]),
     ]
+
+
+def test_every_json_value_is_an_output() -> None:
+    from trainingcore.prescriptions import to_proto
+
+    for output in [None, 0.25, "x", True, [1, "a", None], {"p": 0.5}]:
+        message = to_proto("c1", Prescription("ALARM", output, model={"name": "m"}))
+        assert message.case_id == "c1"
+        assert json_format.MessageToDict(message.prescription.output) == output
+        assert dict(message.prescription.model) == {"name": "m"}
+    as_dict = to_proto("c2", {"type": "T", "output": 1, "detail": "note"})
+    assert as_dict.prescription.detail == "note"
