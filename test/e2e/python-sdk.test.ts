@@ -39,7 +39,7 @@ import {
 
 const sdkDir = fileURLToPath(new URL("../../sdk/python/", import.meta.url));
 const e2ePlugin = join(sdkDir, "tests", "e2e_plugin.py");
-const noPytest = succeeds(python, ["-c", "import pytest, pip, setuptools"])
+const noPytest = succeeds(python, ["-c", "import setuptools, pip, pytest"])
   ? undefined
   : `${python} cannot import pytest, pip or setuptools (apt-get install python3-pytest python3-pip python3-setuptools)`;
 const skip = noPython ?? noPytest;
