@@ -12,28 +12,29 @@ defines no outcome (or the outcome has one class). It saves its model with jobli
 ``$MODEL_DIR/python-alarm-<project>-<plugin>.joblib`` (a dict of plain values and scikit-learn
 estimators; read it with ``load_model``) and reports that file name.
 
-It prescribes too: for every running case, the probability that it ends with a negative
-outcome given its events so far (type ``ALARM``, output the probability), from the model file
-of the request's ``model_name``.
+It also stores the model in the core (``ctx.trained(name, file=path)``), and prescribes: for
+every running case, the probability that it ends with a negative outcome given its events so
+far (type ``ALARM``, output the probability), from the model of the request's ``model_name``:
+the file in MODEL_DIR when this instance trained it, else the one stored in the core.
 
-Needs Debian's python3-sklearn besides the gRPC packages. Settings come from the environment:
-CORE_ADDRESS, MODEL_DIR, PLUGIN_KEY (default plugin-python-alarm), PLUGIN_TOKEN.
+The protocol is the SDK's (``trainingcore``, in sdk/python). Needs Debian's python3-sklearn
+besides the gRPC packages. Settings: see common.py (PLUGIN_KEY defaults to plugin-python-alarm).
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import joblib
-from google.protobuf import struct_pb2
 from sklearn.ensemble import RandomForestClassifier
 
+from common import main, model_dir, save_model  # first: it finds the SDK
 from event_log import (
     ACTIVITY,
     TIMESTAMPS,
@@ -42,20 +43,22 @@ from event_log import (
     parse_timestamp,
     read_cases,
 )
-from prescriptions import Prescription, PrescriptionJob, RunningCase
-
-# run_plugin imports core_connection, which puts the generated stubs (gen/) on sys.path.
-from run_plugin import run_plugin
-from training_jobs import Job, NotApplicable
-from trainingcore.v1 import definition_pb2 as definition_pb
-from trainingcore.v1 import plugin_service_pb2 as pb
+from trainingcore import (
+    Job,
+    JobContext,
+    NotApplicable,
+    PluginInfo,
+    Prescription,
+    PrescriptionContext,
+    PrescriptionRequest,
+)
 
 log = logging.getLogger("python-alarm")
 
 DEFAULT_PARAMETERS = {"max_prefix_length": 10, "n_estimators": 50}
 MODEL_TYPE = "alarm"
 
-IDENTITY = pb.OnlineReport(
+REPORT = PluginInfo(
     id="plugin-python-alarm",
     name="Alarm on a negative outcome (Python)",
     type="alarm",
@@ -63,10 +66,9 @@ IDENTITY = pb.OnlineReport(
         "The probability that a running case ends with a negative outcome, from its first "
         "events: a random forest per prefix length, trained on the cases' OUTCOME."
     ),
-    parameters=struct_pb2.Struct(),
-    needed_columns=[definition_pb.COLUMN_DEFINITION_OUTCOME],
+    parameters=DEFAULT_PARAMETERS,
+    needed_columns=["OUTCOME"],
 )
-IDENTITY.parameters.update(DEFAULT_PARAMETERS)
 
 # A classifier, or the share of negative cases when a prefix length has a single class.
 Predictor = RandomForestClassifier | float
@@ -100,21 +102,23 @@ def feature_names(activities: Sequence[str]) -> list[str]:
     return [*(f"count:{activity}" for activity in activities), "elapsed_s", "since_previous_s"]
 
 
-def labelled_cases(job: Job) -> list[LabelledCase]:
+def labelled_cases(
+    header: Sequence[str], rows: Iterable[Sequence[str]], defined: bool
+) -> list[LabelledCase]:
     """The cases of the training set with their outcome; NotApplicable without one."""
-    if job.definition is None:
+    if not defined:
         raise NotApplicable(
             "needs a project created with a definition that labels the outcome "
             "(positive_outcome or negative_outcome, or an OUTCOME column)"
         )
-    outcome = fixed_column(job.header, "OUTCOME")
+    outcome = fixed_column(header, "OUTCOME")
     if outcome is None:
         raise NotApplicable(
             "the training set has no OUTCOME column: define positive_outcome or "
             "negative_outcome, or an OUTCOME column"
         )
     cases = []
-    for case_id, events in read_cases(job.rows, fixed_columns(job.header)).items():
+    for case_id, events in read_cases(rows, fixed_columns(header)).items():
         value = events[0].row[outcome.index] if outcome.index < len(events[0].row) else ""
         if value not in ("0", "1"):
             raise ValueError(
@@ -224,41 +228,42 @@ def positive_int(parameters: dict[str, Any], name: str) -> int:
     return int(value)
 
 
-def train(job: Job) -> Path:
+def train(job: Job, ctx: JobContext) -> None:
     max_prefix_length = positive_int(job.parameters, "max_prefix_length")
     n_estimators = positive_int(job.parameters, "n_estimators")
-    cases = labelled_cases(job)
+    rows = ctx.rows()
+    header = next(rows, None) or []
+    cases = labelled_cases(header, rows, job.definition is not None)
     negative = sum(case.negative for case in cases)
     if negative in (0, len(cases)):  # the core checks this too, before offering the job
         raise NotApplicable(f"OUTCOME has only one class ({negative} of {len(cases)} negative)")
-    job.start_training()
+    ctx.accept()
+    ctx.started()
     model = train_alarm(cases, max_prefix_length, n_estimators)
     name = f"python-alarm-{job.project_id}-{job.plugin_id}.joblib"
     document = model.to_document()
-    path = job.save_model(name, lambda partial: joblib.dump(document, partial))
+    path = save_model(name, lambda partial: joblib.dump(document, partial))
     log.info("%s", model.summary())
-    return path
+    ctx.trained(name, file=path)  # stored in the core too: any instance can prescribe
 
 
-def prescribe(
-    job: PrescriptionJob, cases: Iterable[RunningCase]
-) -> Iterator[tuple[str, Prescription]]:
+def prescribe(request: PrescriptionRequest, ctx: PrescriptionContext) -> None:
     """The probability of a negative outcome for each running case, from its events so far."""
-    model = load_model(job.model_dir / job.model_name)
-    about = {"name": job.model_name, "cases": model.cases, "negative_cases": model.negative_cases}
-    for case in cases:
+    local = model_dir() / request.model_name
+    model = load_model(local if local.exists() else ctx.model_path())
+    about = {"name": request.model_name, "cases": model.cases, "negative_cases": model.negative_cases}
+    for case in ctx.cases():
         stamps = [next((e[name] for name in TIMESTAMPS if name in e), "") for e in case.events]
         activities = [event.get(ACTIVITY, "") for event in case.events]
         try:
             times = [parse_timestamp(stamp) for stamp in stamps]
         except ValueError:
-            yield case.case_id, Prescription(
-                "ALARM", None, detail="an event of the case has no readable timestamp", model=about
-            )
+            detail = "an event of the case has no readable timestamp"
+            ctx.answer(case.case_id, Prescription("ALARM", None, detail=detail, model=about))
             continue
         probability = model.negative_probability(activities, times)
-        yield case.case_id, Prescription("ALARM", probability, model=about)
+        ctx.answer(case.case_id, Prescription("ALARM", probability, model=about))
 
 
 if __name__ == "__main__":
-    sys.exit(run_plugin(IDENTITY, train, prescribe))
+    sys.exit(main(REPORT, train, prescribe))

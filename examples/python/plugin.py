@@ -1,4 +1,4 @@
-"""A Training Core plugin in Python: the next-activity model.
+"""A Training Core plugin in Python on the SDK: the next-activity model.
 
 For every training set it is offered it counts, for every activity, which activity follows it
 within a case (ordered by timestamp; ``__end__`` when the case ends there), writes the model as
@@ -9,9 +9,7 @@ reads ``CASE_ID``, ``ACTIVITY`` and ``TIMESTAMP`` (or ``END_TIMESTAMP``) as they
 ``needed_columns`` CASE_ID and ACTIVITY. For a project without a definition it guesses the case,
 activity and timestamp columns from their names, and is not applicable when one is missing.
 
-The protocol (the Connect stream, acks, reconnects, downloads, reports) is in core_connection.py,
-training_jobs.py and run_plugin.py, shared with alarm.py. Settings come from the environment:
-CORE_ADDRESS, MODEL_DIR, PLUGIN_KEY (default plugin-python-next-activity), PLUGIN_TOKEN.
+The protocol is the SDK's (``trainingcore``, in sdk/python). Settings: see common.py.
 """
 
 from __future__ import annotations
@@ -22,16 +20,11 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+from common import main, save_model  # first: it finds the SDK
 from event_log import Column, Columns, fixed_columns, read_cases
-
-# run_plugin imports core_connection, which puts the generated stubs (gen/) on sys.path.
-from run_plugin import run_plugin
-from training_jobs import Job, NotApplicable
-from trainingcore.v1 import definition_pb2 as definition_pb
-from trainingcore.v1 import plugin_service_pb2 as pb
+from trainingcore import Job, JobContext, NotApplicable, PluginInfo
 
 log = logging.getLogger("python-next-activity")
 
@@ -43,16 +36,13 @@ CASE_COLUMNS = ("case:concept:name", "case_id", "caseid", "case")
 ACTIVITY_COLUMNS = ("concept:name", "activity", "event")
 TIMESTAMP_COLUMNS = ("time:timestamp", "timestamp", "time")
 
-IDENTITY = pb.OnlineReport(
+REPORT = PluginInfo(
     id="plugin-python-next-activity",
     name="Next activity (Python)",
     type="next-activity",
     description="Counts which activity follows each activity in a case.",
     # Every training set made with a definition has a timestamp: only these can be missing.
-    needed_columns=[
-        definition_pb.COLUMN_DEFINITION_CASE_ID,
-        definition_pb.COLUMN_DEFINITION_ACTIVITY,
-    ],
+    needed_columns=["CASE_ID", "ACTIVITY"],
 )
 
 
@@ -86,11 +76,11 @@ def detect_columns(header: Sequence[str]) -> tuple[Columns | None, str]:
     return Columns(case, activity, timestamp), ""
 
 
-def columns_of(job: Job) -> Columns:
-    """The fixed columns when the job has a definition, else the guessed ones."""
-    if job.definition is not None:
-        return fixed_columns(job.header)
-    columns, missing = detect_columns(job.header)
+def columns_of(header: Sequence[str], defined: bool) -> Columns:
+    """The fixed columns when the project has a definition, else the guessed ones."""
+    if defined:
+        return fixed_columns(header)
+    columns, missing = detect_columns(header)
     if columns is None:
         raise NotApplicable(missing)
     return columns
@@ -147,19 +137,24 @@ def train_next_activity(rows: Iterable[Sequence[str]], columns: Columns) -> Next
     return model
 
 
-def train(job: Job) -> Path:
-    columns = columns_of(job)
-    job.start_training()
-    model = train_next_activity(job.rows, columns)
+def train(job: Job, ctx: JobContext) -> None:
+    rows = ctx.rows()
+    header = next(rows, None)
+    if header is None:
+        raise ValueError("the training set is empty (no header row)")
+    columns = columns_of(header, job.definition is not None)  # NotApplicable: the SDK rejects
+    ctx.accept()
+    ctx.started()
+    model = train_next_activity(rows, columns)
     document = model.to_json(job.project_id, job.plugin_id)
     name = f"python-next-activity-{job.project_id}-{job.plugin_id}.json"
-    path = job.save_model(
+    save_model(
         name,
         lambda partial: partial.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8"),
     )
     log.info("%d cases, %d events", model.cases, model.events)
-    return path
+    ctx.trained(name)
 
 
 if __name__ == "__main__":
-    sys.exit(run_plugin(IDENTITY, train))
+    sys.exit(main(REPORT, train))

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs a Python example plugin: generates the stubs if needed, then starts it.
+# Runs a Python example plugin on the SDK (sdk/python: used from this repository unless the
+# package trainingcore is installed).
 #
 #   run.sh [next-activity]   the next-activity plugin (plugin.py)
 #   run.sh alarm             the alarm plugin (alarm.py; needs python3-sklearn)
@@ -8,6 +9,7 @@
 #   MODEL_DIR     where models are written (default ./models, relative to the current directory)
 #   PLUGIN_KEY    the plugin key           (default plugin-python-next-activity or
 #                                           plugin-python-alarm)
+#   PLUGIN_TOKEN  a plugin token, when the core requires tokens
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -25,7 +27,6 @@ case "${1:-next-activity}" in
     exit 2
     ;;
 esac
-"$here/generate.sh"
 # /usr/bin/python3 is Debian's Python, which has python3-grpcio and python3-protobuf; a python3
 # earlier on PATH (pyenv, a venv) may not.
 exec /usr/bin/python3 -u "$here/$script"

@@ -1,40 +1,26 @@
-"""Tests of the alarm example plugin: prefix features, labels, training, and the plugin as a
-process against a fake core. Skipped when scikit-learn is missing (apt-get install
-python3-sklearn); test/e2e/polyglot.test.ts fails instead on CI.
+"""Tests of the alarm example plugin's model: prefix features, labels, training. Skipped when
+scikit-learn is missing (apt-get install python3-sklearn); test/e2e/polyglot-alarm.test.ts
+fails instead on CI. The protocol is the SDK's, tested in sdk/python/tests.
 
-Run after ./generate.sh:  cd examples/python && /usr/bin/python3 -m unittest -v
+Run:  cd examples/python && /usr/bin/python3 -m unittest -v
 """
 
 from __future__ import annotations
 
 import importlib.util
-import os
-import signal
-import subprocess
-import sys
 import tempfile
-import threading
 import unittest
-from collections.abc import Iterator
-from concurrent import futures
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import grpc
-
-import core_connection  # noqa: F401 - puts the generated stubs on sys.path
-from trainingcore.v1 import dataset_service_pb2 as dataset_pb
-from trainingcore.v1 import dataset_service_pb2_grpc as dataset_grpc
+import common  # noqa: F401 - finds the SDK
+from trainingcore import NotApplicable
 from trainingcore.v1 import definition_pb2 as definition_pb
-from trainingcore.v1 import plugin_service_pb2 as pb
-from trainingcore.v1 import plugin_service_pb2_grpc as plugin_grpc
-from training_jobs import Job, NotApplicable
 
 NO_SKLEARN = importlib.util.find_spec("sklearn") is None
 if not NO_SKLEARN:
     import alarm
 
-HERE = Path(__file__).resolve().parent
 T0 = datetime(2024, 1, 1, tzinfo=timezone.utc)
 HEADER = ["CASE_ID", "ACTIVITY", "TIMESTAMP", "RESOURCE", "OUTCOME"]
 
@@ -74,11 +60,8 @@ def definition() -> definition_pb.EventLogDefinition:
     return definition_pb.EventLogDefinition(negative_outcome=rule)
 
 
-def job(rows: list[list[str]], header: list[str] = HEADER, defined: bool = True) -> Job:
-    data = pb.TrainingData(project_id=1, plugin_id=2, training_df_name="td")
-    if defined:
-        data.definition.CopyFrom(definition())
-    return Job(data, header, iter(rows), Path(tempfile.gettempdir()), lambda: None)
+def cases_of(rows: list[list[str]], header: list[str] = HEADER, defined: bool = True) -> list:
+    return alarm.labelled_cases(header, iter(rows), defined)
 
 
 @unittest.skipIf(NO_SKLEARN, "scikit-learn is missing (apt-get install python3-sklearn)")
@@ -100,23 +83,23 @@ class FeatureTest(unittest.TestCase):
             ["c1", "register", "2024-01-01T10:00:00.000Z", "", "0"],
             ["c2", "register", "2024-01-02T10:00:00.000Z", "", "1"],
         ]
-        cases = alarm.labelled_cases(job(rows))
+        cases = cases_of(rows)
         self.assertEqual([case.activities for case in cases], [["register", "close"], ["register"]])
         self.assertEqual([case.negative for case in cases], [True, False])
 
     def test_is_not_applicable_without_an_outcome(self) -> None:
         with self.assertRaisesRegex(NotApplicable, "needs a project created with a definition"):
-            alarm.labelled_cases(job(normalized_log(), defined=False))
+            cases_of(normalized_log(), defined=False)
         with self.assertRaisesRegex(NotApplicable, "no OUTCOME column: define positive_outcome"):
-            alarm.labelled_cases(job([row[:4] for row in normalized_log()], HEADER[:4]))
+            cases_of([row[:4] for row in normalized_log()], HEADER[:4])
         with self.assertRaisesRegex(ValueError, "data row 1: case 'c1' has OUTCOME 'yes'"):
-            alarm.labelled_cases(job([["c1", "a", "2024-01-01T10:00:00.000Z", "", "yes"]]))
+            cases_of([["c1", "a", "2024-01-01T10:00:00.000Z", "", "yes"]])
 
 
 @unittest.skipIf(NO_SKLEARN, "scikit-learn is missing (apt-get install python3-sklearn)")
 class TrainingTest(unittest.TestCase):
     def test_learns_the_outcome_per_prefix_length(self) -> None:
-        cases = alarm.labelled_cases(job(normalized_log()))
+        cases = cases_of(normalized_log())
         model = alarm.train_alarm(cases, max_prefix_length=10, n_estimators=20)
         self.assertEqual(model.summary()["classifiers"], [1, 2, 3])
         self.assertEqual(model.summary()["constants"], [4])  # only positive cases are that long
@@ -132,7 +115,7 @@ class TrainingTest(unittest.TestCase):
         self.assertEqual(model.negative_probability(long_case, long_times), 0)
 
     def test_caps_the_prefix_length_and_saves_a_model_that_loads(self) -> None:
-        cases = alarm.labelled_cases(job(normalized_log()))
+        cases = cases_of(normalized_log())
         model = alarm.train_alarm(cases, max_prefix_length=2, n_estimators=5)
         self.assertEqual(sorted(model.predictors), [1, 2])
         with tempfile.TemporaryDirectory() as directory:
@@ -146,83 +129,6 @@ class TrainingTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "parameter n_estimators must be a positive"):
             alarm.positive_int({"n_estimators": 2.5}, "n_estimators")
         self.assertEqual(alarm.positive_int({"n_estimators": 7.0}, "n_estimators"), 7)
-
-
-CSV = ("\n".join(",".join(row) for row in [HEADER, *normalized_log()]) + "\n").encode()
-
-
-class FakeCore(plugin_grpc.PluginServiceServicer, dataset_grpc.DatasetServiceServicer):
-    """Acks everything; offers one TrainingData with a definition after the registration."""
-
-    def __init__(self) -> None:
-        self.requests: list[pb.ConnectRequest] = []
-        self.trained = threading.Event()
-
-    def DownloadDataset(
-        self, request: dataset_pb.DownloadDatasetRequest, context: grpc.ServicerContext
-    ) -> Iterator[dataset_pb.DownloadDatasetResponse]:
-        yield dataset_pb.DownloadDatasetResponse(chunk=CSV)
-
-    def Connect(
-        self, request_iterator: Iterator[pb.ConnectRequest], context: grpc.ServicerContext
-    ) -> Iterator[pb.ConnectResponse]:
-        for request in request_iterator:
-            self.requests.append(request)
-            yield pb.ConnectResponse(ack=pb.Ack(sequence=request.sequence))
-            if request.HasField("online_report") and len(self.requests) == 1:
-                data = pb.TrainingData(project_id=3, plugin_id=7, training_df_name="td")
-                data.definition.CopyFrom(definition())
-                data.parameters.update({"max_prefix_length": 3, "n_estimators": 5})
-                yield pb.ConnectResponse(training_data=data)
-            if request.HasField("model_name"):
-                self.trained.set()
-
-
-@unittest.skipIf(NO_SKLEARN, "scikit-learn is missing (apt-get install python3-sklearn)")
-class ProcessTest(unittest.TestCase):
-    def test_registers_its_needs_trains_and_reports_the_model(self) -> None:
-        fake = FakeCore()
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        plugin_grpc.add_PluginServiceServicer_to_server(fake, server)
-        dataset_grpc.add_DatasetServiceServicer_to_server(fake, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        self.addCleanup(server.stop, None)
-        models = tempfile.TemporaryDirectory()
-        self.addCleanup(models.cleanup)
-
-        env = {**os.environ, "CORE_ADDRESS": f"127.0.0.1:{port}", "MODEL_DIR": models.name}
-        child = subprocess.Popen(
-            [sys.executable, str(HERE / "alarm.py")], env=env, stderr=subprocess.PIPE, text=True
-        )
-        stderr = child.stderr
-        assert stderr is not None
-        self.addCleanup(stderr.close)
-        self.addCleanup(child.kill)
-        lines: list[str] = []
-        reader = threading.Thread(target=lines.extend, args=(stderr,))
-        reader.start()
-
-        trained = fake.trained.wait(30)
-        child.send_signal(signal.SIGTERM)
-        exit_code = child.wait(10)
-        reader.join(5)
-        log = "".join(lines)
-        self.assertTrue(trained, log)
-        self.assertEqual(exit_code, 0, log)
-
-        registration = fake.requests[0].online_report
-        self.assertEqual(registration.id, "plugin-python-alarm")
-        self.assertEqual(
-            list(registration.needed_columns), [definition_pb.COLUMN_DEFINITION_OUTCOME]
-        )
-        kinds = [request.WhichOneof("message") for request in fake.requests]
-        self.assertEqual(kinds, ["online_report", "data_report", "training_start", "model_name"])
-        self.assertTrue(fake.requests[1].data_report.applicable)
-        name = fake.requests[3].model_name.model_name
-        self.assertEqual(name, "python-alarm-3-7.joblib")
-        model = alarm.load_model(Path(models.name) / name)
-        self.assertEqual(sorted(model.predictors), [1, 2, 3])  # max_prefix_length from the job
 
 
 if __name__ == "__main__":

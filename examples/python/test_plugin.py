@@ -1,34 +1,18 @@
-"""Tests of the Python example plugin: the model, and the protocol against a scripted fake core.
+"""Tests of the Python example plugin's model (the protocol is the SDK's, tested in
+sdk/python/tests).
 
-Run after ./generate.sh:  cd examples/python && /usr/bin/python3 -m unittest -v
+Run:  cd examples/python && /usr/bin/python3 -m unittest -v
 (test/e2e/polyglot.test.ts runs them too, and the plugin against the real core.)
 """
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
 import unittest
-from collections.abc import Iterator
-from concurrent import futures
-from pathlib import Path
-
-import grpc
 
 import plugin
-from training_jobs import Job, NotApplicable
-from trainingcore.v1 import dataset_service_pb2 as dataset_pb
-from trainingcore.v1 import dataset_service_pb2_grpc as dataset_grpc
+from trainingcore import NotApplicable
 from trainingcore.v1 import definition_pb2 as definition_pb
-from trainingcore.v1 import plugin_service_pb2 as pb
-from trainingcore.v1 import plugin_service_pb2_grpc as plugin_grpc
 
-HERE = Path(__file__).resolve().parent
 
 CSV = (
     "Case_ID,Activity,Timestamp,Note\n"
@@ -88,22 +72,17 @@ NORMALIZED = [
 ]
 
 
-def job(header: list[str], defined: bool) -> Job:
-    data = pb.TrainingData(project_id=1, plugin_id=2)
-    if defined:
-        data.definition.CopyFrom(definition_pb.EventLogDefinition())
-    return Job(data, header, iter([]), HERE, lambda: None)
-
-
 class FixedColumnsTest(unittest.TestCase):
     def test_declares_what_it_needs(self) -> None:
+        self.assertEqual(list(plugin.REPORT.needed_columns), ["CASE_ID", "ACTIVITY"])
+        report = plugin.REPORT.to_proto(prescribes=False)
         self.assertEqual(
-            list(plugin.IDENTITY.needed_columns),
+            list(report.needed_columns),
             [definition_pb.COLUMN_DEFINITION_CASE_ID, definition_pb.COLUMN_DEFINITION_ACTIVITY],
         )
 
     def test_reads_the_fixed_columns_when_the_project_has_a_definition(self) -> None:
-        columns = plugin.columns_of(job(NORMALIZED[0], defined=True))
+        columns = plugin.columns_of(NORMALIZED[0], defined=True)
         self.assertEqual(
             (columns.case.name, columns.activity.name, columns.timestamp.name),
             ("CASE_ID", "ACTIVITY", "END_TIMESTAMP"),
@@ -113,120 +92,16 @@ class FixedColumnsTest(unittest.TestCase):
             model["next"], {"check": {"__end__": 1}, "register": {"__end__": 1, "check": 1}}
         )
         with_both = ["CASE_ID", "ACTIVITY", "END_TIMESTAMP", "TIMESTAMP"]
-        self.assertEqual(plugin.columns_of(job(with_both, defined=True)).timestamp.index, 3)
+        self.assertEqual(plugin.columns_of(with_both, defined=True).timestamp.index, 3)
         with self.assertRaisesRegex(ValueError, "must have the columns CASE_ID, ACTIVITY and"):
-            plugin.columns_of(job(["case_id", "activity", "timestamp"], defined=True))
+            plugin.columns_of(["case_id", "activity", "timestamp"], defined=True)
 
     def test_guesses_only_without_a_definition(self) -> None:
-        columns = plugin.columns_of(job(["Case_ID", "Activity", "Time"], defined=False))
+        columns = plugin.columns_of(["Case_ID", "Activity", "Time"], defined=False)
         self.assertEqual(columns.timestamp.name, "Time")
         # The normalized header has no timestamp the guessing knows.
         with self.assertRaisesRegex(NotApplicable, "no timestamp column"):
-            plugin.columns_of(job(NORMALIZED[0], defined=False))
-
-
-class FakeCore(plugin_grpc.PluginServiceServicer, dataset_grpc.DatasetServiceServicer):
-    """Stream 1 delivers a TrainingData twice, then drops the stream without acking the
-    DataReport. Stream 2 answers the re-sent DataReport UNAVAILABLE once, sends the same
-    TrainingData again and an OnlineInquiry, then acks everything."""
-
-    def __init__(self) -> None:
-        self.requests: list[tuple[int, str, int]] = []  # (stream, report kind, sequence)
-        self.trained = threading.Event()
-        self.streams = 0
-        self.data = pb.TrainingData(project_id=3, plugin_id=7, training_df_name="td_fake")
-
-    def DownloadDataset(
-        self, request: dataset_pb.DownloadDatasetRequest, context: grpc.ServicerContext
-    ) -> Iterator[dataset_pb.DownloadDatasetResponse]:
-        split = CSV.index("é".encode()) + 1  # split inside a two-byte character
-        yield dataset_pb.DownloadDatasetResponse(chunk=CSV[:split])
-        yield dataset_pb.DownloadDatasetResponse(chunk=CSV[split:])
-
-    def Connect(
-        self, request_iterator: Iterator[pb.ConnectRequest], context: grpc.ServicerContext
-    ) -> Iterator[pb.ConnectResponse]:
-        self.streams += 1
-        stream = self.streams
-
-        def receive() -> pb.ConnectRequest:
-            request = next(request_iterator)
-            self.requests.append((stream, str(request.WhichOneof("message")), request.sequence))
-            return request
-
-        def ack(request: pb.ConnectRequest, code: int = 0) -> pb.ConnectResponse:
-            return pb.ConnectResponse(ack=pb.Ack(sequence=request.sequence, code=code))
-
-        yield ack(receive())  # the registration
-        if stream == 1:
-            yield pb.ConnectResponse(training_data=self.data)
-            yield pb.ConnectResponse(training_data=self.data)
-            receive()  # the DataReport, never acked
-            context.abort(grpc.StatusCode.UNAVAILABLE, "the training core is shutting down")
-        yield ack(receive(), grpc.StatusCode.UNAVAILABLE.value[0])  # the re-sent DataReport
-        yield pb.ConnectResponse(training_data=self.data)
-        yield pb.ConnectResponse(online_inquiry=pb.OnlineInquiry())
-        while context.is_active():
-            request = receive()
-            yield ack(request)
-            if request.HasField("model_name"):
-                self.trained.set()
-
-
-class ProtocolTest(unittest.TestCase):
-    def test_reconnects_resends_unacked_reports_and_ignores_duplicates(self) -> None:
-        fake = FakeCore()
-        server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-        plugin_grpc.add_PluginServiceServicer_to_server(fake, server)
-        dataset_grpc.add_DatasetServiceServicer_to_server(fake, server)
-        port = server.add_insecure_port("127.0.0.1:0")
-        server.start()
-        self.addCleanup(server.stop, None)
-        models = tempfile.TemporaryDirectory()
-        self.addCleanup(models.cleanup)
-
-        env = {**os.environ, "CORE_ADDRESS": f"127.0.0.1:{port}", "MODEL_DIR": models.name}
-        child = subprocess.Popen(
-            [sys.executable, str(HERE / "plugin.py")],
-            env=env,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        stderr = child.stderr
-        assert stderr is not None
-        self.addCleanup(stderr.close)
-        self.addCleanup(child.kill)
-        lines: list[str] = []
-        reader = threading.Thread(target=lines.extend, args=(stderr,))
-        reader.start()
-
-        trained = fake.trained.wait(20)
-        child.send_signal(signal.SIGTERM)
-        exit_code = child.wait(10)
-        reader.join(5)
-        log = "".join(lines)
-        self.assertTrue(trained, log)
-        self.assertEqual(exit_code, 0, log)
-
-        self.assertEqual(
-            fake.requests,
-            [
-                (1, "online_report", 1),
-                (1, "data_report", 2),
-                (2, "online_report", 1),  # registered again
-                (2, "data_report", 2),  # re-sent: it was never acked
-                (2, "online_report", 3),  # the answer to the inquiry
-                (2, "data_report", 4),  # again, after a pause: the core was unavailable
-                (2, "training_start", 5),
-                (2, "model_name", 6),
-            ],
-            log,
-        )
-        self.assertEqual(log.count("duplicate TrainingData ignored"), 2, log)
-        self.assertIn("stopped on SIGTERM", log)
-        model = json.loads((Path(models.name) / "python-next-activity-3-7.json").read_text())
-        self.assertEqual(model["projectId"], 3)
-        self.assertEqual(model["next"]["register"], {"__end__": 1, "check": 1})
+            plugin.columns_of(NORMALIZED[0], defined=False)
 
 
 if __name__ == "__main__":

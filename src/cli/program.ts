@@ -3,6 +3,7 @@ import { createRequire } from "node:module";
 import { Command, Option } from "commander";
 import { parseSeconds } from "./args.js";
 import { defaultAddress, defaultTimeoutSeconds } from "./client.js";
+import { registerConformance } from "./commands/conformance.js";
 import { registerDatasetInspect } from "./commands/dataset-inspect.js";
 import { registerJobDelete } from "./commands/job-delete.js";
 import { registerJobGet } from "./commands/job-get.js";
@@ -62,6 +63,7 @@ export function buildProgram(): Command {
     .addHelpText("after", helpFooter);
 
   registerServe(program);
+  registerConformance(program);
   registerPlugins(program);
   const project = program.command("project").description("create, show, list and follow projects");
   registerProjectCreate(project);

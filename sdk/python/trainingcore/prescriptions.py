@@ -1,0 +1,187 @@
+"""Prescription requests: ``on_prescription(request, ctx)`` runs once per request (a repeated
+one is ignored) and answers through its ``PrescriptionContext``. Answers are sent in parts of
+``part_size`` cases; the final part (``last``) goes when the handler returns, a
+``PrescriptionError`` when it raises."""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any, Callable, Optional, Union
+
+from google.protobuf import json_format, struct_pb2
+
+from ._outbox import Outbox, Pending
+from .errors import PluginStoppedError
+from .types import Prescription, PrescriptionRequest, RunningCase
+from .v1 import plugin_service_pb2 as pb
+from .v1 import prescription_pb2
+
+log = logging.getLogger("trainingcore")
+
+MAX_DETAIL = 4000
+MAX_PARTS_IN_FLIGHT = 4
+
+PrescriptionHandler = Callable[[PrescriptionRequest, "PrescriptionContext"], None]
+"""``on_prescription(request, ctx)``: answers one request (see ``PrescriptionContext``)."""
+
+
+def read_running_cases(rows: Iterable[list[str]]) -> Iterator[RunningCase]:
+    """Groups CSV rows (header first; each case's rows together) into running cases. The case
+    is the ``CASE_ID`` column, or the first one when there is none."""
+    rows = iter(rows)
+    header = next(rows, None)
+    if not header:
+        return
+    index = header.index("CASE_ID") if "CASE_ID" in header else 0
+    current: Optional[RunningCase] = None
+    for row in rows:
+        case_id = row[index] if index < len(row) else ""
+        event = {name: value for name, value in zip(header, row) if value != ""}
+        if current is not None and current.case_id == case_id:
+            current.events.append(event)
+            continue
+        if current is not None:
+            yield current
+        current = RunningCase(case_id, [event])
+    if current is not None:
+        yield current
+
+
+def to_proto(case_id: str, prescription: Union[Prescription, Mapping[str, Any]]) -> prescription_pb2.CasePrescription:
+    """One case's answer as the protocol's ``CasePrescription``."""
+    if not isinstance(prescription, Prescription):
+        prescription = Prescription(**dict(prescription))
+    output = struct_pb2.Value()
+    json_format.ParseDict(prescription.output, output)
+    message = prescription_pb2.Prescription(
+        type=prescription.type, output=output, detail=prescription.detail
+    )
+    message.model.update(dict(prescription.model or {}))
+    return prescription_pb2.CasePrescription(case_id=case_id, prescription=message)
+
+
+class PrescriptionContext:
+    """What a handler does with one request."""
+
+    def __init__(
+        self,
+        request: PrescriptionRequest,
+        outbox: Outbox,
+        part_size: int,
+        download: Callable[[str], Iterator[bytes]],
+        model_path: Callable[[int, int], Path],
+        stopping: threading.Event,
+    ) -> None:
+        self.request = request
+        self.stopping = stopping
+        """Set when the plugin shuts down: the core hands the request to another instance."""
+        self.final = False
+        self._outbox = outbox
+        self._part_size = part_size
+        self._download = download
+        self._model_path = model_path
+        self._buffer: list[prescription_pb2.CasePrescription] = []
+        self._in_flight: list[Pending] = []
+
+    def cases(self) -> Iterator[RunningCase]:
+        """The running cases, one by one, each with its events in time order."""
+        if self.request.case_prefix is not None:
+            yield self.request.case_prefix
+            return
+        with tempfile.TemporaryFile() as raw:
+            for chunk in self._download(self.request.dataset_name):
+                raw.write(chunk)
+            raw.seek(0)
+            with io.TextIOWrapper(raw, encoding="utf-8-sig", newline="") as text:
+                yield from read_running_cases(csv.reader(text))
+
+    def answer(self, case_id: str, prescription: Union[Prescription, Mapping[str, Any]]) -> None:
+        """Buffers the answer for one case; a full part is sent. Blocks only while several
+        parts await their acks (backpressure); raises ``PluginReportError`` on a refused one."""
+        if self.final:
+            raise RuntimeError(f"request {self.request.request_id} was answered already")
+        self._buffer.append(to_proto(case_id, prescription))
+        if len(self._buffer) >= self._part_size:
+            self._send_part(last=False)
+        while len(self._in_flight) > MAX_PARTS_IN_FLIGHT:
+            self._in_flight.pop(0).wait()
+
+    def fail(self, detail: str) -> None:
+        """The request cannot be answered; ``detail`` says why (``PrescriptionError``). Final;
+        the cases answered so far keep their prescriptions."""
+        if self.final:
+            raise RuntimeError(f"request {self.request.request_id} was answered already")
+        self._send_part(last=False)
+        self.final = True
+        error = pb.PrescriptionError(request_id=self.request.request_id, detail=detail[:MAX_DETAIL])
+        self._submit("prescription-error", pb.ConnectRequest(prescription_error=error))
+        self.settle()
+
+    def model(self) -> bytes:
+        """The model this membership stored with ``trained(..., file=...)``, downloaded once
+        per run; raises ``grpc.RpcError`` NOT_FOUND when the plugin keeps its model itself."""
+        return self.model_path().read_bytes()
+
+    def model_path(self) -> Path:
+        """Like ``model()``, as the path of the downloaded file (kept until the plugin stops)."""
+        return self._model_path(self.request.project_id, self.request.plugin_id)
+
+    def finish(self) -> None:
+        """Sends the final part (the SDK calls it when the handler returns)."""
+        if not self.final:
+            self.final = True
+            self._send_part(last=True)
+        self.settle()
+
+    def settle(self) -> None:
+        """Waits until every part sent was acked; raises the first refusal."""
+        while self._in_flight:
+            self._in_flight.pop(0).wait()
+
+    def _send_part(self, last: bool) -> None:
+        if not last and not self._buffer:
+            return
+        part, self._buffer = self._buffer, []
+        result = pb.PrescriptionResult(
+            request_id=self.request.request_id, prescriptions=part, last=last
+        )
+        self._submit("prescriptions", pb.ConnectRequest(prescription_result=result))
+
+    def _submit(self, kind: str, request: pb.ConnectRequest) -> None:
+        pending = self._outbox.submit(
+            kind, self.request.plugin_id, request, order_key=self.request.request_id
+        )
+        self._in_flight.append(pending)
+
+
+def run_request(handler: PrescriptionHandler, ctx: PrescriptionContext) -> None:
+    """Runs the handler on one request; a raised exception becomes a ``PrescriptionError``
+    (unless the plugin is stopping: then nothing more is sent)."""
+    request = ctx.request
+    ids = f"request={request.request_id} project={request.project_id}"
+    log.info("%s prescribing", ids)
+    try:
+        handler(request, ctx)
+        ctx.finish()
+        log.info("%s answered", ids)
+    except PluginStoppedError:
+        return
+    except Exception as error:  # noqa: BLE001 - reported as the request's error
+        if ctx.stopping.is_set():
+            log.info("%s left for the core to hand out again (stopping)", ids)
+            return
+        if ctx.final:
+            log.warning("%s failed after its final answer: %s", ids, error)
+            return
+        detail = str(error) or type(error).__name__
+        log.warning("%s failed: %s", ids, detail)
+        try:
+            ctx.fail(detail)
+        except Exception as refused:  # noqa: BLE001
+            log.warning("%s could not report the failure: %s", ids, refused)

@@ -1,0 +1,1 @@
+"""Generated protocol stubs (scripts/generate-python.sh); do not edit."""
