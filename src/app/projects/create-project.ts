@@ -17,6 +17,7 @@ import type { BlobRow, ProjectRow } from "../../store/rows.js";
 import { newBlobId } from "../../store/sql/blobs.js";
 import { appendEventRows } from "../../store/sql/events.js";
 import {
+  holdBlob,
   holdProject,
   insertCompleteBlob,
   insertProjectRow,
@@ -199,6 +200,10 @@ export async function createProject(
       // The source must still exist when this commits (a concurrent delete would take its dataset).
       if (source && !(await holdProject(conn, input.sourceProjectId ?? 0))) {
         throw new AppError("NOT_FOUND", `project ${input.sourceProjectId} does not exist`);
+      }
+      // An upload the retention sweep removed since it was looked up is not found either.
+      if (!source && upload && !(await holdBlob(conn, upload.id))) {
+        throw uploadNotFound(upload.id);
       }
       if (rawBlobId === "") {
         rawBlobId = newBlobId("raw");

@@ -99,6 +99,26 @@ export async function holdProject(conn: DriverConnection, id: number): Promise<b
   return rows.length > 0;
 }
 
+/**
+ * True when complete blob `id` exists; on PostgreSQL its row is held (FOR SHARE) until the
+ * transaction ends, so that the retention sweep, which locks what it deletes, cannot take it.
+ */
+export async function holdBlob(conn: DriverConnection, id: string): Promise<boolean> {
+  if (conn.dialect === "sqlite") {
+    return (
+      sqliteStatement(conn.db, "SELECT id FROM blobs WHERE id = ? AND complete = 1").get(id) !==
+      undefined
+    );
+  }
+  const rows = await pgQuery(
+    conn.client,
+    "tc_hold_blob",
+    "SELECT id FROM blobs WHERE id = $1 AND complete FOR SHARE",
+    [id],
+  );
+  return rows.length > 0;
+}
+
 /** Inserts a project row; its id. */
 export async function insertProjectRow(
   conn: DriverConnection,
