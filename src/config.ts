@@ -35,6 +35,8 @@ export interface CoreConfig {
   readonly timeouts: PhaseTimeouts;
   /** How long a plugin has to answer a prescription request for a dataset. */
   readonly prescriptionTimeoutMs: number;
+  /** How long an upload no project or job uses is kept (from its upload). */
+  readonly uploadRetentionMs: number;
 }
 
 import type { PhaseTimeouts } from "./domain/deadlines.js";
@@ -162,6 +164,12 @@ export const settings = {
     meaning:
       "a plugin's part of a prescription job (a dataset of running cases) not finished this long after its first delivery (or its creation while no instance of the key is connected) is TIMED_OUT",
   },
+  uploadRetentionMs: {
+    env: "CORE_UPLOAD_RETENTION_MS",
+    default: "86400000",
+    meaning:
+      "an uploaded dataset no project or prescription job uses is deleted once it is this old (from its upload)",
+  },
 } as const satisfies Record<Exclude<keyof CoreConfig, "timeouts">, Setting> &
   Record<string, Setting>;
 
@@ -259,5 +267,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
       trainingMs: readInteger(env, settings.trainingTimeoutMs, 1, maxTimeoutMs),
     },
     prescriptionTimeoutMs: readInteger(env, settings.prescriptionTimeoutMs, 1, maxTimeoutMs),
+    uploadRetentionMs: readInteger(env, settings.uploadRetentionMs, 0, 365 * 86_400_000),
   };
 }

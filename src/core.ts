@@ -20,6 +20,11 @@ import { Replica } from "./app/replication/replica.js";
 import { singleReplica, startReplication } from "./app/replication/start-replication.js";
 import { startDeadlineSweeps } from "./app/reports/deadline-sweeper.js";
 import { GroupCommitter } from "./app/reports/group-commit.js";
+import {
+  startStorageSweeps,
+  storageSweepIntervalMs,
+  sweepStorage,
+} from "./app/retention/storage-sweeper.js";
 import { ConfigError, type CoreConfig } from "./config.js";
 import type { Logger } from "./logger.js";
 import { pipelinedCommitsOf } from "./store/commits/pipelined-commits.js";
@@ -46,6 +51,11 @@ export interface RunningCore {
   preparationIdle(): Promise<void>;
   /** Resolves when no TrainingData is being handed out (tests, benchmarks). */
   dispatchIdle(): Promise<void>;
+  /**
+   * Runs the storage sweep now (retention; see storage-sweeper), as if at `nowMs` (tests);
+   * how many files it removed.
+   */
+  sweepStorage(nowMs?: number): Promise<number>;
   /**
    * Stops accepting calls, ends long-lived streams with UNAVAILABLE, lets in-flight calls and
    * transactions finish (up to the grace period), and closes the database.
@@ -186,6 +196,13 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     undoOnFailure.push(stopRevocationChecks);
     const stopInquiries = startOnlineInquiries(sessions, config.onlineInquiryIntervalMs);
     undoOnFailure.push(stopInquiries);
+    const storageSweep = { db, logger, uploadRetentionMs: config.uploadRetentionMs };
+    const stopStorageSweeps = startStorageSweeps(
+      storageSweep,
+      storageSweepIntervalMs(config.uploadRetentionMs),
+      replication.leadsSweeps,
+    );
+    undoOnFailure.push(stopStorageSweeps);
     const stopDeadlineSweeps = startDeadlineSweeps(
       {
         db,
@@ -225,6 +242,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       grpc.health.close();
       stopInquiries();
       await stopDeadlineSweeps();
+      await stopStorageSweeps();
       // Nothing new handed out; long-lived streams told to reconnect (elsewhere, or here later).
       dispatcher.stop();
       openStreams.endAll("the training core is shutting down; reconnect");
@@ -251,6 +269,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       preprocessingIdle: () => runner.idle(),
       preparationIdle: () => preparation.idle(),
       dispatchIdle: () => dispatcher.idle(),
+      sweepStorage: (nowMs?: number) => sweepStorage(storageSweep, nowMs),
       shutdown: () => {
         stopping ??= shutdown();
         return stopping;

@@ -92,6 +92,7 @@ export function createProject(
         parameters: {},
         additionalInfo: {},
         requestId: "",
+        sourceProjectId: 0,
       },
       (error, response) => {
         if (error) reject(error);

@@ -19,10 +19,11 @@ import {
   type InspectDatasetResponse,
 } from "../gen/trainingcore/v1/dataset_service.js";
 import { ModelServiceClient } from "../gen/trainingcore/v1/model_service.js";
-import type { PluginInfo, Project } from "../gen/trainingcore/v1/project.js";
+import type { PluginInfo, Project, ProjectPlugin } from "../gen/trainingcore/v1/project.js";
 import {
   type CreateProjectRequest,
   ProjectServiceClient,
+  type UpdateProjectRequest,
   type WatchProjectResponse,
 } from "../gen/trainingcore/v1/project_service.js";
 import { bearerInterceptor } from "../sdk/bearer.js";
@@ -94,6 +95,30 @@ export class CoreClient {
     return this.unary((metadata, options, callback) =>
       this.client.listProjects({ pageSize, pageToken }, metadata, options, callback),
     );
+  }
+
+  async deleteProject(projectId: number): Promise<void> {
+    await this.unary<object>((metadata, options, callback) =>
+      this.client.deleteProject({ projectId }, metadata, options, callback),
+    );
+  }
+
+  async updateProject(request: UpdateProjectRequest): Promise<Project> {
+    const response = await this.unary<{ project?: Project }>((metadata, options, callback) =>
+      this.client.updateProject(request, metadata, options, callback),
+    );
+    return required(response.project, "UpdateProject");
+  }
+
+  async setPluginServing(
+    projectId: number,
+    pluginId: number,
+    serving: boolean,
+  ): Promise<ProjectPlugin> {
+    const response = await this.unary<{ plugin?: ProjectPlugin }>((metadata, options, callback) =>
+      this.client.setPluginServing({ projectId, pluginId, serving }, metadata, options, callback),
+    );
+    return required(response.plugin, "SetPluginServing");
   }
 
   async listPlugins(): Promise<PluginInfo[]> {
@@ -180,7 +205,7 @@ export class CoreClient {
   }
 }
 
-function required(project: Project | undefined, method: string): Project {
-  if (!project) throw new CliError(`${method} returned no project`);
-  return project;
+function required<T extends Project | ProjectPlugin>(value: T | undefined, method: string): T {
+  if (!value) throw new CliError(`${method} returned nothing`);
+  return value;
 }

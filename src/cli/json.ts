@@ -75,13 +75,14 @@ export function definitionJson(definition: EventLogDefinition) {
   };
 }
 
-function projectPluginJson(plugin: ProjectPlugin) {
+export function projectPluginJson(plugin: ProjectPlugin) {
   return {
     pluginId: plugin.pluginId,
     key: plugin.key,
     status: pluginStatusToJSON(plugin.status),
     modelName: plugin.modelName,
     modelSizeBytes: plugin.modelSizeBytes,
+    serving: plugin.serving,
     error: plugin.error,
     updatedAt: time(plugin.updatedAt),
   };

@@ -10,10 +10,16 @@ import { registerJobGet } from "./commands/job-get.js";
 import { registerJobList } from "./commands/job-list.js";
 import { registerJobResults } from "./commands/job-results.js";
 import { registerModelDownload } from "./commands/model-download.js";
+import { registerPluginServing } from "./commands/plugin-serving.js";
 import { registerPlugins } from "./commands/plugins.js";
 import { registerPrescribe } from "./commands/prescribe.js";
 import { registerProjectCreate } from "./commands/project-create.js";
 import { registerProjectGet } from "./commands/project-get.js";
+import {
+  registerProjectDelete,
+  registerProjectRetrain,
+  registerProjectUpdate,
+} from "./commands/project-lifecycle.js";
 import { registerProjectList } from "./commands/project-list.js";
 import { registerProjectWatch } from "./commands/project-watch.js";
 import { registerServe } from "./commands/serve.js";
@@ -65,11 +71,20 @@ export function buildProgram(): Command {
   registerServe(program);
   registerConformance(program);
   registerPlugins(program);
-  const project = program.command("project").description("create, show, list and follow projects");
+  const plugin = program
+    .command("plugin")
+    .description("choose which trained plugins of a project serve prescriptions");
+  registerPluginServing(plugin);
+  const project = program
+    .command("project")
+    .description("create, show, list, follow, rename, train again and delete projects");
   registerProjectCreate(project);
   registerProjectGet(project);
   registerProjectList(project);
   registerProjectWatch(project);
+  registerProjectUpdate(project);
+  registerProjectRetrain(project);
+  registerProjectDelete(project);
   const dataset = program
     .command("dataset")
     .description("look at a dataset before creating a project");

@@ -17,6 +17,7 @@ export function projectDetails(project: Project): string {
     ["updated", formatTime(project.updatedAt)],
     ["request id", project.requestId],
     ["plugin keys", project.pluginKeys.join(", ")],
+    ["trained again from", project.sourceProjectId ? `project ${project.sourceProjectId}` : ""],
   ];
   const { dataset, definition } = project;
   if (dataset) {

@@ -62,6 +62,11 @@ export function notServingDetail(key: string): string {
   return `plugin "${key}" does not answer prescription requests (its OnlineReport does not set prescribes)`;
 }
 
+/** Why a membership set not to serve (SetPluginServing) has no part in a job. */
+export function setNotToServeDetail(key: string, pluginId: number): string {
+  return `plugin "${key}" (plugin_id ${pluginId}) was set not to serve this project's prescriptions (SetPluginServing)`;
+}
+
 /** A job's error when no plugin of it serves. */
 export function noPluginServesError(keys: readonly string[]): string {
   return keys.length === 0

@@ -58,6 +58,8 @@ export interface ProjectRow {
   positive_cases: number | null;
   /** Training cases with TREATMENT 1; null until preprocessing counted them, or without TREATMENT. */
   treated_cases: number | null;
+  /** The project this one was created from (trained again); null for one made from a dataset. */
+  source_project_id: number | null;
   created_ms: number;
   updated_ms: number;
 }
@@ -80,6 +82,8 @@ export interface MembershipRow {
   model_blob_id: string | null;
   /** The name the stored model was uploaded under; ModelName must repeat it. */
   model_upload_name: string | null;
+  /** A TRAINED membership answers new prescription jobs (SetPluginServing); 0/1 on SQLite. */
+  serving: boolean | number;
   created_ms: number;
   updated_ms: number;
 }

@@ -53,6 +53,9 @@ type Rpc =
   | "ListProjects"
   | "WatchProject"
   | "ListPlugins"
+  | "DeleteProject"
+  | "UpdateProject"
+  | "SetPluginServing"
   | "PrescribeDataset"
   | "GetPrescriptionJob"
   | "WatchPrescriptionJob"
@@ -115,6 +118,9 @@ const matrix: Record<Rpc, Record<Column, Expected>> = {
   ListProjects: consumerRpc,
   WatchProject: consumerRpc,
   ListPlugins: consumerRpc,
+  DeleteProject: consumerRpc,
+  UpdateProject: consumerRpc,
+  SetPluginServing: consumerRpc,
   PrescribeDataset: consumerRpc,
   GetPrescriptionJob: consumerRpc,
   WatchPrescriptionJob: consumerRpc,
@@ -384,6 +390,22 @@ describeEachDialect("authorization matrix", (dialect) => {
         return streamOutcome(projects.watchProject({ projectId, afterEventId: 0 }, metadata));
       case "ListPlugins":
         return unary((done) => projects.listPlugins({}, metadata, done));
+      case "DeleteProject":
+        // A project that does not exist: deleting it is OK, and leaves the others to the rest.
+        return unary((done) => projects.deleteProject({ projectId: 999_999 }, metadata, done));
+      case "UpdateProject":
+        return unary((done) =>
+          projects.updateProject(
+            { projectId, name: "", description: "renamed", updateMask: ["description"] },
+            metadata,
+            done,
+          ),
+        );
+      case "SetPluginServing":
+        // It serves already: setting it again changes nothing.
+        return unary((done) =>
+          projects.setPluginServing({ projectId, pluginId, serving: true }, metadata, done),
+        );
       case "PrescribeDataset":
         return unary((done) =>
           prescriptions.prescribeDataset(

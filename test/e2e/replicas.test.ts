@@ -1,7 +1,9 @@
 /**
  * Replicas in one test process: work handed between replicas, preprocessing taken over from
- * a replica that died, and one replica sweeping deadlines at a time.
+ * a replica that died, one replica sweeping deadlines at a time, and a project deleted on one
+ * replica while watched and worked on through the other.
  */
+import { status } from "@grpc/grpc-js";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { openStore, type Store } from "../../src/store/connect.js";
@@ -122,6 +124,27 @@ describe.skipIf(!dialects.includes("postgres"))("two replicas in one process [po
     // ... and stops counting once it disconnected.
     plugin.close();
     await instancesSeenBy(first, "far", 0);
+  });
+
+  it("deletes a project on one replica: the other's watch ends NOT_FOUND and its plugin is told", async () => {
+    const plugin = await TestPlugin.connect(second.address, "far");
+    const project = await createProject(first.projects, { pluginKeys: ["far"] });
+    const data = await plugin.trainingData.next();
+    const watched = watchToEnd(second.projects, project.id).then(
+      () => undefined,
+      (error: { code: number }) => error,
+    );
+    await new Promise<void>((resolve, reject) =>
+      first.projects.deleteProject({ projectId: project.id }, (error) =>
+        error ? reject(error) : resolve(),
+      ),
+    );
+    expect((await watched)?.code).toBe(status.NOT_FOUND);
+    expect(await plugin.dataReport(data)).toMatchObject({
+      code: status.FAILED_PRECONDITION,
+      message: `project ${project.id} was deleted`,
+    });
+    plugin.close();
   });
 
   it("sweeps deadlines on one replica only, and on the other once the first is gone", async () => {

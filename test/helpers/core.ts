@@ -16,6 +16,8 @@ export interface TestCoreOptions {
   deliveryLeaseMs?: number;
   /** CORE_PRESCRIPTION_TIMEOUT_MS; default: the core's default. */
   prescriptionTimeoutMs?: number;
+  /** CORE_UPLOAD_RETENTION_MS; default: the core's default. */
+  uploadRetentionMs?: number;
   port?: number;
   /** CORE_METRICS_ADDRESS, e.g. `127.0.0.1:0`; default: off. */
   metricsAddress?: string;
@@ -57,6 +59,9 @@ export async function startTestCore(
     // Short, so tests that stop a replica abruptly see its work taken over quickly.
     CORE_REPLICA_TTL_MS: String(options.replicaTtlMs ?? 2000),
     CORE_METRICS_ADDRESS: options.metricsAddress ?? "",
+    ...(options.uploadRetentionMs !== undefined && {
+      CORE_UPLOAD_RETENTION_MS: String(options.uploadRetentionMs),
+    }),
     ...(options.prescriptionTimeoutMs !== undefined && {
       CORE_PRESCRIPTION_TIMEOUT_MS: String(options.prescriptionTimeoutMs),
     }),

@@ -33,6 +33,7 @@ export function createProjectRequest(
     pluginKeys: [],
     parameters: {},
     additionalInfo: {},
+    sourceProjectId: 0,
     requestId: "",
     datasetId: "",
     definition: undefined,

@@ -22,6 +22,7 @@ export function projectRow(
     raw_blob_id: rawBlobId,
     requested_definition_json: null,
     effective_definition_json: null,
+    source_project_id: null,
     created_ms: now,
     updated_ms: now,
     ...fields,

@@ -75,6 +75,7 @@ describeEachDialect("CreateProject's rows through the driver", (dialect) => {
       raw_blob_id: "raw_x",
       requested_definition_json: '{"columns":[["c","CASE_ID"]],"caseAttributes":[]}',
       effective_definition_json: null,
+      source_project_id: 7,
       created_ms: 1234,
       updated_ms: 1235,
     };

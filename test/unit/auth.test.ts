@@ -96,9 +96,16 @@ describe("method rules", () => {
         ...sharedMethods,
         "/trainingcore.v1.DatasetService/UploadDataset",
         "/trainingcore.v1.DatasetService/InspectDataset",
-        ...["CreateProject", "GetProject", "ListProjects", "WatchProject", "ListPlugins"].map(
-          (name) => `/trainingcore.v1.ProjectService/${name}`,
-        ),
+        ...[
+          "CreateProject",
+          "GetProject",
+          "ListProjects",
+          "WatchProject",
+          "ListPlugins",
+          "DeleteProject",
+          "UpdateProject",
+          "SetPluginServing",
+        ].map((name) => `/trainingcore.v1.ProjectService/${name}`),
         ...[
           "PrescribeDataset",
           "GetPrescriptionJob",

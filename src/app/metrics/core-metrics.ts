@@ -13,6 +13,7 @@
 import type { Knex } from "knex";
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import { projectStatuses } from "../../domain/statuses.js";
+import { blobKinds, storedBytesByKind } from "../../store/sql/retention.js";
 
 const prefix = "training_core_";
 
@@ -163,6 +164,31 @@ export class CoreMetrics {
           }
         },
       });
+      for (const [name, help, field] of [
+        [
+          "store_bytes",
+          "Bytes of the complete stored files (uploads, datasets, training and holdout sets, running cases, models) by kind, summed in the database on each scrape",
+          "bytes",
+        ],
+        ["store_files", "Complete stored files by kind, counted on each scrape", "files"],
+      ] as const) {
+        new Gauge({
+          name: `${prefix}${name}`,
+          help,
+          labelNames: ["kind"],
+          registers,
+          async collect() {
+            try {
+              const stored = await storedBytesByKind(db);
+              for (const kind of Object.values(blobKinds)) {
+                this.set({ kind }, stored.get(kind)?.[field] ?? 0);
+              }
+            } catch {
+              // Database unreachable: keep the last values.
+            }
+          },
+        });
+      }
     }
   }
 

@@ -9,6 +9,10 @@
  * several replicas exactly one works on it; `resumePending()` also runs with every heartbeat and
  * takes over the projects of replicas that died.
  *
+ * A project deleted while it is preprocessed (DeleteProject, on any replica: the change feed says
+ * so) stops its pass at the next chunk; what the pass wrote is discarded, as on any failure, and
+ * nothing is recorded.
+ *
  * Each project takes one of three paths, by the size of its stored file: a worker thread
  * (large files on SQLite), the small-file path
  * (up to 4 MiB) or the streamed one.
@@ -113,6 +117,12 @@ export class PreprocessingRunner {
           retryDelayMs = Math.min(retryDelayMs * 2, maxRetryDelayMs);
           continue;
         }
+        if (!(await findProject(this.deps.db, projectId).catch(() => true))) {
+          this.deps.logger.info({ projectId }, "project deleted while preprocessed: stopped");
+          this.queue.shift();
+          this.queued.delete(projectId);
+          continue;
+        }
         this.deps.logger.error({ err: error, projectId }, "preprocessing failed unexpectedly");
         await this.outcomes
           .fail(projectId, "preprocessing failed: internal error (see the core's log)")
@@ -126,8 +136,38 @@ export class PreprocessingRunner {
     this.running = undefined;
   }
 
-  /** Preprocesses the project by the path that fits its stored file (see the path modules). */
+  /**
+   * Preprocesses the project, stopping at the next chunk once it is deleted: every change
+   * notification of the project (progress included, every few MiB) asks whether it still exists.
+   */
   private async preprocess(projectId: number): Promise<void> {
+    const deleted = new AbortController();
+    let checking = false;
+    const check = () => {
+      if (checking || deleted.signal.aborted) return;
+      checking = true;
+      findProject(this.deps.db, projectId)
+        .then((row) => {
+          if (!row) deleted.abort(new Error(`project ${projectId} was deleted`));
+        })
+        .catch(() => {})
+        .finally(() => {
+          checking = false;
+        });
+    };
+    const unsubscribe = this.deps.feed.onProjectChanged(projectId, check);
+    try {
+      await this.preprocessUntil(projectId, {
+        ...this.context,
+        signal: AbortSignal.any([this.abort.signal, deleted.signal]),
+      });
+    } finally {
+      unsubscribe();
+    }
+  }
+
+  /** Preprocesses the project by the path that fits its stored file (see the path modules). */
+  private async preprocessUntil(projectId: number, context: PreprocessingContext): Promise<void> {
     const project = await findProject(this.deps.db, projectId);
     if (project?.status !== "PREPROCESSING" || project.preprocessed_ms !== null) return;
     const rawBytes =
@@ -140,13 +180,13 @@ export class PreprocessingRunner {
     };
     const worker = workerForSize(this.workerOptions, this.deps.db, rawBytes);
     if (worker) {
-      await preprocessWithWorker(this.context, job, worker);
+      await preprocessWithWorker(context, job, worker);
       return;
     }
-    if (rawBytes <= SMALL_FILE_MAX_BYTES && (await preprocessSmallFile(this.context, job))) {
+    if (rawBytes <= SMALL_FILE_MAX_BYTES && (await preprocessSmallFile(context, job))) {
       return;
     }
-    await preprocessStreamed(this.context, job);
+    await preprocessStreamed(context, job);
   }
 
   private workerOptions: PreprocessWorkerOptions | false | undefined;

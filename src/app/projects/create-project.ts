@@ -16,7 +16,12 @@ import { inTransactionOnDriver } from "../../store/commits/transactions.js";
 import type { BlobRow, ProjectRow } from "../../store/rows.js";
 import { newBlobId } from "../../store/sql/blobs.js";
 import { appendEventRows } from "../../store/sql/events.js";
-import { insertCompleteBlob, insertProjectRow } from "../../store/sql/new-project-rows.js";
+import {
+  holdBlob,
+  holdProject,
+  insertCompleteBlob,
+  insertProjectRow,
+} from "../../store/sql/new-project-rows.js";
 import { findProjectByRequestId, type NewProjectRow } from "../../store/sql/projects.js";
 import {
   type DatasetSource,
@@ -26,27 +31,12 @@ import {
   uploadNotFound,
 } from "../datasets/dataset-heads.js";
 import { projectEvent } from "../reports/plugin-reports.js";
+import type { CreateProjectInput } from "./create-project-input.js";
 import type { KnownPluginKeys } from "./known-plugin-keys.js";
+import { resolveProjectSource } from "./project-source.js";
 import { type ProjectView, projectView } from "./project-views.js";
 
-export interface CreateProjectInput {
-  readonly name: string;
-  readonly description: string;
-  /** Inline dataset; or `datasetId` of an upload. Exactly one of them is set. */
-  readonly datasetCsv: Uint8Array;
-  readonly datasetId: string;
-  readonly caseIdColumn: string;
-  readonly holdoutFraction: number | undefined;
-  readonly pluginKeys: readonly string[];
-  readonly parameters: Record<string, Record<string, unknown>>;
-  readonly additionalInfo: Record<string, Record<string, unknown>>;
-  readonly requestId: string;
-  /**
-   * The event-log definition (event-log mode): checked against the dataset's header before
-   * anything is stored. Undefined for a request without one, which is created as before.
-   */
-  readonly definition: EventLogDefinition | undefined;
-}
+export type { CreateProjectInput };
 
 export interface CreateProjectDeps {
   readonly db: Knex;
@@ -66,8 +56,26 @@ const maxRequestIdLength = 200;
 
 const invalid = (message: string) => new AppError("INVALID_ARGUMENT", message);
 
-function validateFields(input: CreateProjectInput, maxDatasetBytes: number): number {
-  if (input.name.trim() === "") throw invalid("name is required");
+/** A project's name (1 to 200 characters) and description (up to 10,000), as people see them. */
+export function checkNameAndDescription(name: string, description: string): void {
+  if (name.trim() === "") throw invalid("name is required");
+  if (hasNul(name) || hasNul(description)) {
+    throw invalid("text fields must not contain the NUL character (U+0000)");
+  }
+  if (name.length > maxNameLength) {
+    throw invalid(`name is longer than ${maxNameLength} characters`);
+  }
+  if (description.length > maxDescriptionLength) {
+    throw invalid(`description is longer than ${maxDescriptionLength} characters`);
+  }
+}
+
+function validateFields(
+  input: CreateProjectInput,
+  maxDatasetBytes: number,
+  fromSource: boolean,
+): number {
+  checkNameAndDescription(input.name, input.description);
   const texts = [
     input.name,
     input.description,
@@ -79,17 +87,11 @@ function validateFields(input: CreateProjectInput, maxDatasetBytes: number): num
     JSON.stringify(input.additionalInfo),
   ];
   if (texts.some(hasNul)) throw invalid("text fields must not contain the NUL character (U+0000)");
-  if (input.name.length > maxNameLength) {
-    throw invalid(`name is longer than ${maxNameLength} characters`);
-  }
-  if (input.description.length > maxDescriptionLength) {
-    throw invalid(`description is longer than ${maxDescriptionLength} characters`);
-  }
   if (input.requestId.length > maxRequestIdLength) {
     throw invalid(`request_id is longer than ${maxRequestIdLength} characters`);
   }
   const inline = input.datasetCsv.length > 0;
-  if (inline === (input.datasetId !== "")) {
+  if (!fromSource && inline === (input.datasetId !== "")) {
     throw invalid(
       inline
         ? "set only one of dataset_csv and dataset_id"
@@ -160,20 +162,26 @@ export interface CreatedProject {
 
 /** Stores the project (or finds the one of a repeated `request_id`). */
 export async function createProject(
-  input: CreateProjectInput,
+  given: CreateProjectInput,
   deps: CreateProjectDeps,
 ): Promise<CreatedProject> {
-  const holdoutFraction = validateFields(input, deps.maxDatasetBytes);
-  if (input.requestId) {
-    const existing = await findProjectByRequestId(deps.db, input.requestId);
+  const fromSource = (given.sourceProjectId ?? 0) !== 0;
+  validateFields(given, deps.maxDatasetBytes, fromSource);
+  if (given.requestId) {
+    const existing = await findProjectByRequestId(deps.db, given.requestId);
     if (existing) return { projectId: existing.id, project: undefined };
   }
+  const source = fromSource ? await resolveProjectSource(deps.db, given) : undefined;
+  const input = source?.input ?? given;
+  const holdoutFraction = validateFields(input, deps.maxDatasetBytes, fromSource);
   const pluginKeys = await resolvePluginKeys(input, deps);
   checkPerPluginMaps(input, pluginKeys);
 
   let rawSizeBytes = input.datasetCsv.length;
-  let upload: BlobRow | undefined;
-  if (input.datasetId !== "") {
+  let upload: BlobRow | undefined = source?.dataset;
+  if (upload) {
+    rawSizeBytes = upload.size_bytes;
+  } else if (input.datasetId !== "") {
     upload = await findUpload(deps.db, input.datasetId);
     if (!upload) throw uploadNotFound(input.datasetId);
     rawSizeBytes = upload.size_bytes;
@@ -188,7 +196,15 @@ export async function createProject(
   let row: ProjectRow;
   try {
     row = await inTransactionOnDriver(deps.db, async ({ conn }) => {
-      let rawBlobId = input.datasetId;
+      let rawBlobId = source ? source.dataset.id : input.datasetId;
+      // The source must still exist when this commits (a concurrent delete would take its dataset).
+      if (source && !(await holdProject(conn, input.sourceProjectId ?? 0))) {
+        throw new AppError("NOT_FOUND", `project ${input.sourceProjectId} does not exist`);
+      }
+      // An upload the retention sweep removed since it was looked up is not found either.
+      if (!source && upload && !(await holdBlob(conn, upload.id))) {
+        throw uploadNotFound(upload.id);
+      }
       if (rawBlobId === "") {
         rawBlobId = newBlobId("raw");
         await insertCompleteBlob(conn, rawBlobId, input.datasetCsv, nowMs);
@@ -207,6 +223,7 @@ export async function createProject(
         raw_blob_id: rawBlobId,
         requested_definition_json: definition ? definitionToJson(definition) : null,
         effective_definition_json: effective ? definitionToJson(effective) : null,
+        source_project_id: source ? (input.sourceProjectId ?? null) : null,
         created_ms: nowMs,
         updated_ms: nowMs,
       };

@@ -39,6 +39,8 @@ export interface ProjectPluginView {
   updatedMs: number;
   /** The size of the model stored in the core; 0 when the plugin keeps its model itself. */
   modelSizeBytes: number;
+  /** TRAINED and not taken out of new prescription jobs (SetPluginServing). */
+  serving: boolean;
 }
 
 export interface PreprocessingProgressView {
@@ -63,6 +65,8 @@ export interface ProjectView {
   plugins: ProjectPluginView[];
   /** The effective event-log definition; undefined for a project created without one. */
   definition: EffectiveDefinition | undefined;
+  /** The project this one was trained again from; 0 for none. */
+  sourceProjectId: number;
 }
 
 export interface PluginView {
@@ -128,7 +132,9 @@ export function projectView(
       error: a.error,
       updatedMs: a.updated_ms,
       modelSizeBytes: modelSizes.get(a.id) ?? 0,
+      serving: a.status === "TRAINED" && Boolean(a.serving),
     })),
+    sourceProjectId: row.source_project_id ?? 0,
     definition:
       row.effective_definition_json === null
         ? undefined

@@ -1,7 +1,8 @@
 /**
  * WatchProject: every stored event after a cursor, then live ones as they commit, ending after
  * the event that put the project in TRAINED or ERROR. The events table is the only source: a
- * change notification just says "read again", so there are no gaps and no reordering.
+ * change notification just says "read again", so there are no gaps and no reordering. A project
+ * deleted while watched ends the watch with NOT_FOUND.
  */
 import type { Knex } from "knex";
 import { AppError } from "../../domain/errors.js";
@@ -63,7 +64,11 @@ export async function* watchProject(
         changed = true;
         continue;
       }
-      if (events.length === 0 && (await projectIsFinalBefore(db, projectId, cursor))) return;
+      // Nothing new, or only events after the final one (SetPluginServing): the watch may be over.
+      const last = events.at(-1);
+      const drained =
+        last === undefined || isFinalProjectStatus(last.project_status as ProjectStatus);
+      if (drained && (await projectIsFinalBefore(db, projectId, cursor))) return;
     }
   } finally {
     unsubscribe();
@@ -71,10 +76,14 @@ export async function* watchProject(
   }
 }
 
-/** True when the project already ended and the cursor is past its final event. */
+/**
+ * True when the project already ended and the cursor is past its final event; NOT_FOUND once
+ * the project was deleted (its events went with it).
+ */
 async function projectIsFinalBefore(db: Knex, projectId: number, cursor: number): Promise<boolean> {
   const project = await findProject(db, projectId);
-  if (!project || !isFinalProjectStatus(project.status as ProjectStatus)) return false;
+  if (!project) throw new AppError("NOT_FOUND", `project ${projectId} was deleted`);
+  if (!isFinalProjectStatus(project.status as ProjectStatus)) return false;
   const later = await listEventsAfter(db, projectId, cursor, 1);
   return later.length === 0;
 }

@@ -20,6 +20,7 @@ import {
   type MembershipStatusRow,
   readMembershipStatuses,
 } from "../../store/sql/memberships.js";
+import { deletedProjectsAmong } from "../../store/sql/project-deletion.js";
 import {
   type LockedReportTargets,
   type ProjectState,
@@ -230,7 +231,29 @@ export async function applyReports(
   }
   const out = results.map((result, i) => result ?? working.apply(items[i] as ReportItem, nowMs));
   await working.write(ctx);
-  return out;
+  return tellDeletedProjects(conn, items, out, working);
+}
+
+/** Reports about projects deleted since: FAILED_PRECONDITION instead of NOT_FOUND. */
+async function tellDeletedProjects(
+  conn: ReportContext["conn"],
+  items: readonly ReportItem[],
+  results: (ReportResult | undefined)[],
+  working: Working,
+): Promise<ReportResult[]> {
+  const missing = new Set<number>();
+  items.forEach((item, i) => {
+    const id = item.input.projectId;
+    if (results[i]?.code === "NOT_FOUND" && !working.projects.has(id)) missing.add(id);
+  });
+  if (missing.size === 0) return results as ReportResult[];
+  const deleted = await deletedProjectsAmong(conn, [...missing]);
+  return results.map((result, i) => {
+    const id = (items[i] as ReportItem).input.projectId;
+    return result?.code === "NOT_FOUND" && deleted.has(id)
+      ? { code: "FAILED_PRECONDITION", message: `project ${id} was deleted` }
+      : (result as ReportResult);
+  });
 }
 
 /** Applies one report (see applyReports). */

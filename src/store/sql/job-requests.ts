@@ -19,15 +19,23 @@ export async function insertRequests(trx: Knex, rows: readonly NewRequestRow[]):
 export async function trainedMemberships(
   db: Knex,
   projectId: number,
-): Promise<{ id: number; plugin_key: string; prescribes: boolean }[]> {
-  const rows: { id: number; plugin_key: string; prescribes: boolean | number | null }[] = await db(
-    "memberships as m",
-  )
+): Promise<{ id: number; plugin_key: string; prescribes: boolean; serving: boolean }[]> {
+  const rows: {
+    id: number;
+    plugin_key: string;
+    prescribes: boolean | number | null;
+    serving: boolean | number;
+  }[] = await db("memberships as m")
     .leftJoin("plugins as p", "p.key", "m.plugin_key")
-    .select("m.id", "m.plugin_key", "p.prescribes")
+    .select("m.id", "m.plugin_key", "p.prescribes", "m.serving")
     .where({ "m.project_id": projectId, "m.status": "TRAINED" })
     .orderBy("m.id");
-  return rows.map((row) => ({ ...row, id: Number(row.id), prescribes: Boolean(row.prescribes) }));
+  return rows.map((row) => ({
+    ...row,
+    id: Number(row.id),
+    prescribes: Boolean(row.prescribes),
+    serving: Boolean(row.serving),
+  }));
 }
 
 /** The requests of the given jobs, by membership id. */

@@ -7,7 +7,10 @@ import {
   withSqliteConnection,
 } from "./prepared.js";
 
-export type NewMembershipRow = Omit<MembershipRow, "id" | "model_blob_id" | "model_upload_name">;
+export type NewMembershipRow = Omit<
+  MembershipRow,
+  "id" | "model_blob_id" | "model_upload_name" | "serving"
+>;
 
 export async function insertMemberships(
   db: Knex,
@@ -18,7 +21,7 @@ export async function insertMemberships(
   return rows.map((row, i) => {
     const id = ids[i];
     const rowId = typeof id === "object" ? Number(id.id) : Number(id);
-    return { ...row, id: rowId, model_blob_id: null, model_upload_name: null };
+    return { ...row, id: rowId, model_blob_id: null, model_upload_name: null, serving: true };
   });
 }
 

@@ -72,6 +72,7 @@ const projectColumns = [
   "raw_blob_id",
   "requested_definition_json",
   "effective_definition_json",
+  "source_project_id",
   "created_ms",
   "updated_ms",
 ] as const satisfies readonly (keyof NewProjectRow)[];
@@ -80,6 +81,43 @@ const projectColumns = [
 export type UnwrittenProjectColumns = Exclude<keyof NewProjectRow, (typeof projectColumns)[number]>;
 
 const columnList = `(${projectColumns.join(", ")})`;
+
+/**
+ * True when project `id` exists; on PostgreSQL its row is held (FOR SHARE) until the transaction
+ * ends, so that a concurrent DeleteProject waits (SQLite serializes transactions anyway).
+ */
+export async function holdProject(conn: DriverConnection, id: number): Promise<boolean> {
+  if (conn.dialect === "sqlite") {
+    return sqliteStatement(conn.db, "SELECT id FROM projects WHERE id = ?").get(id) !== undefined;
+  }
+  const rows = await pgQuery(
+    conn.client,
+    "tc_hold_project",
+    "SELECT id FROM projects WHERE id = $1 FOR SHARE",
+    [id],
+  );
+  return rows.length > 0;
+}
+
+/**
+ * True when complete blob `id` exists; on PostgreSQL its row is held (FOR SHARE) until the
+ * transaction ends, so that the retention sweep, which locks what it deletes, cannot take it.
+ */
+export async function holdBlob(conn: DriverConnection, id: string): Promise<boolean> {
+  if (conn.dialect === "sqlite") {
+    return (
+      sqliteStatement(conn.db, "SELECT id FROM blobs WHERE id = ? AND complete = 1").get(id) !==
+      undefined
+    );
+  }
+  const rows = await pgQuery(
+    conn.client,
+    "tc_hold_blob",
+    "SELECT id FROM blobs WHERE id = $1 AND complete FOR SHARE",
+    [id],
+  );
+  return rows.length > 0;
+}
 
 /** Inserts a project row; its id. */
 export async function insertProjectRow(

@@ -8,12 +8,17 @@ import type { Knex } from "knex";
 import type { ChangeFeed } from "../../app/change-feed/change-feed.js";
 import type { PluginSessions } from "../../app/plugins/plugin-sessions.js";
 import { createProject } from "../../app/projects/create-project.js";
+import { deleteProject } from "../../app/projects/delete-project.js";
 import { KnownPluginKeys } from "../../app/projects/known-plugin-keys.js";
 import { getProject, listPluginViews, listProjectPage } from "../../app/projects/project-views.js";
+import { setPluginServing } from "../../app/projects/set-plugin-serving.js";
+import { updateProject } from "../../app/projects/update-project.js";
 import { watchProject } from "../../app/projects/watch-project.js";
 import type {
   CreateProjectRequest,
   CreateProjectResponse,
+  DeleteProjectRequest,
+  DeleteProjectResponse,
   GetProjectRequest,
   GetProjectResponse,
   ListPluginsRequest,
@@ -21,6 +26,10 @@ import type {
   ListProjectsRequest,
   ListProjectsResponse,
   ProjectServiceServer,
+  SetPluginServingRequest,
+  SetPluginServingResponse,
+  UpdateProjectRequest,
+  UpdateProjectResponse,
   WatchProjectRequest,
   WatchProjectResponse,
 } from "../../gen/trainingcore/v1/project_service.js";
@@ -29,7 +38,12 @@ import { fromProtoDefinition } from "../event-log-definitions.js";
 import { endCall, toGrpcStatus, toServiceError } from "../grpc-errors.js";
 import type { OpenStreams } from "../open-streams.js";
 import { StreamWriter } from "../stream-writer.js";
-import { toProtoEvent, toProtoPluginInfo, toProtoProject } from "./project-messages.js";
+import {
+  toProtoEvent,
+  toProtoPluginInfo,
+  toProtoProject,
+  toProtoProjectPlugin,
+} from "./project-messages.js";
 
 export interface ProjectHandlerDeps {
   readonly db: Knex;
@@ -117,6 +131,7 @@ export function createProjectHandlers(
             parameters: definedEntries(request.parameters),
             additionalInfo: definedEntries(request.additionalInfo),
             requestId: request.requestId,
+            sourceProjectId: request.sourceProjectId,
             definition: request.definition && fromProtoDefinition(request.definition),
           },
           {
@@ -154,6 +169,41 @@ export function createProjectHandlers(
     listPlugins: unary<ListPluginsRequest, ListPluginsResponse>(logger, async () => ({
       plugins: (await listPluginViews(db, deps.sessions)).map(toProtoPluginInfo),
     })),
+
+    deleteProject: unary<DeleteProjectRequest, DeleteProjectResponse>(logger, async (request) => {
+      const deleted = await deleteProject(db, deps.feed, request.projectId);
+      if (deleted.existed) {
+        logger.info({ projectId: request.projectId, blobs: deleted.blobs }, "project deleted");
+      }
+      return {};
+    }),
+
+    updateProject: unary<UpdateProjectRequest, UpdateProjectResponse>(logger, async (request) => ({
+      project: toProtoProject(
+        await updateProject(db, {
+          projectId: request.projectId,
+          name: request.name,
+          description: request.description,
+          updateMask: request.updateMask ?? [],
+        }),
+      ),
+    })),
+
+    setPluginServing: unary<SetPluginServingRequest, SetPluginServingResponse>(
+      logger,
+      async (request) => {
+        const plugin = await setPluginServing(db, deps.feed, {
+          projectId: request.projectId,
+          pluginId: request.pluginId,
+          serving: request.serving,
+        });
+        logger.info(
+          { projectId: request.projectId, pluginId: request.pluginId, serving: plugin.serving },
+          "plugin serving set",
+        );
+        return { plugin: toProtoProjectPlugin(plugin) };
+      },
+    ),
 
     watchProject: (call: ServerWritableStream<WatchProjectRequest, WatchProjectResponse>) => {
       void streamProjectEvents(call, deps);

@@ -1,5 +1,14 @@
-import type { PluginView, ProjectView } from "../../app/projects/project-views.js";
-import type { PluginInfo, Project, ProjectEvent } from "../../gen/trainingcore/v1/project.js";
+import type {
+  PluginView,
+  ProjectPluginView,
+  ProjectView,
+} from "../../app/projects/project-views.js";
+import type {
+  PluginInfo,
+  Project,
+  ProjectEvent,
+  ProjectPlugin,
+} from "../../gen/trainingcore/v1/project.js";
 import type { EventRow } from "../../store/rows.js";
 import { toProtoDefinition } from "../event-log-definitions.js";
 import { toProtoPluginStatus, toProtoProjectStatus } from "./status-mapping.js";
@@ -27,19 +36,25 @@ export function toProtoProject(view: ProjectView): Project {
           treatedCases: view.dataset.treatedCases,
         }
       : undefined,
-    plugins: view.plugins.map((p) => ({
-      pluginId: p.pluginId,
-      key: p.key,
-      status: toProtoPluginStatus(p.status),
-      modelName: p.modelName,
-      error: p.error,
-      modelSizeBytes: p.modelSizeBytes,
-      updatedAt: new Date(p.updatedMs),
-    })),
+    plugins: view.plugins.map(toProtoProjectPlugin),
     requestId: view.requestId,
     pluginKeys: view.pluginKeys,
     preprocessing: view.preprocessing,
     definition: view.definition && toProtoDefinition(view.definition),
+    sourceProjectId: view.sourceProjectId,
+  };
+}
+
+export function toProtoProjectPlugin(p: ProjectPluginView): ProjectPlugin {
+  return {
+    pluginId: p.pluginId,
+    key: p.key,
+    status: toProtoPluginStatus(p.status),
+    modelName: p.modelName,
+    error: p.error,
+    modelSizeBytes: p.modelSizeBytes,
+    serving: p.serving,
+    updatedAt: new Date(p.updatedMs),
   };
 }
 

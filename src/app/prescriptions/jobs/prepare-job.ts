@@ -4,14 +4,18 @@
  * event-log normalizer into a running-cases set (`rc_…`; every case, contiguous, in time order,
  * ties in file order), then ONE transaction records the set, the job's cases in the set's order,
  * the job RUNNING and one request per TRAINED membership: WAITING with a deadline for a key that
- * prescribes, NOT_SERVING otherwise. No WAITING request: the job is ERROR. A dataset that cannot
+ * prescribes and a membership set to serve (SetPluginServing), NOT_SERVING with why otherwise. No WAITING request: the job is ERROR. A dataset that cannot
  * be read puts the job in ERROR with what and where, and what the preparation wrote is removed.
  */
 import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import { AppError } from "../../../domain/errors.js";
 import { definitionToJson } from "../../../domain/event-log/index.js";
-import { noPluginServesError, notServingDetail } from "../../../domain/prescription-jobs.js";
+import {
+  noPluginServesError,
+  notServingDetail,
+  setNotToServeDetail,
+} from "../../../domain/prescription-jobs.js";
 import type { Logger } from "../../../logger.js";
 import { BlobWriter } from "../../../store/blobs/blob-writer.js";
 import { inTransaction } from "../../../store/commits/transactions.js";
@@ -151,17 +155,24 @@ async function finish(deps: PrepareJobDeps, job: PrescriptionJobRow, outcome: Ou
     }
     await insertJobCases(trx, job.id, outcome.caseIds);
     const memberships = await trainedMemberships(trx, job.project_id);
-    const requests: NewRequestRow[] = memberships.map((membership) => ({
-      id: newRequestId(),
-      job_id: job.id,
-      membership_id: membership.id,
-      plugin_key: membership.plugin_key,
-      status: membership.prescribes ? "WAITING" : "NOT_SERVING",
-      detail: membership.prescribes ? "" : notServingDetail(membership.plugin_key),
-      deadline_ms: membership.prescribes ? nowMs + deps.prescriptionTimeoutMs : null,
-      created_ms: nowMs,
-      updated_ms: nowMs,
-    }));
+    const requests: NewRequestRow[] = memberships.map((membership) => {
+      const serves = membership.prescribes && membership.serving;
+      return {
+        id: newRequestId(),
+        job_id: job.id,
+        membership_id: membership.id,
+        plugin_key: membership.plugin_key,
+        status: serves ? "WAITING" : "NOT_SERVING",
+        detail: serves
+          ? ""
+          : membership.prescribes
+            ? setNotToServeDetail(membership.plugin_key, membership.id)
+            : notServingDetail(membership.plugin_key),
+        deadline_ms: serves ? nowMs + deps.prescriptionTimeoutMs : null,
+        created_ms: nowMs,
+        updated_ms: nowMs,
+      };
+    });
     await insertRequests(trx, requests);
     const waiting = requests.filter((request) => request.status === "WAITING");
     const serving = waiting.length > 0;

@@ -89,6 +89,15 @@ async function checkProject(db: Knex, projectId: number): Promise<string> {
     );
   }
   const memberships = await trainedMemberships(db, projectId);
+  if (
+    memberships.some((m) => m.prescribes) &&
+    !memberships.some((m) => m.prescribes && m.serving)
+  ) {
+    throw new AppError(
+      "FAILED_PRECONDITION",
+      `every TRAINED plugin of project ${projectId} that answers prescription requests was set not to serve: set one to serve again (SetPluginServing)`,
+    );
+  }
   if (!memberships.some((membership) => membership.prescribes)) {
     const keys = memberships.map((membership) => membership.plugin_key);
     throw new AppError(

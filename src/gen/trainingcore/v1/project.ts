@@ -177,7 +177,14 @@ export interface Project {
    * other column's inferred definition (TEXT when nothing was inferred), so a consumer sees
    * what the core understood. Unset for a project created without `definition`.
    */
-  definition: EventLogDefinition | undefined;
+  definition:
+    | EventLogDefinition
+    | undefined;
+  /**
+   * The project this one was created from (`CreateProjectRequest.source_project_id`); 0 for a
+   * project created from a dataset. The source may have been deleted since.
+   */
+  sourceProjectId: number;
 }
 
 /** PreprocessingProgress tells how much of the dataset preprocessing has read. */
@@ -246,6 +253,11 @@ export interface ProjectPlugin {
    * keeps its model itself.
    */
   modelSizeBytes: number;
+  /**
+   * Whether the membership answers prescription requests of new jobs: true for a TRAINED
+   * membership until `SetPluginServing` sets it otherwise; false for any other status.
+   */
+  serving: boolean;
 }
 
 /** ProjectEvent is one stored status change of a project or of one of its plugins. */
@@ -309,6 +321,7 @@ function createBaseProject(): Project {
     pluginKeys: [],
     preprocessing: undefined,
     definition: undefined,
+    sourceProjectId: 0,
   };
 }
 
@@ -352,6 +365,9 @@ export const Project: MessageFns<Project> = {
     }
     if (message.definition !== undefined) {
       EventLogDefinition.encode(message.definition, writer.uint32(106).fork()).join();
+    }
+    if (message.sourceProjectId !== 0) {
+      writer.uint32(112).int64(message.sourceProjectId);
     }
     return writer;
   },
@@ -473,6 +489,14 @@ export const Project: MessageFns<Project> = {
             message.definition = EventLogDefinition.decode(reader, reader.uint32());
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.sourceProjectId = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -518,6 +542,11 @@ export const Project: MessageFns<Project> = {
         : [],
       preprocessing: isSet(object.preprocessing) ? PreprocessingProgress.fromJSON(object.preprocessing) : undefined,
       definition: isSet(object.definition) ? EventLogDefinition.fromJSON(object.definition) : undefined,
+      sourceProjectId: isSet(object.sourceProjectId)
+        ? globalThis.Number(object.sourceProjectId)
+        : isSet(object.source_project_id)
+        ? globalThis.Number(object.source_project_id)
+        : 0,
     };
   },
 
@@ -562,6 +591,9 @@ export const Project: MessageFns<Project> = {
     if (message.definition !== undefined) {
       obj.definition = EventLogDefinition.toJSON(message.definition);
     }
+    if (message.sourceProjectId !== 0) {
+      obj.sourceProjectId = Math.round(message.sourceProjectId);
+    }
     return obj;
   },
 
@@ -589,6 +621,7 @@ export const Project: MessageFns<Project> = {
     message.definition = (object.definition !== undefined && object.definition !== null)
       ? EventLogDefinition.fromPartial(object.definition)
       : undefined;
+    message.sourceProjectId = object.sourceProjectId ?? 0;
     return message;
   },
 };
@@ -977,7 +1010,16 @@ export const Dataset: MessageFns<Dataset> = {
 };
 
 function createBaseProjectPlugin(): ProjectPlugin {
-  return { pluginId: 0, key: "", status: 0, modelName: "", error: "", updatedAt: undefined, modelSizeBytes: 0 };
+  return {
+    pluginId: 0,
+    key: "",
+    status: 0,
+    modelName: "",
+    error: "",
+    updatedAt: undefined,
+    modelSizeBytes: 0,
+    serving: false,
+  };
 }
 
 export const ProjectPlugin: MessageFns<ProjectPlugin> = {
@@ -1002,6 +1044,9 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
     }
     if (message.modelSizeBytes !== 0) {
       writer.uint32(56).int64(message.modelSizeBytes);
+    }
+    if (message.serving !== false) {
+      writer.uint32(64).bool(message.serving);
     }
     return writer;
   },
@@ -1075,6 +1120,14 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
             message.modelSizeBytes = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.serving = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1112,6 +1165,7 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
         : isSet(object.model_size_bytes)
         ? globalThis.Number(object.model_size_bytes)
         : 0,
+      serving: isSet(object.serving) ? globalThis.Boolean(object.serving) : false,
     };
   },
 
@@ -1138,6 +1192,9 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
     if (message.modelSizeBytes !== 0) {
       obj.modelSizeBytes = Math.round(message.modelSizeBytes);
     }
+    if (message.serving !== false) {
+      obj.serving = message.serving;
+    }
     return obj;
   },
 
@@ -1153,6 +1210,7 @@ export const ProjectPlugin: MessageFns<ProjectPlugin> = {
     message.error = object.error ?? "";
     message.updatedAt = object.updatedAt ?? undefined;
     message.modelSizeBytes = object.modelSizeBytes ?? 0;
+    message.serving = object.serving ?? false;
     return message;
   },
 };

@@ -20,9 +20,10 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
+import { FieldMask } from "../../google/protobuf/field_mask.js";
 import { Struct } from "../../google/protobuf/struct.js";
 import { EventLogDefinition } from "./definition.js";
-import { PluginInfo, Project, ProjectEvent } from "./project.js";
+import { PluginInfo, Project, ProjectEvent, ProjectPlugin } from "./project.js";
 
 /** CreateProjectRequest describes a new project. */
 export interface CreateProjectRequest {
@@ -72,7 +73,17 @@ export interface CreateProjectRequest {
    * before: the training set keeps the file's own columns. `DatasetService.InspectDataset`
    * shows the header and what the core would infer, to start a definition from.
    */
-  definition: EventLogDefinition | undefined;
+  definition:
+    | EventLogDefinition
+    | undefined;
+  /**
+   * Train again: the dataset of this stored project (TRAINED or ERROR; a project still
+   * preprocessing or training is FAILED_PRECONDITION), with no upload (set neither
+   * `dataset_csv` nor `dataset_id`). Fields this request leaves empty (`definition`,
+   * `case_id_column`, `holdout_fraction`, `plugin_keys`, `parameters`, `additional_info`,
+   * `description`) are the source's.
+   */
+  sourceProjectId: number;
 }
 
 export interface CreateProjectRequest_ParametersEntry {
@@ -146,6 +157,50 @@ export interface ListPluginsResponse {
   plugins: PluginInfo[];
 }
 
+/** DeleteProjectRequest names the project to delete. */
+export interface DeleteProjectRequest {
+  /** The project's id. */
+  projectId: number;
+}
+
+/** DeleteProjectResponse is empty: the project is gone. */
+export interface DeleteProjectResponse {
+}
+
+/** UpdateProjectRequest changes fields of a project meant for people. */
+export interface UpdateProjectRequest {
+  /** The project's id. */
+  projectId: number;
+  /** The new name (1 to 200 characters), when `update_mask` names `name` or is empty. */
+  name: string;
+  /** The new description, when `update_mask` names `description` or is empty. */
+  description: string;
+  /** The fields to change: `name`, `description`; empty changes both. */
+  updateMask: string[] | undefined;
+}
+
+/** UpdateProjectResponse returns the project after the change. */
+export interface UpdateProjectResponse {
+  /** The project. */
+  project: Project | undefined;
+}
+
+/** SetPluginServingRequest names a membership and whether it serves. */
+export interface SetPluginServingRequest {
+  /** The project's id. */
+  projectId: number;
+  /** The membership (`ProjectPlugin.plugin_id`); it must be TRAINED. */
+  pluginId: number;
+  /** False: left out of new prescription jobs (shown there as NOT_SERVING); true: back in. */
+  serving: boolean;
+}
+
+/** SetPluginServingResponse returns the membership after the change. */
+export interface SetPluginServingResponse {
+  /** The membership. */
+  plugin: ProjectPlugin | undefined;
+}
+
 function createBaseCreateProjectRequest(): CreateProjectRequest {
   return {
     name: "",
@@ -159,6 +214,7 @@ function createBaseCreateProjectRequest(): CreateProjectRequest {
     requestId: "",
     datasetId: "",
     definition: undefined,
+    sourceProjectId: 0,
   };
 }
 
@@ -204,6 +260,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     }
     if (message.definition !== undefined) {
       EventLogDefinition.encode(message.definition, writer.uint32(90).fork()).join();
+    }
+    if (message.sourceProjectId !== 0) {
+      writer.uint32(96).int64(message.sourceProjectId);
     }
     return writer;
   },
@@ -315,6 +374,14 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
             message.definition = EventLogDefinition.decode(reader, reader.uint32());
             continue;
           }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.sourceProjectId = longToNumber(reader.int64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -403,6 +470,11 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
         ? globalThis.String(object.dataset_id)
         : "",
       definition: isSet(object.definition) ? EventLogDefinition.fromJSON(object.definition) : undefined,
+      sourceProjectId: isSet(object.sourceProjectId)
+        ? globalThis.Number(object.sourceProjectId)
+        : isSet(object.source_project_id)
+        ? globalThis.Number(object.source_project_id)
+        : 0,
     };
   },
 
@@ -456,6 +528,9 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     if (message.definition !== undefined) {
       obj.definition = EventLogDefinition.toJSON(message.definition);
     }
+    if (message.sourceProjectId !== 0) {
+      obj.sourceProjectId = Math.round(message.sourceProjectId);
+    }
     return obj;
   },
 
@@ -501,6 +576,7 @@ export const CreateProjectRequest: MessageFns<CreateProjectRequest> = {
     message.definition = (object.definition !== undefined && object.definition !== null)
       ? EventLogDefinition.fromPartial(object.definition)
       : undefined;
+    message.sourceProjectId = object.sourceProjectId ?? 0;
     return message;
   },
 };
@@ -1359,6 +1435,503 @@ export const ListPluginsResponse: MessageFns<ListPluginsResponse> = {
   },
 };
 
+function createBaseDeleteProjectRequest(): DeleteProjectRequest {
+  return { projectId: 0 };
+}
+
+export const DeleteProjectRequest: MessageFns<DeleteProjectRequest> = {
+  encode(message: DeleteProjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectId !== 0) {
+      writer.uint32(8).int64(message.projectId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteProjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteProjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteProjectRequest {
+    return {
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: DeleteProjectRequest): unknown {
+    const obj: any = {};
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteProjectRequest>, I>>(base?: I): DeleteProjectRequest {
+    return DeleteProjectRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteProjectRequest>, I>>(object: I): DeleteProjectRequest {
+    const message = createBaseDeleteProjectRequest();
+    message.projectId = object.projectId ?? 0;
+    return message;
+  },
+};
+
+function createBaseDeleteProjectResponse(): DeleteProjectResponse {
+  return {};
+}
+
+export const DeleteProjectResponse: MessageFns<DeleteProjectResponse> = {
+  encode(_: DeleteProjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteProjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteProjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteProjectResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteProjectResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<DeleteProjectResponse>, I>>(base?: I): DeleteProjectResponse {
+    return DeleteProjectResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<DeleteProjectResponse>, I>>(_: I): DeleteProjectResponse {
+    const message = createBaseDeleteProjectResponse();
+    return message;
+  },
+};
+
+function createBaseUpdateProjectRequest(): UpdateProjectRequest {
+  return { projectId: 0, name: "", description: "", updateMask: undefined };
+}
+
+export const UpdateProjectRequest: MessageFns<UpdateProjectRequest> = {
+  encode(message: UpdateProjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectId !== 0) {
+      writer.uint32(8).int64(message.projectId);
+    }
+    if (message.name !== "") {
+      writer.uint32(18).string(message.name);
+    }
+    if (message.description !== "") {
+      writer.uint32(26).string(message.description);
+    }
+    if (message.updateMask !== undefined) {
+      FieldMask.encode(FieldMask.wrap(message.updateMask), writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.description = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.updateMask = FieldMask.unwrap(FieldMask.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateProjectRequest {
+    return {
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      description: isSet(object.description) ? globalThis.String(object.description) : "",
+      updateMask: isSet(object.updateMask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.updateMask))
+        : isSet(object.update_mask)
+        ? FieldMask.unwrap(FieldMask.fromJSON(object.update_mask))
+        : undefined,
+    };
+  },
+
+  toJSON(message: UpdateProjectRequest): unknown {
+    const obj: any = {};
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.description !== "") {
+      obj.description = message.description;
+    }
+    if (message.updateMask !== undefined) {
+      obj.updateMask = FieldMask.toJSON(FieldMask.wrap(message.updateMask));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateProjectRequest>, I>>(base?: I): UpdateProjectRequest {
+    return UpdateProjectRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateProjectRequest>, I>>(object: I): UpdateProjectRequest {
+    const message = createBaseUpdateProjectRequest();
+    message.projectId = object.projectId ?? 0;
+    message.name = object.name ?? "";
+    message.description = object.description ?? "";
+    message.updateMask = object.updateMask ?? undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateProjectResponse(): UpdateProjectResponse {
+  return { project: undefined };
+}
+
+export const UpdateProjectResponse: MessageFns<UpdateProjectResponse> = {
+  encode(message: UpdateProjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.project !== undefined) {
+      Project.encode(message.project, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.project = Project.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateProjectResponse {
+    return { project: isSet(object.project) ? Project.fromJSON(object.project) : undefined };
+  },
+
+  toJSON(message: UpdateProjectResponse): unknown {
+    const obj: any = {};
+    if (message.project !== undefined) {
+      obj.project = Project.toJSON(message.project);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateProjectResponse>, I>>(base?: I): UpdateProjectResponse {
+    return UpdateProjectResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateProjectResponse>, I>>(object: I): UpdateProjectResponse {
+    const message = createBaseUpdateProjectResponse();
+    message.project = (object.project !== undefined && object.project !== null)
+      ? Project.fromPartial(object.project)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetPluginServingRequest(): SetPluginServingRequest {
+  return { projectId: 0, pluginId: 0, serving: false };
+}
+
+export const SetPluginServingRequest: MessageFns<SetPluginServingRequest> = {
+  encode(message: SetPluginServingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectId !== 0) {
+      writer.uint32(8).int64(message.projectId);
+    }
+    if (message.pluginId !== 0) {
+      writer.uint32(16).int64(message.pluginId);
+    }
+    if (message.serving !== false) {
+      writer.uint32(24).bool(message.serving);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPluginServingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPluginServingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.pluginId = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.serving = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetPluginServingRequest {
+    return {
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+      pluginId: isSet(object.pluginId)
+        ? globalThis.Number(object.pluginId)
+        : isSet(object.plugin_id)
+        ? globalThis.Number(object.plugin_id)
+        : 0,
+      serving: isSet(object.serving) ? globalThis.Boolean(object.serving) : false,
+    };
+  },
+
+  toJSON(message: SetPluginServingRequest): unknown {
+    const obj: any = {};
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    if (message.pluginId !== 0) {
+      obj.pluginId = Math.round(message.pluginId);
+    }
+    if (message.serving !== false) {
+      obj.serving = message.serving;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetPluginServingRequest>, I>>(base?: I): SetPluginServingRequest {
+    return SetPluginServingRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetPluginServingRequest>, I>>(object: I): SetPluginServingRequest {
+    const message = createBaseSetPluginServingRequest();
+    message.projectId = object.projectId ?? 0;
+    message.pluginId = object.pluginId ?? 0;
+    message.serving = object.serving ?? false;
+    return message;
+  },
+};
+
+function createBaseSetPluginServingResponse(): SetPluginServingResponse {
+  return { plugin: undefined };
+}
+
+export const SetPluginServingResponse: MessageFns<SetPluginServingResponse> = {
+  encode(message: SetPluginServingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.plugin !== undefined) {
+      ProjectPlugin.encode(message.plugin, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetPluginServingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetPluginServingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.plugin = ProjectPlugin.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetPluginServingResponse {
+    return { plugin: isSet(object.plugin) ? ProjectPlugin.fromJSON(object.plugin) : undefined };
+  },
+
+  toJSON(message: SetPluginServingResponse): unknown {
+    const obj: any = {};
+    if (message.plugin !== undefined) {
+      obj.plugin = ProjectPlugin.toJSON(message.plugin);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetPluginServingResponse>, I>>(base?: I): SetPluginServingResponse {
+    return SetPluginServingResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetPluginServingResponse>, I>>(object: I): SetPluginServingResponse {
+    const message = createBaseSetPluginServingResponse();
+    message.plugin = (object.plugin !== undefined && object.plugin !== null)
+      ? ProjectPlugin.fromPartial(object.plugin)
+      : undefined;
+    return message;
+  },
+};
+
 /** ProjectService is the consumers' API: create projects, follow them, list plugins. */
 export type ProjectServiceService = typeof ProjectServiceService;
 export const ProjectServiceService = {
@@ -1423,6 +1996,49 @@ export const ProjectServiceService = {
     responseSerialize: (value: ListPluginsResponse): Buffer => Buffer.from(ListPluginsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPluginsResponse => ListPluginsResponse.decode(value),
   },
+  /**
+   * DeleteProject removes the project with everything only it uses (memberships, events,
+   * prescription jobs and results, its training and holdout sets, its models, its dataset when
+   * no other project uses it) in one transaction. Open `WatchProject` streams of it end with
+   * NOT_FOUND; later plugin reports about it are FAILED_PRECONDITION. Deleting a project that
+   * was deleted already is OK.
+   */
+  deleteProject: {
+    path: "/trainingcore.v1.ProjectService/DeleteProject" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: DeleteProjectRequest): Buffer => Buffer.from(DeleteProjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): DeleteProjectRequest => DeleteProjectRequest.decode(value),
+    responseSerialize: (value: DeleteProjectResponse): Buffer =>
+      Buffer.from(DeleteProjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): DeleteProjectResponse => DeleteProjectResponse.decode(value),
+  },
+  /** UpdateProject changes the name and the description of a project. */
+  updateProject: {
+    path: "/trainingcore.v1.ProjectService/UpdateProject" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateProjectRequest): Buffer => Buffer.from(UpdateProjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateProjectRequest => UpdateProjectRequest.decode(value),
+    responseSerialize: (value: UpdateProjectResponse): Buffer =>
+      Buffer.from(UpdateProjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateProjectResponse => UpdateProjectResponse.decode(value),
+  },
+  /**
+   * SetPluginServing takes a TRAINED plugin out of the project's new prescription jobs, or
+   * puts it back; stored with a project event.
+   */
+  setPluginServing: {
+    path: "/trainingcore.v1.ProjectService/SetPluginServing" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetPluginServingRequest): Buffer =>
+      Buffer.from(SetPluginServingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetPluginServingRequest => SetPluginServingRequest.decode(value),
+    responseSerialize: (value: SetPluginServingResponse): Buffer =>
+      Buffer.from(SetPluginServingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetPluginServingResponse => SetPluginServingResponse.decode(value),
+  },
 } as const;
 
 export interface ProjectServiceServer extends UntypedServiceImplementation {
@@ -1444,6 +2060,21 @@ export interface ProjectServiceServer extends UntypedServiceImplementation {
   watchProject: handleServerStreamingCall<WatchProjectRequest, WatchProjectResponse>;
   /** ListPlugins returns every plugin key the core has seen, with its online state. */
   listPlugins: handleUnaryCall<ListPluginsRequest, ListPluginsResponse>;
+  /**
+   * DeleteProject removes the project with everything only it uses (memberships, events,
+   * prescription jobs and results, its training and holdout sets, its models, its dataset when
+   * no other project uses it) in one transaction. Open `WatchProject` streams of it end with
+   * NOT_FOUND; later plugin reports about it are FAILED_PRECONDITION. Deleting a project that
+   * was deleted already is OK.
+   */
+  deleteProject: handleUnaryCall<DeleteProjectRequest, DeleteProjectResponse>;
+  /** UpdateProject changes the name and the description of a project. */
+  updateProject: handleUnaryCall<UpdateProjectRequest, UpdateProjectResponse>;
+  /**
+   * SetPluginServing takes a TRAINED plugin out of the project's new prescription jobs, or
+   * puts it back; stored with a project event.
+   */
+  setPluginServing: handleUnaryCall<SetPluginServingRequest, SetPluginServingResponse>;
 }
 
 export interface ProjectServiceClient extends Client {
@@ -1528,6 +2159,63 @@ export interface ProjectServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPluginsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * DeleteProject removes the project with everything only it uses (memberships, events,
+   * prescription jobs and results, its training and holdout sets, its models, its dataset when
+   * no other project uses it) in one transaction. Open `WatchProject` streams of it end with
+   * NOT_FOUND; later plugin reports about it are FAILED_PRECONDITION. Deleting a project that
+   * was deleted already is OK.
+   */
+  deleteProject(
+    request: DeleteProjectRequest,
+    callback: (error: ServiceError | null, response: DeleteProjectResponse) => void,
+  ): ClientUnaryCall;
+  deleteProject(
+    request: DeleteProjectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: DeleteProjectResponse) => void,
+  ): ClientUnaryCall;
+  deleteProject(
+    request: DeleteProjectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: DeleteProjectResponse) => void,
+  ): ClientUnaryCall;
+  /** UpdateProject changes the name and the description of a project. */
+  updateProject(
+    request: UpdateProjectRequest,
+    callback: (error: ServiceError | null, response: UpdateProjectResponse) => void,
+  ): ClientUnaryCall;
+  updateProject(
+    request: UpdateProjectRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateProjectResponse) => void,
+  ): ClientUnaryCall;
+  updateProject(
+    request: UpdateProjectRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateProjectResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SetPluginServing takes a TRAINED plugin out of the project's new prescription jobs, or
+   * puts it back; stored with a project event.
+   */
+  setPluginServing(
+    request: SetPluginServingRequest,
+    callback: (error: ServiceError | null, response: SetPluginServingResponse) => void,
+  ): ClientUnaryCall;
+  setPluginServing(
+    request: SetPluginServingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetPluginServingResponse) => void,
+  ): ClientUnaryCall;
+  setPluginServing(
+    request: SetPluginServingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetPluginServingResponse) => void,
   ): ClientUnaryCall;
 }
 
