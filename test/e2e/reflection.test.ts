@@ -54,6 +54,7 @@ describe("server reflection (e2e)", () => {
       const names = await listServices(stream);
       const files = await fetchFiles(stream, names);
       expect([...files.keys()].sort()).toEqual([
+        "google/protobuf/field_mask.proto",
         "google/protobuf/struct.proto",
         "google/protobuf/timestamp.proto",
         "grpc/health/v1/health.proto",
