@@ -77,6 +77,7 @@ describe("server reflection (e2e)", () => {
         expect(new Set(served.map((f) => f.name)).size).toBe(served.length);
       }
       expect(files.get("trainingcore/v1/project_service.proto")?.dependency).toEqual([
+        "google/protobuf/field_mask.proto",
         "google/protobuf/struct.proto",
         "trainingcore/v1/definition.proto",
         "trainingcore/v1/project.proto",
