@@ -35,6 +35,10 @@ export interface CoreConfig {
   readonly timeouts: PhaseTimeouts;
   /** How long a plugin has to answer a prescription request for a dataset. */
   readonly prescriptionTimeoutMs: number;
+  /** A live (stream) prescription request's deadline, counted like a dataset request's. */
+  readonly streamPrescriptionTimeoutMs: number;
+  /** Most events one PostEvents call may carry. */
+  readonly maxEventsPerPost: number;
 }
 
 import type { PhaseTimeouts } from "./domain/deadlines.js";
@@ -162,6 +166,17 @@ export const settings = {
     meaning:
       "a plugin's part of a prescription job (a dataset of running cases) not finished this long after its first delivery (or its creation while no instance of the key is connected) is TIMED_OUT",
   },
+  streamPrescriptionTimeoutMs: {
+    env: "CORE_STREAM_PRESCRIPTION_TIMEOUT_MS",
+    default: "5000",
+    meaning:
+      "a plugin that has not answered a live event's prescription request this long after its first delivery (or its creation while no instance of the key is connected) is listed in `missing` for that event",
+  },
+  maxEventsPerPost: {
+    env: "CORE_MAX_EVENTS_PER_POST",
+    default: "1000",
+    meaning: "most events one PostEvents call may carry (INVALID_ARGUMENT above)",
+  },
 } as const satisfies Record<Exclude<keyof CoreConfig, "timeouts">, Setting> &
   Record<string, Setting>;
 
@@ -259,5 +274,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
       trainingMs: readInteger(env, settings.trainingTimeoutMs, 1, maxTimeoutMs),
     },
     prescriptionTimeoutMs: readInteger(env, settings.prescriptionTimeoutMs, 1, maxTimeoutMs),
+    streamPrescriptionTimeoutMs: readInteger(
+      env,
+      settings.streamPrescriptionTimeoutMs,
+      1,
+      maxTimeoutMs,
+    ),
+    maxEventsPerPost: readInteger(env, settings.maxEventsPerPost, 1, 100_000),
   };
 }

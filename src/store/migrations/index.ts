@@ -6,6 +6,7 @@ import * as waitingByKey from "./004-waiting-by-key.js";
 import * as memberships from "./005-memberships.js";
 import * as eventLogDefinitions from "./006-event-log-definitions.js";
 import * as prescriptions from "./007-prescriptions.js";
+import * as livePrescriptions from "./009-live-prescriptions.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -21,6 +22,7 @@ const ordered: [string, Migration][] = [
   ["005-memberships", memberships],
   ["006-event-log-definitions", eventLogDefinitions],
   ["007-prescriptions", prescriptions],
+  ["009-live-prescriptions", livePrescriptions],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {

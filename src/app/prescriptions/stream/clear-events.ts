@@ -1,0 +1,19 @@
+/** ClearEvents: deletes a project's live events and their requests, in one transaction. */
+import type { Knex } from "knex";
+import { AppError } from "../../../domain/errors.js";
+import { inTransaction } from "../../../store/commits/transactions.js";
+import { lockProject } from "../../../store/sql/projects.js";
+import { deleteEvents } from "../../../store/sql/stream-events.js";
+import type { ChangeFeed } from "../../change-feed/change-feed.js";
+
+export async function clearEvents(db: Knex, feed: ChangeFeed, projectId: number): Promise<number> {
+  return inTransaction(db, async ({ trx, afterCommit }) => {
+    if (!(await lockProject(trx, projectId))) {
+      throw new AppError("NOT_FOUND", `project ${projectId} does not exist`);
+    }
+    await trx("stream_requests").where({ project_id: projectId }).delete();
+    const deleted = await deleteEvents(trx, projectId);
+    afterCommit(() => feed.streamChanged(projectId));
+    return deleted;
+  });
+}
