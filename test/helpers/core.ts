@@ -16,6 +16,10 @@ export interface TestCoreOptions {
   deliveryLeaseMs?: number;
   /** CORE_PRESCRIPTION_TIMEOUT_MS; default: the core's default. */
   prescriptionTimeoutMs?: number;
+  /** CORE_STREAM_PRESCRIPTION_TIMEOUT_MS; default: the core's default. */
+  streamPrescriptionTimeoutMs?: number;
+  /** CORE_MAX_EVENTS_PER_POST; default: the core's default. */
+  maxEventsPerPost?: number;
   port?: number;
   /** CORE_METRICS_ADDRESS, e.g. `127.0.0.1:0`; default: off. */
   metricsAddress?: string;
@@ -59,6 +63,12 @@ export async function startTestCore(
     CORE_METRICS_ADDRESS: options.metricsAddress ?? "",
     ...(options.prescriptionTimeoutMs !== undefined && {
       CORE_PRESCRIPTION_TIMEOUT_MS: String(options.prescriptionTimeoutMs),
+    }),
+    ...(options.streamPrescriptionTimeoutMs !== undefined && {
+      CORE_STREAM_PRESCRIPTION_TIMEOUT_MS: String(options.streamPrescriptionTimeoutMs),
+    }),
+    ...(options.maxEventsPerPost !== undefined && {
+      CORE_MAX_EVENTS_PER_POST: String(options.maxEventsPerPost),
     }),
     ...(options.tokenRecheckMs !== undefined && {
       CORE_TOKEN_RECHECK_MS: String(options.tokenRecheckMs),
