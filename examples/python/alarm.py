@@ -22,6 +22,7 @@ CORE_ADDRESS, MODEL_DIR, PLUGIN_KEY (default plugin-python-alarm), PLUGIN_TOKEN.
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -240,11 +241,17 @@ def train(job: Job) -> Path:
     return path
 
 
+@functools.lru_cache(maxsize=32)
+def cached_model(path: str) -> AlarmModel:
+    """A model loaded once per file: live requests come one per event."""
+    return load_model(path)
+
+
 def prescribe(
     job: PrescriptionJob, cases: Iterable[RunningCase]
 ) -> Iterator[tuple[str, Prescription]]:
     """The probability of a negative outcome for each running case, from its events so far."""
-    model = load_model(job.model_dir / job.model_name)
+    model = cached_model(str(job.model_dir / job.model_name))
     about = {"name": job.model_name, "cases": model.cases, "negative_cases": model.negative_cases}
     for case in cases:
         stamps = [next((e[name] for name in TIMESTAMPS if name in e), "") for e in case.events]

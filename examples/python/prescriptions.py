@@ -82,6 +82,15 @@ def read_running_cases(rows: Iterator[list[str]], header: list[str]) -> Iterator
         yield current
 
 
+def case_of_prefix(prefix: pb.CasePrefix) -> RunningCase:
+    """A live request's case: its events (Structs of strings), empty cells left out."""
+    events = [
+        {name: str(value) for name, value in json_format.MessageToDict(e).items() if value != ""}
+        for e in prefix.events
+    ]
+    return RunningCase(prefix.case_id, events)
+
+
 def to_proto(case_id: str, prescription: Prescription) -> prescription_pb.CasePrescription:
     output = struct_pb2.Value()
     json_format.ParseDict(prescription.output, output)
@@ -137,9 +146,16 @@ class PrescriptionRunner:
             model_dir=self._model_dir,
             parameters=json_format.MessageToDict(request.parameters),
         )
-        log.info("request=%s project=%d prescribing", job.request_id, job.project_id)
+        if request.WhichOneof("input") != "case_prefix":
+            log.info("request=%s project=%d prescribing", job.request_id, job.project_id)
         answered = 0
         try:
+            if request.WhichOneof("input") == "case_prefix":
+                # A live event (PostEvents): one case, its events so far; answered with one part.
+                answers = self._prescribe(job, [case_of_prefix(request.case_prefix)])
+                self._send(job, [to_proto(case_id, p) for case_id, p in answers], last=True)
+                log.debug("request=%s answered its live case", job.request_id)
+                return
             with tempfile.TemporaryFile() as raw:
                 self._download_to(request.dataset_name, raw)
                 raw.seek(0)

@@ -10,7 +10,22 @@ import unittest
 
 import core_connection  # noqa: F401 - puts the generated stubs on sys.path
 from google.protobuf import json_format
-from prescriptions import Prescription, read_running_cases, to_proto
+from google.protobuf import struct_pb2
+from prescriptions import Prescription, case_of_prefix, read_running_cases, to_proto
+from trainingcore.v1 import plugin_service_pb2 as pb
+
+
+class CaseOfPrefixTest(unittest.TestCase):
+    def test_a_live_case_keeps_its_events_in_order_as_strings(self) -> None:
+        first, second = struct_pb2.Struct(), struct_pb2.Struct()
+        first.update({"CASE_ID": "a", "ACTIVITY": "register", "RESOURCE": ""})
+        second.update({"CASE_ID": "a", "ACTIVITY": "check"})
+        case = case_of_prefix(pb.CasePrefix(case_id="a", events=[first, second]))
+        self.assertEqual(case.case_id, "a")
+        self.assertEqual(
+            case.events,
+            [{"CASE_ID": "a", "ACTIVITY": "register"}, {"CASE_ID": "a", "ACTIVITY": "check"}],
+        )
 
 
 class ReadRunningCasesTest(unittest.TestCase):
