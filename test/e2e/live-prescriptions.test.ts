@@ -1,12 +1,16 @@
 // Live prescriptions end to end: PostEvents' refusals and idempotency, per-case delivery with
 // case prefixes, WatchPrescriptions in id order with a cursor, deadlines and redelivery.
 import { type ServiceError, status } from "@grpc/grpc-js";
-import { expect, it } from "vitest";
+import { expect, it, onTestFinished } from "vitest";
 import type { PrescriptionRequest } from "../../src/gen/trainingcore/v1/plugin_service.js";
+import type {
+  PrescribedEvent,
+  SimulateProjectResponse,
+} from "../../src/gen/trainingcore/v1/prescription_service.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { freshCorePerTest } from "../helpers/fresh-core.js";
 import { answerFor, event, liveProject, post, watch } from "../helpers/live-prescriptions.js";
-import { jobsClient } from "../helpers/prescription-jobs.js";
+import { call, jobsClient } from "../helpers/prescription-jobs.js";
 import { createProject } from "../helpers/projects.js";
 
 async function refusal(promise: Promise<unknown>): Promise<ServiceError> {
@@ -213,5 +217,60 @@ describeEachDialect("live prescriptions", (dialect) => {
     reader.cancel();
     expect(seen).toMatchObject({ eventId: id, missing: [] });
     expect(seen.prescriptions.k?.output).toBe("x");
+  });
+
+  it("replays the holdout set as new cases, each case's last event completed, and clears events", async () => {
+    await env.start();
+    const log = ["case,activity,timestamp,who"];
+    for (let c = 0; c < 6; c++) {
+      log.push(`h${c},register,2024-01-0${c + 1}T10:00:00Z,ann`);
+      log.push(`h${c},check,2024-01-0${c + 1}T11:00:00Z,bob`);
+    }
+    const { projectId, client, plugins } = await liveProject(env, ["k"], {
+      dataset: `${log.join("\n")}\n`,
+      holdoutFraction: 0.5,
+    });
+    const k = plugins.get("k");
+    if (!k) throw new Error("no plugin");
+    let stopped = false;
+    const answering = (async () => {
+      while (!stopped) {
+        const request = await k.prescriptionRequests.next(100).catch(() => undefined);
+        if (request)
+          await k.answer(request.requestId, answerFor(prefixOf(request).caseId, 1), true);
+      }
+    })();
+    onTestFinished(async () => {
+      stopped = true;
+      await answering;
+    });
+    const replayed: PrescribedEvent[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const stream = client.simulateProject({ projectId, eventsPerSecond: 0, maxEvents: 0 });
+      stream.on("data", (message: SimulateProjectResponse) => {
+        if (message.event) replayed.push(message.event);
+      });
+      stream.on("error", reject);
+      stream.on("end", resolve);
+    });
+    const holdout = Number(
+      (await env.core.core.store.db("projects").where({ id: projectId }).first()).holdout_rows,
+    );
+    expect(holdout).toBeGreaterThan(0);
+    expect(replayed).toHaveLength(holdout);
+    const ids = replayed.map((e) => e.eventId);
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const cases = new Set(replayed.map((e) => e.caseId));
+    for (const caseId of cases) {
+      expect(caseId).toMatch(/^sim-[0-9a-f]{8}-h\d$/);
+      const ofCase = replayed.filter((e) => e.caseId === caseId);
+      expect(ofCase.map((e) => e.caseCompleted)).toEqual([false, true]);
+      expect(ofCase[0]?.prescriptions.k?.output).toBe(1);
+      expect(ofCase[1]?.prescriptions).toEqual({});
+    }
+    expect(await count("stream_events")).toBe(holdout);
+    await call((done) => client.clearEvents({ projectId }, done));
+    expect(await count("stream_events")).toBe(0);
+    expect(await count("stream_requests")).toBe(0);
   });
 });

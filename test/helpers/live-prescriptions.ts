@@ -24,12 +24,16 @@ export interface LiveProject {
 }
 
 /** A project of the running log's columns, TRAINED by one prescribing instance per key. */
-export async function liveProject(env: FreshCore, keys: readonly string[]): Promise<LiveProject> {
+export async function liveProject(
+  env: FreshCore,
+  keys: readonly string[],
+  options: { dataset?: string; holdoutFraction?: number } = {},
+): Promise<LiveProject> {
   const plugins = new Map<string, TestPlugin>();
   for (const key of keys) plugins.set(key, await env.connect(key, { prescribes: true }));
   const created = await createProject(env.core.projects, {
-    datasetCsv: Buffer.from(runningLog),
-    holdoutFraction: 0,
+    datasetCsv: Buffer.from(options.dataset ?? runningLog),
+    holdoutFraction: options.holdoutFraction ?? 0,
     pluginKeys: [...keys],
     definition: runningLogDefinition,
   });

@@ -14,8 +14,8 @@ import { prescribeDataset } from "../../app/prescriptions/jobs/prescribe-dataset
 import { watchJob } from "../../app/prescriptions/jobs/watch-job.js";
 import { clearEvents } from "../../app/prescriptions/stream/clear-events.js";
 import { postEvents } from "../../app/prescriptions/stream/post-events.js";
+import { simulateProject } from "../../app/prescriptions/stream/simulate-project.js";
 import { watchEvents } from "../../app/prescriptions/stream/watch-events.js";
-import { AppError } from "../../domain/errors.js";
 import type {
   PrescriptionServiceServer,
   SimulateProjectRequest,
@@ -136,13 +136,7 @@ export function createPrescriptionHandlers(
     simulateProject: (
       call: ServerWritableStream<SimulateProjectRequest, SimulateProjectResponse>,
     ) => {
-      endCall(
-        call,
-        toGrpcStatus(
-          new AppError("FAILED_PRECONDITION", "SimulateProject is not available in this version"),
-          deps.logger,
-        ),
-      );
+      void streamSimulation(call, deps);
     },
 
     watchPrescriptionJob: (
@@ -195,6 +189,43 @@ async function streamEvents(
       afterEventId,
       abort.signal,
     )) {
+      await writer.write({ event: toProtoPrescribedEvent(event) });
+    }
+    if (writer.isOpen) call.end();
+  } catch (error) {
+    if (writer.isOpen) endCall(call, toGrpcStatus(error, deps.logger));
+  } finally {
+    deps.openStreams.remove(call);
+    abort.abort();
+  }
+}
+
+async function streamSimulation(
+  call: ServerWritableStream<SimulateProjectRequest, SimulateProjectResponse>,
+  deps: PrescriptionHandlerDeps,
+): Promise<void> {
+  deps.openStreams.add(call);
+  const writer = new StreamWriter<SimulateProjectResponse>(call);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  call.once("cancelled", stop);
+  call.once("close", stop);
+  try {
+    const simulation = simulateProject(
+      {
+        db: deps.db,
+        feed: deps.feed,
+        maxEventsPerPost: deps.maxEventsPerPost,
+        timeoutMs: deps.streamPrescriptionTimeoutMs,
+      },
+      {
+        projectId: call.request.projectId,
+        eventsPerSecond: call.request.eventsPerSecond,
+        maxEvents: call.request.maxEvents,
+      },
+      abort.signal,
+    );
+    for await (const event of simulation) {
       await writer.write({ event: toProtoPrescribedEvent(event) });
     }
     if (writer.isOpen) call.end();

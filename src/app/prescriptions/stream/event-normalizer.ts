@@ -12,6 +12,7 @@ import {
   formatTimestamp,
   isMissing,
   readTimestamp,
+  trainingColumns,
 } from "../../../domain/event-log/index.js";
 import { type RowPlan, rowPlan } from "../../preprocessing/event-log/row-plan.js";
 import { runningCasesDefinition } from "../jobs/running-cases-definition.js";
@@ -33,6 +34,8 @@ export interface EventNormalizer {
   /** The columns every event must carry, with what the definition names them. */
   readonly required: readonly { readonly column: string; readonly definition: string }[];
   normalize(attributes: Readonly<Record<string, string>>): NormalizedEvent;
+  /** Training-set column name → the original column it comes from (for replaying a set). */
+  readonly originalNames: ReadonlyMap<string, string>;
 }
 
 const labelDefinitions: ReadonlySet<string> = new Set(["OUTCOME", "TREATMENT"]);
@@ -58,8 +61,13 @@ export function eventNormalizer(effectiveJson: string): EventNormalizer {
       required.push({ column, definition: role });
     }
   }
+  const originalNames = new Map<string, string>();
+  for (const column of trainingColumns(header, definition)) {
+    if (column.source !== undefined) originalNames.set(column.name, column.source);
+  }
   return {
     required,
+    originalNames,
     normalize: (attributes) => normalizeWith(definition, plan, header, required, attributes),
   };
 }
