@@ -45,7 +45,12 @@ function answering(plugin: TestPlugin) {
       await plugin.answer(request.requestId, answerFor(caseId, output), true);
     }
   })();
-  return { stop: () => ((stopped = true), done) };
+  return {
+    stop: () => {
+      stopped = true;
+      return done;
+    },
+  };
 }
 
 describeEachDialect("training-core stream and watch-prescriptions", (dialect) => {
