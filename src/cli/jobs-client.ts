@@ -17,6 +17,7 @@ import {
   type PrescribeDatasetRequest,
   type PrescriptionJob,
   PrescriptionServiceClient,
+  type SimulateProjectResponse,
   type WatchPrescriptionJobResponse,
   type WatchPrescriptionsResponse,
 } from "../gen/trainingcore/v1/prescription_service.js";
@@ -88,6 +89,19 @@ export class JobsClient {
     afterEventId: number,
   ): ClientReadableStream<WatchPrescriptionsResponse> {
     return this.client.watchPrescriptions({ projectId, afterEventId }, new Metadata(), {});
+  }
+
+  /** The SimulateProject stream: no deadline (it ends once every replayed event came back). */
+  simulate(
+    projectId: number,
+    eventsPerSecond: number,
+    maxEvents: number,
+  ): ClientReadableStream<SimulateProjectResponse> {
+    return this.client.simulateProject(
+      { projectId, eventsPerSecond, maxEvents },
+      new Metadata(),
+      {},
+    );
   }
 
   /** The WatchPrescriptionJob stream: no deadline (it ends by itself once the job finished). */

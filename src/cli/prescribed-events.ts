@@ -3,6 +3,7 @@
  * (`#12 case 42: next=check, alarm=— (timed out: …)`) or a JSON object, and the loop that
  * prints events until the caller stops (Ctrl-C, or `until` says so).
  */
+import type { ClientReadableStream } from "@grpc/grpc-js";
 import type { Prescription } from "../gen/trainingcore/v1/prescription.js";
 import type { PrescribedEvent } from "../gen/trainingcore/v1/prescription_service.js";
 import { ExitCode } from "./errors.js";
@@ -61,8 +62,11 @@ export async function printPrescribedEvents(
   afterEventId: number,
   json: boolean,
   until: WatchUntil = {},
+  stream: ClientReadableStream<{ event?: PrescribedEvent }> = jobs.watchEvents(
+    projectId,
+    afterEventId,
+  ),
 ): Promise<{ code: number; lastEventId: number }> {
-  const stream = jobs.watchEvents(projectId, afterEventId);
   let lastEventId = afterEventId;
   let interrupted = false;
   let done = false;

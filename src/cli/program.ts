@@ -16,6 +16,7 @@ import { registerProjectGet } from "./commands/project-get.js";
 import { registerProjectList } from "./commands/project-list.js";
 import { registerProjectWatch } from "./commands/project-watch.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSimulate } from "./commands/simulate.js";
 import { registerStream } from "./commands/stream.js";
 import { registerToken } from "./commands/token.js";
 import { registerWatchPrescriptions } from "./commands/watch-prescriptions.js";
@@ -76,6 +77,7 @@ export function buildProgram(): Command {
   registerDatasetInspect(dataset);
   registerPrescribe(program);
   registerStream(program);
+  registerSimulate(program);
   registerWatchPrescriptions(program);
   const job = program
     .command("job")

@@ -96,4 +96,30 @@ describeEachDialect("training-core stream and watch-prescriptions", (dialect) =>
     expect(ids[0]).toBe(events[1].event_id);
     expect(ended.stderr).toContain(`watch-prescriptions ${projectId} --after ${ids[4]}`);
   });
+
+  it("simulate replays the holdout set and ends once every event came back", async () => {
+    const log = ["case,activity,timestamp,who"];
+    for (let c = 0; c < 4; c++) {
+      log.push(`h${c},register,2024-01-0${c + 1}T10:00:00Z,ann`);
+      log.push(`h${c},check,2024-01-0${c + 1}T11:00:00Z,bob`);
+    }
+    const { projectId, plugins } = await liveProject(env, ["k"], {
+      dataset: `${log.join("\n")}\n`,
+      holdoutFraction: 0.5,
+    });
+    const answerer = answering(plugins.get("k") as TestPlugin);
+    onTestFinished(() => answerer.stop());
+    const result = await runCli(["simulate", String(projectId), "--rate", "100", "--json"], {
+      address: env.core.address,
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const events = linesOf(result.stdout).map((line) => JSON.parse(line));
+    expect(events.length).toBeGreaterThan(0);
+    expect(events.length % 2).toBe(0);
+    expect(events.filter((e) => e.case_completed)).toHaveLength(events.length / 2);
+    for (const e of events.filter((e) => !e.case_completed)) {
+      expect(e.prescriptions.k.output).toBe("register");
+    }
+  });
 });
