@@ -39,6 +39,8 @@ export interface CoreConfig {
   readonly streamPrescriptionTimeoutMs: number;
   /** Most events one PostEvents call may carry. */
   readonly maxEventsPerPost: number;
+  /** Live events kept per project; the oldest go first. */
+  readonly eventRetention: number;
 }
 
 import type { PhaseTimeouts } from "./domain/deadlines.js";
@@ -177,6 +179,12 @@ export const settings = {
     default: "1000",
     meaning: "most events one PostEvents call may carry (INVALID_ARGUMENT above)",
   },
+  eventRetention: {
+    env: "CORE_EVENT_RETENTION",
+    default: "1000000",
+    meaning:
+      "live events (and their prescriptions) kept per project; the oldest are deleted first, and a reader whose cursor lies before what is kept gets FAILED_PRECONDITION",
+  },
 } as const satisfies Record<Exclude<keyof CoreConfig, "timeouts">, Setting> &
   Record<string, Setting>;
 
@@ -281,5 +289,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
       maxTimeoutMs,
     ),
     maxEventsPerPost: readInteger(env, settings.maxEventsPerPost, 1, 100_000),
+    eventRetention: readInteger(env, settings.eventRetention, 1, Number.MAX_SAFE_INTEGER),
   };
 }

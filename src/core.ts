@@ -170,6 +170,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       prescriptionTimeoutMs: config.prescriptionTimeoutMs,
       streamPrescriptionTimeoutMs: config.streamPrescriptionTimeoutMs,
       maxEventsPerPost: config.maxEventsPerPost,
+      eventRetention: config.eventRetention,
       jobCreated: (jobId) => preparation.enqueue(jobId),
       metrics,
       auth: { authenticator, calls: authCalls, logger },

@@ -273,4 +273,23 @@ describeEachDialect("live prescriptions", (dialect) => {
     expect(await count("stream_events")).toBe(0);
     expect(await count("stream_requests")).toBe(0);
   });
+
+  it("keeps CORE_EVENT_RETENTION events, oldest deleted first; an older cursor is refused naming the oldest kept", async () => {
+    await env.start({ eventRetention: 3 });
+    const { projectId, client } = await liveProject(env, ["k"]);
+    const done = [0, 1, 2, 3, 4].map((i) => event(`c${i}`, "z", "2024-01-01", true));
+    const ids = [
+      ...(await post(client, projectId, done.slice(0, 2))),
+      ...(await post(client, projectId, done.slice(2))),
+    ];
+    const kept = await env.core.core.store.db("stream_events").orderBy("id").pluck("id");
+    expect(kept.map(Number)).toEqual(ids.slice(2));
+    const stale = watch(client, projectId, ids[0]);
+    const refused = await new Promise<ServiceError>((resolve) => stale.stream.on("error", resolve));
+    expect(refused.code).toBe(status.FAILED_PRECONDITION);
+    expect(refused.details).toContain(`the oldest kept is ${ids[2]}`);
+    const fresh = watch(client, projectId, ids[1]);
+    expect((await fresh.events.next()).eventId).toBe(ids[2]);
+    fresh.cancel();
+  });
 });

@@ -20,6 +20,8 @@ export interface TestCoreOptions {
   streamPrescriptionTimeoutMs?: number;
   /** CORE_MAX_EVENTS_PER_POST; default: the core's default. */
   maxEventsPerPost?: number;
+  /** CORE_EVENT_RETENTION; default: the core's default. */
+  eventRetention?: number;
   port?: number;
   /** CORE_METRICS_ADDRESS, e.g. `127.0.0.1:0`; default: off. */
   metricsAddress?: string;
@@ -69,6 +71,9 @@ export async function startTestCore(
     }),
     ...(options.maxEventsPerPost !== undefined && {
       CORE_MAX_EVENTS_PER_POST: String(options.maxEventsPerPost),
+    }),
+    ...(options.eventRetention !== undefined && {
+      CORE_EVENT_RETENTION: String(options.eventRetention),
     }),
     ...(options.tokenRecheckMs !== undefined && {
       CORE_TOKEN_RECHECK_MS: String(options.tokenRecheckMs),

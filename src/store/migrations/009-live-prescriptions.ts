@@ -15,6 +15,9 @@ import type { Knex } from "knex";
  *   finish the job, results are keyed by the job's case ordinals), while a stream request
  *   finishes its event and carries one case; the dispatcher hands both out through the same
  *   instance leases, told apart by their id prefix (`sr_`).
+ * - `stream_projects`: per project, how many events are kept (retention deletes the oldest
+ *   beyond `CORE_EVENT_RETENTION` without counting them) and the newest id deleted (by retention
+ *   or ClearEvents), so a reader whose cursor lies before it is told so.
  */
 export async function up(db: Knex): Promise<void> {
   await db.schema.createTable("stream_events", (t) => {
@@ -65,9 +68,17 @@ export async function up(db: Knex): Promise<void> {
     t.index(["event_id"]);
     t.index(["deadline_ms"]);
   });
+
+  await db.schema.createTable("stream_projects", (t) => {
+    t.bigInteger("project_id").primary().references("projects.id").onDelete("CASCADE");
+    t.bigInteger("kept").notNullable().defaultTo(0);
+    // Events with ids up to this one were deleted; 0: none.
+    t.bigInteger("deleted_through").notNullable().defaultTo(0);
+  });
 }
 
 export async function down(db: Knex): Promise<void> {
+  await db.schema.dropTable("stream_projects");
   await db.schema.dropTable("stream_requests");
   await db.schema.dropTable("stream_events");
 }

@@ -133,3 +133,65 @@ export async function deleteEvents(trx: Knex, projectId: number, upToId?: number
   if (upToId !== undefined) query.andWhere("id", "<=", upToId);
   return query.delete();
 }
+
+/** A project's retention state: events kept, newest id deleted (0: none). */
+export async function streamProjectState(
+  db: Knex,
+  projectId: number,
+): Promise<{ kept: number; deletedThrough: number }> {
+  const row = await db("stream_projects").where({ project_id: projectId }).first();
+  return {
+    kept: Number(row?.kept ?? 0),
+    deletedThrough: Number(row?.deleted_through ?? 0),
+  };
+}
+
+/**
+ * Counts `added` new events of a project (its row locked by the caller) and deletes the oldest
+ * beyond `retention`; returns how many were deleted.
+ */
+export async function applyRetention(
+  trx: Knex,
+  projectId: number,
+  added: number,
+  retention: number,
+): Promise<number> {
+  const state = await streamProjectState(trx, projectId);
+  const kept = state.kept + added;
+  const excess = kept - retention;
+  let deletedThrough = state.deletedThrough;
+  if (excess > 0) {
+    const cut = await trx("stream_events")
+      .select("id")
+      .where({ project_id: projectId })
+      .orderBy("id")
+      .offset(excess - 1)
+      .first();
+    if (cut) {
+      deletedThrough = Number(cut.id);
+      await trx("stream_requests")
+        .where({ project_id: projectId })
+        .andWhere("event_id", "<=", deletedThrough)
+        .delete();
+      await deleteEvents(trx, projectId, deletedThrough);
+    }
+  }
+  const row = {
+    project_id: projectId,
+    kept: Math.min(kept, retention),
+    deleted_through: deletedThrough,
+  };
+  await trx("stream_projects").insert(row).onConflict("project_id").merge();
+  return Math.max(0, excess);
+}
+
+/** After ClearEvents: nothing kept, everything up to `throughId` deleted. */
+export async function recordCleared(trx: Knex, projectId: number, throughId: number) {
+  const state = await streamProjectState(trx, projectId);
+  const row = {
+    project_id: projectId,
+    kept: 0,
+    deleted_through: Math.max(state.deletedThrough, throughId),
+  };
+  await trx("stream_projects").insert(row).onConflict("project_id").merge();
+}

@@ -43,6 +43,8 @@ export interface PrescriptionHandlerDeps {
   readonly streamPrescriptionTimeoutMs: number;
   /** CORE_MAX_EVENTS_PER_POST. */
   readonly maxEventsPerPost: number;
+  /** CORE_EVENT_RETENTION. */
+  readonly eventRetention: number;
   /** Called once a new job is stored: starts its preparation. */
   jobCreated(jobId: string): void;
 }
@@ -111,6 +113,7 @@ export function createPrescriptionHandlers(
           feed: deps.feed,
           maxEventsPerPost: deps.maxEventsPerPost,
           timeoutMs: deps.streamPrescriptionTimeoutMs,
+          retention: deps.eventRetention,
         },
         request.projectId,
         request.events.map((event) => ({
@@ -217,6 +220,7 @@ async function streamSimulation(
         feed: deps.feed,
         maxEventsPerPost: deps.maxEventsPerPost,
         timeoutMs: deps.streamPrescriptionTimeoutMs,
+        retention: deps.eventRetention,
       },
       {
         projectId: call.request.projectId,

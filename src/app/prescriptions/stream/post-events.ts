@@ -13,6 +13,7 @@ import { hasNul } from "../../../domain/text-checks.js";
 import { inTransaction } from "../../../store/commits/transactions.js";
 import { findProject, lockProject } from "../../../store/sql/projects.js";
 import {
+  applyRetention,
   eventIdsOfPost,
   insertStreamEvent,
   insertStreamRequests,
@@ -33,6 +34,8 @@ export interface PostEventsDeps {
   readonly maxEventsPerPost: number;
   /** CORE_STREAM_PRESCRIPTION_TIMEOUT_MS: a WAITING request's deadline from its creation. */
   readonly timeoutMs: number;
+  /** CORE_EVENT_RETENTION: events kept per project, the oldest deleted first. */
+  readonly retention: number;
 }
 
 const maxRequestIdLength = 200;
@@ -112,6 +115,7 @@ export async function postEvents(
       }
     }
     await insertStreamRequests(trx, requests);
+    await applyRetention(trx, projectId, ids.length, deps.retention);
     afterCommit(() => {
       deps.feed.streamChanged(projectId);
       if (requests.length > 0) {

@@ -12,17 +12,11 @@ import type { Knex } from "knex";
 import { AppError } from "../../../domain/errors.js";
 import { readBlobChunks } from "../../../store/sql/blobs.js";
 import { findProject } from "../../../store/sql/projects.js";
-import type { ChangeFeed } from "../../change-feed/change-feed.js";
 import { eventNormalizer } from "./event-normalizer.js";
-import { type PostedEvent, postEvents } from "./post-events.js";
+import { type PostEventsDeps, type PostedEvent, postEvents } from "./post-events.js";
 import { type PrescribedEventView, watchEvents } from "./watch-events.js";
 
-export interface SimulateDeps {
-  readonly db: Knex;
-  readonly feed: ChangeFeed;
-  readonly maxEventsPerPost: number;
-  readonly timeoutMs: number;
-}
+export type SimulateDeps = PostEventsDeps;
 
 export interface SimulateInput {
   readonly projectId: number;

@@ -9,10 +9,12 @@ import type { Knex } from "knex";
 import { AppError } from "../../../domain/errors.js";
 import { findProject } from "../../../store/sql/projects.js";
 import {
+  oldestEventId,
   readEventsAfter,
   resultsOfEvents,
   type StreamEventRow,
   type StreamResultRow,
+  streamProjectState,
 } from "../../../store/sql/stream-events.js";
 import type { ChangeFeed } from "../../change-feed/change-feed.js";
 import type { PrescriptionView } from "../jobs/list-prescriptions.js";
@@ -43,6 +45,17 @@ export async function* watchEvents(
   }
   if (!Number.isSafeInteger(afterEventId) || afterEventId < 0) {
     throw new AppError("INVALID_ARGUMENT", "after_event_id must be 0 or a positive event id");
+  }
+  const { deletedThrough } = await streamProjectState(db, projectId);
+  if (afterEventId > 0 && afterEventId < deletedThrough) {
+    const oldest = await oldestEventId(db, projectId);
+    throw new AppError(
+      "FAILED_PRECONDITION",
+      `events of project ${projectId} up to ${deletedThrough} were deleted (CORE_EVENT_RETENTION or ClearEvents); ` +
+        (oldest === undefined
+          ? `none is kept now: resume with after_event_id ${deletedThrough}`
+          : `the oldest kept is ${oldest}: resume with after_event_id ${oldest - 1}`),
+    );
   }
   let changed = true;
   let wake: (() => void) | undefined;
