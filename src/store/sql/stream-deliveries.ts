@@ -146,25 +146,44 @@ export function listOverdueStreamRequests(
     .limit(limit);
 }
 
+/** The rows with their case prefixes: one query for every case of the batch. */
 async function withPrefixes(db: Knex, rows: readonly Row[]): Promise<StreamDeliveryRow[]> {
-  const out: StreamDeliveryRow[] = [];
+  const byProject = new Map<number, Set<string>>();
   for (const row of rows) {
-    const events: { normalized_json: string }[] = await db("stream_events")
-      .select("normalized_json")
-      .where({ project_id: row.project_id, case_id: row.case_id })
-      .andWhere("id", "<=", row.event_id)
+    const projectId = Number(row.project_id);
+    const cases = byProject.get(projectId) ?? new Set<string>();
+    cases.add(row.case_id);
+    byProject.set(projectId, cases);
+  }
+  const events = new Map<string, { id: number; json: string }[]>();
+  for (const [projectId, cases] of byProject) {
+    const found: { id: number | string; case_id: string; normalized_json: string }[] = await db(
+      "stream_events",
+    )
+      .select("id", "case_id", "normalized_json")
+      .where({ project_id: projectId })
+      .whereIn("case_id", [...cases])
       .orderBy([
         { column: "time_ms", order: "asc" },
         { column: "id", order: "asc" },
       ]);
-    out.push({
+    for (const event of found) {
+      const key = `${projectId}\u0000${event.case_id}`;
+      const list = events.get(key) ?? [];
+      list.push({ id: Number(event.id), json: event.normalized_json });
+      events.set(key, list);
+    }
+  }
+  return rows.map((row) => {
+    const eventId = Number(row.event_id);
+    const ofCase = events.get(`${Number(row.project_id)}\u0000${row.case_id}`) ?? [];
+    return {
       ...row,
-      event_id: Number(row.event_id),
+      event_id: eventId,
       project_id: Number(row.project_id),
       membership_id: Number(row.membership_id),
       first_delivered_ms: row.first_delivered_ms === null ? null : Number(row.first_delivered_ms),
-      prefix: events.map((event) => event.normalized_json),
-    });
-  }
-  return out;
+      prefix: ofCase.filter((event) => event.id <= eventId).map((event) => event.json),
+    };
+  });
 }

@@ -59,6 +59,26 @@ export async function eventIdsOfPost(
   return rows.map((row) => Number(row.id));
 }
 
+/**
+ * Stores events in one statement; their ids in the rows' order (ids are given in VALUES order;
+ * the caller holds the project's lock, so no other call adds events of the project meanwhile).
+ */
+export async function insertStreamEvents(
+  trx: Knex,
+  rows: readonly NewStreamEvent[],
+): Promise<number[]> {
+  const ids: number[] = [];
+  for (let i = 0; i < rows.length; i += 200) {
+    const inserted = await trx("stream_events")
+      .insert(rows.slice(i, i + 200))
+      .returning("id");
+    ids.push(
+      ...inserted.map((row: { id: number | string }) => Number(row.id)).sort((a, b) => a - b),
+    );
+  }
+  return ids;
+}
+
 /** Stores one event; its id. */
 export async function insertStreamEvent(trx: Knex, row: NewStreamEvent): Promise<number> {
   const [inserted] = await trx("stream_events").insert(row).returning("id");

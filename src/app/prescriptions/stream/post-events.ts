@@ -15,7 +15,7 @@ import { findProject, lockProject } from "../../../store/sql/projects.js";
 import {
   applyRetention,
   eventIdsOfPost,
-  insertStreamEvent,
+  insertStreamEvents,
   insertStreamRequests,
   type NewStreamRequest,
 } from "../../../store/sql/stream-events.js";
@@ -81,24 +81,28 @@ export async function postEvents(
       if (ids.length > 0) return ids;
     }
     const memberships = await servingMemberships(trx, projectId);
-    const ids: number[] = [];
+    const ids = await insertStreamEvents(
+      trx,
+      events.map((event, index) => {
+        const { caseId, timeMs, normalized: row } = normalized[index] as NormalizedEvent;
+        return {
+          project_id: projectId,
+          case_id: caseId,
+          attributes_json: JSON.stringify(event.attributes),
+          normalized_json: JSON.stringify(row),
+          time_ms: timeMs,
+          case_completed: event.caseCompleted,
+          request_id: requestId,
+          pending: event.caseCompleted ? 0 : memberships.length,
+          posted_ms: nowMs,
+        };
+      }),
+    );
     const requests: NewStreamRequest[] = [];
     for (const [index, event] of events.entries()) {
-      const { caseId, timeMs, normalized: row } = normalized[index] as NormalizedEvent;
-      const prescribed = !event.caseCompleted;
-      const eventId = await insertStreamEvent(trx, {
-        project_id: projectId,
-        case_id: caseId,
-        attributes_json: JSON.stringify(event.attributes),
-        normalized_json: JSON.stringify(row),
-        time_ms: timeMs,
-        case_completed: event.caseCompleted,
-        request_id: requestId,
-        pending: prescribed ? memberships.length : 0,
-        posted_ms: nowMs,
-      });
-      ids.push(eventId);
-      if (!prescribed) continue;
+      if (event.caseCompleted) continue;
+      const eventId = ids[index] as number;
+      const { caseId } = normalized[index] as NormalizedEvent;
       for (const membership of memberships) {
         requests.push({
           id: newStreamRequestId(),
