@@ -37,6 +37,12 @@ export interface CoreConfig {
   readonly prescriptionTimeoutMs: number;
   /** How long an upload no project or job uses is kept (from its upload). */
   readonly uploadRetentionMs: number;
+  /** A live (stream) prescription request's deadline, counted like a dataset request's. */
+  readonly streamPrescriptionTimeoutMs: number;
+  /** Most events one PostEvents call may carry. */
+  readonly maxEventsPerPost: number;
+  /** Live events kept per project; the oldest go first. */
+  readonly eventRetention: number;
 }
 
 import type { PhaseTimeouts } from "./domain/deadlines.js";
@@ -170,6 +176,23 @@ export const settings = {
     meaning:
       "an uploaded dataset no project or prescription job uses is deleted once it is this old (from its upload)",
   },
+  streamPrescriptionTimeoutMs: {
+    env: "CORE_STREAM_PRESCRIPTION_TIMEOUT_MS",
+    default: "5000",
+    meaning:
+      "a plugin that has not answered a live event's prescription request this long after its first delivery (or its creation while no instance of the key is connected) is listed in `missing` for that event",
+  },
+  maxEventsPerPost: {
+    env: "CORE_MAX_EVENTS_PER_POST",
+    default: "1000",
+    meaning: "most events one PostEvents call may carry (INVALID_ARGUMENT above)",
+  },
+  eventRetention: {
+    env: "CORE_EVENT_RETENTION",
+    default: "1000000",
+    meaning:
+      "live events (and their prescriptions) kept per project; the oldest are deleted first, and a reader whose cursor lies before what is kept gets FAILED_PRECONDITION",
+  },
 } as const satisfies Record<Exclude<keyof CoreConfig, "timeouts">, Setting> &
   Record<string, Setting>;
 
@@ -268,5 +291,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): CoreConfig {
     },
     prescriptionTimeoutMs: readInteger(env, settings.prescriptionTimeoutMs, 1, maxTimeoutMs),
     uploadRetentionMs: readInteger(env, settings.uploadRetentionMs, 0, 365 * 86_400_000),
+    streamPrescriptionTimeoutMs: readInteger(
+      env,
+      settings.streamPrescriptionTimeoutMs,
+      1,
+      maxTimeoutMs,
+    ),
+    maxEventsPerPost: readInteger(env, settings.maxEventsPerPost, 1, 100_000),
+    eventRetention: readInteger(env, settings.eventRetention, 1, Number.MAX_SAFE_INTEGER),
   };
 }

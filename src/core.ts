@@ -110,6 +110,10 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
         claims: shared ? new SharedClaims(db, claimContext) : new SingleReplicaClaims(db),
         timeoutMs: config.prescriptionTimeoutMs,
       },
+      stream: {
+        claims: shared ? new SharedClaims(db, claimContext) : new SingleReplicaClaims(db),
+        timeoutMs: config.streamPrescriptionTimeoutMs,
+      },
     });
     undoOnFailure.push(() => dispatcher.stop());
     const { timeouts } = config;
@@ -174,6 +178,9 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       replicaId: replica.id,
       projectCreated: (projectId) => runner.enqueue(projectId),
       prescriptionTimeoutMs: config.prescriptionTimeoutMs,
+      streamPrescriptionTimeoutMs: config.streamPrescriptionTimeoutMs,
+      maxEventsPerPost: config.maxEventsPerPost,
+      eventRetention: config.eventRetention,
       jobCreated: (jobId) => preparation.enqueue(jobId),
       metrics,
       auth: { authenticator, calls: authCalls, logger },
@@ -212,6 +219,7 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
         timeouts,
         metrics,
         prescriptionTimeoutMs: config.prescriptionTimeoutMs,
+        streamPrescriptionTimeoutMs: config.streamPrescriptionTimeoutMs,
       },
       sweepIntervalFor(config),
       replication.leadsSweeps,
@@ -287,7 +295,11 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
 
 /** Often enough to honour short test timeouts, rarely enough to cost nothing in production. */
 function sweepIntervalFor(config: CoreConfig): number {
-  const shortest = Math.min(...Object.values(config.timeouts), config.prescriptionTimeoutMs);
+  const shortest = Math.min(
+    ...Object.values(config.timeouts),
+    config.prescriptionTimeoutMs,
+    config.streamPrescriptionTimeoutMs,
+  );
   return Math.min(1000, Math.max(25, Math.floor(shortest / 4)));
 }
 

@@ -23,6 +23,7 @@ besides the gRPC packages. Settings: see common.py (PLUGIN_KEY defaults to plugi
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from collections.abc import Iterable, Sequence
@@ -220,6 +221,12 @@ def load_model(path: Path | str) -> AlarmModel:
     )
 
 
+@functools.lru_cache(maxsize=32)
+def cached_model(path: str) -> AlarmModel:
+    """A model loaded once per file: live requests come one per event."""
+    return load_model(path)
+
+
 def positive_int(parameters: dict[str, Any], name: str) -> int:
     """A parameter as an int: a Struct carries every number as a float."""
     value = parameters.get(name, DEFAULT_PARAMETERS[name])
@@ -250,7 +257,7 @@ def train(job: Job, ctx: JobContext) -> None:
 def prescribe(request: PrescriptionRequest, ctx: PrescriptionContext) -> None:
     """The probability of a negative outcome for each running case, from its events so far."""
     local = model_dir() / request.model_name
-    model = load_model(local if local.exists() else ctx.model_path())
+    model = cached_model(str(local if local.exists() else ctx.model_path()))
     about = {"name": request.model_name, "cases": model.cases, "negative_cases": model.negative_cases}
     for case in ctx.cases():
         stamps = [next((e[name] for name in TIMESTAMPS if name in e), "") for e in case.events]

@@ -11,12 +11,15 @@ import {
 } from "@grpc/grpc-js";
 import type { Command } from "commander";
 import {
+  type Event,
   type ListPrescriptionJobsResponse,
   type ListPrescriptionsResponse,
   type PrescribeDatasetRequest,
   type PrescriptionJob,
   PrescriptionServiceClient,
+  type SimulateProjectResponse,
   type WatchPrescriptionJobResponse,
+  type WatchPrescriptionsResponse,
 } from "../gen/trainingcore/v1/prescription_service.js";
 import { bearerInterceptor } from "../sdk/bearer.js";
 import { type CoreClient, defaultTimeoutSeconds } from "./client.js";
@@ -70,6 +73,34 @@ export class JobsClient {
   async deleteJob(jobId: string): Promise<void> {
     await this.unary<object>((metadata, options, done) =>
       this.client.deletePrescriptionJob({ jobId }, metadata, options, done),
+    );
+  }
+
+  async postEvents(projectId: number, events: Event[], requestId: string): Promise<number[]> {
+    const response = await this.unary<{ eventIds: number[] }>((metadata, options, done) =>
+      this.client.postEvents({ projectId, events, requestId }, metadata, options, done),
+    );
+    return response.eventIds;
+  }
+
+  /** The WatchPrescriptions stream: no deadline (it never ends by itself). */
+  watchEvents(
+    projectId: number,
+    afterEventId: number,
+  ): ClientReadableStream<WatchPrescriptionsResponse> {
+    return this.client.watchPrescriptions({ projectId, afterEventId }, new Metadata(), {});
+  }
+
+  /** The SimulateProject stream: no deadline (it ends once every replayed event came back). */
+  simulate(
+    projectId: number,
+    eventsPerSecond: number,
+    maxEvents: number,
+  ): ClientReadableStream<SimulateProjectResponse> {
+    return this.client.simulateProject(
+      { projectId, eventsPerSecond, maxEvents },
+      new Metadata(),
+      {},
     );
   }
 

@@ -23,7 +23,10 @@ import {
 import { registerProjectList } from "./commands/project-list.js";
 import { registerProjectWatch } from "./commands/project-watch.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSimulate } from "./commands/simulate.js";
+import { registerStream } from "./commands/stream.js";
 import { registerToken } from "./commands/token.js";
+import { registerWatchPrescriptions } from "./commands/watch-prescriptions.js";
 
 // src/cli and dist/cli are both two levels below package.json.
 const { version } = createRequire(import.meta.url)("../../package.json") as { version: string };
@@ -90,6 +93,9 @@ export function buildProgram(): Command {
     .description("look at a dataset before creating a project");
   registerDatasetInspect(dataset);
   registerPrescribe(program);
+  registerStream(program);
+  registerSimulate(program);
+  registerWatchPrescriptions(program);
   const job = program
     .command("job")
     .description("show, list and delete prescription jobs, and print their results");

@@ -19,6 +19,7 @@ import type {
   PrescriptionContext,
   PrescriptionHandler,
   PrescriptionJob,
+  RunningCase,
 } from "./types.js";
 
 export interface PrescriptionRunnerDeps {
@@ -45,16 +46,31 @@ const maxPartsInFlight = 4;
 
 function requestOf(message: PrescriptionRequest): PrescriptionJob {
   const definition = definitionFromProto(message.definition);
+  const live = message.input?.$case === "casePrefix" ? message.input.value : undefined;
   return {
     requestId: message.requestId,
     projectId: message.projectId,
     pluginId: message.pluginId,
     modelName: message.modelName,
     datasetName: message.input?.$case === "datasetName" ? message.input.value : "",
+    ...(live && { case: { caseId: live.caseId, events: live.events.map(eventOf) } }),
     parameters: message.parameters ?? {},
     additionalInfo: message.additionalInfo ?? {},
     ...(definition && { definition }),
   };
+}
+
+/** A case-prefix event (a Struct of strings) as the CSV would hold it. */
+function eventOf(struct: Record<string, unknown> | undefined): Record<string, string> {
+  const event: Record<string, string> = {};
+  for (const [column, value] of Object.entries(struct ?? {})) {
+    if (value !== null && value !== undefined && value !== "") event[column] = String(value);
+  }
+  return event;
+}
+
+async function* oneCase(running: RunningCase): AsyncGenerator<RunningCase> {
+  yield running;
 }
 
 function messageOf(error: unknown): string {
@@ -201,7 +217,10 @@ export class PrescriptionRunner {
     const signal = this.stopping.signal;
     const ctx: PrescriptionContext = {
       signal,
-      cases: () => casesOf(this.deps.download(request.datasetName, signal)),
+      cases: () =>
+        request.case
+          ? oneCase(request.case)
+          : casesOf(this.deps.download(request.datasetName, signal)),
       answer: (caseId, prescription) => answer.add(caseId, prescription),
       fail: async (detail) => {
         if (answer.final) throw new Error(`request ${request.requestId} was answered already`);
@@ -212,7 +231,9 @@ export class PrescriptionRunner {
       },
       model: () => this.deps.model(request.projectId, request.pluginId, signal),
     };
-    logger.info("prescription request started");
+    // Live requests come by the thousand: their progress is debug.
+    const level = request.case ? "debug" : "info";
+    logger[level]("prescription request started");
     try {
       await this.deps.handler(request, ctx);
       if (!answer.final) {
@@ -220,7 +241,7 @@ export class PrescriptionRunner {
         answer.sendPart(true);
       }
       await answer.settled();
-      logger.info("prescription request answered");
+      logger[level]("prescription request answered");
     } catch (error) {
       if (signal.aborted) {
         logger.info("prescription request left for the core to hand out again (stopping)");

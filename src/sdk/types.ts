@@ -89,8 +89,14 @@ export interface PrescriptionJob {
   readonly pluginId: number;
   /** The model name the plugin reported for the project. */
   readonly modelName: string;
-  /** Opaque name of the running-cases set (read it with `ctx.cases()`). */
+  /** Opaque name of the running-cases set (read it with `ctx.cases()`); '' for a live case. */
   readonly datasetName: string;
+  /**
+   * A live request (PostEvents): the one running case, its events so far in time order; answer
+   * it once with `ctx.answer(case.caseId, ...)`. `ctx.cases()` yields it too, so a handler
+   * written for datasets answers live requests unchanged.
+   */
+  readonly case?: RunningCase;
   readonly parameters: Record<string, unknown>;
   readonly additionalInfo: Record<string, unknown>;
   readonly definition?: EventLogDefinition;
@@ -124,7 +130,7 @@ export interface Prescription {
 export interface PrescriptionContext {
   /** Aborted when the plugin shuts down. */
   readonly signal: AbortSignal;
-  /** Downloads the running-cases set and yields its cases in order. */
+  /** Downloads the running-cases set and yields its cases in order (a live request: its case). */
   cases(): AsyncIterable<RunningCase>;
   /**
    * Buffers the prescription for a case; resolves at once, or once earlier parts were acked

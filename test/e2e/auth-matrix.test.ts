@@ -62,6 +62,10 @@ type Rpc =
   | "ListPrescriptions"
   | "DeletePrescriptionJob"
   | "ListPrescriptionJobs"
+  | "PostEvents"
+  | "WatchPrescriptions"
+  | "SimulateProject"
+  | "ClearEvents"
   | "UploadModel"
   | "DownloadModel";
 type Expected = readonly [code: status, details?: RegExp];
@@ -127,6 +131,19 @@ const matrix: Record<Rpc, Record<Column, Expected>> = {
   ListPrescriptions: consumerRpc,
   DeletePrescriptionJob: consumerRpc,
   ListPrescriptionJobs: consumerRpc,
+  // No events: nothing stored, OK.
+  PostEvents: consumerRpc,
+  // A project that does not exist: the stream never ends by itself for one that does.
+  WatchPrescriptions: {
+    ...consumerRpc,
+    "consumer token": [status.NOT_FOUND, /project 999999 does not exist/],
+  },
+  // A project that does not exist (a real replay waits for the plugins' answers).
+  SimulateProject: {
+    ...consumerRpc,
+    "consumer token": [status.NOT_FOUND, /project 999999 does not exist/],
+  },
+  ClearEvents: consumerRpc,
   // An exact repeat of the stored model: accepted, changing nothing.
   UploadModel: { ...pluginRpc, "other plugin's token": otherKeysModel },
   DownloadModel: {
@@ -440,6 +457,29 @@ describeEachDialect("authorization matrix", (dialect) => {
             metadata,
             done,
           ),
+        );
+      case "PostEvents":
+        return unary((done) =>
+          prescriptions.postEvents(
+            { projectId: eventLogProjectId, events: [], requestId: "" },
+            metadata,
+            done,
+          ),
+        );
+      case "WatchPrescriptions":
+        return streamOutcome(
+          prescriptions.watchPrescriptions({ projectId: 999_999, afterEventId: 0 }, metadata),
+        );
+      case "SimulateProject":
+        return streamOutcome(
+          prescriptions.simulateProject(
+            { projectId: 999_999, eventsPerSecond: 0, maxEvents: 1 },
+            metadata,
+          ),
+        );
+      case "ClearEvents":
+        return unary((done) =>
+          prescriptions.clearEvents({ projectId: eventLogProjectId }, metadata, done),
         );
       case "UploadModel":
         return uploadModel(models, { projectId, pluginId }, "m.pkl", model, { metadata }).then(

@@ -18,6 +18,12 @@ export interface TestCoreOptions {
   prescriptionTimeoutMs?: number;
   /** CORE_UPLOAD_RETENTION_MS; default: the core's default. */
   uploadRetentionMs?: number;
+  /** CORE_STREAM_PRESCRIPTION_TIMEOUT_MS; default: the core's default. */
+  streamPrescriptionTimeoutMs?: number;
+  /** CORE_MAX_EVENTS_PER_POST; default: the core's default. */
+  maxEventsPerPost?: number;
+  /** CORE_EVENT_RETENTION; default: the core's default. */
+  eventRetention?: number;
   port?: number;
   /** CORE_METRICS_ADDRESS, e.g. `127.0.0.1:0`; default: off. */
   metricsAddress?: string;
@@ -64,6 +70,15 @@ export async function startTestCore(
     }),
     ...(options.prescriptionTimeoutMs !== undefined && {
       CORE_PRESCRIPTION_TIMEOUT_MS: String(options.prescriptionTimeoutMs),
+    }),
+    ...(options.streamPrescriptionTimeoutMs !== undefined && {
+      CORE_STREAM_PRESCRIPTION_TIMEOUT_MS: String(options.streamPrescriptionTimeoutMs),
+    }),
+    ...(options.maxEventsPerPost !== undefined && {
+      CORE_MAX_EVENTS_PER_POST: String(options.maxEventsPerPost),
+    }),
+    ...(options.eventRetention !== undefined && {
+      CORE_EVENT_RETENTION: String(options.eventRetention),
     }),
     ...(options.tokenRecheckMs !== undefined && {
       CORE_TOKEN_RECHECK_MS: String(options.tokenRecheckMs),

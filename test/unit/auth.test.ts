@@ -113,6 +113,10 @@ describe("method rules", () => {
           "ListPrescriptions",
           "DeletePrescriptionJob",
           "ListPrescriptionJobs",
+          "PostEvents",
+          "WatchPrescriptions",
+          "SimulateProject",
+          "ClearEvents",
         ].map((name) => `/trainingcore.v1.PrescriptionService/${name}`),
       ].sort(),
     );

@@ -296,14 +296,23 @@ export function nextActivityFor(
   };
 }
 
+/** Models read by this instance, by file. */
+const loadedModels = new Map<string, NextActivityModel>();
+
 async function prescribe(
   request: PrescriptionJob,
   ctx: PrescriptionContext,
   modelDir: string,
 ): Promise<void> {
-  // The model file this instance (or another sharing the directory) wrote for the project.
+  // The model file this instance (or another sharing the directory) wrote for the project,
+  // read once: live requests (PostEvents) come one per event.
   const path = join(modelDir, request.modelName);
-  const model = JSON.parse(await readFile(path, "utf8")) as NextActivityModel;
+  let model = loadedModels.get(path);
+  if (!model) {
+    model = JSON.parse(await readFile(path, "utf8")) as NextActivityModel;
+    loadedModels.set(path, model);
+  }
+  // A live request holds one case; ctx.cases() yields it like a dataset's cases.
   for await (const running of ctx.cases()) {
     await ctx.answer(running.caseId, nextActivityFor(model, running, request.modelName));
   }

@@ -10,6 +10,8 @@ export type Change =
   | { readonly kind: "left-waiting"; readonly key: string; readonly membershipId: number }
   /** A prescription job (or one plugin's part of it) changed. */
   | { readonly kind: "job"; readonly jobId: string }
+  /** A project's live events changed (events posted, an event complete, events cleared). */
+  | { readonly kind: "stream"; readonly projectId: number }
   /** A prescription request left the instance holding it (last part, error, deadline). */
   | { readonly kind: "request-done"; readonly key: string; readonly requestId: string };
 
@@ -54,6 +56,21 @@ export class ChangeFeed {
   everyJobChanged(): void {
     for (const name of this.emitter.eventNames()) {
       if (typeof name === "string" && name.startsWith("job:")) this.emitter.emit(name);
+    }
+  }
+
+  streamChanged(projectId: number): void {
+    this.publish({ kind: "stream", projectId });
+  }
+
+  onStreamChanged(projectId: number, listener: () => void): () => void {
+    return this.on(`stream:${projectId}`, listener);
+  }
+
+  /** Every stream listener: after a gap in notifications from other replicas, all re-read. */
+  everyStreamChanged(): void {
+    for (const name of this.emitter.eventNames()) {
+      if (typeof name === "string" && name.startsWith("stream:")) this.emitter.emit(name);
     }
   }
 
@@ -113,6 +130,9 @@ export class ChangeFeed {
         break;
       case "request-done":
         this.emitter.emit("request-done", change.key, change.requestId);
+        break;
+      case "stream":
+        this.emitter.emit(`stream:${change.projectId}`);
         break;
     }
   }

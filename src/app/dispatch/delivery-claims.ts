@@ -19,6 +19,13 @@ import {
   readNextRequestDeliveries,
   releaseRequests,
 } from "../../store/sql/prescription-deliveries.js";
+import {
+  claimNextStreamRequests,
+  markStreamRequestsDelivered,
+  readNextStreamDeliveries,
+  releaseStreamRequests,
+  type StreamDeliveryRow,
+} from "../../store/sql/stream-deliveries.js";
 
 export interface DeliveryClaims {
   /**
@@ -49,8 +56,23 @@ export interface RequestClaims {
   markDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void>;
 }
 
+/**
+ * The same for live (stream) requests: ready when no earlier request of the same membership
+ * and case is open (see `stream-deliveries.ts`).
+ */
+export interface StreamClaims {
+  claimNextStreamRequests(
+    key: string,
+    count: number,
+    held: readonly string[],
+    untilMs: number,
+  ): Promise<StreamDeliveryRow[]>;
+  releaseStreamRequests(ids: readonly string[]): Promise<void>;
+  markStreamDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void>;
+}
+
 /** The only replica: every WAITING membership is ours. */
-export class SingleReplicaClaims implements DeliveryClaims, RequestClaims {
+export class SingleReplicaClaims implements DeliveryClaims, RequestClaims, StreamClaims {
   constructor(private readonly db: Knex) {}
 
   claimNext(key: string, count: number, held: readonly number[]): Promise<WaitingDeliveryRow[]> {
@@ -72,10 +94,24 @@ export class SingleReplicaClaims implements DeliveryClaims, RequestClaims {
   markDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
     return markRequestsDelivered(this.db, ids, nowMs, timeoutMs);
   }
+
+  claimNextStreamRequests(
+    key: string,
+    count: number,
+    held: readonly string[],
+  ): Promise<StreamDeliveryRow[]> {
+    return readNextStreamDeliveries(this.db, key, count, held, Date.now());
+  }
+
+  async releaseStreamRequests(): Promise<void> {}
+
+  markStreamDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
+    return markStreamRequestsDelivered(this.db, ids, nowMs, timeoutMs);
+  }
 }
 
 /** One of several replicas: claims are columns of the rows in the shared database. */
-export class SharedClaims implements DeliveryClaims, RequestClaims {
+export class SharedClaims implements DeliveryClaims, RequestClaims, StreamClaims {
   constructor(
     private readonly db: Knex,
     private readonly context: () => ClaimContext,
@@ -109,5 +145,22 @@ export class SharedClaims implements DeliveryClaims, RequestClaims {
 
   markDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
     return markRequestsDelivered(this.db, ids, nowMs, timeoutMs);
+  }
+
+  claimNextStreamRequests(
+    key: string,
+    count: number,
+    held: readonly string[],
+    untilMs: number,
+  ): Promise<StreamDeliveryRow[]> {
+    return claimNextStreamRequests(this.db, this.context(), key, count, held, untilMs);
+  }
+
+  releaseStreamRequests(ids: readonly string[]): Promise<void> {
+    return releaseStreamRequests(this.db, this.context().replicaId, ids);
+  }
+
+  markStreamDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
+    return markStreamRequestsDelivered(this.db, ids, nowMs, timeoutMs);
   }
 }

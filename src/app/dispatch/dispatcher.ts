@@ -18,6 +18,10 @@
  * request's lease is renewed by every part of its answer (`renewRequest`), so a long answer is
  * not redelivered halfway; it ends when the request finishes (`requestDone` on the feed).
  *
+ * Live (stream) requests go first in that room, oldest event first: a case's next request is
+ * ready only once its previous one finished, so an instance sees a case's events in order
+ * (see `stream-deliveries.ts`); different cases go out concurrently.
+ *
  * With several replicas (PostgreSQL) each first claims the membership for itself in the
  * database (see `DeliveryClaims`); `sweep()`, run with every heartbeat, hands out what other
  * replicas released or left behind when they died, and whatever a lost notification hid.
@@ -27,10 +31,11 @@ import type { RequestDeliveryRow } from "../../store/sql/prescription-deliveries
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
 import type { PluginSession, PluginSessions } from "../plugins/plugin-sessions.js";
-import type { DeliveryClaims, RequestClaims } from "./delivery-claims.js";
+import { isStreamRequestId } from "../prescriptions/stream/stream-answers.js";
+import type { DeliveryClaims, RequestClaims, StreamClaims } from "./delivery-claims.js";
 import { InstanceLeases, type WorkId } from "./instance-leases.js";
 import { leastLoaded } from "./least-loaded.js";
-import { prescriptionRequestOf, trainingDataOf } from "./training-data.js";
+import { prescriptionRequestOf, streamRequestOf, trainingDataOf } from "./training-data.js";
 
 export interface DispatcherDeps {
   readonly claims: DeliveryClaims;
@@ -52,6 +57,12 @@ export interface DispatcherDeps {
   readonly requests?: {
     readonly claims: RequestClaims;
     /** A request's deadline after its first delivery (CORE_PRESCRIPTION_TIMEOUT_MS). */
+    readonly timeoutMs: number;
+  };
+  /** Live (stream) requests to hand out too. */
+  readonly stream?: {
+    readonly claims: StreamClaims;
+    /** A request's deadline after its first delivery (CORE_STREAM_PRESCRIPTION_TIMEOUT_MS). */
     readonly timeoutMs: number;
   };
 }
@@ -114,7 +125,8 @@ export class Dispatcher {
     const requests = [...released].filter((id): id is string => typeof id === "string");
     Promise.all([
       this.deps.claims.release(memberships),
-      this.deps.requests?.claims.releaseRequests(requests),
+      this.deps.requests?.claims.releaseRequests(requests.filter((id) => !isStreamRequestId(id))),
+      this.deps.stream?.claims.releaseStreamRequests(requests.filter(isStreamRequestId)),
     ])
       .catch((error: unknown) =>
         this.deps.logger.warn({ err: error, key: session.key }, "could not give claims back"),
@@ -177,10 +189,15 @@ export class Dispatcher {
       const memberships = await this.handOutMemberships(key, free, untilMs);
       if (memberships === "stop") return;
       if (memberships === free) continue;
-      // Memberships first; prescription requests in the room they leave.
+      // Memberships first; live requests, then dataset requests, in the room they leave.
       const room = this.freeRoom(key, free - memberships);
-      if (room === 0 || !this.deps.requests) return;
-      if ((await this.handOutRequests(key, room, untilMs)) !== room) return;
+      if (room === 0) return;
+      const live = await this.handOutStreamRequests(key, room, untilMs);
+      if (live === "stop") return;
+      if (live === room) continue;
+      const rest = this.freeRoom(key, room - live);
+      if (rest === 0 || !this.deps.requests) return;
+      if ((await this.handOutRequests(key, rest, untilMs)) !== rest) return;
     }
   }
 
@@ -252,6 +269,45 @@ export class Dispatcher {
     if (unused.length > 0) {
       await requests.claims.releaseRequests(unused);
       return 0;
+    }
+    return claimed.length;
+  }
+
+  /** Hands out up to `count` live requests; how many, or "stop" when instances were missing. */
+  private async handOutStreamRequests(
+    key: string,
+    count: number,
+    untilMs: number,
+  ): Promise<number | "stop"> {
+    const stream = this.deps.stream;
+    if (!stream) return 0;
+    const held = this.leases
+      .heldBy(key, Date.now())
+      .filter((id): id is string => typeof id === "string" && isStreamRequestId(id));
+    const claimed = await stream.claims.claimNextStreamRequests(key, count, held, untilMs);
+    const granted: { row: (typeof claimed)[number]; session: PluginSession }[] = [];
+    const unused: string[] = [];
+    for (const row of claimed) {
+      const session = this.grant(key, row.id, untilMs);
+      if (session) granted.push({ row, session });
+      else unused.push(row.id);
+    }
+    const first = granted.filter(({ row }) => row.first_delivered_ms === null).map((g) => g.row.id);
+    try {
+      await stream.claims.markStreamDelivered(first, Date.now(), stream.timeoutMs);
+    } catch (error) {
+      for (const { row } of granted) this.leases.release(row.id);
+      await stream.claims.releaseStreamRequests(claimed.map((row) => row.id));
+      throw error;
+    }
+    for (const { row, session } of granted) {
+      session.sendPrescriptionRequest(streamRequestOf(row)).catch(() => {
+        // The stream closed: sessionClosed() releases the lease and dispatches again.
+      });
+    }
+    if (unused.length > 0) {
+      await stream.claims.releaseStreamRequests(unused);
+      return "stop";
     }
     return claimed.length;
   }

@@ -1,6 +1,7 @@
 import { effectiveDefinitionFromJson } from "../../domain/event-log/index.js";
 import type { WaitingDeliveryRow } from "../../store/sql/memberships.js";
 import type { RequestDeliveryRow } from "../../store/sql/prescription-deliveries.js";
+import type { StreamDeliveryRow } from "../../store/sql/stream-deliveries.js";
 import type {
   PrescriptionRequestMessage,
   TrainingDataMessage,
@@ -27,6 +28,26 @@ export function prescriptionRequestOf(row: RequestDeliveryRow): PrescriptionRequ
     pluginId: row.membership_id,
     modelName: row.model_name,
     input: { kind: "dataset", datasetName: row.cases_blob_id },
+    additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
+    parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
+    definition:
+      row.effective_definition_json === null
+        ? undefined
+        : effectiveDefinitionFromJson(row.effective_definition_json),
+  };
+}
+
+export function streamRequestOf(row: StreamDeliveryRow): PrescriptionRequestMessage {
+  return {
+    requestId: row.id,
+    projectId: row.project_id,
+    pluginId: row.membership_id,
+    modelName: row.model_name,
+    input: {
+      kind: "case",
+      caseId: row.case_id,
+      events: row.prefix.map((json) => JSON.parse(json) as Record<string, string>),
+    },
     additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
     parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
     definition:

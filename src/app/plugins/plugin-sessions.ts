@@ -22,8 +22,15 @@ export interface PrescriptionRequestMessage {
   readonly projectId: number;
   readonly pluginId: number;
   readonly modelName: string;
-  /** The running cases: a dataset to download. */
-  readonly input: { readonly kind: "dataset"; readonly datasetName: string };
+  /** The running cases: a dataset to download, or one live case's events so far. */
+  readonly input:
+    | { readonly kind: "dataset"; readonly datasetName: string }
+    | {
+        readonly kind: "case";
+        readonly caseId: string;
+        /** Normalized events (training-set column names), in time order. */
+        readonly events: readonly Record<string, string>[];
+      };
   readonly parameters: Record<string, unknown>;
   readonly additionalInfo: Record<string, unknown>;
   readonly definition: EffectiveDefinition | undefined;

@@ -10,7 +10,6 @@
 import type { ErrorCode } from "../../domain/errors.js";
 import {
   checkPart,
-  type IncomingPrescription,
   maxDetailLength,
   sameStoredPrescription,
 } from "../../domain/prescriptions/part-checks.js";
@@ -32,30 +31,11 @@ import {
 } from "../../store/sql/prescription-results.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { GroupCommitter } from "../reports/group-commit.js";
+import type { AnswerResult, PrescriptionAnswer } from "./answer-types.js";
 import { moveRequest } from "./request-changes.js";
+import { answerStreamRequest, isStreamRequestId } from "./stream/stream-answers.js";
 
-export type PrescriptionAnswer =
-  | {
-      readonly kind: "part";
-      readonly requestId: string;
-      readonly prescriptions: readonly IncomingPrescription[];
-      readonly last: boolean;
-    }
-  | { readonly kind: "error"; readonly requestId: string; readonly detail: string };
-
-export type AnswerResult =
-  | {
-      readonly code: "OK";
-      /** False for an exact repeat. */
-      readonly changed: boolean;
-      /** The request is still open (WAITING or RUNNING) after this answer. */
-      readonly open: boolean;
-      readonly status: RequestStatus;
-      /** New prescriptions stored. */
-      readonly stored: number;
-      readonly jobId: string;
-    }
-  | { readonly code: ErrorCode; readonly message: string };
+export type { AnswerResult, PrescriptionAnswer } from "./answer-types.js";
 
 export interface AnswerDeps {
   readonly committer: GroupCommitter;
@@ -71,6 +51,10 @@ export function applyPrescriptionAnswer(
   answer: PrescriptionAnswer,
 ): Promise<AnswerResult> {
   return deps.committer.run(async (work) => {
+    if (isStreamRequestId(answer.requestId)) {
+      const streamCtx = { trx: work.trx, afterCommit: work.afterCommit, ...deps };
+      return answerStreamRequest(streamCtx, reporterKey, answer, Date.now());
+    }
     const ctx: ReportContext = {
       conn: await driverOf(work.trx),
       afterCommit: (effect) => work.afterCommit(effect),

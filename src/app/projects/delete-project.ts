@@ -60,6 +60,8 @@ export async function deleteProject(
     await deleteBlobs(trx, unused);
     afterCommit(() => {
       feed.projectChanged(projectId);
+      // Live readers of the project re-read, find it gone and end NOT_FOUND.
+      feed.streamChanged(projectId);
       for (const job of belongings.jobs) feed.jobChanged(job.id);
       for (const m of belongings.memberships) {
         if (m.status === "WAITING") feed.membershipLeftWaiting(m.plugin_key, m.id);

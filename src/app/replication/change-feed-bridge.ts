@@ -25,6 +25,8 @@ interface Payload {
   readonly j?: string[];
   /** [key, request id] of prescription requests that left their instance. */
   readonly d?: [string, string][];
+  /** Project ids whose live events changed. */
+  readonly s?: number[];
 }
 
 export interface ReplicaBridgeOptions {
@@ -93,6 +95,11 @@ export class ChangeFeedBridge {
     for (const jobId of arrayOf(payload.j)) {
       if (typeof jobId === "string") feed.deliverRemote({ kind: "job", jobId });
     }
+    for (const projectId of arrayOf(payload.s)) {
+      if (typeof projectId === "number" && Number.isSafeInteger(projectId)) {
+        feed.deliverRemote({ kind: "stream", projectId });
+      }
+    }
     for (const entry of arrayOf(payload.d)) {
       const [key, requestId]: unknown[] = Array.isArray(entry) ? entry : [];
       if (typeof key === "string" && typeof requestId === "string") {
@@ -126,9 +133,18 @@ export function payloadsOf(replicaId: string, changes: readonly Change[]): strin
   let leftWaiting: [string, number][] = [];
   let jobs = new Set<string>();
   let requestsDone: [string, string][] = [];
+  let streams = new Set<number>();
   let size = 0;
   const emit = () => {
-    if (projects.size + keys.size + leftWaiting.length + jobs.size + requestsDone.length === 0) {
+    if (
+      projects.size +
+        keys.size +
+        leftWaiting.length +
+        jobs.size +
+        requestsDone.length +
+        streams.size ===
+      0
+    ) {
       return;
     }
     const payload: Payload = {
@@ -138,6 +154,7 @@ export function payloadsOf(replicaId: string, changes: readonly Change[]): strin
       ...(leftWaiting.length > 0 ? { w: leftWaiting } : {}),
       ...(jobs.size > 0 ? { j: [...jobs] } : {}),
       ...(requestsDone.length > 0 ? { d: requestsDone } : {}),
+      ...(streams.size > 0 ? { s: [...streams] } : {}),
     };
     payloads.push(JSON.stringify(payload));
     projects = new Set();
@@ -145,6 +162,7 @@ export function payloadsOf(replicaId: string, changes: readonly Change[]): strin
     leftWaiting = [];
     jobs = new Set();
     requestsDone = [];
+    streams = new Set();
     size = 0;
   };
   for (const change of changes) {
@@ -166,6 +184,9 @@ export function payloadsOf(replicaId: string, changes: readonly Change[]): strin
       case "request-done":
         requestsDone.push([change.key, change.requestId]);
         break;
+      case "stream":
+        streams.add(change.projectId);
+        break;
     }
   }
   emit();
@@ -176,6 +197,7 @@ export function payloadsOf(replicaId: string, changes: readonly Change[]): strin
 function costOf(change: Change): number {
   switch (change.kind) {
     case "project":
+    case "stream":
       return 17;
     case "job":
       return Buffer.byteLength(JSON.stringify(change.jobId)) + 4;

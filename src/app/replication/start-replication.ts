@@ -71,6 +71,7 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
   const resync = () => {
     feed.everyProjectChanged();
     feed.everyJobChanged();
+    feed.everyStreamChanged();
     void dispatcher.sweep();
     void runner.resumePending().catch(() => {});
   };
@@ -106,6 +107,7 @@ export async function startReplication(deps: ReplicationDeps): Promise<Replicati
   replica.addDuty(async () => {
     feed.everyProjectChanged();
     feed.everyJobChanged();
+    feed.everyStreamChanged();
   });
   return {
     leadsSweeps: () => listener.tryLock(sweepLockKey),

@@ -14,6 +14,7 @@ import { lockProject } from "../../store/sql/projects.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { CoreMetrics } from "../metrics/core-metrics.js";
 import { sweepRequestDeadlines } from "../prescriptions/request-deadlines.js";
+import { sweepStreamDeadlines } from "../prescriptions/stream/stream-deadlines.js";
 import type { GroupCommitter } from "./group-commit.js";
 import { applyTransition } from "./plugin-reports.js";
 
@@ -30,6 +31,8 @@ export interface DeadlineSweeperDeps {
   readonly metrics: CoreMetrics;
   /** CORE_PRESCRIPTION_TIMEOUT_MS; without it prescription requests are not swept. */
   readonly prescriptionTimeoutMs?: number;
+  /** CORE_STREAM_PRESCRIPTION_TIMEOUT_MS; without it live requests are not swept. */
+  readonly streamPrescriptionTimeoutMs?: number;
 }
 
 /** Expires every overdue membership and request; returns how many. */
@@ -44,7 +47,14 @@ export async function sweepDeadlines(
           { ...deps, prescriptionTimeoutMs: deps.prescriptionTimeoutMs },
           nowMs,
         );
-  return requests + (await sweepMembershipDeadlines(deps, nowMs));
+  const live =
+    deps.streamPrescriptionTimeoutMs === undefined
+      ? 0
+      : await sweepStreamDeadlines(
+          { ...deps, streamPrescriptionTimeoutMs: deps.streamPrescriptionTimeoutMs },
+          nowMs,
+        );
+  return requests + live + (await sweepMembershipDeadlines(deps, nowMs));
 }
 
 /** Expires every overdue membership; returns how many went to ERROR. */

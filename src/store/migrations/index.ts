@@ -7,6 +7,7 @@ import * as memberships from "./005-memberships.js";
 import * as eventLogDefinitions from "./006-event-log-definitions.js";
 import * as prescriptions from "./007-prescriptions.js";
 import * as projectLifecycle from "./008-project-lifecycle.js";
+import * as livePrescriptions from "./009-live-prescriptions.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -23,6 +24,7 @@ const ordered: [string, Migration][] = [
   ["006-event-log-definitions", eventLogDefinitions],
   ["007-prescriptions", prescriptions],
   ["008-project-lifecycle", projectLifecycle],
+  ["009-live-prescriptions", livePrescriptions],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {

@@ -49,6 +49,10 @@ export const accessRules: ReadonlyMap<string, readonly PrincipalKind[]> = new Ma
   [PrescriptionServiceService.listPrescriptions.path, ["consumer"]],
   [PrescriptionServiceService.deletePrescriptionJob.path, ["consumer"]],
   [PrescriptionServiceService.listPrescriptionJobs.path, ["consumer"]],
+  [PrescriptionServiceService.postEvents.path, ["consumer"]],
+  [PrescriptionServiceService.watchPrescriptions.path, ["consumer"]],
+  [PrescriptionServiceService.simulateProject.path, ["consumer"]],
+  [PrescriptionServiceService.clearEvents.path, ["consumer"]],
   // Plugins move only their own key's models, consumers export any (see checkModelAccess).
   [ModelServiceService.uploadModel.path, ["plugin"]],
   [ModelServiceService.downloadModel.path, ["plugin", "consumer"]],

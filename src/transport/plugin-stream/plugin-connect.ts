@@ -284,7 +284,7 @@ class PluginStream {
     }
     // Parts keep the lease of the instance answering: a long answer is not handed elsewhere.
     if (result.open) this.deps.dispatcher.renewRequest(answer.requestId, session);
-    if (result.changed && !result.open) {
+    if (result.changed && !result.open && result.jobId !== "") {
       this.log("info", { ...ids, jobId: result.jobId, status: result.status }, "request finished");
     } else if (result.changed && this.deps.logger.isLevelEnabled("debug")) {
       this.log("debug", { ...ids, stored: result.stored }, "prescriptions stored");

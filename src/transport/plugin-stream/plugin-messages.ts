@@ -48,7 +48,13 @@ export function toProtoPrescriptionRequest(
     projectId: request.projectId,
     pluginId: request.pluginId,
     modelName: request.modelName,
-    input: { $case: "datasetName", value: request.input.datasetName },
+    input:
+      request.input.kind === "dataset"
+        ? { $case: "datasetName", value: request.input.datasetName }
+        : {
+            $case: "casePrefix",
+            value: { caseId: request.input.caseId, events: [...request.input.events] },
+          },
     parameters: request.parameters,
     additionalInfo: request.additionalInfo,
     definition: request.definition && toProtoDefinition(request.definition),

@@ -1,11 +1,13 @@
 /** Mapping between PrescriptionService's protobuf messages and the jobs' views. */
 import type { JobView } from "../../app/prescriptions/jobs/job-views.js";
 import type { CaseResultView } from "../../app/prescriptions/jobs/list-prescriptions.js";
+import type { PrescribedEventView } from "../../app/prescriptions/stream/watch-events.js";
 import type { Prescription } from "../../gen/trainingcore/v1/prescription.js";
 import {
   type CaseResult,
   JobPluginStatus,
   JobStatus,
+  type PrescribedEvent,
   type PrescriptionJob,
 } from "../../gen/trainingcore/v1/prescription_service.js";
 
@@ -46,8 +48,26 @@ export function toProtoJob(view: JobView): PrescriptionJob {
 }
 
 export function toProtoCaseResult(view: CaseResultView): CaseResult {
+  return { caseId: view.caseId, prescriptions: toProtoPrescriptions(view.prescriptions) };
+}
+
+export function toProtoPrescribedEvent(view: PrescribedEventView): PrescribedEvent {
+  return {
+    eventId: view.eventId,
+    caseId: view.caseId,
+    attributes: { ...view.attributes },
+    caseCompleted: view.caseCompleted,
+    prescriptions: toProtoPrescriptions(view.prescriptions),
+    missing: [...view.missing],
+    postedAt: new Date(view.postedMs),
+  };
+}
+
+function toProtoPrescriptions(
+  views: CaseResultView["prescriptions"],
+): Record<string, Prescription> {
   const prescriptions: Record<string, Prescription> = {};
-  for (const [key, prescription] of Object.entries(view.prescriptions)) {
+  for (const [key, prescription] of Object.entries(views)) {
     prescriptions[key] = {
       type: prescription.type,
       // A google.protobuf.Value: null encodes as null_value.
@@ -56,5 +76,5 @@ export function toProtoCaseResult(view: CaseResultView): CaseResult {
       model: prescription.model,
     };
   }
-  return { caseId: view.caseId, prescriptions };
+  return prescriptions;
 }

@@ -305,6 +305,106 @@ export interface ListPrescriptionJobsResponse {
   nextPageToken: string;
 }
 
+/** Event is one event of a running case, as a row of the project's original event log. */
+export interface Event {
+  /** Original column names, as in the training file, to values as text. */
+  attributes: { [key: string]: string };
+  /** This event completes its case: it is stored and shown, not prescribed. */
+  caseCompleted: boolean;
+}
+
+export interface Event_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+/** PostEventsRequest carries new events of one project, in posting order. */
+export interface PostEventsRequest {
+  /** The project; it must be TRAINED. */
+  projectId: number;
+  /** At most `CORE_MAX_EVENTS_PER_POST` events. */
+  events: Event[];
+  /** Idempotency key chosen by the client (up to 200 characters). */
+  requestId: string;
+}
+
+/** PostEventsResponse returns the ids given to the events, in the request's order. */
+export interface PostEventsResponse {
+  /** Increasing in posting order, across restarts. */
+  eventIds: number[];
+}
+
+/** WatchPrescriptionsRequest names a project and where to start. */
+export interface WatchPrescriptionsRequest {
+  /** The project. */
+  projectId: number;
+  /** Events after this id; 0 for every stored event. */
+  afterEventId: number;
+}
+
+/** WatchPrescriptionsResponse carries one event with every serving plugin's prescription. */
+export interface WatchPrescriptionsResponse {
+  /** The event. */
+  event: PrescribedEvent | undefined;
+}
+
+/** PrescribedEvent is a stored event and what every serving plugin prescribed for its case then. */
+export interface PrescribedEvent {
+  /** The event's id. */
+  eventId: number;
+  /** The case (the value of the defined CASE_ID column). */
+  caseId: string;
+  /** The event as posted. */
+  attributes: { [key: string]: string };
+  /** The event completed its case (no prescriptions). */
+  caseCompleted: boolean;
+  /** By plugin key. */
+  prescriptions: { [key: string]: Prescription };
+  /**
+   * Keys that failed or timed out; each also in `prescriptions` with a null `output` and a
+   * `detail` saying why.
+   */
+  missing: string[];
+  /** When the event was posted. */
+  postedAt: Date | undefined;
+}
+
+export interface PrescribedEvent_AttributesEntry {
+  key: string;
+  value: string;
+}
+
+export interface PrescribedEvent_PrescriptionsEntry {
+  key: string;
+  value: Prescription | undefined;
+}
+
+/** SimulateProjectRequest names a project and the pace of the replay. */
+export interface SimulateProjectRequest {
+  /** The project; it must be TRAINED. */
+  projectId: number;
+  /** Events per second; 0 for as fast as they are acked. */
+  eventsPerSecond: number;
+  /** At most this many events; 0 for the whole holdout set. */
+  maxEvents: number;
+}
+
+/** SimulateProjectResponse carries one replayed event, complete. */
+export interface SimulateProjectResponse {
+  /** The event. */
+  event: PrescribedEvent | undefined;
+}
+
+/** ClearEventsRequest names a project. */
+export interface ClearEventsRequest {
+  /** The project. */
+  projectId: number;
+}
+
+/** ClearEventsResponse has no fields. */
+export interface ClearEventsResponse {
+}
+
 function createBasePrescriptionJob(): PrescriptionJob {
   return {
     jobId: "",
@@ -1896,6 +1996,1304 @@ export const ListPrescriptionJobsResponse: MessageFns<ListPrescriptionJobsRespon
   },
 };
 
+function createBaseEvent(): Event {
+  return { attributes: {}, caseCompleted: false };
+}
+
+export const Event: MessageFns<Event> = {
+  encode(message: Event, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      Event_AttributesEntry.encode({ key: key as any, value }, writer.uint32(10).fork()).join();
+    });
+    if (message.caseCompleted !== false) {
+      writer.uint32(16).bool(message.caseCompleted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Event {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            const entry1 = Event_AttributesEntry.decode(reader, reader.uint32());
+            if (entry1.value !== undefined) {
+              message.attributes[entry1.key] = entry1.value;
+            }
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.caseCompleted = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Event {
+    return {
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      caseCompleted: isSet(object.caseCompleted)
+        ? globalThis.Boolean(object.caseCompleted)
+        : isSet(object.case_completed)
+        ? globalThis.Boolean(object.case_completed)
+        : false,
+    };
+  },
+
+  toJSON(message: Event): unknown {
+    const obj: any = {};
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
+    if (message.caseCompleted !== false) {
+      obj.caseCompleted = message.caseCompleted;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Event>, I>>(base?: I): Event {
+    return Event.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Event>, I>>(object: I): Event {
+    const message = createBaseEvent();
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.caseCompleted = object.caseCompleted ?? false;
+    return message;
+  },
+};
+
+function createBaseEvent_AttributesEntry(): Event_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const Event_AttributesEntry: MessageFns<Event_AttributesEntry> = {
+  encode(message: Event_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Event_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvent_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Event_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Event_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<Event_AttributesEntry>, I>>(base?: I): Event_AttributesEntry {
+    return Event_AttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<Event_AttributesEntry>, I>>(object: I): Event_AttributesEntry {
+    const message = createBaseEvent_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePostEventsRequest(): PostEventsRequest {
+  return { projectId: 0, events: [], requestId: "" };
+}
+
+export const PostEventsRequest: MessageFns<PostEventsRequest> = {
+  encode(message: PostEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectId !== 0) {
+      writer.uint32(8).int64(message.projectId);
+    }
+    for (const v of message.events) {
+      Event.encode(v!, writer.uint32(18).fork()).join();
+    }
+    if (message.requestId !== "") {
+      writer.uint32(26).string(message.requestId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.events.push(Event.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostEventsRequest {
+    return {
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+      events: globalThis.Array.isArray(object?.events) ? object.events.map((e: any) => Event.fromJSON(e)) : [],
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PostEventsRequest): unknown {
+    const obj: any = {};
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    if (message.events?.length) {
+      obj.events = message.events.map((e) => Event.toJSON(e));
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostEventsRequest>, I>>(base?: I): PostEventsRequest {
+    return PostEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostEventsRequest>, I>>(object: I): PostEventsRequest {
+    const message = createBasePostEventsRequest();
+    message.projectId = object.projectId ?? 0;
+    message.events = object.events?.map((e) => Event.fromPartial(e)) || [];
+    message.requestId = object.requestId ?? "";
+    return message;
+  },
+};
+
+function createBasePostEventsResponse(): PostEventsResponse {
+  return { eventIds: [] };
+}
+
+export const PostEventsResponse: MessageFns<PostEventsResponse> = {
+  encode(message: PostEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventIds.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.eventIds) {
+        writer.int64(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PostEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePostEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.eventIds.push(longToNumber(reader.int64()));
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.eventIds.push(longToNumber(reader.int64()));
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PostEventsResponse {
+    return {
+      eventIds: globalThis.Array.isArray(object?.eventIds)
+        ? object.eventIds.map((e: any) => globalThis.Number(e))
+        : globalThis.Array.isArray(object?.event_ids)
+        ? object.event_ids.map((e: any) => globalThis.Number(e))
+        : [],
+    };
+  },
+
+  toJSON(message: PostEventsResponse): unknown {
+    const obj: any = {};
+    if (message.eventIds?.length) {
+      obj.eventIds = message.eventIds.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PostEventsResponse>, I>>(base?: I): PostEventsResponse {
+    return PostEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PostEventsResponse>, I>>(object: I): PostEventsResponse {
+    const message = createBasePostEventsResponse();
+    message.eventIds = object.eventIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseWatchPrescriptionsRequest(): WatchPrescriptionsRequest {
+  return { projectId: 0, afterEventId: 0 };
+}
+
+export const WatchPrescriptionsRequest: MessageFns<WatchPrescriptionsRequest> = {
+  encode(message: WatchPrescriptionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectId !== 0) {
+      writer.uint32(8).int64(message.projectId);
+    }
+    if (message.afterEventId !== 0) {
+      writer.uint32(16).int64(message.afterEventId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPrescriptionsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPrescriptionsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.afterEventId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchPrescriptionsRequest {
+    return {
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+      afterEventId: isSet(object.afterEventId)
+        ? globalThis.Number(object.afterEventId)
+        : isSet(object.after_event_id)
+        ? globalThis.Number(object.after_event_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: WatchPrescriptionsRequest): unknown {
+    const obj: any = {};
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    if (message.afterEventId !== 0) {
+      obj.afterEventId = Math.round(message.afterEventId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchPrescriptionsRequest>, I>>(base?: I): WatchPrescriptionsRequest {
+    return WatchPrescriptionsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchPrescriptionsRequest>, I>>(object: I): WatchPrescriptionsRequest {
+    const message = createBaseWatchPrescriptionsRequest();
+    message.projectId = object.projectId ?? 0;
+    message.afterEventId = object.afterEventId ?? 0;
+    return message;
+  },
+};
+
+function createBaseWatchPrescriptionsResponse(): WatchPrescriptionsResponse {
+  return { event: undefined };
+}
+
+export const WatchPrescriptionsResponse: MessageFns<WatchPrescriptionsResponse> = {
+  encode(message: WatchPrescriptionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      PrescribedEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPrescriptionsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPrescriptionsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = PrescribedEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchPrescriptionsResponse {
+    return { event: isSet(object.event) ? PrescribedEvent.fromJSON(object.event) : undefined };
+  },
+
+  toJSON(message: WatchPrescriptionsResponse): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = PrescribedEvent.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchPrescriptionsResponse>, I>>(base?: I): WatchPrescriptionsResponse {
+    return WatchPrescriptionsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchPrescriptionsResponse>, I>>(object: I): WatchPrescriptionsResponse {
+    const message = createBaseWatchPrescriptionsResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? PrescribedEvent.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
+function createBasePrescribedEvent(): PrescribedEvent {
+  return {
+    eventId: 0,
+    caseId: "",
+    attributes: {},
+    caseCompleted: false,
+    prescriptions: {},
+    missing: [],
+    postedAt: undefined,
+  };
+}
+
+export const PrescribedEvent: MessageFns<PrescribedEvent> = {
+  encode(message: PrescribedEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.eventId !== 0) {
+      writer.uint32(8).int64(message.eventId);
+    }
+    if (message.caseId !== "") {
+      writer.uint32(18).string(message.caseId);
+    }
+    globalThis.Object.entries(message.attributes).forEach(([key, value]: [string, string]) => {
+      PrescribedEvent_AttributesEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.caseCompleted !== false) {
+      writer.uint32(32).bool(message.caseCompleted);
+    }
+    globalThis.Object.entries(message.prescriptions).forEach(([key, value]: [string, Prescription]) => {
+      PrescribedEvent_PrescriptionsEntry.encode({ key: key as any, value }, writer.uint32(42).fork()).join();
+    });
+    for (const v of message.missing) {
+      writer.uint32(50).string(v!);
+    }
+    if (message.postedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.postedAt), writer.uint32(58).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrescribedEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrescribedEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.eventId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.caseId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            const entry3 = PrescribedEvent_AttributesEntry.decode(reader, reader.uint32());
+            if (entry3.value !== undefined) {
+              message.attributes[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.caseCompleted = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = PrescribedEvent_PrescriptionsEntry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.prescriptions[entry5.key] = entry5.value;
+            }
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.missing.push(reader.string());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.postedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrescribedEvent {
+    return {
+      eventId: isSet(object.eventId)
+        ? globalThis.Number(object.eventId)
+        : isSet(object.event_id)
+        ? globalThis.Number(object.event_id)
+        : 0,
+      caseId: isSet(object.caseId)
+        ? globalThis.String(object.caseId)
+        : isSet(object.case_id)
+        ? globalThis.String(object.case_id)
+        : "",
+      attributes: isObject(object.attributes)
+        ? (globalThis.Object.entries(object.attributes) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      caseCompleted: isSet(object.caseCompleted)
+        ? globalThis.Boolean(object.caseCompleted)
+        : isSet(object.case_completed)
+        ? globalThis.Boolean(object.case_completed)
+        : false,
+      prescriptions: isObject(object.prescriptions)
+        ? (globalThis.Object.entries(object.prescriptions) as [string, any][]).reduce(
+          (acc: { [key: string]: Prescription }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: Prescription.fromJSON(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      missing: globalThis.Array.isArray(object?.missing)
+        ? object.missing.map((e: any) => globalThis.String(e))
+        : [],
+      postedAt: isSet(object.postedAt)
+        ? fromJsonTimestamp(object.postedAt)
+        : isSet(object.posted_at)
+        ? fromJsonTimestamp(object.posted_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: PrescribedEvent): unknown {
+    const obj: any = {};
+    if (message.eventId !== 0) {
+      obj.eventId = Math.round(message.eventId);
+    }
+    if (message.caseId !== "") {
+      obj.caseId = message.caseId;
+    }
+    if (message.attributes) {
+      const entries = globalThis.Object.entries(message.attributes) as [string, string][];
+      if (entries.length > 0) {
+        obj.attributes = {};
+        entries.forEach(([k, v]) => {
+          obj.attributes[k] = v;
+        });
+      }
+    }
+    if (message.caseCompleted !== false) {
+      obj.caseCompleted = message.caseCompleted;
+    }
+    if (message.prescriptions) {
+      const entries = globalThis.Object.entries(message.prescriptions) as [string, Prescription][];
+      if (entries.length > 0) {
+        obj.prescriptions = {};
+        entries.forEach(([k, v]) => {
+          obj.prescriptions[k] = Prescription.toJSON(v);
+        });
+      }
+    }
+    if (message.missing?.length) {
+      obj.missing = message.missing;
+    }
+    if (message.postedAt !== undefined) {
+      obj.postedAt = message.postedAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrescribedEvent>, I>>(base?: I): PrescribedEvent {
+    return PrescribedEvent.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrescribedEvent>, I>>(object: I): PrescribedEvent {
+    const message = createBasePrescribedEvent();
+    message.eventId = object.eventId ?? 0;
+    message.caseId = object.caseId ?? "";
+    message.attributes = (globalThis.Object.entries(object.attributes ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.caseCompleted = object.caseCompleted ?? false;
+    message.prescriptions = (globalThis.Object.entries(object.prescriptions ?? {}) as [string, Prescription][]).reduce(
+      (acc: { [key: string]: Prescription }, [key, value]: [string, Prescription]) => {
+        if (value !== undefined) {
+          acc[key] = Prescription.fromPartial(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.missing = object.missing?.map((e) => e) || [];
+    message.postedAt = object.postedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBasePrescribedEvent_AttributesEntry(): PrescribedEvent_AttributesEntry {
+  return { key: "", value: "" };
+}
+
+export const PrescribedEvent_AttributesEntry: MessageFns<PrescribedEvent_AttributesEntry> = {
+  encode(message: PrescribedEvent_AttributesEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrescribedEvent_AttributesEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrescribedEvent_AttributesEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrescribedEvent_AttributesEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: PrescribedEvent_AttributesEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrescribedEvent_AttributesEntry>, I>>(base?: I): PrescribedEvent_AttributesEntry {
+    return PrescribedEvent_AttributesEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrescribedEvent_AttributesEntry>, I>>(
+    object: I,
+  ): PrescribedEvent_AttributesEntry {
+    const message = createBasePrescribedEvent_AttributesEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBasePrescribedEvent_PrescriptionsEntry(): PrescribedEvent_PrescriptionsEntry {
+  return { key: "", value: undefined };
+}
+
+export const PrescribedEvent_PrescriptionsEntry: MessageFns<PrescribedEvent_PrescriptionsEntry> = {
+  encode(message: PrescribedEvent_PrescriptionsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== undefined) {
+      Prescription.encode(message.value, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrescribedEvent_PrescriptionsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrescribedEvent_PrescriptionsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = Prescription.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PrescribedEvent_PrescriptionsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? Prescription.fromJSON(object.value) : undefined,
+    };
+  },
+
+  toJSON(message: PrescribedEvent_PrescriptionsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== undefined) {
+      obj.value = Prescription.toJSON(message.value);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PrescribedEvent_PrescriptionsEntry>, I>>(
+    base?: I,
+  ): PrescribedEvent_PrescriptionsEntry {
+    return PrescribedEvent_PrescriptionsEntry.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PrescribedEvent_PrescriptionsEntry>, I>>(
+    object: I,
+  ): PrescribedEvent_PrescriptionsEntry {
+    const message = createBasePrescribedEvent_PrescriptionsEntry();
+    message.key = object.key ?? "";
+    message.value = (object.value !== undefined && object.value !== null)
+      ? Prescription.fromPartial(object.value)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSimulateProjectRequest(): SimulateProjectRequest {
+  return { projectId: 0, eventsPerSecond: 0, maxEvents: 0 };
+}
+
+export const SimulateProjectRequest: MessageFns<SimulateProjectRequest> = {
+  encode(message: SimulateProjectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectId !== 0) {
+      writer.uint32(8).int64(message.projectId);
+    }
+    if (message.eventsPerSecond !== 0) {
+      writer.uint32(17).double(message.eventsPerSecond);
+    }
+    if (message.maxEvents !== 0) {
+      writer.uint32(24).int64(message.maxEvents);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SimulateProjectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulateProjectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.eventsPerSecond = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.maxEvents = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SimulateProjectRequest {
+    return {
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+      eventsPerSecond: isSet(object.eventsPerSecond)
+        ? globalThis.Number(object.eventsPerSecond)
+        : isSet(object.events_per_second)
+        ? globalThis.Number(object.events_per_second)
+        : 0,
+      maxEvents: isSet(object.maxEvents)
+        ? globalThis.Number(object.maxEvents)
+        : isSet(object.max_events)
+        ? globalThis.Number(object.max_events)
+        : 0,
+    };
+  },
+
+  toJSON(message: SimulateProjectRequest): unknown {
+    const obj: any = {};
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    if (message.eventsPerSecond !== 0) {
+      obj.eventsPerSecond = floatToJson(message.eventsPerSecond);
+    }
+    if (message.maxEvents !== 0) {
+      obj.maxEvents = Math.round(message.maxEvents);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SimulateProjectRequest>, I>>(base?: I): SimulateProjectRequest {
+    return SimulateProjectRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SimulateProjectRequest>, I>>(object: I): SimulateProjectRequest {
+    const message = createBaseSimulateProjectRequest();
+    message.projectId = object.projectId ?? 0;
+    message.eventsPerSecond = object.eventsPerSecond ?? 0;
+    message.maxEvents = object.maxEvents ?? 0;
+    return message;
+  },
+};
+
+function createBaseSimulateProjectResponse(): SimulateProjectResponse {
+  return { event: undefined };
+}
+
+export const SimulateProjectResponse: MessageFns<SimulateProjectResponse> = {
+  encode(message: SimulateProjectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      PrescribedEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SimulateProjectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSimulateProjectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = PrescribedEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SimulateProjectResponse {
+    return { event: isSet(object.event) ? PrescribedEvent.fromJSON(object.event) : undefined };
+  },
+
+  toJSON(message: SimulateProjectResponse): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = PrescribedEvent.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SimulateProjectResponse>, I>>(base?: I): SimulateProjectResponse {
+    return SimulateProjectResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SimulateProjectResponse>, I>>(object: I): SimulateProjectResponse {
+    const message = createBaseSimulateProjectResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? PrescribedEvent.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseClearEventsRequest(): ClearEventsRequest {
+  return { projectId: 0 };
+}
+
+export const ClearEventsRequest: MessageFns<ClearEventsRequest> = {
+  encode(message: ClearEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.projectId !== 0) {
+      writer.uint32(8).int64(message.projectId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.projectId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClearEventsRequest {
+    return {
+      projectId: isSet(object.projectId)
+        ? globalThis.Number(object.projectId)
+        : isSet(object.project_id)
+        ? globalThis.Number(object.project_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: ClearEventsRequest): unknown {
+    const obj: any = {};
+    if (message.projectId !== 0) {
+      obj.projectId = Math.round(message.projectId);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClearEventsRequest>, I>>(base?: I): ClearEventsRequest {
+    return ClearEventsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClearEventsRequest>, I>>(object: I): ClearEventsRequest {
+    const message = createBaseClearEventsRequest();
+    message.projectId = object.projectId ?? 0;
+    return message;
+  },
+};
+
+function createBaseClearEventsResponse(): ClearEventsResponse {
+  return {};
+}
+
+export const ClearEventsResponse: MessageFns<ClearEventsResponse> = {
+  encode(_: ClearEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClearEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClearEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ClearEventsResponse {
+    return {};
+  },
+
+  toJSON(_: ClearEventsResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ClearEventsResponse>, I>>(base?: I): ClearEventsResponse {
+    return ClearEventsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ClearEventsResponse>, I>>(_: I): ClearEventsResponse {
+    const message = createBaseClearEventsResponse();
+    return message;
+  },
+};
+
 /**
  * PrescriptionService is how consumers use a trained project: send running cases, and every
  * trained plugin that prescribes answers with a prescription per case. Jobs and their results
@@ -1989,6 +3387,67 @@ export const PrescriptionServiceService = {
       Buffer.from(ListPrescriptionJobsResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListPrescriptionJobsResponse => ListPrescriptionJobsResponse.decode(value),
   },
+  /**
+   * PostEvents stores new events of running cases (live prescriptions). The project must be
+   * TRAINED (FAILED_PRECONDITION otherwise, naming its status). Each event carries the columns
+   * the definition names CASE_ID, ACTIVITY and TIMESTAMP (or START_TIMESTAMP and END_TIMESTAMP),
+   * with values that parse: INVALID_ARGUMENT names the event's index, the column and the value,
+   * and nothing of the call is stored. At most `CORE_MAX_EVENTS_PER_POST` events a call
+   * (INVALID_ARGUMENT above). Answered once the events committed; a repeated `request_id`
+   * returns the same ids and stores nothing. For each event that does not complete its case,
+   * every serving plugin gets a `PrescriptionRequest` with the case's events so far.
+   */
+  postEvents: {
+    path: "/trainingcore.v1.PrescriptionService/PostEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PostEventsRequest): Buffer => Buffer.from(PostEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PostEventsRequest => PostEventsRequest.decode(value),
+    responseSerialize: (value: PostEventsResponse): Buffer => Buffer.from(PostEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PostEventsResponse => PostEventsResponse.decode(value),
+  },
+  /**
+   * WatchPrescriptions streams a project's events in `event_id` order, after `after_event_id`,
+   * each once every serving plugin answered it, failed or passed its deadline. It does not end
+   * by itself. A reader that reconnects with the last `event_id` it saw misses nothing and sees
+   * nothing twice.
+   */
+  watchPrescriptions: {
+    path: "/trainingcore.v1.PrescriptionService/WatchPrescriptions" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchPrescriptionsRequest): Buffer =>
+      Buffer.from(WatchPrescriptionsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchPrescriptionsRequest => WatchPrescriptionsRequest.decode(value),
+    responseSerialize: (value: WatchPrescriptionsResponse): Buffer =>
+      Buffer.from(WatchPrescriptionsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchPrescriptionsResponse => WatchPrescriptionsResponse.decode(value),
+  },
+  /**
+   * SimulateProject replays the project's holdout set in time order, as new cases, through the
+   * same path as PostEvents, and streams the events back as WatchPrescriptions would.
+   */
+  simulateProject: {
+    path: "/trainingcore.v1.PrescriptionService/SimulateProject" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: SimulateProjectRequest): Buffer =>
+      Buffer.from(SimulateProjectRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SimulateProjectRequest => SimulateProjectRequest.decode(value),
+    responseSerialize: (value: SimulateProjectResponse): Buffer =>
+      Buffer.from(SimulateProjectResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SimulateProjectResponse => SimulateProjectResponse.decode(value),
+  },
+  /** ClearEvents deletes a project's stored events and their prescriptions. */
+  clearEvents: {
+    path: "/trainingcore.v1.PrescriptionService/ClearEvents" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClearEventsRequest): Buffer => Buffer.from(ClearEventsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClearEventsRequest => ClearEventsRequest.decode(value),
+    responseSerialize: (value: ClearEventsResponse): Buffer => Buffer.from(ClearEventsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ClearEventsResponse => ClearEventsResponse.decode(value),
+  },
 } as const;
 
 export interface PrescriptionServiceServer extends UntypedServiceImplementation {
@@ -2018,6 +3477,31 @@ export interface PrescriptionServiceServer extends UntypedServiceImplementation 
   deletePrescriptionJob: handleUnaryCall<DeletePrescriptionJobRequest, DeletePrescriptionJobResponse>;
   /** ListPrescriptionJobs returns the jobs of a project, newest first, a page at a time. */
   listPrescriptionJobs: handleUnaryCall<ListPrescriptionJobsRequest, ListPrescriptionJobsResponse>;
+  /**
+   * PostEvents stores new events of running cases (live prescriptions). The project must be
+   * TRAINED (FAILED_PRECONDITION otherwise, naming its status). Each event carries the columns
+   * the definition names CASE_ID, ACTIVITY and TIMESTAMP (or START_TIMESTAMP and END_TIMESTAMP),
+   * with values that parse: INVALID_ARGUMENT names the event's index, the column and the value,
+   * and nothing of the call is stored. At most `CORE_MAX_EVENTS_PER_POST` events a call
+   * (INVALID_ARGUMENT above). Answered once the events committed; a repeated `request_id`
+   * returns the same ids and stores nothing. For each event that does not complete its case,
+   * every serving plugin gets a `PrescriptionRequest` with the case's events so far.
+   */
+  postEvents: handleUnaryCall<PostEventsRequest, PostEventsResponse>;
+  /**
+   * WatchPrescriptions streams a project's events in `event_id` order, after `after_event_id`,
+   * each once every serving plugin answered it, failed or passed its deadline. It does not end
+   * by itself. A reader that reconnects with the last `event_id` it saw misses nothing and sees
+   * nothing twice.
+   */
+  watchPrescriptions: handleServerStreamingCall<WatchPrescriptionsRequest, WatchPrescriptionsResponse>;
+  /**
+   * SimulateProject replays the project's holdout set in time order, as new cases, through the
+   * same path as PostEvents, and streams the events back as WatchPrescriptions would.
+   */
+  simulateProject: handleServerStreamingCall<SimulateProjectRequest, SimulateProjectResponse>;
+  /** ClearEvents deletes a project's stored events and their prescriptions. */
+  clearEvents: handleUnaryCall<ClearEventsRequest, ClearEventsResponse>;
 }
 
 export interface PrescriptionServiceClient extends Client {
@@ -2125,6 +3609,75 @@ export interface PrescriptionServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListPrescriptionJobsResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * PostEvents stores new events of running cases (live prescriptions). The project must be
+   * TRAINED (FAILED_PRECONDITION otherwise, naming its status). Each event carries the columns
+   * the definition names CASE_ID, ACTIVITY and TIMESTAMP (or START_TIMESTAMP and END_TIMESTAMP),
+   * with values that parse: INVALID_ARGUMENT names the event's index, the column and the value,
+   * and nothing of the call is stored. At most `CORE_MAX_EVENTS_PER_POST` events a call
+   * (INVALID_ARGUMENT above). Answered once the events committed; a repeated `request_id`
+   * returns the same ids and stores nothing. For each event that does not complete its case,
+   * every serving plugin gets a `PrescriptionRequest` with the case's events so far.
+   */
+  postEvents(
+    request: PostEventsRequest,
+    callback: (error: ServiceError | null, response: PostEventsResponse) => void,
+  ): ClientUnaryCall;
+  postEvents(
+    request: PostEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PostEventsResponse) => void,
+  ): ClientUnaryCall;
+  postEvents(
+    request: PostEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PostEventsResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * WatchPrescriptions streams a project's events in `event_id` order, after `after_event_id`,
+   * each once every serving plugin answered it, failed or passed its deadline. It does not end
+   * by itself. A reader that reconnects with the last `event_id` it saw misses nothing and sees
+   * nothing twice.
+   */
+  watchPrescriptions(
+    request: WatchPrescriptionsRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchPrescriptionsResponse>;
+  watchPrescriptions(
+    request: WatchPrescriptionsRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchPrescriptionsResponse>;
+  /**
+   * SimulateProject replays the project's holdout set in time order, as new cases, through the
+   * same path as PostEvents, and streams the events back as WatchPrescriptions would.
+   */
+  simulateProject(
+    request: SimulateProjectRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SimulateProjectResponse>;
+  simulateProject(
+    request: SimulateProjectRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<SimulateProjectResponse>;
+  /** ClearEvents deletes a project's stored events and their prescriptions. */
+  clearEvents(
+    request: ClearEventsRequest,
+    callback: (error: ServiceError | null, response: ClearEventsResponse) => void,
+  ): ClientUnaryCall;
+  clearEvents(
+    request: ClearEventsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ClearEventsResponse) => void,
+  ): ClientUnaryCall;
+  clearEvents(
+    request: ClearEventsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ClearEventsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const PrescriptionServiceClient = makeGenericClientConstructor(
@@ -2142,6 +3695,10 @@ function bytesFromBase64(b64: string): Uint8Array {
 
 function base64FromBytes(arr: Uint8Array): string {
   return globalThis.Buffer.from(arr).toString("base64");
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

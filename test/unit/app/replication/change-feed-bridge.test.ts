@@ -36,6 +36,23 @@ function joinedPair() {
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("ChangeFeedBridge", () => {
+  it("carries live-event changes (kind stream) to the other replica, coalesced per project", async () => {
+    const { feeds, sent } = joinedPair();
+    const [here, there] = feeds;
+    const seen: string[] = [];
+    there.onStreamChanged(3, () => seen.push("stream 3"));
+    there.onStreamChanged(4, () => seen.push("stream 4"));
+    here.streamChanged(3);
+    here.streamChanged(3);
+    here.streamChanged(4);
+    await nextTurn();
+    expect(sent).toHaveLength(1);
+    expect(JSON.parse(sent[0] as string)).toMatchObject({ s: [3, 4] });
+    expect(seen).toEqual(["stream 3", "stream 4"]);
+    there.everyStreamChanged();
+    expect(seen).toEqual(["stream 3", "stream 4", "stream 3", "stream 4"]);
+  });
+
   it("delivers every kind of change to the other replica once, and never back to its origin", async () => {
     const { feeds, metrics, sent } = joinedPair();
     const [here, there] = feeds;
