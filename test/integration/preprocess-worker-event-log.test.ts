@@ -1,10 +1,12 @@
 /**
  * An event log with a definition is normalized in the preprocessing worker thread (SQLite), as a
  * plain CSV is: the blobs it stores are byte for byte what the in-process pass writes, for a
- * CSV whose cases interleave (a stream pass abandoned, its blobs deleted, then a grouped pass)
- * and for XES (parsed once into a spool); progress comes from the worker; a bad cell is a
- * rejection naming its line, with no output blob left behind.
+ * CSV whose cases interleave (a stream pass abandoned, its blobs deleted, then a grouped pass),
+ * for a CSV of several MiB with quoted cells (read through reused buffers), gzipped or not, and
+ * for XES (parsed once into a spool); progress comes from the worker; a bad cell is a rejection
+ * naming its line, with no output blob left behind.
  */
+import { gzipSync } from "node:zlib";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { SetSinks } from "../../src/app/preprocessing/event-log-pass.js";
 import { preprocessEventLog } from "../../src/app/preprocessing/event-log-pass.js";
@@ -37,6 +39,20 @@ function interleavedLog(): string {
   const log = [...syntheticEventLog(2_000_000)].join("");
   const firstRow = log.split("\n")[1] as string;
   return `${log}${firstRow.replace(/task-1-0/, "task-1-late")}\n`;
+}
+
+/**
+ * About 6 MB of the synthetic log whose resources are quoted cells with a comma, doubled quotes
+ * and two-byte characters, one of them 1.6 MB long (streamed to csv-parse).
+ */
+function quotedLog(): Buffer {
+  const lines = [...syntheticEventLog(6_000_000)].join("").split("\n");
+  for (let i = 1; i < lines.length - 1; i += 7) {
+    lines[i] = (lines[i] as string).replace(/,Resource(\d+),/, ',"Résource, ""$1""",');
+  }
+  const long = Math.floor(lines.length / 2);
+  lines[long] = (lines[long] as string).replace(/,Resource\d+,/, `,"${"ü".repeat(800_000)}",`);
+  return Buffer.from(lines.join("\n"));
 }
 
 describe("event-log preprocessing in the worker thread [sqlite]", () => {
@@ -102,6 +118,10 @@ describe("event-log preprocessing in the worker thread [sqlite]", () => {
 
   it.each([
     ["an interleaved CSV", () => Buffer.from(interleavedLog())],
+    // Read into a few reused buffers: records, quotes and characters across many chunk ends.
+    ["a CSV of several MiB with quoted cells and a record longer than a MiB", quotedLog],
+    // Stored uncompressed (level 0): several MiB of gzip, which gunzip reads ahead of its output.
+    ["a gzip-compressed CSV", () => gzipSync(quotedLog(), { level: 0 })],
     [
       "an XES log",
       () => Buffer.from(xesTwinOf([...syntheticEventLog(1_500_000)].join(""), "case:concept:name")),

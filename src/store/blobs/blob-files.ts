@@ -161,18 +161,36 @@ export async function* readFileChunks(
   }
 }
 
+/**
+ * A file's chunks from its start. Each is a fresh Buffer, unless `reusedBuffers` (at least 2):
+ * the chunks are then read in turn into that many Buffers allocated once, so a chunk's bytes
+ * stay valid only until `reusedBuffers - 1` more chunks have been read (each chunk is still a
+ * view object of its own). That suits a consumer that is done with a chunk, except for pieces it
+ * copies or holds until the next chunk, before it asks for the next one (the CSV and XES readers);
+ * a fresh Buffer per MiB read is memory V8 gives back only when it collects the Buffer's wrapper.
+ */
 export function* readFileChunksSync(
   fd: number,
   chunkBytes = BLOB_READ_CHUNK_BYTES,
+  reusedBuffers = 0,
 ): Generator<Buffer> {
   const { size } = fs.fstatSync(fd);
+  const ring: Buffer[] = [];
+  let turn = 0;
   let position = 0;
   while (position < size) {
-    const buffer = Buffer.allocUnsafe(Math.min(chunkBytes, size - position));
-    const bytesRead = fs.readSync(fd, buffer, 0, buffer.length, position);
+    const length = Math.min(chunkBytes, size - position);
+    let buffer: Buffer;
+    if (reusedBuffers < 2) buffer = Buffer.allocUnsafe(length);
+    else {
+      if (ring.length < reusedBuffers) ring.push(Buffer.allocUnsafe(chunkBytes));
+      buffer = ring[turn % ring.length] as Buffer;
+      turn++;
+    }
+    const bytesRead = fs.readSync(fd, buffer, 0, length, position);
     if (bytesRead === 0) return;
     position += bytesRead;
-    yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+    yield bytesRead === buffer.length && reusedBuffers < 2 ? buffer : buffer.subarray(0, bytesRead);
   }
 }
 

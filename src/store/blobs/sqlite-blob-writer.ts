@@ -216,19 +216,22 @@ export function deleteBlobsSync(
 }
 
 /**
- * A blob's chunks from the start (each a fresh Buffer): from its file, or `pageRows` chunk rows
+ * A blob's chunks from the start (fresh Buffers, see below): from its file, or `pageRows` chunk rows
  * per query; the young generation is collected every few MiB read (see
- * `DeadBufferCollector`). With `sizeBytes`, a blob whose bytes end early throws.
+ * `DeadBufferCollector`). With `sizeBytes`, a blob whose bytes end early throws. With
+ * `reusedBuffers`, a blob file is read into that many Buffers in turn (see readFileChunksSync:
+ * a chunk is overwritten once that many more have been read).
  */
 export function* readBlobChunksSync(
   db: SqliteDatabase,
   blobId: string,
   sizeBytes?: number,
   pageRows = 2,
+  reusedBuffers = 0,
 ): Generator<Buffer> {
   const garbage = new DeadBufferCollector(4 * 1024 * 1024);
   let delivered = 0;
-  for (const chunk of storedChunksSync(db, blobId, pageRows)) {
+  for (const chunk of storedChunksSync(db, blobId, pageRows, reusedBuffers)) {
     garbage.allocated(chunk.length);
     delivered += chunk.length;
     yield chunk;
@@ -240,11 +243,16 @@ export function* readBlobChunksSync(
   }
 }
 
-function* storedChunksSync(db: SqliteDatabase, blobId: string, pageRows: number) {
+function* storedChunksSync(
+  db: SqliteDatabase,
+  blobId: string,
+  pageRows: number,
+  reusedBuffers: number,
+) {
   const fd = blobFilesBeside(db)?.openForReadingSync(blobId);
   if (fd !== undefined) {
     try {
-      yield* readFileChunksSync(fd);
+      yield* readFileChunksSync(fd, undefined, reusedBuffers);
     } finally {
       closeSync(fd);
     }

@@ -105,6 +105,14 @@ it("on a database file, writes each blob to its file beside the database, rows o
       999,
     ]);
     expect(Buffer.concat(chunks).equals(data)).toBe(true);
+    // Read into two reused buffers: the same bytes, each chunk copied before the next is read.
+    const reused: { memory: ArrayBufferLike; copy: Buffer }[] = [];
+    for (const chunk of readBlobChunksSync(db, "td_file", data.length, 2, 2)) {
+      reused.push({ memory: chunk.buffer, copy: Buffer.from(chunk) });
+    }
+    expect(Buffer.concat(reused.map((chunk) => chunk.copy)).equals(data)).toBe(true);
+    expect(new Set(reused.map((chunk) => chunk.memory)).size).toBe(2);
+    expect(reused[2]?.memory).toBe(reused[0]?.memory);
     expect(() => [...readBlobChunksSync(db, "td_file", data.length + 1)]).toThrow(
       `td_file ends after ${data.length} of its ${data.length + 1} bytes`,
     );

@@ -28,10 +28,20 @@ import {
 import { ABORT, AbortedError, workerWriteLock } from "../../../store/blobs/worker-write-lock.js";
 import { newBlobId } from "../../../store/sql/blobs.js";
 import type { PreprocessSummary } from "../csv/index.js";
+import { isGzip } from "../event-log/dataset-format.js";
 import type { EventLogSummary } from "../event-log/normalizer.js";
 import { type PassOutputs, preprocessEventLog } from "../event-log-pass.js";
 import { isDatasetRejection, preprocessStoredBytes } from "../pipeline.js";
 import type { PreprocessJob, WorkerMessage } from "./start-worker.js";
+
+/**
+ * An event log is read into this many Buffers in turn, not a fresh one per MiB: its readers
+ * are done with a chunk (keeping at most a copy or a view of its last record until the next
+ * one) before they ask for the next, and dead input Buffers, promoted to the old generation
+ * while the normalizer allocates, would otherwise pile up as external memory until a full
+ * collection. Three leave a chunk of margin.
+ */
+const READ_BUFFERS = 3;
 
 function post(message: WorkerMessage): void {
   parentPort?.postMessage(message);
@@ -73,9 +83,20 @@ async function run(job: PreprocessJob): Promise<void> {
     };
     let storedBytes = 0;
     async function* stored(): AsyncGenerator<Uint8Array> {
-      for (const chunk of readBlobChunksSync(connection, job.rawBlobId, job.rawBytes)) {
+      const chunks = readBlobChunksSync(
+        connection,
+        job.rawBlobId,
+        job.rawBytes,
+        undefined,
+        // The CSV pipeline keeps views of earlier chunks (the last case id's bytes).
+        job.definitionJson === null ? 0 : READ_BUFFERS,
+      );
+      let gzip: boolean | undefined;
+      for (const chunk of chunks) {
         if (Atomics.load(control, ABORT) !== 0) throw new AbortedError();
-        yield chunk;
+        gzip ??= isGzip(chunk);
+        // gunzip's stream reads ahead of what it decompressed: it gets chunks of their own.
+        yield gzip ? Buffer.from(chunk) : chunk;
       }
     }
     const hooks = {
