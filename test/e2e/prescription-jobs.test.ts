@@ -65,7 +65,7 @@ describeEachDialect("prescription jobs", (dialect) => {
     );
     const requests = await db("prescription_requests").where({ job_id: created.jobId });
     for (const request of requests) {
-      expect(request.id).toMatch(/^req_[0-9a-f]{32}$/);
+      expect(request.id).toMatch(new RegExp(`^req_${projectId}_[0-9a-f]{32}$`));
       if (request.status === "NOT_SERVING") expect(request.deadline_ms).toBeNull();
       else expect(Number(request.deadline_ms)).toBeGreaterThan(0);
     }

@@ -13,6 +13,7 @@ import {
   maxDetailLength,
   sameStoredPrescription,
 } from "../../domain/prescriptions/part-checks.js";
+import { projectOfRequestId } from "../../domain/prescriptions/request-ids.js";
 import {
   applyRequestEvent,
   type RequestEvent,
@@ -29,6 +30,7 @@ import {
   type RequestStateRow,
   storedPrescriptions,
 } from "../../store/sql/prescription-results.js";
+import { deletedProjectsAmong } from "../../store/sql/project-deletion.js";
 import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { GroupCommitter } from "../reports/group-commit.js";
 import type { AnswerResult, PrescriptionAnswer } from "./answer-types.js";
@@ -73,6 +75,10 @@ async function answerIn(
   const request =
     answer.requestId === "" ? undefined : await lockRequest(ctx.conn, answer.requestId);
   if (!request) {
+    const projectId = projectOfRequestId(answer.requestId);
+    if (projectId !== undefined && (await deletedProjectsAmong(ctx.conn, [projectId])).size > 0) {
+      return refused("FAILED_PRECONDITION", `project ${projectId} was deleted`);
+    }
     return refused("NOT_FOUND", `request_id "${answer.requestId.slice(0, 100)}" is unknown`);
   }
   if (request.plugin_key !== reporterKey) {

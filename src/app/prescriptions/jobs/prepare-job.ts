@@ -16,6 +16,7 @@ import {
   notServingDetail,
   setNotToServeDetail,
 } from "../../../domain/prescription-jobs.js";
+import { requestIdFor } from "../../../domain/prescriptions/request-ids.js";
 import type { Logger } from "../../../logger.js";
 import { BlobWriter } from "../../../store/blobs/blob-writer.js";
 import { inTransaction } from "../../../store/commits/transactions.js";
@@ -54,9 +55,9 @@ export interface PrepareJobDeps {
 
 const discarding: ChunkSink = { write: async () => {} };
 
-/** A new request id: `req_` and 32 hex digits. */
-export function newRequestId(): string {
-  return `req_${randomUUID().replaceAll("-", "")}`;
+/** A new request id: `req_`, the project and 32 hex digits (see `request-ids.ts`). */
+export function newRequestId(projectId: number): string {
+  return requestIdFor("req", projectId, randomUUID().replaceAll("-", ""));
 }
 
 export async function prepareJob(deps: PrepareJobDeps, jobId: string): Promise<void> {
@@ -158,7 +159,7 @@ async function finish(deps: PrepareJobDeps, job: PrescriptionJobRow, outcome: Ou
     const requests: NewRequestRow[] = memberships.map((membership) => {
       const serves = membership.prescribes && membership.serving;
       return {
-        id: newRequestId(),
+        id: newRequestId(job.project_id),
         job_id: job.id,
         membership_id: membership.id,
         plugin_key: membership.plugin_key,

@@ -9,6 +9,7 @@
 import { randomUUID } from "node:crypto";
 import type { Knex } from "knex";
 import { AppError } from "../../../domain/errors.js";
+import { requestIdFor } from "../../../domain/prescriptions/request-ids.js";
 import { hasNul } from "../../../domain/text-checks.js";
 import { inTransaction } from "../../../store/commits/transactions.js";
 import { findProject, lockProject } from "../../../store/sql/projects.js";
@@ -41,9 +42,9 @@ export interface PostEventsDeps {
 const maxRequestIdLength = 200;
 const invalid = (message: string) => new AppError("INVALID_ARGUMENT", message);
 
-/** A new stream request id: `sr_` and 32 hex digits. */
-export function newStreamRequestId(): string {
-  return `sr_${randomUUID().replaceAll("-", "")}`;
+/** A new stream request id: `sr_`, the project and 32 hex digits (see `request-ids.ts`). */
+export function newStreamRequestId(projectId: number): string {
+  return requestIdFor("sr", projectId, randomUUID().replaceAll("-", ""));
 }
 
 export async function postEvents(
@@ -105,7 +106,7 @@ export async function postEvents(
       const { caseId } = normalized[index] as NormalizedEvent;
       for (const membership of memberships) {
         requests.push({
-          id: newStreamRequestId(),
+          id: newStreamRequestId(projectId),
           event_id: eventId,
           project_id: projectId,
           membership_id: membership.id,

@@ -14,6 +14,7 @@ import {
   type StoredPrescription,
   sameStoredPrescription,
 } from "../../../domain/prescriptions/part-checks.js";
+import { projectOfRequestId } from "../../../domain/prescriptions/request-ids.js";
 import {
   applyRequestEvent,
   isFinishedRequestStatus,
@@ -21,6 +22,7 @@ import {
   type RequestStatus,
 } from "../../../domain/prescriptions/request-transitions.js";
 import { hasNul } from "../../../domain/text-checks.js";
+import { isDeletedProject } from "../../../store/sql/project-deletion.js";
 import {
   lockStreamRequest,
   type StreamRequestStateRow,
@@ -51,6 +53,10 @@ export async function answerStreamRequest(
 ): Promise<AnswerResult> {
   const request = await lockStreamRequest(ctx.trx, answer.requestId);
   if (!request) {
+    const projectId = projectOfRequestId(answer.requestId);
+    if (projectId !== undefined && (await isDeletedProject(ctx.trx, projectId))) {
+      return refused("FAILED_PRECONDITION", `project ${projectId} was deleted`);
+    }
     return refused("NOT_FOUND", `request_id "${answer.requestId.slice(0, 100)}" is unknown`);
   }
   if (request.plugin_key !== reporterKey) {

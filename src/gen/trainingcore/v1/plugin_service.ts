@@ -246,8 +246,8 @@ export interface CasePrefix {
 /**
  * PrescriptionResult is one part of a plugin's answer to a `PrescriptionRequest`. Send as
  * many parts as you like (a few hundred to a few thousand cases each works well); each is
- * acked once its rows are stored. Ack codes, in this order: NOT_FOUND for an unknown
- * `request_id`; PERMISSION_DENIED for a request of another plugin key; 0 for an exact repeat
+ * acked once its rows are stored. Ack codes, in this order: FAILED_PRECONDITION when the
+ * request's project was deleted; NOT_FOUND for an unknown `request_id`; PERMISSION_DENIED for a request of another plugin key; 0 for an exact repeat
  * of a part already stored (even after `last`); FAILED_PRECONDITION for any other part after
  * `last`, after a `PrescriptionError` or after the request's deadline; INVALID_ARGUMENT for a
  * case that is not in the request, or a malformed prescription; otherwise 0.
