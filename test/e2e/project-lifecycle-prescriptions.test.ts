@@ -133,18 +133,19 @@ describeEachDialect("project lifecycle with prescriptions", (dialect) => {
     });
     expect(await failureOf(getJob(client, job.jobId))).toMatchObject({ code: status.NOT_FOUND });
 
-    // Later parts, and the last, are refused: the request is gone with the project.
-    // (NOT_FOUND, not the issue's FAILED_PRECONDITION "was deleted": request ids have no
-    // tombstone, so the core cannot tell a deleted project's request from an unknown one.)
+    // Later parts, the last and an error are refused: the request is gone with the project,
+    // and its id (which names the project) tells the plugin why.
     const late = await a.answer(toA.requestId, answers(caseIds.slice(4, 8), "a"));
     expect(late).toMatchObject({
-      code: status.NOT_FOUND,
-      message: `request_id "${toA.requestId}" is unknown`,
+      code: status.FAILED_PRECONDITION,
+      message: `project ${projectId} was deleted`,
     });
     expect((await b.answer(toB.requestId, answers(caseIds.slice(3), "b"), true)).code).toBe(
-      status.NOT_FOUND,
+      status.FAILED_PRECONDITION,
     );
-    expect((await a.prescriptionError(toA.requestId, "gave up")).code).toBe(status.NOT_FOUND);
+    expect((await a.prescriptionError(toA.requestId, "gave up")).code).toBe(
+      status.FAILED_PRECONDITION,
+    );
     expect(await db("prescription_requests").where({ job_id: job.jobId })).toEqual([]);
     expect(await db("prescription_jobs").where({ project_id: projectId })).toEqual([]);
 
@@ -206,8 +207,8 @@ describeEachDialect("project lifecycle with prescriptions", (dialect) => {
     expect((await endOf(lateReader.stream)).code).toBe(status.NOT_FOUND);
     const late = await k.answer(open.requestId, answerFor("c2", "late"), true);
     expect(late).toMatchObject({
-      code: status.NOT_FOUND,
-      message: `request_id "${open.requestId}" is unknown`,
+      code: status.FAILED_PRECONDITION,
+      message: `project ${projectId} was deleted`,
     });
     expect(await env.core.core.store.db("stream_events").where({ project_id: projectId })).toEqual(
       [],
