@@ -26,3 +26,17 @@ try {
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
+
+// The Python SDK's stubs (sdk/python/trainingcore/v1) come from the same protos; regenerate them
+// too when Debian's protoc and grpc_python_plugin are here (CI checks both sets are current).
+const hasPythonTools = ["protoc", "grpc_python_plugin"].every((tool) => {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+});
+if (hasPythonTools) execFileSync("bash", ["scripts/generate-python.sh"], { stdio: "inherit" });
+else
+  console.warn("generate: protoc or grpc_python_plugin missing: Python SDK stubs not regenerated");

@@ -47,6 +47,26 @@ class PrescriptionServiceStub(object):
                 request_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.ListPrescriptionJobsRequest.SerializeToString,
                 response_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.ListPrescriptionJobsResponse.FromString,
                 )
+        self.PostEvents = channel.unary_unary(
+                '/trainingcore.v1.PrescriptionService/PostEvents',
+                request_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.PostEventsRequest.SerializeToString,
+                response_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.PostEventsResponse.FromString,
+                )
+        self.WatchPrescriptions = channel.unary_stream(
+                '/trainingcore.v1.PrescriptionService/WatchPrescriptions',
+                request_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.WatchPrescriptionsRequest.SerializeToString,
+                response_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.WatchPrescriptionsResponse.FromString,
+                )
+        self.SimulateProject = channel.unary_stream(
+                '/trainingcore.v1.PrescriptionService/SimulateProject',
+                request_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.SimulateProjectRequest.SerializeToString,
+                response_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.SimulateProjectResponse.FromString,
+                )
+        self.ClearEvents = channel.unary_unary(
+                '/trainingcore.v1.PrescriptionService/ClearEvents',
+                request_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.ClearEventsRequest.SerializeToString,
+                response_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.ClearEventsResponse.FromString,
+                )
 
 
 class PrescriptionServiceServicer(object):
@@ -105,6 +125,45 @@ class PrescriptionServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PostEvents(self, request, context):
+        """PostEvents stores new events of running cases (live prescriptions). The project must be
+        TRAINED (FAILED_PRECONDITION otherwise, naming its status). Each event carries the columns
+        the definition names CASE_ID, ACTIVITY and TIMESTAMP (or START_TIMESTAMP and END_TIMESTAMP),
+        with values that parse: INVALID_ARGUMENT names the event's index, the column and the value,
+        and nothing of the call is stored. At most `CORE_MAX_EVENTS_PER_POST` events a call
+        (INVALID_ARGUMENT above). Answered once the events committed; a repeated `request_id`
+        returns the same ids and stores nothing. For each event that does not complete its case,
+        every serving plugin gets a `PrescriptionRequest` with the case's events so far.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchPrescriptions(self, request, context):
+        """WatchPrescriptions streams a project's events in `event_id` order, after `after_event_id`,
+        each once every serving plugin answered it, failed or passed its deadline. It does not end
+        by itself. A reader that reconnects with the last `event_id` it saw misses nothing and sees
+        nothing twice.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SimulateProject(self, request, context):
+        """SimulateProject replays the project's holdout set in time order, as new cases, through the
+        same path as PostEvents, and streams the events back as WatchPrescriptions would.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ClearEvents(self, request, context):
+        """ClearEvents deletes a project's stored events and their prescriptions.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_PrescriptionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -137,6 +196,26 @@ def add_PrescriptionServiceServicer_to_server(servicer, server):
                     servicer.ListPrescriptionJobs,
                     request_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.ListPrescriptionJobsRequest.FromString,
                     response_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.ListPrescriptionJobsResponse.SerializeToString,
+            ),
+            'PostEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.PostEvents,
+                    request_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.PostEventsRequest.FromString,
+                    response_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.PostEventsResponse.SerializeToString,
+            ),
+            'WatchPrescriptions': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchPrescriptions,
+                    request_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.WatchPrescriptionsRequest.FromString,
+                    response_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.WatchPrescriptionsResponse.SerializeToString,
+            ),
+            'SimulateProject': grpc.unary_stream_rpc_method_handler(
+                    servicer.SimulateProject,
+                    request_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.SimulateProjectRequest.FromString,
+                    response_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.SimulateProjectResponse.SerializeToString,
+            ),
+            'ClearEvents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ClearEvents,
+                    request_deserializer=trainingcore_dot_v1_dot_prescription__service__pb2.ClearEventsRequest.FromString,
+                    response_serializer=trainingcore_dot_v1_dot_prescription__service__pb2.ClearEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -250,5 +329,73 @@ class PrescriptionService(object):
         return grpc.experimental.unary_unary(request, target, '/trainingcore.v1.PrescriptionService/ListPrescriptionJobs',
             trainingcore_dot_v1_dot_prescription__service__pb2.ListPrescriptionJobsRequest.SerializeToString,
             trainingcore_dot_v1_dot_prescription__service__pb2.ListPrescriptionJobsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def PostEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainingcore.v1.PrescriptionService/PostEvents',
+            trainingcore_dot_v1_dot_prescription__service__pb2.PostEventsRequest.SerializeToString,
+            trainingcore_dot_v1_dot_prescription__service__pb2.PostEventsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def WatchPrescriptions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/trainingcore.v1.PrescriptionService/WatchPrescriptions',
+            trainingcore_dot_v1_dot_prescription__service__pb2.WatchPrescriptionsRequest.SerializeToString,
+            trainingcore_dot_v1_dot_prescription__service__pb2.WatchPrescriptionsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SimulateProject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(request, target, '/trainingcore.v1.PrescriptionService/SimulateProject',
+            trainingcore_dot_v1_dot_prescription__service__pb2.SimulateProjectRequest.SerializeToString,
+            trainingcore_dot_v1_dot_prescription__service__pb2.SimulateProjectResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def ClearEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainingcore.v1.PrescriptionService/ClearEvents',
+            trainingcore_dot_v1_dot_prescription__service__pb2.ClearEventsRequest.SerializeToString,
+            trainingcore_dot_v1_dot_prescription__service__pb2.ClearEventsResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)

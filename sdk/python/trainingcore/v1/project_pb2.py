@@ -16,27 +16,27 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from . import definition_pb2 as trainingcore_dot_v1_dot_definition__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtrainingcore/v1/project.proto\x12\x0ftrainingcore.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a trainingcore/v1/definition.proto\"\xd4\x03\n\x07Project\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12.\n\x06status\x18\x04 \x01(\x0e\x32\x1e.trainingcore.v1.ProjectStatus\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x07\x64\x61taset\x18\x08 \x01(\x0b\x32\x18.trainingcore.v1.Dataset\x12/\n\x07plugins\x18\t \x03(\x0b\x32\x1e.trainingcore.v1.ProjectPlugin\x12\x12\n\nrequest_id\x18\n \x01(\t\x12\x13\n\x0bplugin_keys\x18\x0b \x03(\t\x12=\n\rpreprocessing\x18\x0c \x01(\x0b\x32&.trainingcore.v1.PreprocessingProgress\x12\x37\n\ndefinition\x18\r \x01(\x0b\x32#.trainingcore.v1.EventLogDefinition\"a\n\x15PreprocessingProgress\x12\x11\n\trows_done\x18\x01 \x01(\x03\x12\x12\n\nbytes_done\x18\x02 \x01(\x03\x12\x13\n\x0b\x62ytes_total\x18\x03 \x01(\x03\x12\x0c\n\x04\x64one\x18\x04 \x01(\x08\"\xde\x01\n\x07\x44\x61taset\x12\x18\n\x10training_df_name\x18\x01 \x01(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x03\x12\x15\n\rtraining_rows\x18\x03 \x01(\x03\x12\x14\n\x0choldout_rows\x18\x04 \x01(\x03\x12\r\n\x05\x63\x61ses\x18\x05 \x01(\x03\x12\x0f\n\x07\x63olumns\x18\x06 \x03(\t\x12\x16\n\x0e\x63\x61se_id_column\x18\x07 \x01(\t\x12\x17\n\x0fholdout_df_name\x18\x08 \x01(\t\x12\x16\n\x0epositive_cases\x18\t \x01(\x03\x12\x15\n\rtreated_cases\x18\n \x01(\x03\"\xcb\x01\n\rProjectPlugin\x12\x11\n\tplugin_id\x18\x01 \x01(\x03\x12\x0b\n\x03key\x18\x02 \x01(\t\x12-\n\x06status\x18\x03 \x01(\x0e\x32\x1d.trainingcore.v1.PluginStatus\x12\x12\n\nmodel_name\x18\x04 \x01(\t\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10model_size_bytes\x18\x07 \x01(\x03\"\x83\x02\n\x0cProjectEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x11\n\tplugin_id\x18\x03 \x01(\x03\x12\x12\n\nplugin_key\x18\x04 \x01(\t\x12\x36\n\x0eproject_status\x18\x05 \x01(\x0e\x32\x1e.trainingcore.v1.ProjectStatus\x12\x34\n\rplugin_status\x18\x06 \x01(\x0e\x32\x1d.trainingcore.v1.PluginStatus\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\x12(\n\x04time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdd\x01\n\nPluginInfo\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12+\n\nparameters\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06online\x18\x06 \x01(\x08\x12\x11\n\tinstances\x18\x07 \x01(\x05\x12-\n\tlast_seen\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nprescribes\x18\t \x01(\x08*\xa4\x01\n\rProjectStatus\x12\x1e\n\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1cPROJECT_STATUS_PREPROCESSING\x10\x01\x12\x1b\n\x17PROJECT_STATUS_TRAINING\x10\x02\x12\x1a\n\x16PROJECT_STATUS_TRAINED\x10\x03\x12\x18\n\x14PROJECT_STATUS_ERROR\x10\x04*\xdb\x01\n\x0cPluginStatus\x12\x1d\n\x19PLUGIN_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PLUGIN_STATUS_WAITING\x10\x01\x12\x1f\n\x1bPLUGIN_STATUS_PREPROCESSING\x10\x02\x12\x1a\n\x16PLUGIN_STATUS_TRAINING\x10\x03\x12\x19\n\x15PLUGIN_STATUS_TRAINED\x10\x04\x12 \n\x1cPLUGIN_STATUS_NOT_APPLICABLE\x10\x05\x12\x17\n\x13PLUGIN_STATUS_ERROR\x10\x06\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dtrainingcore/v1/project.proto\x12\x0ftrainingcore.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a trainingcore/v1/definition.proto\"\xef\x03\n\x07Project\x12\n\n\x02id\x18\x01 \x01(\x03\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12.\n\x06status\x18\x04 \x01(\x0e\x32\x1e.trainingcore.v1.ProjectStatus\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\ncreated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nupdated_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x07\x64\x61taset\x18\x08 \x01(\x0b\x32\x18.trainingcore.v1.Dataset\x12/\n\x07plugins\x18\t \x03(\x0b\x32\x1e.trainingcore.v1.ProjectPlugin\x12\x12\n\nrequest_id\x18\n \x01(\t\x12\x13\n\x0bplugin_keys\x18\x0b \x03(\t\x12=\n\rpreprocessing\x18\x0c \x01(\x0b\x32&.trainingcore.v1.PreprocessingProgress\x12\x37\n\ndefinition\x18\r \x01(\x0b\x32#.trainingcore.v1.EventLogDefinition\x12\x19\n\x11source_project_id\x18\x0e \x01(\x03\"a\n\x15PreprocessingProgress\x12\x11\n\trows_done\x18\x01 \x01(\x03\x12\x12\n\nbytes_done\x18\x02 \x01(\x03\x12\x13\n\x0b\x62ytes_total\x18\x03 \x01(\x03\x12\x0c\n\x04\x64one\x18\x04 \x01(\x08\"\xde\x01\n\x07\x44\x61taset\x12\x18\n\x10training_df_name\x18\x01 \x01(\t\x12\x0c\n\x04rows\x18\x02 \x01(\x03\x12\x15\n\rtraining_rows\x18\x03 \x01(\x03\x12\x14\n\x0choldout_rows\x18\x04 \x01(\x03\x12\r\n\x05\x63\x61ses\x18\x05 \x01(\x03\x12\x0f\n\x07\x63olumns\x18\x06 \x03(\t\x12\x16\n\x0e\x63\x61se_id_column\x18\x07 \x01(\t\x12\x17\n\x0fholdout_df_name\x18\x08 \x01(\t\x12\x16\n\x0epositive_cases\x18\t \x01(\x03\x12\x15\n\rtreated_cases\x18\n \x01(\x03\"\xdc\x01\n\rProjectPlugin\x12\x11\n\tplugin_id\x18\x01 \x01(\x03\x12\x0b\n\x03key\x18\x02 \x01(\t\x12-\n\x06status\x18\x03 \x01(\x0e\x32\x1d.trainingcore.v1.PluginStatus\x12\x12\n\nmodel_name\x18\x04 \x01(\t\x12\r\n\x05\x65rror\x18\x05 \x01(\t\x12.\n\nupdated_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10model_size_bytes\x18\x07 \x01(\x03\x12\x0f\n\x07serving\x18\x08 \x01(\x08\"\x83\x02\n\x0cProjectEvent\x12\x10\n\x08\x65vent_id\x18\x01 \x01(\x03\x12\x12\n\nproject_id\x18\x02 \x01(\x03\x12\x11\n\tplugin_id\x18\x03 \x01(\x03\x12\x12\n\nplugin_key\x18\x04 \x01(\t\x12\x36\n\x0eproject_status\x18\x05 \x01(\x0e\x32\x1e.trainingcore.v1.ProjectStatus\x12\x34\n\rplugin_status\x18\x06 \x01(\x0e\x32\x1d.trainingcore.v1.PluginStatus\x12\x0e\n\x06\x64\x65tail\x18\x07 \x01(\t\x12(\n\x04time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xdd\x01\n\nPluginInfo\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04type\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12+\n\nparameters\x18\x05 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x0e\n\x06online\x18\x06 \x01(\x08\x12\x11\n\tinstances\x18\x07 \x01(\x05\x12-\n\tlast_seen\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x12\n\nprescribes\x18\t \x01(\x08*\xa4\x01\n\rProjectStatus\x12\x1e\n\x1aPROJECT_STATUS_UNSPECIFIED\x10\x00\x12 \n\x1cPROJECT_STATUS_PREPROCESSING\x10\x01\x12\x1b\n\x17PROJECT_STATUS_TRAINING\x10\x02\x12\x1a\n\x16PROJECT_STATUS_TRAINED\x10\x03\x12\x18\n\x14PROJECT_STATUS_ERROR\x10\x04*\xdb\x01\n\x0cPluginStatus\x12\x1d\n\x19PLUGIN_STATUS_UNSPECIFIED\x10\x00\x12\x19\n\x15PLUGIN_STATUS_WAITING\x10\x01\x12\x1f\n\x1bPLUGIN_STATUS_PREPROCESSING\x10\x02\x12\x1a\n\x16PLUGIN_STATUS_TRAINING\x10\x03\x12\x19\n\x15PLUGIN_STATUS_TRAINED\x10\x04\x12 \n\x1cPLUGIN_STATUS_NOT_APPLICABLE\x10\x05\x12\x17\n\x13PLUGIN_STATUS_ERROR\x10\x06\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trainingcore.v1.project_pb2', globals())
 if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
-  _PROJECTSTATUS._serialized_start=1635
-  _PROJECTSTATUS._serialized_end=1799
-  _PLUGINSTATUS._serialized_start=1802
-  _PLUGINSTATUS._serialized_end=2021
+  _PROJECTSTATUS._serialized_start=1679
+  _PROJECTSTATUS._serialized_end=1843
+  _PLUGINSTATUS._serialized_start=1846
+  _PLUGINSTATUS._serialized_end=2065
   _PROJECT._serialized_start=148
-  _PROJECT._serialized_end=616
-  _PREPROCESSINGPROGRESS._serialized_start=618
-  _PREPROCESSINGPROGRESS._serialized_end=715
-  _DATASET._serialized_start=718
-  _DATASET._serialized_end=940
-  _PROJECTPLUGIN._serialized_start=943
-  _PROJECTPLUGIN._serialized_end=1146
-  _PROJECTEVENT._serialized_start=1149
-  _PROJECTEVENT._serialized_end=1408
-  _PLUGININFO._serialized_start=1411
-  _PLUGININFO._serialized_end=1632
+  _PROJECT._serialized_end=643
+  _PREPROCESSINGPROGRESS._serialized_start=645
+  _PREPROCESSINGPROGRESS._serialized_end=742
+  _DATASET._serialized_start=745
+  _DATASET._serialized_end=967
+  _PROJECTPLUGIN._serialized_start=970
+  _PROJECTPLUGIN._serialized_end=1190
+  _PROJECTEVENT._serialized_start=1193
+  _PROJECTEVENT._serialized_end=1452
+  _PLUGININFO._serialized_start=1455
+  _PLUGININFO._serialized_end=1676
 # @@protoc_insertion_point(module_scope)

@@ -80,7 +80,7 @@ class PreprocessingProgress(_message.Message):
     def __init__(self, rows_done: _Optional[int] = ..., bytes_done: _Optional[int] = ..., bytes_total: _Optional[int] = ..., done: bool = ...) -> None: ...
 
 class Project(_message.Message):
-    __slots__ = ["created_at", "dataset", "definition", "description", "error", "id", "name", "plugin_keys", "plugins", "preprocessing", "request_id", "status", "updated_at"]
+    __slots__ = ["created_at", "dataset", "definition", "description", "error", "id", "name", "plugin_keys", "plugins", "preprocessing", "request_id", "source_project_id", "status", "updated_at"]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     DATASET_FIELD_NUMBER: _ClassVar[int]
     DEFINITION_FIELD_NUMBER: _ClassVar[int]
@@ -92,6 +92,7 @@ class Project(_message.Message):
     PLUGIN_KEYS_FIELD_NUMBER: _ClassVar[int]
     PREPROCESSING_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_PROJECT_ID_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     created_at: _timestamp_pb2.Timestamp
@@ -105,9 +106,10 @@ class Project(_message.Message):
     plugins: _containers.RepeatedCompositeFieldContainer[ProjectPlugin]
     preprocessing: PreprocessingProgress
     request_id: str
+    source_project_id: int
     status: ProjectStatus
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[ProjectStatus, str]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., dataset: _Optional[_Union[Dataset, _Mapping]] = ..., plugins: _Optional[_Iterable[_Union[ProjectPlugin, _Mapping]]] = ..., request_id: _Optional[str] = ..., plugin_keys: _Optional[_Iterable[str]] = ..., preprocessing: _Optional[_Union[PreprocessingProgress, _Mapping]] = ..., definition: _Optional[_Union[_definition_pb2.EventLogDefinition, _Mapping]] = ...) -> None: ...
+    def __init__(self, id: _Optional[int] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., status: _Optional[_Union[ProjectStatus, str]] = ..., error: _Optional[str] = ..., created_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., dataset: _Optional[_Union[Dataset, _Mapping]] = ..., plugins: _Optional[_Iterable[_Union[ProjectPlugin, _Mapping]]] = ..., request_id: _Optional[str] = ..., plugin_keys: _Optional[_Iterable[str]] = ..., preprocessing: _Optional[_Union[PreprocessingProgress, _Mapping]] = ..., definition: _Optional[_Union[_definition_pb2.EventLogDefinition, _Mapping]] = ..., source_project_id: _Optional[int] = ...) -> None: ...
 
 class ProjectEvent(_message.Message):
     __slots__ = ["detail", "event_id", "plugin_id", "plugin_key", "plugin_status", "project_id", "project_status", "time"]
@@ -130,12 +132,13 @@ class ProjectEvent(_message.Message):
     def __init__(self, event_id: _Optional[int] = ..., project_id: _Optional[int] = ..., plugin_id: _Optional[int] = ..., plugin_key: _Optional[str] = ..., project_status: _Optional[_Union[ProjectStatus, str]] = ..., plugin_status: _Optional[_Union[PluginStatus, str]] = ..., detail: _Optional[str] = ..., time: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ProjectPlugin(_message.Message):
-    __slots__ = ["error", "key", "model_name", "model_size_bytes", "plugin_id", "status", "updated_at"]
+    __slots__ = ["error", "key", "model_name", "model_size_bytes", "plugin_id", "serving", "status", "updated_at"]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     KEY_FIELD_NUMBER: _ClassVar[int]
     MODEL_NAME_FIELD_NUMBER: _ClassVar[int]
     MODEL_SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     PLUGIN_ID_FIELD_NUMBER: _ClassVar[int]
+    SERVING_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     error: str
@@ -143,9 +146,10 @@ class ProjectPlugin(_message.Message):
     model_name: str
     model_size_bytes: int
     plugin_id: int
+    serving: bool
     status: PluginStatus
     updated_at: _timestamp_pb2.Timestamp
-    def __init__(self, plugin_id: _Optional[int] = ..., key: _Optional[str] = ..., status: _Optional[_Union[PluginStatus, str]] = ..., model_name: _Optional[str] = ..., error: _Optional[str] = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., model_size_bytes: _Optional[int] = ...) -> None: ...
+    def __init__(self, plugin_id: _Optional[int] = ..., key: _Optional[str] = ..., status: _Optional[_Union[PluginStatus, str]] = ..., model_name: _Optional[str] = ..., error: _Optional[str] = ..., updated_at: _Optional[_Union[_timestamp_pb2.Timestamp, _Mapping]] = ..., model_size_bytes: _Optional[int] = ..., serving: bool = ...) -> None: ...
 
 class ProjectStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = []

@@ -11,12 +11,13 @@ from google.protobuf import symbol_database as _symbol_database
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import field_mask_pb2 as google_dot_protobuf_dot_field__mask__pb2
 from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from . import definition_pb2 as trainingcore_dot_v1_dot_definition__pb2
 from . import project_pb2 as trainingcore_dot_v1_dot_project__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%trainingcore/v1/project_service.proto\x12\x0ftrainingcore.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a trainingcore/v1/definition.proto\x1a\x1dtrainingcore/v1/project.proto\"\xcb\x04\n\x14\x43reateProjectRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x61taset_csv\x18\x03 \x01(\x0c\x12\x16\n\x0e\x63\x61se_id_column\x18\x04 \x01(\t\x12\x1d\n\x10holdout_fraction\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x13\n\x0bplugin_keys\x18\x06 \x03(\t\x12I\n\nparameters\x18\x07 \x03(\x0b\x32\x35.trainingcore.v1.CreateProjectRequest.ParametersEntry\x12R\n\x0f\x61\x64\x64itional_info\x18\x08 \x03(\x0b\x32\x39.trainingcore.v1.CreateProjectRequest.AdditionalInfoEntry\x12\x12\n\nrequest_id\x18\t \x01(\t\x12\x12\n\ndataset_id\x18\n \x01(\t\x12\x37\n\ndefinition\x18\x0b \x01(\x0b\x32#.trainingcore.v1.EventLogDefinition\x1aJ\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct:\x02\x38\x01\x1aN\n\x13\x41\x64\x64itionalInfoEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct:\x02\x38\x01\x42\x13\n\x11_holdout_fraction\"B\n\x15\x43reateProjectResponse\x12)\n\x07project\x18\x01 \x01(\x0b\x32\x18.trainingcore.v1.Project\"\'\n\x11GetProjectRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\"?\n\x12GetProjectResponse\x12)\n\x07project\x18\x01 \x01(\x0b\x32\x18.trainingcore.v1.Project\"<\n\x13ListProjectsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"[\n\x14ListProjectsResponse\x12*\n\x08projects\x18\x01 \x03(\x0b\x32\x18.trainingcore.v1.Project\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"A\n\x13WatchProjectRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\x03\"D\n\x14WatchProjectResponse\x12,\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1d.trainingcore.v1.ProjectEvent\"\x14\n\x12ListPluginsRequest\"C\n\x13ListPluginsResponse\x12,\n\x07plugins\x18\x01 \x03(\x0b\x32\x1b.trainingcore.v1.PluginInfo2\xdd\x03\n\x0eProjectService\x12^\n\rCreateProject\x12%.trainingcore.v1.CreateProjectRequest\x1a&.trainingcore.v1.CreateProjectResponse\x12U\n\nGetProject\x12\".trainingcore.v1.GetProjectRequest\x1a#.trainingcore.v1.GetProjectResponse\x12[\n\x0cListProjects\x12$.trainingcore.v1.ListProjectsRequest\x1a%.trainingcore.v1.ListProjectsResponse\x12]\n\x0cWatchProject\x12$.trainingcore.v1.WatchProjectRequest\x1a%.trainingcore.v1.WatchProjectResponse0\x01\x12X\n\x0bListPlugins\x12#.trainingcore.v1.ListPluginsRequest\x1a$.trainingcore.v1.ListPluginsResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%trainingcore/v1/project_service.proto\x12\x0ftrainingcore.v1\x1a google/protobuf/field_mask.proto\x1a\x1cgoogle/protobuf/struct.proto\x1a trainingcore/v1/definition.proto\x1a\x1dtrainingcore/v1/project.proto\"\xe6\x04\n\x14\x43reateProjectRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x61taset_csv\x18\x03 \x01(\x0c\x12\x16\n\x0e\x63\x61se_id_column\x18\x04 \x01(\t\x12\x1d\n\x10holdout_fraction\x18\x05 \x01(\x01H\x00\x88\x01\x01\x12\x13\n\x0bplugin_keys\x18\x06 \x03(\t\x12I\n\nparameters\x18\x07 \x03(\x0b\x32\x35.trainingcore.v1.CreateProjectRequest.ParametersEntry\x12R\n\x0f\x61\x64\x64itional_info\x18\x08 \x03(\x0b\x32\x39.trainingcore.v1.CreateProjectRequest.AdditionalInfoEntry\x12\x12\n\nrequest_id\x18\t \x01(\t\x12\x12\n\ndataset_id\x18\n \x01(\t\x12\x37\n\ndefinition\x18\x0b \x01(\x0b\x32#.trainingcore.v1.EventLogDefinition\x12\x19\n\x11source_project_id\x18\x0c \x01(\x03\x1aJ\n\x0fParametersEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct:\x02\x38\x01\x1aN\n\x13\x41\x64\x64itionalInfoEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12&\n\x05value\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct:\x02\x38\x01\x42\x13\n\x11_holdout_fraction\"B\n\x15\x43reateProjectResponse\x12)\n\x07project\x18\x01 \x01(\x0b\x32\x18.trainingcore.v1.Project\"\'\n\x11GetProjectRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\"?\n\x12GetProjectResponse\x12)\n\x07project\x18\x01 \x01(\x0b\x32\x18.trainingcore.v1.Project\"<\n\x13ListProjectsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"[\n\x14ListProjectsResponse\x12*\n\x08projects\x18\x01 \x03(\x0b\x32\x18.trainingcore.v1.Project\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"A\n\x13WatchProjectRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x16\n\x0e\x61\x66ter_event_id\x18\x02 \x01(\x03\"D\n\x14WatchProjectResponse\x12,\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1d.trainingcore.v1.ProjectEvent\"\x14\n\x12ListPluginsRequest\"C\n\x13ListPluginsResponse\x12,\n\x07plugins\x18\x01 \x03(\x0b\x32\x1b.trainingcore.v1.PluginInfo\"*\n\x14\x44\x65leteProjectRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\"\x17\n\x15\x44\x65leteProjectResponse\"~\n\x14UpdateProjectRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12/\n\x0bupdate_mask\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.FieldMask\"B\n\x15UpdateProjectResponse\x12)\n\x07project\x18\x01 \x01(\x0b\x32\x18.trainingcore.v1.Project\"Q\n\x17SetPluginServingRequest\x12\x12\n\nproject_id\x18\x01 \x01(\x03\x12\x11\n\tplugin_id\x18\x02 \x01(\x03\x12\x0f\n\x07serving\x18\x03 \x01(\x08\"J\n\x18SetPluginServingResponse\x12.\n\x06plugin\x18\x01 \x01(\x0b\x32\x1e.trainingcore.v1.ProjectPlugin2\x86\x06\n\x0eProjectService\x12^\n\rCreateProject\x12%.trainingcore.v1.CreateProjectRequest\x1a&.trainingcore.v1.CreateProjectResponse\x12U\n\nGetProject\x12\".trainingcore.v1.GetProjectRequest\x1a#.trainingcore.v1.GetProjectResponse\x12[\n\x0cListProjects\x12$.trainingcore.v1.ListProjectsRequest\x1a%.trainingcore.v1.ListProjectsResponse\x12]\n\x0cWatchProject\x12$.trainingcore.v1.WatchProjectRequest\x1a%.trainingcore.v1.WatchProjectResponse0\x01\x12X\n\x0bListPlugins\x12#.trainingcore.v1.ListPluginsRequest\x1a$.trainingcore.v1.ListPluginsResponse\x12^\n\rDeleteProject\x12%.trainingcore.v1.DeleteProjectRequest\x1a&.trainingcore.v1.DeleteProjectResponse\x12^\n\rUpdateProject\x12%.trainingcore.v1.UpdateProjectRequest\x1a&.trainingcore.v1.UpdateProjectResponse\x12g\n\x10SetPluginServing\x12(.trainingcore.v1.SetPluginServingRequest\x1a).trainingcore.v1.SetPluginServingResponseb\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trainingcore.v1.project_service_pb2', globals())
@@ -27,30 +28,42 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CREATEPROJECTREQUEST_PARAMETERSENTRY._serialized_options = b'8\001'
   _CREATEPROJECTREQUEST_ADDITIONALINFOENTRY._options = None
   _CREATEPROJECTREQUEST_ADDITIONALINFOENTRY._serialized_options = b'8\001'
-  _CREATEPROJECTREQUEST._serialized_start=154
-  _CREATEPROJECTREQUEST._serialized_end=741
-  _CREATEPROJECTREQUEST_PARAMETERSENTRY._serialized_start=566
-  _CREATEPROJECTREQUEST_PARAMETERSENTRY._serialized_end=640
-  _CREATEPROJECTREQUEST_ADDITIONALINFOENTRY._serialized_start=642
-  _CREATEPROJECTREQUEST_ADDITIONALINFOENTRY._serialized_end=720
-  _CREATEPROJECTRESPONSE._serialized_start=743
-  _CREATEPROJECTRESPONSE._serialized_end=809
-  _GETPROJECTREQUEST._serialized_start=811
-  _GETPROJECTREQUEST._serialized_end=850
-  _GETPROJECTRESPONSE._serialized_start=852
-  _GETPROJECTRESPONSE._serialized_end=915
-  _LISTPROJECTSREQUEST._serialized_start=917
-  _LISTPROJECTSREQUEST._serialized_end=977
-  _LISTPROJECTSRESPONSE._serialized_start=979
-  _LISTPROJECTSRESPONSE._serialized_end=1070
-  _WATCHPROJECTREQUEST._serialized_start=1072
-  _WATCHPROJECTREQUEST._serialized_end=1137
-  _WATCHPROJECTRESPONSE._serialized_start=1139
-  _WATCHPROJECTRESPONSE._serialized_end=1207
-  _LISTPLUGINSREQUEST._serialized_start=1209
-  _LISTPLUGINSREQUEST._serialized_end=1229
-  _LISTPLUGINSRESPONSE._serialized_start=1231
-  _LISTPLUGINSRESPONSE._serialized_end=1298
-  _PROJECTSERVICE._serialized_start=1301
-  _PROJECTSERVICE._serialized_end=1778
+  _CREATEPROJECTREQUEST._serialized_start=188
+  _CREATEPROJECTREQUEST._serialized_end=802
+  _CREATEPROJECTREQUEST_PARAMETERSENTRY._serialized_start=627
+  _CREATEPROJECTREQUEST_PARAMETERSENTRY._serialized_end=701
+  _CREATEPROJECTREQUEST_ADDITIONALINFOENTRY._serialized_start=703
+  _CREATEPROJECTREQUEST_ADDITIONALINFOENTRY._serialized_end=781
+  _CREATEPROJECTRESPONSE._serialized_start=804
+  _CREATEPROJECTRESPONSE._serialized_end=870
+  _GETPROJECTREQUEST._serialized_start=872
+  _GETPROJECTREQUEST._serialized_end=911
+  _GETPROJECTRESPONSE._serialized_start=913
+  _GETPROJECTRESPONSE._serialized_end=976
+  _LISTPROJECTSREQUEST._serialized_start=978
+  _LISTPROJECTSREQUEST._serialized_end=1038
+  _LISTPROJECTSRESPONSE._serialized_start=1040
+  _LISTPROJECTSRESPONSE._serialized_end=1131
+  _WATCHPROJECTREQUEST._serialized_start=1133
+  _WATCHPROJECTREQUEST._serialized_end=1198
+  _WATCHPROJECTRESPONSE._serialized_start=1200
+  _WATCHPROJECTRESPONSE._serialized_end=1268
+  _LISTPLUGINSREQUEST._serialized_start=1270
+  _LISTPLUGINSREQUEST._serialized_end=1290
+  _LISTPLUGINSRESPONSE._serialized_start=1292
+  _LISTPLUGINSRESPONSE._serialized_end=1359
+  _DELETEPROJECTREQUEST._serialized_start=1361
+  _DELETEPROJECTREQUEST._serialized_end=1403
+  _DELETEPROJECTRESPONSE._serialized_start=1405
+  _DELETEPROJECTRESPONSE._serialized_end=1428
+  _UPDATEPROJECTREQUEST._serialized_start=1430
+  _UPDATEPROJECTREQUEST._serialized_end=1556
+  _UPDATEPROJECTRESPONSE._serialized_start=1558
+  _UPDATEPROJECTRESPONSE._serialized_end=1624
+  _SETPLUGINSERVINGREQUEST._serialized_start=1626
+  _SETPLUGINSERVINGREQUEST._serialized_end=1707
+  _SETPLUGINSERVINGRESPONSE._serialized_start=1709
+  _SETPLUGINSERVINGRESPONSE._serialized_end=1783
+  _PROJECTSERVICE._serialized_start=1786
+  _PROJECTSERVICE._serialized_end=2560
 # @@protoc_insertion_point(module_scope)

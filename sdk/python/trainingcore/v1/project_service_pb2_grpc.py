@@ -40,6 +40,21 @@ class ProjectServiceStub(object):
                 request_serializer=trainingcore_dot_v1_dot_project__service__pb2.ListPluginsRequest.SerializeToString,
                 response_deserializer=trainingcore_dot_v1_dot_project__service__pb2.ListPluginsResponse.FromString,
                 )
+        self.DeleteProject = channel.unary_unary(
+                '/trainingcore.v1.ProjectService/DeleteProject',
+                request_serializer=trainingcore_dot_v1_dot_project__service__pb2.DeleteProjectRequest.SerializeToString,
+                response_deserializer=trainingcore_dot_v1_dot_project__service__pb2.DeleteProjectResponse.FromString,
+                )
+        self.UpdateProject = channel.unary_unary(
+                '/trainingcore.v1.ProjectService/UpdateProject',
+                request_serializer=trainingcore_dot_v1_dot_project__service__pb2.UpdateProjectRequest.SerializeToString,
+                response_deserializer=trainingcore_dot_v1_dot_project__service__pb2.UpdateProjectResponse.FromString,
+                )
+        self.SetPluginServing = channel.unary_unary(
+                '/trainingcore.v1.ProjectService/SetPluginServing',
+                request_serializer=trainingcore_dot_v1_dot_project__service__pb2.SetPluginServingRequest.SerializeToString,
+                response_deserializer=trainingcore_dot_v1_dot_project__service__pb2.SetPluginServingResponse.FromString,
+                )
 
 
 class ProjectServiceServicer(object):
@@ -85,6 +100,32 @@ class ProjectServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def DeleteProject(self, request, context):
+        """DeleteProject removes the project with everything only it uses (memberships, events,
+        prescription jobs and results, its training and holdout sets, its models, its dataset when
+        no other project uses it) in one transaction. Open `WatchProject` streams of it end with
+        NOT_FOUND; later plugin reports about it are FAILED_PRECONDITION. Deleting a project that
+        was deleted already is OK.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateProject(self, request, context):
+        """UpdateProject changes the name and the description of a project.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPluginServing(self, request, context):
+        """SetPluginServing takes a TRAINED plugin out of the project's new prescription jobs, or
+        puts it back; stored with a project event.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProjectServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -112,6 +153,21 @@ def add_ProjectServiceServicer_to_server(servicer, server):
                     servicer.ListPlugins,
                     request_deserializer=trainingcore_dot_v1_dot_project__service__pb2.ListPluginsRequest.FromString,
                     response_serializer=trainingcore_dot_v1_dot_project__service__pb2.ListPluginsResponse.SerializeToString,
+            ),
+            'DeleteProject': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteProject,
+                    request_deserializer=trainingcore_dot_v1_dot_project__service__pb2.DeleteProjectRequest.FromString,
+                    response_serializer=trainingcore_dot_v1_dot_project__service__pb2.DeleteProjectResponse.SerializeToString,
+            ),
+            'UpdateProject': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateProject,
+                    request_deserializer=trainingcore_dot_v1_dot_project__service__pb2.UpdateProjectRequest.FromString,
+                    response_serializer=trainingcore_dot_v1_dot_project__service__pb2.UpdateProjectResponse.SerializeToString,
+            ),
+            'SetPluginServing': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPluginServing,
+                    request_deserializer=trainingcore_dot_v1_dot_project__service__pb2.SetPluginServingRequest.FromString,
+                    response_serializer=trainingcore_dot_v1_dot_project__service__pb2.SetPluginServingResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -206,5 +262,56 @@ class ProjectService(object):
         return grpc.experimental.unary_unary(request, target, '/trainingcore.v1.ProjectService/ListPlugins',
             trainingcore_dot_v1_dot_project__service__pb2.ListPluginsRequest.SerializeToString,
             trainingcore_dot_v1_dot_project__service__pb2.ListPluginsResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def DeleteProject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainingcore.v1.ProjectService/DeleteProject',
+            trainingcore_dot_v1_dot_project__service__pb2.DeleteProjectRequest.SerializeToString,
+            trainingcore_dot_v1_dot_project__service__pb2.DeleteProjectResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def UpdateProject(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainingcore.v1.ProjectService/UpdateProject',
+            trainingcore_dot_v1_dot_project__service__pb2.UpdateProjectRequest.SerializeToString,
+            trainingcore_dot_v1_dot_project__service__pb2.UpdateProjectResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SetPluginServing(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/trainingcore.v1.ProjectService/SetPluginServing',
+            trainingcore_dot_v1_dot_project__service__pb2.SetPluginServingRequest.SerializeToString,
+            trainingcore_dot_v1_dot_project__service__pb2.SetPluginServingResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
