@@ -44,7 +44,7 @@ describe("conformance kit", () => {
       results.map((r) => [r.scenario, r.result]),
       summary(results),
     ).toEqual(results.map((r) => [r.scenario, "PASS"]));
-    expect(results).toHaveLength(12);
+    expect(results).toHaveLength(13);
   }, 120_000);
 
   const broken: [string, string, RegExp][] = [
@@ -65,8 +65,14 @@ describe("conformance kit", () => {
       "stops-on-refusal",
       /^TrainingStart sent \d+× in 3 s after FAILED_PRECONDITION$/,
     ],
+    [
+      "retry-not-found",
+      "stops-on-refusal",
+      /^DataReport for plugin_id 2 sent \d+× in 3 s after NOT_FOUND$/,
+    ],
     ["ack-timeout", "slow-acks", /^reconnected \d+× while acks were slow$/],
     ["no-last", "answers-prescriptions", /^no PrescriptionResult with last within 5 s$/],
+    ["prefix-twice", "answers-case-prefixes", /^conformance-live-1 \(case live-a\) answered 2×$/],
     ["ignore-sigterm", "stops-on-sigterm", /^still running 5 s after SIGTERM$/],
   ];
   it.each(broken)(
@@ -85,14 +91,18 @@ describe("conformance kit", () => {
     60_000,
   );
 
-  it("skips the prescription scenario for a plugin that does not prescribe", async () => {
-    const [result] = await runConformance({
+  it("skips the prescription scenarios for a plugin that does not prescribe", async () => {
+    const results = await runConformance({
       key: "plugin-raw",
       command: raw("", false),
-      only: ["answers-prescriptions"],
+      only: ["answers-prescriptions", "answers-case-prefixes"],
       stepMs: 5_000,
     });
-    expect(result).toMatchObject({ result: "SKIP", seen: "the plugin does not set prescribes" });
+    const skip = { result: "SKIP", seen: "the plugin does not set prescribes" };
+    expect(results).toMatchObject([
+      { scenario: "answers-prescriptions", ...skip },
+      { scenario: "answers-case-prefixes", ...skip },
+    ]);
   }, 60_000);
 
   it("fails a plugin that registers with another key", async () => {

@@ -2,8 +2,8 @@
  * The Python SDK (sdk/python): installed with pip into a temporary directory (no registry:
  * `--no-index --no-build-isolation`), its pytest suite (unit tests against a scripted core), and
  * a plugin on it (sdk/python/tests/e2e_plugin.py) against the real core: it trains a project,
- * stores its model in the core, answers a prescription job, and finishes a job across a core
- * restart.
+ * stores its model in the core, answers a prescription job and live (case-prefix) requests, and
+ * finishes a job across a core restart.
  *
  * Needs Debian's python3-grpcio, python3-protobuf, python3-pytest, python3-pip and
  * python3-setuptools in /usr/bin/python3:
@@ -20,6 +20,7 @@ import { JobStatus } from "../../src/gen/trainingcore/v1/prescription_service.js
 import { PluginStatus, ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
 import { describeEachDialect } from "../helpers/databases.js";
 import { freshCorePerTest } from "../helpers/fresh-core.js";
+import { event, post, watch } from "../helpers/live-prescriptions.js";
 import {
   jobsClient,
   jobToEnd,
@@ -179,6 +180,51 @@ describeEachDialect("Python SDK plugin on the real core", (dialect) => {
     expect(await py.stop(), py.log).toBe(0);
     expect(py.log).toContain("stopped on SIGTERM");
   });
+
+  itPython(
+    "answers live requests: posted events arrive on WatchPrescriptions with its answers",
+    async () => {
+      const py = startPlugin();
+      await py.waitForLines(/registered key=plugin-python-sdk/);
+      await waitUntilOnline(env.core, [key]);
+      const created = await createProject(env.core.projects, {
+        datasetCsv: Buffer.from(runningLog),
+        holdoutFraction: 0,
+        pluginKeys: [key],
+        definition: runningLogDefinition,
+      });
+      await watchToEnd(env.core.projects, created.id);
+      const project = await getProject(env.core.projects, created.id);
+      expect(project.status, py.log).toBe(ProjectStatus.PROJECT_STATUS_TRAINED);
+      const modelName = project.plugins[0]?.modelName;
+
+      const jobs = jobsClient(env);
+      const reader = watch(jobs, created.id);
+      const ids = await post(jobs, created.id, [
+        event("c1", "register", "2024-01-01T10:00:00Z"),
+        event("c2", "register", "2024-01-01T10:30:00Z"),
+        event("c1", "check", "2024-01-01T11:00:00Z"),
+      ]);
+      const seen = [];
+      for (let i = 0; i < ids.length; i++) {
+        const prescribed = await reader.events.next(15_000);
+        seen.push([prescribed.eventId, prescribed.prescriptions[key]]);
+      }
+      reader.cancel();
+      const count = (events: number) => ({
+        type: "COUNT",
+        output: { events, rows: 3 },
+        detail: "",
+        model: { name: modelName },
+      });
+      expect(seen, py.log).toEqual([
+        [ids[0], count(1)],
+        [ids[1], count(1)],
+        [ids[2], count(2)],
+      ]);
+      expect(await py.stop(), py.log).toBe(0);
+    },
+  );
 
   itPython("finishes a job across a core restart while it trains", async () => {
     const gate = join(scratch, `gate-${dialect}-${Date.now()}`);

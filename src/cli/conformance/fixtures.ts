@@ -79,3 +79,23 @@ export function prescriptionRequest(modelName: string): PrescriptionRequest {
     definition,
   };
 }
+
+/** A live request: one running case, `events` of it so far (as the CSV's rows, strings). */
+export function casePrefixRequest(
+  modelName: string,
+  requestId: string,
+  caseId: string,
+  activities: readonly string[],
+): PrescriptionRequest {
+  const events = activities.map((activity, i) => ({
+    CASE_ID: caseId,
+    ACTIVITY: activity,
+    TIMESTAMP: iso(110, i),
+    RESOURCE: "ann",
+  }));
+  return {
+    ...prescriptionRequest(modelName),
+    requestId,
+    input: { $case: "casePrefix", value: { caseId, events } },
+  };
+}

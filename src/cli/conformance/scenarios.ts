@@ -1,6 +1,15 @@
 /** The scenarios, in the order they run; each checks one rule of the plugin protocol. */
 import { status } from "@grpc/grpc-js";
-import { prescriptionRequest, runningCaseIds, trainingData } from "./fixtures.js";
+import type {
+  ConnectRequest,
+  PrescriptionRequest,
+} from "../../gen/trainingcore/v1/plugin_service.js";
+import {
+  casePrefixRequest,
+  prescriptionRequest,
+  runningCaseIds,
+  trainingData,
+} from "./fixtures.js";
 import {
   fail,
   jobEnded,
@@ -210,19 +219,36 @@ const retriesUnavailable: Scenario = {
 
 const stopsOnRefusal: Scenario = {
   name: "stops-on-refusal",
-  expected: "a report refused with FAILED_PRECONDITION is not sent again",
+  expected: "a report refused with FAILED_PRECONDITION, or with NOT_FOUND, is not sent again",
   rule: "Ack 9 FAILED_PRECONDITION / 5 NOT_FOUND: do not retry",
   async run(ctx) {
-    ctx.core.policy.current = (_s, r) =>
-      kindOf(r) === "trainingStart"
-        ? { code: status.FAILED_PRECONDITION, message: "the membership is TRAINED" }
-        : { code: status.OK };
+    const other = { ...trainingData(), pluginId: trainingData().pluginId + 1 };
+    const pluginIdOf = (r: ConnectRequest) =>
+      r.message && "pluginId" in r.message.value ? r.message.value.pluginId : undefined;
+    ctx.core.policy.current = (_s, r) => {
+      if (kindOf(r) === "trainingStart" && pluginIdOf(r) !== other.pluginId)
+        return { code: status.FAILED_PRECONDITION, message: "the membership is TRAINED" };
+      if (kindOf(r) === "dataReport" && pluginIdOf(r) === other.pluginId)
+        return { code: status.NOT_FOUND, message: `plugin ${other.pluginId} is not in project 1` };
+      return { code: status.OK };
+    };
     const stream = await registered(ctx);
     stream.send({ $case: "trainingData", value: trainingData() });
     await waitFor(ctx, () => stream.of("trainingStart").length > 0, "TrainingStart");
+    const refusedData = () =>
+      stream.of("dataReport").filter((r) => pluginIdOf(r) === other.pluginId);
+    stream.send({ $case: "trainingData", value: other });
+    await waitFor(
+      ctx,
+      () => refusedData().length > 0,
+      `DataReport for plugin_id ${other.pluginId} (a second TrainingData)`,
+    );
     await settle(ctx, 3_000);
     const sent = stream.of("trainingStart").length;
     if (sent > 1) fail(`TrainingStart sent ${sent}× in 3 s after FAILED_PRECONDITION`);
+    const sentData = refusedData().length;
+    if (sentData > 1)
+      fail(`DataReport for plugin_id ${other.pluginId} sent ${sentData}× in 3 s after NOT_FOUND`);
     return reports(stream);
   },
 };
@@ -297,6 +323,76 @@ const answersPrescriptions: Scenario = {
   },
 };
 
+const answersCasePrefixes: Scenario = {
+  name: "answers-case-prefixes",
+  expected:
+    "with prescribes: each case-prefix request answered once, by one PrescriptionResult with last holding that one case (or a PrescriptionError)",
+  rule: "live PrescriptionRequest (case_prefix): one PrescriptionResult, last, the request's case",
+  async run(ctx) {
+    const stream = await registered(ctx);
+    if (!prescribes(stream)) return new Skip("the plugin does not set prescribes");
+    const modelName = await train(ctx, stream);
+    if (!modelName) fail(`no model to prescribe with: ${reports(stream)}`);
+    const first = casePrefixRequest(modelName, "conformance-live-1", "live-a", ["register"]);
+    const other = casePrefixRequest(modelName, "conformance-live-2", "live-b", ["register"]);
+    const next = casePrefixRequest(modelName, "conformance-live-3", "live-a", [
+      "register",
+      "check",
+    ]);
+    const requests = [first, other, next];
+    const answers = (requestId: string) =>
+      stream.received.flatMap((r) =>
+        (r.message?.$case === "prescriptionResult" || r.message?.$case === "prescriptionError") &&
+        r.message.value.requestId === requestId
+          ? [r.message]
+          : [],
+      );
+    const done = (requestId: string) =>
+      answers(requestId).some(
+        (a) =>
+          a.$case === "prescriptionError" || (a.$case === "prescriptionResult" && a.value.last),
+      );
+    const ask = async (...sent: PrescriptionRequest[]) => {
+      for (const request of sent) stream.send({ $case: "prescriptionRequest", value: request });
+      const ids = sent.map((r) => r.requestId).join(" and ");
+      await waitFor(
+        ctx,
+        () => sent.every((r) => done(r.requestId)),
+        `PrescriptionResult with last (or PrescriptionError) for ${ids}`,
+      );
+    };
+    await ask(first, other); // two cases at once
+    await ask(next); // the same case again, after its first answer
+    stream.send({ $case: "prescriptionRequest", value: first }); // a redelivery
+    stream.send({ $case: "onlineInquiry", value: {} });
+    await waitFor(
+      ctx,
+      () => stream.of("onlineReport").length >= 2,
+      "OnlineReport after the repeat",
+    );
+    await settle(ctx, 1_500);
+    const seen: string[] = [];
+    for (const request of requests) {
+      const caseId = request.input?.$case === "casePrefix" ? request.input.value.caseId : "";
+      const got = answers(request.requestId);
+      if (got.length !== 1) fail(`${request.requestId} (case ${caseId}) answered ${got.length}×`);
+      const answer = got[0];
+      if (answer?.$case === "prescriptionError") {
+        seen.push(`${request.requestId}: PrescriptionError`);
+        continue;
+      }
+      const cases = answer?.$case === "prescriptionResult" ? answer.value.prescriptions : [];
+      const ids = cases.map((c) => c.caseId).join(", ") || "no case";
+      if (answer?.$case === "prescriptionResult" && !answer.value.last)
+        fail(`${request.requestId}: a PrescriptionResult without last`);
+      if (cases.length !== 1 || cases[0]?.caseId !== caseId)
+        fail(`${request.requestId} for case ${caseId} answered with ${ids}`);
+      seen.push(`${request.requestId}: ${ids}`);
+    }
+    return seen.join("; ");
+  },
+};
+
 const stopsOnSigterm: Scenario = {
   name: "stops-on-sigterm",
   expected: "exits with code 0 within 5 s of SIGTERM",
@@ -325,5 +421,6 @@ export const scenarios: readonly Scenario[] = [
   stopsOnRefusal,
   slowAcks,
   answersPrescriptions,
+  answersCasePrefixes,
   stopsOnSigterm,
 ];
