@@ -62,7 +62,7 @@ export interface StreamingResult {
   readonly eventsPerSecond: number;
   readonly postCalls: number;
   readonly window: number;
-  /** The first `detail` of an event not fully prescribed, if any. */
+  /** The first `detail` of an event not fully prescribed in the throughput phase, if any. */
   readonly missingDetail: string | undefined;
   readonly coreCpuMsPerEvent: number;
   readonly pluginCpuMsPerEvent: number;
@@ -206,7 +206,7 @@ async function streamingRun(
       lastArrival = at;
       if (event.missing.length === 0 && keys.every((k) => event.prescriptions[k]?.output)) {
         fullyPrescribed++;
-      } else if (missingDetail === undefined) {
+      } else if (missingDetail === undefined && !recordArrivals) {
         missingDetail = Object.values(event.prescriptions).find((p) => p.detail)?.detail ?? "?";
       }
       if (recordArrivals) arrivals.set(Number(event.eventId), at);
