@@ -87,7 +87,8 @@ async function coreLatency(
   }
 }
 
-async function bareUnary(iterations: number): Promise<number[]> {
+/** Samples (ms) of a bare grpc-js unary round trip between two processes. */
+export async function bareUnary(iterations: number): Promise<number[]> {
   const server = forkWorker<{ type: string; port?: number }>("echo-worker.ts");
   const client = forkWorker<{ type: string; samples?: number[] }>("echo-worker.ts");
   try {

@@ -15,6 +15,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   "xes-throughput": () => import("./xes-throughput.js"),
   "normalize-throughput": () => import("./normalize-throughput.js"),
   prescriptions: () => import("./prescriptions.js"),
+  streaming: () => import("./streaming.js"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

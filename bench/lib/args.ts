@@ -29,6 +29,11 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       replicas: { type: "string" },
       phase: { type: "string" },
       cases: { type: "string" },
+      seconds: { type: "string" },
+      window: { type: "string" },
+      rate: { type: "string" },
+      "sql-times": { type: "string" },
+      "latency-seconds": { type: "string" },
     },
   });
   const pg = typeof values.pg === "string" ? values.pg : undefined;

@@ -3,12 +3,15 @@
  * benchmark, never run by hand): `runPlugin` with a trivial model. Training reports a model
  * name at once; a prescription request answers every running case with its last activity
  * (NEXT_ACTIVITY, probability 1). Tells the parent when a request arrived and when its handler
- * returned (wall-clock ms, comparable across processes).
+ * returned (wall-clock ms, comparable across processes), unless `quiet` (the `streaming`
+ * benchmark: a request per event, where the messages would cost more than the model).
  */
 import { runPlugin } from "../../src/sdk/index.js";
 import { wallMs } from "./report.js";
 
-type Command = { type: "run"; address: string; key: string; partSize?: number } | { type: "stop" };
+type Command =
+  | { type: "run"; address: string; key: string; partSize?: number; quiet?: boolean }
+  | { type: "stop" };
 
 const stop = new AbortController();
 
@@ -16,7 +19,12 @@ function reply(message: Record<string, unknown>): void {
   process.send?.(message);
 }
 
-async function run(address: string, key: string, partSize: number | undefined): Promise<void> {
+async function run(
+  address: string,
+  key: string,
+  partSize: number | undefined,
+  quiet: boolean,
+): Promise<void> {
   await runPlugin({
     address,
     report: { id: key, name: key, type: "bench", description: "prescriptions benchmark" },
@@ -29,7 +37,7 @@ async function run(address: string, key: string, partSize: number | undefined): 
       await ctx.trained(`trivial-${job.pluginId}`);
     },
     onPrescription: async (request, ctx) => {
-      reply({ type: "delivered", requestId: request.requestId, at: wallMs() });
+      if (!quiet) reply({ type: "delivered", requestId: request.requestId, at: wallMs() });
       let cases = 0;
       for await (const running of ctx.cases()) {
         const last = running.events[running.events.length - 1];
@@ -39,14 +47,14 @@ async function run(address: string, key: string, partSize: number | undefined): 
         });
         cases++;
       }
-      reply({ type: "answered", requestId: request.requestId, cases, at: wallMs() });
+      if (!quiet) reply({ type: "answered", requestId: request.requestId, cases, at: wallMs() });
     },
   });
 }
 
 process.on("message", (command: Command) => {
   if (command.type === "run") {
-    run(command.address, command.key, command.partSize).then(
+    run(command.address, command.key, command.partSize, command.quiet === true).then(
       () => reply({ type: "stopped" }),
       (error: unknown) => {
         console.error(error);
