@@ -249,7 +249,9 @@ describeEachDialect("PrescriptionService", (dialect) => {
       jobs.deletePrescriptionJob({ jobId: job.jobId }, done),
     );
     const { jobs: messages, error } = await watched;
-    expect(messages.map((j) => j.status)).toEqual([JobStatus.JOB_STATUS_RUNNING]);
+    // RUNNING once, or again when its request reached the (silent) plugin before the delete.
+    expect(messages.length).toBeGreaterThan(0);
+    expect(new Set(messages.map((j) => j.status))).toEqual(new Set([JobStatus.JOB_STATUS_RUNNING]));
     expect(error?.code).toBe(status.NOT_FOUND);
   });
 });

@@ -176,10 +176,13 @@ async function instancesSeenBy(core: TestCore, key: string, instances: number): 
 async function sweepLockHolders(url: string): Promise<number> {
   const store = await openStore(url);
   try {
+    // pg_locks covers the whole cluster: count only this test's database (other test files run
+    // their own cores, with the same lock key, on other databases of the cluster at once).
     const rows = await store
       .db("pg_locks")
       .count({ n: "*" })
-      .where({ locktype: "advisory", objid: sweepLockKey, granted: true });
+      .where({ locktype: "advisory", objid: sweepLockKey, granted: true })
+      .andWhereRaw("database = (SELECT oid FROM pg_database WHERE datname = current_database())");
     return Number(rows[0]?.n);
   } finally {
     await store.close();
