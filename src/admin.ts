@@ -1,9 +1,10 @@
 /**
  * The core's public module for the `training-core` command's local duties, the ones that do not
  * go through the gRPC API: token administration in the database, the health check's reading of
- * the core's settings and TLS files, and running the core (`serve`). The CLI imports nothing else
- * of the core. knex, the drivers and the core itself load only when a duty needs them, so the
- * other commands start without them.
+ * the core's settings and TLS files, running the core (`serve`), and reading an event log file
+ * as preprocessing does (`stream` posts its events under the training file's column names). The
+ * CLI imports nothing else of the core. knex, the drivers, the readers and the core itself load
+ * only when a duty needs them, so the other commands start without them.
  */
 import type { CreatedToken, NewToken } from "./app/auth/token-admin.js";
 import { loadConfig } from "./config.js";
@@ -12,6 +13,7 @@ import type { TokenRow } from "./store/sql/tokens.js";
 export { hostOf, isLoopbackHost } from "./app/auth/posture.js";
 export { ConfigError, loadConfig } from "./config.js";
 export { AppError, type ErrorCode } from "./domain/errors.js";
+export { readTimestamp } from "./domain/event-log/index.js";
 export type { TokenKind, TokenRow } from "./store/sql/tokens.js";
 export { pemMarkers, readPem } from "./transport/auth/credentials.js";
 export type { CreatedToken, NewToken };
@@ -53,4 +55,53 @@ export async function openTokenAdmin(url: string): Promise<TokenAdmin> {
 export async function serve(env: NodeJS.ProcessEnv): Promise<void> {
   const core = await import("./main.js");
   await core.serve(env);
+}
+
+/** A CSV or XES file that cannot be read as an event log; the message says why (and where). */
+export class EventLogFileError extends Error {
+  override readonly name = "EventLogFileError";
+}
+
+/** An event log file's columns and rows (cells in `columns` order, "" where a value lacks). */
+export interface EventLogFile {
+  readonly columns: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+}
+
+/**
+ * Reads a CSV or XES file (plain or gzip, told by its content) with the readers preprocessing
+ * uses, so its columns are named as in a training file of that file: a CSV's header; for XES,
+ * `case:<key>` for a trace attribute (the case id is `case:concept:name`) and an event
+ * attribute's key as written. Throws EventLogFileError for a file that cannot be read.
+ */
+export async function readEventLogFile(path: string): Promise<EventLogFile> {
+  const [{ createReadStream }, { readEventLogRows }, { DatasetError }, { CompressedFileError }] =
+    await Promise.all([
+      import("node:fs"),
+      import("./app/preprocessing/event-log-rows.js"),
+      import("./app/preprocessing/csv/errors.js"),
+      import("./app/preprocessing/dataset-source.js"),
+    ]);
+  let columns: readonly string[] = [];
+  const rows: string[][] = [];
+  try {
+    await readEventLogRows(() => createReadStream(path), {
+      header: (names) => {
+        columns = [...names];
+      },
+      row: (cells) => {
+        rows.push([...cells]);
+      },
+      flush: async () => {},
+      end: async () => {},
+    });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const rejected = error instanceof DatasetError || error instanceof CompressedFileError;
+    if (rejected || typeof code === "string") {
+      throw new EventLogFileError((error as Error).message);
+    }
+    throw error;
+  }
+  return { columns, rows };
 }

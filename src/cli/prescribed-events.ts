@@ -1,14 +1,19 @@
 /**
- * Reading WatchPrescriptions for the CLI: each event as a line for people
- * (`#12 case 42: next=check, alarm=— (timed out: …)`) or a JSON object, and the loop that
- * prints events until the caller stops (Ctrl-C, or `until` says so).
+ * Reading WatchPrescriptions for the CLI: each event as a JSON line (`--json`), in the live
+ * table redrawn in place on a terminal (see live-table.ts), or else as a line for people
+ * (`#12 case 42: next=check, alarm=— (timed out: …)`); and the loop that shows events until the
+ * caller stops (Ctrl-C, or `until` says so).
  */
 import type { ClientReadableStream } from "@grpc/grpc-js";
 import type { Prescription } from "../gen/trainingcore/v1/prescription.js";
 import type { PrescribedEvent } from "../gen/trainingcore/v1/prescription_service.js";
+import type { CoreClient } from "./client.js";
 import { ExitCode } from "./errors.js";
 import type { JobsClient } from "./jobs-client.js";
 import { printJsonLine } from "./json.js";
+import { activityColumnOf } from "./live-columns.js";
+import { LiveTableState } from "./live-table.js";
+import { LiveView, type TerminalOutput } from "./live-view.js";
 
 export function prescribedEventJson(event: PrescribedEvent) {
   const prescriptions: Record<string, unknown> = {};
@@ -45,6 +50,68 @@ export function prescribedEventLine(event: PrescribedEvent): string {
   return `${head}: ${parts.join(", ")}`;
 }
 
+/** Where the events go: JSON lines, the live table, or lines. */
+export interface EventDisplay {
+  show(event: PrescribedEvent): void;
+  /** Something besides an event changed (the posted and acked counts). */
+  refresh(): void;
+  /** Ends the display; the table's last frame stays on the terminal. */
+  stop(): void;
+}
+
+/**
+ * JSON lines with `json`; the live table of `state` when `out` is a terminal; else a line per
+ * event.
+ */
+export function eventDisplay(
+  json: boolean,
+  state: LiveTableState,
+  out: TerminalOutput & { readonly isTTY?: boolean } = process.stdout,
+): EventDisplay {
+  if (json)
+    return { show: (event) => printJsonLine(prescribedEventJson(event)), refresh() {}, stop() {} };
+  if (!out.isTTY) {
+    return {
+      show: (event) => out.write(`${prescribedEventLine(event)}\n`),
+      refresh() {},
+      stop() {},
+    };
+  }
+  const view = new LiveView(state, out);
+  return {
+    show: (event) => {
+      state.apply(event);
+      view.changed();
+    },
+    refresh: () => view.changed(),
+    stop: () => view.stop(),
+  };
+}
+
+/**
+ * The display of a live command: on a terminal (and without --json), the table, with the
+ * project's ACTIVITY column (one GetProject call); `state` when the caller keeps counts in it.
+ */
+export async function liveDisplay(
+  core: CoreClient,
+  projectId: number,
+  json: boolean,
+  title: string,
+  state?: LiveTableState,
+): Promise<EventDisplay> {
+  const live = !json && process.stdout.isTTY === true;
+  const table =
+    state ??
+    new LiveTableState({
+      title,
+      startedMs: Date.now(),
+      activityColumn: live
+        ? activityColumnOf((await core.getProject(projectId)).definition)
+        : undefined,
+    });
+  return eventDisplay(json, table);
+}
+
 export interface WatchUntil {
   /** Called with each event; true ends the watch (exit code 0). */
   readonly seen?: (event: PrescribedEvent) => boolean;
@@ -53,14 +120,15 @@ export interface WatchUntil {
 }
 
 /**
- * Prints the project's events after `afterEventId` until `until.seen` says enough or the user
- * interrupts (exit code 130, with how to resume). Resolves with the exit code.
+ * Shows the project's events after `afterEventId` until `until.seen` says enough or the user
+ * interrupts (exit code 130, with how to resume); the display is stopped before the promise
+ * settles. Resolves with the exit code.
  */
 export async function printPrescribedEvents(
   jobs: JobsClient,
   projectId: number,
   afterEventId: number,
-  json: boolean,
+  display: EventDisplay,
   until: WatchUntil = {},
   stream: ClientReadableStream<{ event?: PrescribedEvent }> = jobs.watchEvents(
     projectId,
@@ -83,8 +151,7 @@ export async function printPrescribedEvents(
     for await (const { event } of stream as AsyncIterable<{ event?: PrescribedEvent }>) {
       if (!event) continue;
       lastEventId = event.eventId;
-      if (json) printJsonLine(prescribedEventJson(event));
-      else process.stdout.write(`${prescribedEventLine(event)}\n`);
+      display.show(event);
       if (until.seen?.(event)) {
         done = true;
         stream.cancel();
@@ -93,6 +160,7 @@ export async function printPrescribedEvents(
     }
     return { code: ExitCode.ok, lastEventId };
   } catch (error) {
+    display.stop(); // before anything goes to stderr, so the message comes after the frame
     if (done) return { code: ExitCode.ok, lastEventId };
     if (interrupted) {
       process.stderr.write(
@@ -103,5 +171,6 @@ export async function printPrescribedEvents(
     throw jobs.failure(error, 0);
   } finally {
     process.off("SIGINT", onInterrupt);
+    display.stop();
   }
 }

@@ -2,7 +2,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { parseId } from "../args.js";
 import { withJobsClient } from "../jobs-client.js";
-import { printPrescribedEvents } from "../prescribed-events.js";
+import { liveDisplay, printPrescribedEvents } from "../prescribed-events.js";
 
 function nonNegative(what: string) {
   return (value: string): number => {
@@ -27,17 +27,19 @@ export function registerSimulate(program: Command): void {
       "after",
       [
         "",
-        "A line per event as it completes, or a JSON line with --json; ends once every replayed",
-        "event came back. Ctrl-C stops sending (the events sent so far stay stored).",
+        "On a terminal, a table of each case's latest prescriptions updated in place; otherwise a line",
+        "per event as it completes, or a JSON line with --json. Ends once every replayed event came",
+        "back. Ctrl-C stops sending (the events sent so far stay stored).",
         "",
         "Examples:",
         "  training-core simulate 7 --rate 20 --max 500",
       ].join("\n"),
     )
     .action(async (projectId: number, options: { rate: number; max: number }, command: Command) => {
-      await withJobsClient(command, async (jobs, _core, { json }) => {
+      await withJobsClient(command, async (jobs, core, { json }) => {
+        const display = await liveDisplay(core, projectId, json, `simulate ${projectId}`);
         const stream = jobs.simulate(projectId, options.rate, Math.floor(options.max));
-        const { code } = await printPrescribedEvents(jobs, projectId, 0, json, {}, stream);
+        const { code } = await printPrescribedEvents(jobs, projectId, 0, display, {}, stream);
         return code;
       });
     });

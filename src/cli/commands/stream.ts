@@ -1,25 +1,20 @@
 /**
- * `training-core stream PROJECT --events FILE [--rate N]`: posts a CSV file's events in time
- * order (at N events a second, or in batches of 100 as fast as they are acked) and prints each
- * event's prescriptions as it completes; ends once every posted event was shown.
+ * `training-core stream PROJECT --events FILE [--rate N]`: posts a CSV or XES file's events in
+ * time order (at N events a second, or in batches of 100 as fast as they are acked) and shows
+ * each event's prescriptions as it completes (the live table on a terminal, JSON lines with
+ * --json, else a line per event); ends once every posted event was shown.
  */
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { basename } from "node:path";
 import { type Command, InvalidArgumentError } from "commander";
-import { parse } from "csv-parse/sync";
-import { ColumnDefinition } from "../../gen/trainingcore/v1/definition.js";
 import type { Event } from "../../gen/trainingcore/v1/prescription_service.js";
 import { parseId } from "../args.js";
 import { usageError } from "../errors.js";
 import type { JobsClient } from "../jobs-client.js";
 import { withJobsClient } from "../jobs-client.js";
-import { printPrescribedEvents } from "../prescribed-events.js";
-
-const timeDefinitions = [
-  ColumnDefinition.COLUMN_DEFINITION_TIMESTAMP,
-  ColumnDefinition.COLUMN_DEFINITION_START_TIMESTAMP,
-  ColumnDefinition.COLUMN_DEFINITION_END_TIMESTAMP,
-];
+import { activityColumnOf, timeColumnOf } from "../live-columns.js";
+import { LiveTableState } from "../live-table.js";
+import { liveDisplay, printPrescribedEvents } from "../prescribed-events.js";
 
 function parseRate(value: string): number {
   const rate = Number(value);
@@ -29,29 +24,42 @@ function parseRate(value: string): number {
   return rate;
 }
 
-/** The file's rows as events, stably sorted by the project's time column. */
+/**
+ * The file's events (CSV or XES, plain or gzip), stably sorted by the project's time column
+ * (an event whose time does not read goes last; the core then says why it refuses it). The
+ * attributes are named as preprocessing names the file's columns; empty values are left out
+ * (the core reads a missing attribute as an empty one).
+ */
 async function eventsOf(file: string, timeColumn: string | undefined): Promise<Event[]> {
-  if (/\.xes(\.gz)?$/i.test(file)) {
-    throw usageError(`--events ${file}: only CSV files can be streamed for now`);
-  }
-  let text: string;
+  const { EventLogFileError, readEventLogFile, readTimestamp } = await import("../../admin.js");
+  let log: Awaited<ReturnType<typeof readEventLogFile>>;
   try {
-    text = await readFile(file, "utf8");
+    log = await readEventLogFile(file);
   } catch (error) {
-    throw usageError(`--events ${file}: ${(error as Error).message}`);
+    if (error instanceof EventLogFileError) throw usageError(`--events ${file}: ${error.message}`);
+    throw error;
   }
-  const rows = parse(text, { columns: true, bom: true, skip_empty_lines: true }) as Record<
-    string,
-    string
-  >[];
-  const instant = (row: Record<string, string>) => {
-    const ms = timeColumn === undefined ? Number.NaN : Date.parse(row[timeColumn] ?? "");
-    return Number.isNaN(ms) ? Number.POSITIVE_INFINITY : ms;
-  };
-  return rows
-    .map((row, index) => ({ row, index, at: instant(row) }))
+  const timeIndex = timeColumn === undefined ? -1 : log.columns.indexOf(timeColumn);
+  const instant = (cells: readonly string[]) =>
+    (timeIndex < 0 ? undefined : readTimestamp(cells[timeIndex] ?? "")) ?? Number.POSITIVE_INFINITY;
+  return log.rows
+    .map((cells, index) => ({ cells, index, at: instant(cells) }))
     .sort((a, b) => (a.at === b.at ? a.index - b.index : a.at < b.at ? -1 : 1))
-    .map(({ row }) => ({ attributes: row, caseCompleted: false }));
+    .map(({ cells }) => {
+      const attributes: Record<string, string> = {};
+      log.columns.forEach((name, i) => {
+        const value = cells[i] ?? "";
+        if (value !== "") attributes[name] = value;
+      });
+      return { attributes, caseCompleted: false };
+    });
+}
+
+interface PostProgress {
+  /** Before a call: the events it sends. */
+  sending(count: number): void;
+  /** After a call: the ids the core gave them. */
+  acked(ids: number[]): void;
 }
 
 async function postAll(
@@ -59,7 +67,7 @@ async function postAll(
   projectId: number,
   events: Event[],
   rate: number | undefined,
-  posted: (ids: number[]) => void,
+  progress: PostProgress,
 ): Promise<void> {
   const batch = rate === undefined ? 100 : Math.max(1, Math.min(100, Math.ceil(rate / 10)));
   const prefix = `stream-${randomUUID()}`;
@@ -69,7 +77,9 @@ async function postAll(
       const due = started + (i / rate) * 1000;
       if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
     }
-    posted(await jobs.postEvents(projectId, events.slice(i, i + batch), `${prefix}-${i}`));
+    const slice = events.slice(i, i + batch);
+    progress.sending(slice.length);
+    progress.acked(await jobs.postEvents(projectId, slice, `${prefix}-${i}`));
   }
 }
 
@@ -77,10 +87,13 @@ export function registerStream(program: Command): void {
   program
     .command("stream")
     .description(
-      "post a CSV file's events to a TRAINED project in time order and print each event's prescriptions as they come",
+      "post a CSV or XES file's events to a TRAINED project in time order and show each case's latest prescriptions as they come",
     )
     .argument("<project>", "the project's id (it must be TRAINED)", parseId)
-    .requiredOption("--events <file>", "a CSV file with the columns of the project's event log")
+    .requiredOption(
+      "--events <file>",
+      "a CSV or XES file (plain or gzip) with the columns of the project's event log",
+    )
     .option(
       "--rate <n>",
       "events per second (default: batches of 100, as fast as acked)",
@@ -90,55 +103,92 @@ export function registerStream(program: Command): void {
       "after",
       [
         "",
-        "A line per event as it completes (`#12 case 42: next=check`), or a JSON line with --json.",
+        "On a terminal, a table of each case's latest prescriptions updated in place (most recently",
+        "changed cases first, as many as the terminal has lines), under a line with the events",
+        "posted, acked and prescribed and the rate. Otherwise a line per event as it completes",
+        "(`#12 case 42: next=check`), or a JSON line with --json. An XES file's attributes are",
+        "posted under the names preprocessing gives them (`case:concept:name`, `concept:name`,",
+        "`time:timestamp`, …).",
         "",
         "Examples:",
         "  training-core stream 7 --events running.csv --rate 50",
+        "  training-core stream 7 --events running.xes.gz",
         "  training-core stream 7 --events running.csv --json > prescriptions.jsonl",
       ].join("\n"),
     )
     .action(
       async (projectId: number, options: { events: string; rate?: number }, command: Command) => {
         await withJobsClient(command, async (jobs, core, { json }) => {
-          const project = await core.getProject(projectId);
-          const columns = Object.entries(project.definition?.columns ?? {});
-          const timeColumn = timeDefinitions
-            .map((definition) => columns.find(([, d]) => d === definition)?.[0])
-            .find((name) => name !== undefined);
-          const events = await eventsOf(options.events, timeColumn);
+          const { definition } = await core.getProject(projectId);
+          const events = await eventsOf(options.events, timeColumnOf(definition));
           if (events.length === 0) return 0;
-          const ids = new Set<number>();
-          const seen = new Set<number>();
-          let postingDone = false;
-          let resolveFirst: (id: number) => void = () => {};
-          const first = new Promise<number>((resolve) => {
-            resolveFirst = resolve;
+          const state = new LiveTableState({
+            title: `stream ${projectId} ${basename(options.events)}`,
+            activityColumn: activityColumnOf(definition),
+            startedMs: Date.now(),
           });
-          let finish: () => void = () => {};
-          const finished = new Promise<void>((resolve) => {
-            finish = resolve;
-          });
-          const complete = () => postingDone && [...ids].every((id) => seen.has(id));
-          const posting = postAll(jobs, projectId, events, options.rate, (posted) => {
-            if (ids.size === 0 && posted[0] !== undefined) resolveFirst(posted[0]);
-            for (const id of posted) ids.add(id);
-          }).then(() => {
-            postingDone = true;
-            if (complete()) finish();
-          });
-          posting.catch(() => resolveFirst(0));
-          const start = await first;
-          if (start === 0) await posting;
-          const watching = printPrescribedEvents(jobs, projectId, start - 1, json, {
-            seen: (event) => {
-              if (ids.has(event.eventId) || event.eventId >= start) seen.add(event.eventId);
-              return complete();
-            },
-            stop: finished,
-          });
-          const [{ code }] = await Promise.all([watching, posting]);
-          return code;
+          state.posted = 0;
+          state.acked = 0;
+          const display = await liveDisplay(core, projectId, json, "", state);
+          try {
+            return await streamEvents(jobs, projectId, events, options.rate, state, display);
+          } finally {
+            display.stop();
+          }
         });
       },
     );
+}
+
+async function streamEvents(
+  jobs: JobsClient,
+  projectId: number,
+  events: Event[],
+  rate: number | undefined,
+  state: LiveTableState,
+  display: Awaited<ReturnType<typeof liveDisplay>>,
+): Promise<number> {
+  let firstId = 0;
+  const seen = new Set<number>(); // ids shown since the first ack (ours, maybe others')
+  const unseen = new Set<number>(); // ours, acked but not shown yet
+  let postingDone = false;
+  let resolveFirst: (id: number) => void = () => {};
+  const first = new Promise<number>((resolve) => {
+    resolveFirst = resolve;
+  });
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  const complete = () => postingDone && unseen.size === 0;
+  const posting = postAll(jobs, projectId, events, rate, {
+    sending: (count) => {
+      state.posted = (state.posted ?? 0) + count;
+      display.refresh();
+    },
+    acked: (posted) => {
+      if (firstId === 0 && posted[0] !== undefined) {
+        firstId = posted[0];
+        resolveFirst(firstId);
+      }
+      for (const id of posted) if (!seen.has(id)) unseen.add(id);
+      state.acked = (state.acked ?? 0) + posted.length;
+      display.refresh();
+    },
+  }).then(() => {
+    postingDone = true;
+    if (complete()) finish();
+  });
+  posting.catch(() => resolveFirst(0));
+  const start = await first;
+  if (start === 0) await posting;
+  const watching = printPrescribedEvents(jobs, projectId, start - 1, display, {
+    seen: (event) => {
+      if (!unseen.delete(event.eventId)) seen.add(event.eventId);
+      return complete();
+    },
+    stop: finished,
+  });
+  const [{ code }] = await Promise.all([watching, posting]);
+  return code;
 }

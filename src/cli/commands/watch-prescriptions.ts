@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { parseEventId, parseId } from "../args.js";
 import { withJobsClient } from "../jobs-client.js";
-import { printPrescribedEvents } from "../prescribed-events.js";
+import { liveDisplay, printPrescribedEvents } from "../prescribed-events.js";
 
 export function registerWatchPrescriptions(program: Command): void {
   program
@@ -21,8 +21,9 @@ export function registerWatchPrescriptions(program: Command): void {
       "after",
       [
         "",
-        "A line per event (`#12 case 42: next=check, alarm=— (timed out: …)`), or a JSON line with",
-        "--json. Ctrl-C prints the command that resumes where it stopped.",
+        "On a terminal, a table of each case's latest prescriptions updated in place (most recently",
+        "changed cases first); otherwise a line per event (`#12 case 42: next=check, alarm=— (timed",
+        "out: …)`), or a JSON line with --json. Ctrl-C prints the command that resumes where it stopped.",
         "",
         "Examples:",
         "  training-core watch-prescriptions 7",
@@ -30,8 +31,9 @@ export function registerWatchPrescriptions(program: Command): void {
       ].join("\n"),
     )
     .action(async (projectId: number, options: { after: number }, command: Command) => {
-      await withJobsClient(command, async (jobs, _core, { json }) => {
-        const { code } = await printPrescribedEvents(jobs, projectId, options.after, json);
+      await withJobsClient(command, async (jobs, core, { json }) => {
+        const display = await liveDisplay(core, projectId, json, `watch ${projectId}`);
+        const { code } = await printPrescribedEvents(jobs, projectId, options.after, display);
         return code;
       });
     });
