@@ -91,3 +91,32 @@ export function collect(
 export function linesOf(text: string): string[] {
   return text.split("\n").filter((line) => line.trim() !== "");
 }
+
+export interface TerminalCli extends RunningCli {
+  /** Types Ctrl-C on the terminal: the CLI gets SIGINT, as from a person. */
+  interrupt(): void;
+}
+
+/**
+ * Starts `training-core <args>` on a pseudo-terminal of `columns` × `rows` (util-linux
+ * `script`), so that its stdout is a TTY; `stdout` is what the terminal received (the CLI's
+ * stdout and stderr, with the terminal's own `\r\n` line ends and echo).
+ */
+export function startCliOnTerminal(
+  args: readonly string[],
+  size: { columns: number; rows: number },
+  options: CliOptions = {},
+): TerminalCli {
+  const quote = (word: string) => `'${word.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, "--import", "tsx", cliEntry, ...args].map(quote).join(" ");
+  const child = spawn(
+    "script",
+    ["-qefc", `stty rows ${size.rows} cols ${size.columns} && exec ${command}`, "/dev/null"],
+    { cwd: repoRoot, env: cliEnv(options), stdio: ["pipe", "pipe", "pipe"] },
+  );
+  return {
+    child,
+    done: collect(child, `training-core ${args.join(" ")} (on a terminal)`, options.timeoutMs),
+    interrupt: () => child.stdin?.write("\x03"),
+  };
+}

@@ -1,6 +1,7 @@
 // Live prescriptions in tests: a TRAINED event-log project with its plugins, PostEvents and a
 // WatchPrescriptions reader whose events arrive in a queue.
 import type { ClientReadableStream } from "@grpc/grpc-js";
+import type { EventLogDefinition } from "../../src/gen/trainingcore/v1/definition.js";
 import type { CasePrescription } from "../../src/gen/trainingcore/v1/prescription.js";
 import type {
   Event,
@@ -27,7 +28,12 @@ export interface LiveProject {
 export async function liveProject(
   env: FreshCore,
   keys: readonly string[],
-  options: { dataset?: string; holdoutFraction?: number } = {},
+  options: {
+    dataset?: string | Buffer;
+    holdoutFraction?: number;
+    /** Default: the running log's definition. */
+    definition?: EventLogDefinition;
+  } = {},
 ): Promise<LiveProject> {
   const plugins = new Map<string, TestPlugin>();
   for (const key of keys) plugins.set(key, await env.connect(key, { prescribes: true }));
@@ -35,7 +41,7 @@ export async function liveProject(
     datasetCsv: Buffer.from(options.dataset ?? runningLog),
     holdoutFraction: options.holdoutFraction ?? 0,
     pluginKeys: [...keys],
-    definition: runningLogDefinition,
+    definition: options.definition ?? runningLogDefinition,
   });
   for (const plugin of plugins.values()) await plugin.train(await plugin.trainingData.next());
   await watchToEnd(env.core.projects, created.id);
