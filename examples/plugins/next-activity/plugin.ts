@@ -316,7 +316,11 @@ export function prescriber(
     const text = local ?? (await ctx.model()).toString("utf8");
     const model = JSON.parse(text) as NextActivityModel;
     logger?.info(
-      { projectId: request.projectId, pluginId: request.pluginId, from: local !== undefined ? path : "core" },
+      {
+        projectId: request.projectId,
+        pluginId: request.pluginId,
+        from: local !== undefined ? path : "core",
+      },
       `model ${request.modelName} loaded`,
     );
     return model;
