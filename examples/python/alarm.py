@@ -15,7 +15,8 @@ estimators; read it with ``load_model``) and reports that file name.
 It also stores the model in the core (``ctx.trained(name, file=path)``), and prescribes: for
 every running case, the probability that it ends with a negative outcome given its events so
 far (type ``ALARM``, output the probability), from the model of the request's ``model_name``:
-the file in MODEL_DIR when this instance trained it, else the one stored in the core.
+the file in MODEL_DIR when this instance trained it, else the one stored in the core, loaded
+once per project and kept (live requests come one per event).
 
 The protocol is the SDK's (``trainingcore``, in sdk/python). Needs Debian's python3-sklearn
 besides the gRPC packages. Settings: see common.py (PLUGIN_KEY defaults to plugin-python-alarm).
@@ -23,7 +24,6 @@ besides the gRPC packages. Settings: see common.py (PLUGIN_KEY defaults to plugi
 
 from __future__ import annotations
 
-import functools
 import logging
 import sys
 from collections.abc import Iterable, Sequence
@@ -35,7 +35,7 @@ from typing import Any
 import joblib
 from sklearn.ensemble import RandomForestClassifier
 
-from common import main, model_dir, save_model  # first: it finds the SDK
+from common import LoadedModels, main, save_model  # first: it finds the SDK
 from event_log import (
     ACTIVITY,
     TIMESTAMPS,
@@ -221,12 +221,6 @@ def load_model(path: Path | str) -> AlarmModel:
     )
 
 
-@functools.lru_cache(maxsize=32)
-def cached_model(path: str) -> AlarmModel:
-    """A model loaded once per file: live requests come one per event."""
-    return load_model(path)
-
-
 def positive_int(parameters: dict[str, Any], name: str) -> int:
     """A parameter as an int: a Struct carries every number as a float."""
     value = parameters.get(name, DEFAULT_PARAMETERS[name])
@@ -254,10 +248,13 @@ def train(job: Job, ctx: JobContext) -> None:
     ctx.trained(name, file=path)  # stored in the core too: any instance can prescribe
 
 
+MODELS: LoadedModels[AlarmModel] = LoadedModels(load_model)
+"""Each project's model, loaded once by this instance: live requests come one per event."""
+
+
 def prescribe(request: PrescriptionRequest, ctx: PrescriptionContext) -> None:
     """The probability of a negative outcome for each running case, from its events so far."""
-    local = model_dir() / request.model_name
-    model = cached_model(str(local if local.exists() else ctx.model_path()))
+    model = MODELS.get(request, ctx)
     about = {"name": request.model_name, "cases": model.cases, "negative_cases": model.negative_cases}
     for case in ctx.cases():
         stamps = [next((e[name] for name in TIMESTAMPS if name in e), "") for e in case.events]

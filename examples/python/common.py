@@ -11,8 +11,10 @@ import dataclasses
 import logging
 import os
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Generic, TypeVar
 
 try:
     import trainingcore
@@ -21,6 +23,8 @@ except ImportError:  # not installed (pip install ./sdk/python): use the SDK of 
     import trainingcore
 
 log = logging.getLogger("example")
+
+M = TypeVar("M")
 
 
 def model_dir() -> Path:
@@ -37,6 +41,42 @@ def save_model(name: str, write: Callable[[Path], None]) -> Path:
     write(partial)
     partial.replace(path)
     return path
+
+
+class LoadedModels(Generic[M]):
+    """The models a plugin instance prescribes with, each loaded once per project and membership
+    (live requests come one per event: loading the model for each would be far too slow).
+
+    A model is read from its file in MODEL_DIR when this instance (or another sharing the
+    directory) trained it, else from the copy stored in the core (``ctx.model_path()``: one
+    ``DownloadModel`` per membership and run). A membership's model does not change once it is
+    TRAINED (retraining makes a new project), so nothing is ever reloaded.
+    """
+
+    def __init__(self, load: Callable[[Path], M]) -> None:
+        self._load = load
+        self._models: dict[tuple[int, int], M] = {}
+        self._locks: dict[tuple[int, int], threading.Lock] = {}
+        self._lock = threading.Lock()
+
+    def get(self, request: trainingcore.PrescriptionRequest, ctx: trainingcore.PrescriptionContext) -> M:
+        key = (request.project_id, request.plugin_id)
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:  # concurrent requests of one project wait for one load
+            if key not in self._models:
+                local = model_dir() / request.model_name
+                stored = not local.is_file()
+                path = ctx.model_path() if stored else local
+                self._models[key] = self._load(path)
+                log.info(
+                    "project=%d plugin=%d model %s loaded from %s",
+                    request.project_id,
+                    request.plugin_id,
+                    request.model_name,
+                    "the core" if stored else path,
+                )
+            return self._models[key]
 
 
 def main(

@@ -4,6 +4,12 @@ For every training set it is offered it counts, for every activity, which activi
 within a case (ordered by timestamp; ``__end__`` when the case ends there), writes the model as
 JSON (the same layout as the TypeScript example's) and reports its file name.
 
+It stores the model in the core too, and prescribes: for a running case, the activity that
+most often followed the case's last activity in training (the end of a case aside), with its
+share of everything that followed it (type ``NEXT_ACTIVITY``, output ``{activity,
+probability}``), the same answer as the TypeScript example's. It loads a project's model once
+and keeps it: live requests (``PostEvents``) come one per event.
+
 A project created with a definition gives a training set with fixed column names: the plugin
 reads ``CASE_ID``, ``ACTIVITY`` and ``TIMESTAMP`` (or ``END_TIMESTAMP``) as they are, and declares
 ``needed_columns`` CASE_ID and ACTIVITY. For a project without a definition it guesses the case,
@@ -20,11 +26,21 @@ import sys
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from common import main, save_model  # first: it finds the SDK
-from event_log import Column, Columns, fixed_columns, read_cases
-from trainingcore import Job, JobContext, NotApplicable, PluginInfo
+from common import LoadedModels, main, save_model  # first: it finds the SDK
+from event_log import ACTIVITY, Column, Columns, fixed_columns, read_cases
+from trainingcore import (
+    Job,
+    JobContext,
+    NotApplicable,
+    PluginInfo,
+    Prescription,
+    PrescriptionContext,
+    PrescriptionRequest,
+    RunningCase,
+)
 
 log = logging.getLogger("python-next-activity")
 
@@ -148,13 +164,56 @@ def train(job: Job, ctx: JobContext) -> None:
     model = train_next_activity(rows, columns)
     document = model.to_json(job.project_id, job.plugin_id)
     name = f"python-next-activity-{job.project_id}-{job.plugin_id}.json"
-    save_model(
+    path = save_model(
         name,
         lambda partial: partial.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8"),
     )
     log.info("%d cases, %d events", model.cases, model.events)
-    ctx.trained(name)
+    ctx.trained(name, file=path)  # stored in the core too: any instance can prescribe
+
+
+def next_activity_for(model: dict[str, Any], case: RunningCase, model_name: str) -> Prescription:
+    """The activity that most often followed the case's last one in training (``__end__``
+    aside), with its share of everything that followed it; None, with why, for a case whose
+    last activity the model never saw or after which cases always ended."""
+    trained_column = model["columns"]["activity"]
+    column = trained_column if case.events and trained_column in case.events[0] else ACTIVITY
+    last = case.events[-1].get(column) if case.events else None
+    about = {"name": model_name, "cases": model["cases"]}
+    followers: dict[str, int] | None = None if last is None else model["next"].get(last)
+    if not followers:
+        detail = (
+            f"the case has no {column} value"
+            if last is None
+            else f"activity {json.dumps(last, ensure_ascii=False)} was never seen in training"
+        )
+        return Prescription("NEXT_ACTIVITY", None, detail=detail, model=about)
+    total = sum(followers.values())
+    ranked = sorted((-count, name) for name, count in followers.items() if name != END)
+    if not ranked:
+        detail = f"cases always ended after {json.dumps(last, ensure_ascii=False)} in training"
+        return Prescription("NEXT_ACTIVITY", None, detail=detail, model=about)
+    minus_count, activity = ranked[0]  # the most frequent, ties by name
+    output = {"activity": activity, "probability": -minus_count / total}
+    return Prescription("NEXT_ACTIVITY", output, model=about)
+
+
+def load_model(path: Path) -> dict[str, Any]:
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(document, dict) or document.get("type") != "next-activity":
+        raise ValueError(f"{path.name} is not a next-activity model")
+    return document
+
+
+MODELS: LoadedModels[dict[str, Any]] = LoadedModels(load_model)
+
+
+def prescribe(request: PrescriptionRequest, ctx: PrescriptionContext) -> None:
+    """The next activity of each running case (a live request: its one case)."""
+    model = MODELS.get(request, ctx)
+    for case in ctx.cases():
+        ctx.answer(case.case_id, next_activity_for(model, case, request.model_name))
 
 
 if __name__ == "__main__":
-    sys.exit(main(REPORT, train))
+    sys.exit(main(REPORT, train, prescribe))

@@ -8,12 +8,15 @@ Run:  cd examples/python && /usr/bin/python3 -m unittest -v
 from __future__ import annotations
 
 import importlib.util
+import os
 import tempfile
 import unittest
+from unittest import mock
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import common  # noqa: F401 - finds the SDK
+import common  # first: it finds the SDK
+from fake_context import FakeContext, live_request
 from trainingcore import NotApplicable
 from trainingcore.v1 import definition_pb2 as definition_pb
 
@@ -129,6 +132,39 @@ class TrainingTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "parameter n_estimators must be a positive"):
             alarm.positive_int({"n_estimators": 2.5}, "n_estimators")
         self.assertEqual(alarm.positive_int({"n_estimators": 7.0}, "n_estimators"), 7)
+
+
+@unittest.skipIf(NO_SKLEARN, "needs scikit-learn (apt-get install python3-sklearn)")
+class PrescriptionTest(unittest.TestCase):
+    def test_answers_live_requests_with_a_model_loaded_once(self) -> None:
+        model = alarm.train_alarm(cases_of(normalized_log()), max_prefix_length=3, n_estimators=5)
+        with tempfile.TemporaryDirectory() as directory, mock.patch.dict(
+            os.environ, {"MODEL_DIR": directory}
+        ):
+            stored = Path(directory) / "stored.joblib"
+            alarm.joblib.dump(model.to_document(), stored)
+            alarm.MODELS = common.LoadedModels(alarm.load_model)  # a new instance's
+            hour = timedelta(hours=1)
+            prefix = [("register", T0), ("escalate", T0 + 5 * hour), ("close", T0 + 6 * hour)]
+            contexts = []
+            for length in range(1, 4):  # one live request per event
+                events = [
+                    {"CASE_ID": "r1", "ACTIVITY": activity, "TIMESTAMP": iso(time)}
+                    for activity, time in prefix[:length]
+                ]
+                ctx = FakeContext(live_request(1, "alarm-1-10.joblib", "r1", events), stored)
+                alarm.prescribe(ctx.request, ctx)  # type: ignore[arg-type]
+                contexts.append(ctx)
+        self.assertEqual([ctx.downloads for ctx in contexts], [1, 0, 0])
+        answers = [ctx.answers[0] for ctx in contexts]
+        self.assertEqual([case_id for case_id, _ in answers], ["r1", "r1", "r1"])
+        for length, (_, answer) in enumerate(answers, start=1):
+            activities = [activity for activity, _ in prefix[:length]]
+            times = [time for _, time in prefix[:length]]
+            self.assertEqual(answer.type, "ALARM")
+            self.assertEqual(answer.output, model.negative_probability(activities, times))
+            self.assertEqual(answer.model, {"name": "alarm-1-10.joblib", "cases": 30, "negative_cases": 10})
+        self.assertGreater(answers[1][1].output, 0.8)  # escalated
 
 
 if __name__ == "__main__":

@@ -7,10 +7,17 @@ Run:  cd examples/python && /usr/bin/python3 -m unittest -v
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 import unittest
+from pathlib import Path
+from unittest import mock
 
 import plugin
-from trainingcore import NotApplicable
+from common import LoadedModels
+from fake_context import FakeContext, live_request
+from trainingcore import NotApplicable, Prescription, RunningCase
 from trainingcore.v1 import definition_pb2 as definition_pb
 
 
@@ -102,6 +109,78 @@ class FixedColumnsTest(unittest.TestCase):
         # The normalized header has no timestamp the guessing knows.
         with self.assertRaisesRegex(NotApplicable, "no timestamp column"):
             plugin.columns_of(NORMALIZED[0], defined=False)
+
+
+def event(case_id: str, activity: str, minute: int) -> dict[str, str]:
+    """An event of a live request, as the core normalizes it."""
+    return {"CASE_ID": case_id, "ACTIVITY": activity, "TIMESTAMP": f"2024-01-01T10:{minute:02}:00.000Z"}
+
+
+class PrescriptionTest(unittest.TestCase):
+    def setUp(self) -> None:
+        rows = [line.split(",") for line in CSV.decode().splitlines()]
+        columns = plugin.columns_of(rows[0], defined=False)
+        self.model = plugin.train_next_activity(rows[1:], columns).to_json(1, 10)
+        self.model["next"]["register"] = {"check": 3, "approve": 3, "__end__": 4}
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        self.dir = Path(directory.name)
+        environment = mock.patch.dict(os.environ, {"MODEL_DIR": str(self.dir / "models")})
+        environment.start()
+        self.addCleanup(environment.stop)
+        plugin.MODELS = LoadedModels(plugin.load_model)  # a new instance's: nothing loaded
+
+    def test_answers_the_most_likely_activity_after_the_last_one(self) -> None:
+        def answer(*activities: str) -> Prescription:
+            case = RunningCase("c9", [event("c9", a, i) for i, a in enumerate(activities)])
+            return plugin.next_activity_for(self.model, case, "m")
+
+        about = {"name": "m", "cases": 2}
+        # After "register": check 3, approve 3 (ties by name), the end 4 times.
+        self.assertEqual(
+            answer("reject", "register"),
+            Prescription("NEXT_ACTIVITY", {"activity": "approve", "probability": 0.3}, model=about),
+        )
+        self.assertEqual(answer("check").output, {"activity": "approve", "probability": 1.0})
+        ended = answer("register", "approve")
+        self.assertIsNone(ended.output)
+        self.assertEqual(ended.detail, 'cases always ended after "approve" in training')
+        unseen = answer("check", "café")
+        self.assertIsNone(unseen.output)
+        self.assertEqual(unseen.detail, 'activity "café" was never seen in training')
+
+    def test_loads_a_projects_model_once_from_the_core_or_model_dir(self) -> None:
+        stored = self.dir / "downloaded"
+        stored.write_text(json.dumps(self.model), encoding="utf-8")
+        contexts = []
+        case = ["reject", "register", "check"]
+        for length in range(1, len(case) + 1):  # one live request per event
+            events = [event("c1", activity, m) for m, activity in enumerate(case[:length])]
+            ctx = FakeContext(live_request(1, "python-next-activity-1-10.json", "c1", events), stored)
+            plugin.prescribe(ctx.request, ctx)  # type: ignore[arg-type]
+            contexts.append(ctx)
+        self.assertEqual([ctx.downloads for ctx in contexts], [1, 0, 0])
+        outputs = [ctx.answers[0][1].output for ctx in contexts]
+        self.assertEqual(
+            outputs,
+            [
+                {"activity": "register", "probability": 1.0},
+                {"activity": "approve", "probability": 0.3},
+                {"activity": "approve", "probability": 1.0},
+            ],
+        )
+        self.assertEqual([ctx.answers[0][0] for ctx in contexts], ["c1", "c1", "c1"])
+
+        # Another project, trained by this instance: read from MODEL_DIR, not downloaded.
+        local = dict(self.model, next={"register": {"archive": 1}})
+        (self.dir / "models").mkdir()
+        (self.dir / "models" / "python-next-activity-2-20.json").write_text(json.dumps(local))
+        for _ in range(2):
+            ctx = FakeContext(
+                live_request(2, "python-next-activity-2-20.json", "c2", [event("c2", "register", 0)])
+            )
+            plugin.prescribe(ctx.request, ctx)  # type: ignore[arg-type]
+            self.assertEqual(ctx.answers[0][1].output, {"activity": "archive", "probability": 1.0})
 
 
 if __name__ == "__main__":

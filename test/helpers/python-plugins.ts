@@ -53,6 +53,25 @@ export function itUnless(reason: string | undefined, name: string, fn: () => Pro
   );
 }
 
+/**
+ * `it`, skipped with the reason in its name when `reason` says what this machine lacks, except
+ * on CI (CI set), which must run it: there the missing package fails the test.
+ */
+export function itOrFailOnCi(
+  reason: string | undefined,
+  name: string,
+  fn: () => Promise<void>,
+  timeoutMs = testTimeoutMs,
+): void {
+  if (reason && process.env.CI) {
+    it(name, () => {
+      throw new Error(`CI must run this test: ${reason}`);
+    });
+  } else {
+    it.skipIf(reason !== undefined)(reason ? `${name} (skipped: ${reason})` : name, fn, timeoutMs);
+  }
+}
+
 /** Checks, once before the file's tests, that the examples find the SDK (sdk/python). */
 export function generateStubsBeforeAll(): void {
   beforeAll(() => {

@@ -99,7 +99,7 @@ export function startNextActivityPlugin(options: NextActivityPluginOptions): Pro
       neededColumns: ["CASE_ID", "ACTIVITY"],
     },
     onTrainingData: (job, ctx) => train(job, ctx, options.modelDir),
-    onPrescription: (request, ctx) => prescribe(request, ctx, options.modelDir),
+    onPrescription: prescriber(options.modelDir, options.logger),
   });
 }
 
@@ -296,24 +296,48 @@ export function nextActivityFor(
   };
 }
 
-/** Models read by this instance, by file. */
-const loadedModels = new Map<string, NextActivityModel>();
-
-async function prescribe(
-  request: PrescriptionJob,
-  ctx: PrescriptionContext,
+/**
+ * The `onPrescription` handler of one plugin instance. It loads each project's model once and
+ * keeps it (live requests come one per event): the file in `modelDir` when this instance (or
+ * another sharing the directory) trained it, else the copy stored in the core (`ctx.model()`,
+ * downloaded once per run). A membership's model does not change once it is TRAINED.
+ */
+export function prescriber(
   modelDir: string,
-): Promise<void> {
-  // The model file this instance (or another sharing the directory) wrote for the project,
-  // read once: live requests (PostEvents) come one per event.
-  const path = join(modelDir, request.modelName);
-  let model = loadedModels.get(path);
-  if (!model) {
-    model = JSON.parse(await readFile(path, "utf8")) as NextActivityModel;
-    loadedModels.set(path, model);
-  }
-  // A live request holds one case; ctx.cases() yields it like a dataset's cases.
-  for await (const running of ctx.cases()) {
-    await ctx.answer(running.caseId, nextActivityFor(model, running, request.modelName));
-  }
+  logger?: Logger,
+): (request: PrescriptionJob, ctx: PrescriptionContext) => Promise<void> {
+  const models = new Map<string, Promise<NextActivityModel>>();
+  const load = async (request: PrescriptionJob, ctx: PrescriptionContext) => {
+    const path = join(modelDir, request.modelName);
+    const local = await readFile(path, "utf8").catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") return undefined;
+      throw error;
+    });
+    const text = local ?? (await ctx.model()).toString("utf8");
+    const model = JSON.parse(text) as NextActivityModel;
+    logger?.info(
+      {
+        projectId: request.projectId,
+        pluginId: request.pluginId,
+        from: local !== undefined ? path : "core",
+      },
+      `model ${request.modelName} loaded`,
+    );
+    return model;
+  };
+  return async (request, ctx) => {
+    const key = `${request.projectId}/${request.pluginId}`;
+    let loading = models.get(key);
+    if (!loading) {
+      // Concurrent requests of one project share the load; a failed load is tried again.
+      loading = load(request, ctx);
+      models.set(key, loading);
+      loading.catch(() => models.delete(key));
+    }
+    const model = await loading;
+    // A live request holds one case; ctx.cases() yields it like a dataset's cases.
+    for await (const running of ctx.cases()) {
+      await ctx.answer(running.caseId, nextActivityFor(model, running, request.modelName));
+    }
+  };
 }

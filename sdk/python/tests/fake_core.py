@@ -74,6 +74,7 @@ class FakeCore(pb_grpc.PluginServiceServicer, ds_grpc.DatasetServiceServicer, ms
         self.cut_downloads_after: Optional[int] = None
         self.download_offsets: list[int] = []
         self.models: dict[tuple[int, int], bytes] = {}
+        self.model_downloads: list[tuple[int, int]] = []
         self.uploads: list[ms.ModelMetadata] = []
         self.metadata: list[dict[str, str]] = []
         self.server = grpc.server(futures.ThreadPoolExecutor(max_workers=16))
@@ -156,6 +157,7 @@ class FakeCore(pb_grpc.PluginServiceServicer, ds_grpc.DatasetServiceServicer, ms
         return ms.UploadModelResponse(model_name=metadata.model_name, size_bytes=len(body), sha256=digest)
 
     def DownloadModel(self, request: ms.DownloadModelRequest, context: Any) -> Iterator[ms.DownloadModelResponse]:
+        self.model_downloads.append((request.project_id, request.plugin_id))
         body = self.models.get((request.project_id, request.plugin_id))
         if body is None:
             context.abort(grpc.StatusCode.NOT_FOUND, "no model stored")

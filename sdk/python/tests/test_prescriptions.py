@@ -162,7 +162,15 @@ def test_the_stored_model_is_downloaded_once(core: FakeCore, start: Any) -> None
     stream, _ = core.registered_stream()
     stream.send(prescription_request=request())
     parts(stream, "r1")
-    assert seen == [b"weights", b"weights"]
+    # Live requests (one per event) of the same membership reuse the downloaded file.
+    for request_id in ("p1", "p2"):
+        prefix = pb.CasePrefix(case_id="live")
+        prefix.events.add().update({"CASE_ID": "live", "ACTIVITY": "a"})
+        message = pb.PrescriptionRequest(request_id=request_id, project_id=1, plugin_id=10, case_prefix=prefix)
+        stream.send(prescription_request=message)
+        parts(stream, request_id)
+    assert seen == [b"weights"] * 6
+    assert core.model_downloads == [(1, 10)]
 
 
 def test_read_running_cases_groups_contiguous_rows() -> None:

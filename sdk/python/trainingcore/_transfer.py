@@ -165,6 +165,12 @@ class ModelCache:
                 return self._paths[key]
             path = self._dir / f"model-{project_id}-{plugin_id}"
             download_model(stub, project_id, plugin_id, path, stopping, reconnect)
+            log.info(
+                "project=%d plugin=%d model downloaded (%d bytes)",
+                project_id,
+                plugin_id,
+                path.stat().st_size,
+            )
             self._paths[key] = path
             return path
 

@@ -165,11 +165,13 @@ def run_request(handler: PrescriptionHandler, ctx: PrescriptionContext) -> None:
     (unless the plugin is stopping: then nothing more is sent)."""
     request = ctx.request
     ids = f"request={request.request_id} project={request.project_id}"
-    log.info("%s prescribing", ids)
+    # A live request comes per posted event: its progress is logged at debug level only.
+    level = logging.DEBUG if request.case_prefix is not None else logging.INFO
+    log.log(level, "%s prescribing", ids)
     try:
         handler(request, ctx)
         ctx.finish()
-        log.info("%s answered", ids)
+        log.log(level, "%s answered", ids)
     except PluginStoppedError:
         return
     except Exception as error:  # noqa: BLE001 - reported as the request's error
