@@ -21,7 +21,6 @@ import {
 } from "../../domain/prescriptions/request-transitions.js";
 import { hasNul } from "../../domain/text-checks.js";
 import type { ReportContext } from "../../store/commits/transactions.js";
-import { driverOf } from "../../store/sql/prepared.js";
 import {
   caseOrdinals,
   insertPrescriptions,
@@ -52,15 +51,11 @@ export function applyPrescriptionAnswer(
   reporterKey: string,
   answer: PrescriptionAnswer,
 ): Promise<AnswerResult> {
-  return deps.committer.run(async (work) => {
+  return deps.committer.runOnDriver(async (ctx) => {
     if (isStreamRequestId(answer.requestId)) {
-      const streamCtx = { trx: work.trx, afterCommit: work.afterCommit, ...deps };
+      const streamCtx = { conn: ctx.conn, afterCommit: ctx.afterCommit, ...deps };
       return answerStreamRequest(streamCtx, reporterKey, answer, Date.now());
     }
-    const ctx: ReportContext = {
-      conn: await driverOf(work.trx),
-      afterCommit: (effect) => work.afterCommit(effect),
-    };
     return answerIn(ctx, deps, reporterKey, answer, Date.now());
   });
 }

@@ -6,7 +6,6 @@
  * INVALID_ARGUMENT. A stream request carries one case: its answer is one prescription. When
  * the request finishes, its event may be complete: readers are told after commit.
  */
-import type { Knex } from "knex";
 import type { ErrorCode } from "../../../domain/errors.js";
 import {
   checkPart,
@@ -22,7 +21,8 @@ import {
   type RequestStatus,
 } from "../../../domain/prescriptions/request-transitions.js";
 import { hasNul } from "../../../domain/text-checks.js";
-import { isDeletedProject } from "../../../store/sql/project-deletion.js";
+import type { DriverConnection } from "../../../store/sql/prepared.js";
+import { deletedProjectsAmong } from "../../../store/sql/project-deletion.js";
 import {
   lockStreamRequest,
   type StreamRequestStateRow,
@@ -39,7 +39,7 @@ export function isStreamRequestId(id: string): boolean {
 }
 
 export interface StreamAnswerContext {
-  readonly trx: Knex;
+  readonly conn: DriverConnection;
   readonly afterCommit: (effect: () => void) => void;
   readonly feed: ChangeFeed;
   readonly leaseMs: number;
@@ -51,10 +51,10 @@ export async function answerStreamRequest(
   answer: PrescriptionAnswer,
   nowMs: number,
 ): Promise<AnswerResult> {
-  const request = await lockStreamRequest(ctx.trx, answer.requestId);
+  const request = await lockStreamRequest(ctx.conn, answer.requestId);
   if (!request) {
     const projectId = projectOfRequestId(answer.requestId);
-    if (projectId !== undefined && (await isDeletedProject(ctx.trx, projectId))) {
+    if (projectId !== undefined && (await deletedProjectsAmong(ctx.conn, [projectId])).size > 0) {
       return refused("FAILED_PRECONDITION", `project ${projectId} was deleted`);
     }
     return refused("NOT_FOUND", `request_id "${answer.requestId.slice(0, 100)}" is unknown`);
@@ -123,7 +123,7 @@ async function decide(
     return { code: "OK", changed: false, open: open(status), status, stored: 0, jobId: "" };
   }
   const finished = isFinishedRequestStatus(outcome.status);
-  const pending = await updateStreamRequest(ctx.trx, request, {
+  const pending = await updateStreamRequest(ctx.conn, request, {
     status: outcome.status,
     detail: outcome.detail,
     finished,

@@ -38,8 +38,9 @@ export async function sweepStreamDeadlines(
   for (;;) {
     const overdue = await listOverdueStreamRequests(deps.db, nowMs, batchSize);
     for (const candidate of overdue) {
-      const timedOut = await deps.committer.run(async (work) => {
-        const request = await lockStreamRequest(work.trx, candidate.id);
+      const timedOut = await deps.committer.runOnDriver(async (work) => {
+        const conn = work.conn;
+        const request = await lockStreamRequest(conn, candidate.id);
         if (!request || request.deadline_ms === null || request.deadline_ms > nowMs) return false;
         const detail = streamTimedOutDetail(deps.streamPrescriptionTimeoutMs);
         const outcome = applyRequestEvent(
@@ -47,7 +48,7 @@ export async function sweepStreamDeadlines(
           { kind: "deadline", detail },
         );
         if (outcome.outcome !== "changed") return false;
-        const pending = await updateStreamRequest(work.trx, request, {
+        const pending = await updateStreamRequest(conn, request, {
           status: outcome.status,
           detail: outcome.detail,
           finished: true,
