@@ -34,7 +34,7 @@ import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { GroupCommitter } from "../reports/group-commit.js";
 import type { AnswerResult, PrescriptionAnswer } from "./answer-types.js";
 import { moveRequest } from "./request-changes.js";
-import { answerStreamRequest, isStreamRequestId } from "./stream/stream-answers.js";
+import { isStreamRequestId, streamAnswers } from "./stream/stream-answers.js";
 
 export type { AnswerResult, PrescriptionAnswer } from "./answer-types.js";
 
@@ -51,11 +51,11 @@ export function applyPrescriptionAnswer(
   reporterKey: string,
   answer: PrescriptionAnswer,
 ): Promise<AnswerResult> {
+  if (isStreamRequestId(answer.requestId)) {
+    const item = { feed: deps.feed, leaseMs: deps.leaseMs, reporterKey, answer, nowMs: Date.now() };
+    return deps.committer.runBatched(streamAnswers, item);
+  }
   return deps.committer.runOnDriver(async (ctx) => {
-    if (isStreamRequestId(answer.requestId)) {
-      const streamCtx = { conn: ctx.conn, afterCommit: ctx.afterCommit, ...deps };
-      return answerStreamRequest(streamCtx, reporterKey, answer, Date.now());
-    }
     return answerIn(ctx, deps, reporterKey, answer, Date.now());
   });
 }

@@ -29,6 +29,14 @@ import {
 import { type ReportInput, refusalOf } from "./report-checks.js";
 
 export type Work<T> = (ctx: WorkContext) => Promise<T>;
+/**
+ * Applies consecutive units of one kind together in the batch's transaction (a few statements
+ * for all of them); one result per item, in order.
+ */
+export interface BatchHandler<I, R> {
+  apply(ctx: ReportContext, items: readonly I[]): Promise<R[]>;
+}
+
 /** Work written against the driver connection (prepared statements, no query builder). */
 export type DriverWork<T> = (ctx: ReportContext) => Promise<T>;
 
@@ -42,6 +50,12 @@ type Unit =
   | {
       readonly kind: "driver-work";
       readonly work: DriverWork<unknown>;
+      readonly projectIds: readonly number[];
+    }
+  | {
+      readonly kind: "batched";
+      readonly handler: BatchHandler<unknown, unknown>;
+      readonly item: unknown;
       readonly projectIds: readonly number[];
     }
   | { readonly kind: "report"; readonly item: ReportItem };
@@ -102,6 +116,27 @@ export class GroupCommitter {
       this.enqueue({
         kind: "driver-work",
         work: work as DriverWork<unknown>,
+        projectIds,
+        resolve: resolve as Resolve,
+        reject,
+      });
+    });
+  }
+
+  /**
+   * Applies `item` in the next batch together with the other items of `handler` next to it
+   * (on the driver connection, like `runOnDriver`); resolves with its result once committed.
+   */
+  runBatched<I, R>(
+    handler: BatchHandler<I, R>,
+    item: I,
+    projectIds: readonly number[] = [],
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.enqueue({
+        kind: "batched",
+        handler: handler as BatchHandler<unknown, unknown>,
+        item,
         projectIds,
         resolve: resolve as Resolve,
         reject,
@@ -215,6 +250,20 @@ async function applyBatch(
     }
     if (pending.kind === "driver-work") {
       results[i++] = await pending.work(ctx);
+      locked = undefined;
+      continue;
+    }
+    if (pending.kind === "batched") {
+      const handler = pending.handler;
+      let end = i + 1;
+      while (end < batch.length) {
+        const next = batch[end] as Pending;
+        if (next.kind !== "batched" || next.handler !== handler) break;
+        end++;
+      }
+      const items = batch.slice(i, end).map((p) => (p as { item: unknown }).item);
+      const out = await handler.apply(ctx, items);
+      for (const result of out) results[i++] = result;
       locked = undefined;
       continue;
     }

@@ -1,7 +1,8 @@
 /**
- * Storing a plugin's answer to a live (stream) request, in the caller's transaction, on its
- * driver connection: the answer path runs once per request per plugin, so each step is one
- * prepared statement (see `prepared.ts`).
+ * Storing plugins' answers to live (stream) requests, in the caller's transaction, on its
+ * driver connection: a batch of answers reads its requests in one statement and writes them
+ * back with one per table (PostgreSQL; on SQLite a prepared statement per row, which costs a
+ * few µs there).
  */
 import { type DriverConnection, pgQuery, sqliteStatement } from "./prepared.js";
 
@@ -20,107 +21,134 @@ export interface StreamRequestStateRow {
   output_json: string | null;
   result_detail: string | null;
   model_json: string | null;
+  updated_ms: number;
 }
 
 const stateColumns = `id, event_id, project_id, plugin_key, case_id, status, detail, deadline_ms,
-  claim_replica, claim_expires_ms, type, output_json, result_detail, model_json`;
+  claim_replica, claim_expires_ms, type, output_json, result_detail, model_json, updated_ms`;
 
-/** The request, locked until the transaction ends (PostgreSQL); undefined when unknown. */
-export async function lockStreamRequest(
+/** The requests among `ids` that exist, locked until the transaction ends (PostgreSQL). */
+export async function lockStreamRequests(
   conn: DriverConnection,
-  id: string,
-): Promise<StreamRequestStateRow | undefined> {
-  const sql = `SELECT ${stateColumns} FROM stream_requests WHERE id = $1`;
-  const row =
-    conn.dialect === "postgres"
-      ? (
-          await pgQuery<StreamRequestStateRow>(
-            conn.client,
-            "tc_lock_stream_request",
-            `${sql} FOR UPDATE`,
-            [id],
-          )
-        )[0]
-      : (sqliteStatement(conn.db, sql.replace("$1", "?")).get(id) as
-          | StreamRequestStateRow
-          | undefined);
-  return (
-    row && {
+  ids: readonly string[],
+): Promise<Map<string, StreamRequestStateRow>> {
+  const out = new Map<string, StreamRequestStateRow>();
+  if (ids.length === 0) return out;
+  let rows: StreamRequestStateRow[];
+  if (conn.dialect === "postgres") {
+    rows = await pgQuery<StreamRequestStateRow>(
+      conn.client,
+      "tc_lock_stream_requests",
+      `SELECT ${stateColumns} FROM stream_requests WHERE id = ANY($1::text[]) ORDER BY id
+       FOR UPDATE`,
+      [ids],
+    );
+  } else {
+    const select = sqliteStatement(
+      conn.db,
+      `SELECT ${stateColumns} FROM stream_requests WHERE id = ?`,
+    );
+    rows = [];
+    for (const id of ids) {
+      const row = select.get(id) as StreamRequestStateRow | undefined;
+      if (row) rows.push(row);
+    }
+  }
+  for (const row of rows) {
+    out.set(row.id, {
       ...row,
       event_id: Number(row.event_id),
       project_id: Number(row.project_id),
       deadline_ms: row.deadline_ms === null ? null : Number(row.deadline_ms),
       claim_expires_ms: row.claim_expires_ms === null ? null : Number(row.claim_expires_ms),
-    }
+      updated_ms: Number(row.updated_ms),
+    });
+  }
+  return out;
+}
+
+/** The columns an answer or a deadline changes, in the order of the statements below. */
+const written = [
+  "status",
+  "detail",
+  "updated_ms",
+  "deadline_ms",
+  "claim_replica",
+  "claim_expires_ms",
+  "type",
+  "output_json",
+  "result_detail",
+  "model_json",
+] as const;
+const pgTypes = [
+  "text",
+  "text",
+  "bigint",
+  "bigint",
+  "text",
+  "bigint",
+  "text",
+  "text",
+  "text",
+  "text",
+];
+
+/** Writes the requests' new states (every changing column, as given). */
+export async function writeStreamRequests(
+  conn: DriverConnection,
+  rows: readonly StreamRequestStateRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (conn.dialect === "postgres") {
+    const sets = written.map((column) => `${column} = v.${column}`).join(", ");
+    const arrays = written.map((_, i) => `$${i + 2}::${pgTypes[i]}[]`).join(", ");
+    await pgQuery(
+      conn.client,
+      "tc_write_stream_requests",
+      `UPDATE stream_requests AS r SET ${sets}
+       FROM unnest($1::text[], ${arrays}) AS v(id, ${written.join(", ")})
+       WHERE r.id = v.id`,
+      [rows.map((row) => row.id), ...written.map((column) => rows.map((row) => row[column]))],
+    );
+    return;
+  }
+  const update = sqliteStatement(
+    conn.db,
+    `UPDATE stream_requests SET ${written.map((column) => `${column} = ?`).join(", ")}
+     WHERE id = ?`,
   );
+  for (const row of rows) update.run(...written.map((column) => row[column]), row.id);
 }
-
-export interface StreamRequestUpdate {
-  readonly status: string;
-  readonly detail: string;
-  readonly finished: boolean;
-  /** The one prescription, when this answer brought it. */
-  readonly result?: {
-    readonly type: string;
-    readonly outputJson: string;
-    readonly detail: string;
-    readonly modelJson: string;
-  };
-  readonly claimUntilMs?: number;
-  readonly nowMs: number;
-}
-
-const updateSql = `UPDATE stream_requests SET status = $2, detail = $3, updated_ms = $4,
-  deadline_ms = $5, claim_replica = $6, claim_expires_ms = $7, type = $8, output_json = $9,
-  result_detail = $10, model_json = $11 WHERE id = $1`;
-const decrementSql =
-  "UPDATE stream_events SET pending = pending - 1 WHERE id = $1 RETURNING pending";
 
 /**
- * Stores the request's new state (one statement, every column given: those this answer does
- * not change keep the row's values); a finished request no longer counts in its event's
- * `pending`. Returns the event's pending count after the update (-1 when not finished).
+ * Counts finished requests out of their events' `pending` (`finished`: event id → how many);
+ * returns each event's pending count after it.
  */
-export async function updateStreamRequest(
+export async function finishStreamEvents(
   conn: DriverConnection,
-  request: StreamRequestStateRow,
-  update: StreamRequestUpdate,
-): Promise<number> {
-  const result = update.result;
-  const values = [
-    request.id,
-    update.status,
-    update.detail,
-    update.nowMs,
-    update.finished ? null : request.deadline_ms,
-    update.finished ? null : request.claim_replica,
-    update.finished
-      ? null
-      : update.claimUntilMs !== undefined
-        ? update.claimUntilMs
-        : request.claim_expires_ms,
-    result ? result.type : request.type,
-    result ? result.outputJson : request.output_json,
-    result ? result.detail : request.result_detail,
-    result ? result.modelJson : request.model_json,
-  ];
+  finished: ReadonlyMap<number, number>,
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (finished.size === 0) return out;
   if (conn.dialect === "postgres") {
-    await pgQuery(conn.client, "tc_update_stream_request", updateSql, values);
-    if (!update.finished) return -1;
-    const [row] = await pgQuery<{ pending: string | number }>(
+    const rows = await pgQuery<{ id: string; pending: number }>(
       conn.client,
-      "tc_stream_event_done",
-      decrementSql,
-      [request.event_id],
+      "tc_finish_stream_events",
+      `UPDATE stream_events AS e SET pending = e.pending - v.n
+       FROM unnest($1::bigint[], $2::int[]) AS v(id, n) WHERE e.id = v.id
+       RETURNING e.id, e.pending`,
+      [[...finished.keys()], [...finished.values()]],
     );
-    return Number(row?.pending ?? 0);
+    for (const row of rows) out.set(Number(row.id), Number(row.pending));
+    return out;
   }
-  sqliteStatement(conn.db, updateSql.replace(/\$(\d+)/g, "@p$1")).run(
-    Object.fromEntries(values.map((value, index) => [`p${index + 1}`, value])),
-  );
-  if (!update.finished) return -1;
-  const pending = sqliteStatement(conn.db, decrementSql.replace("$1", "?"))
-    .pluck()
-    .get(request.event_id) as number | undefined;
-  return Number(pending ?? 0);
+  const update = sqliteStatement(
+    conn.db,
+    "UPDATE stream_events SET pending = pending - ? WHERE id = ? RETURNING pending",
+  ).pluck();
+  for (const [eventId, n] of finished) {
+    const pending = update.get(n, eventId) as number | undefined;
+    if (pending !== undefined) out.set(eventId, Number(pending));
+  }
+  return out;
 }

@@ -29,27 +29,23 @@ export interface StreamDeliveryRow {
   prefix: string[];
 }
 
-const ready = `r.status IN ('WAITING', 'RUNNING') AND pl.prescribes
-  AND (r.deadline_ms IS NULL OR r.deadline_ms > :now)
-  AND NOT EXISTS (SELECT 1 FROM stream_requests AS o WHERE o.membership_id = r.membership_id
-    AND o.case_id = r.case_id AND o.event_id < r.event_id AND o.status IN ('WAITING', 'RUNNING'))`;
-
-const sqliteReadyRest = `(r.deadline_ms IS NULL OR r.deadline_ms > :now)
+/** Besides its status: a request is ready when before its deadline and first of its case. */
+const readyRest = `(r.deadline_ms IS NULL OR r.deadline_ms > :now)
   AND NOT EXISTS (SELECT 1 FROM stream_requests AS o WHERE o.membership_id = r.membership_id
     AND o.case_id = r.case_id AND o.event_id < r.event_id AND o.status IN ('WAITING', 'RUNNING'))`;
 
 /**
- * SQLite: the WAITING and the RUNNING (their instance gone) requests of a key that are ready,
+ * The WAITING and the RUNNING (their instance gone) requests of a key that are ready,
  * each read in event order from the (plugin_key, status, event_id) index and cut at the limit,
  * then merged, so a round reads about as many rows as it hands out.
  */
 const sqliteReadySql = `SELECT id FROM (
     SELECT id, event_id FROM (SELECT r.id, r.event_id FROM stream_requests AS r
-      WHERE r.plugin_key = :key AND r.status = 'WAITING' AND ${sqliteReadyRest}
+      WHERE r.plugin_key = :key AND r.status = 'WAITING' AND ${readyRest}
       ORDER BY r.event_id LIMIT CAST(:limit AS INTEGER))
     UNION ALL
     SELECT id, event_id FROM (SELECT r.id, r.event_id FROM stream_requests AS r
-      WHERE r.plugin_key = :key AND r.status = 'RUNNING' AND ${sqliteReadyRest}
+      WHERE r.plugin_key = :key AND r.status = 'RUNNING' AND ${readyRest}
       ORDER BY r.event_id LIMIT CAST(:limit AS INTEGER)))
   ORDER BY event_id, id LIMIT CAST(:limit AS INTEGER)`;
 
@@ -131,14 +127,21 @@ export async function claimNextStreamRequests(
   untilMs: number,
 ): Promise<StreamDeliveryRow[]> {
   if (count <= 0) return [];
-  const result = (await db.raw(
-    `WITH picked AS MATERIALIZED (
-       SELECT r.id FROM stream_requests AS r JOIN plugins AS pl ON pl.key = r.plugin_key
-       WHERE r.plugin_key = :key AND ${ready} AND NOT (r.id = ANY(CAST(:held AS text[])))
+  // As on SQLite, the WAITING and the RUNNING requests are each read in event order from the
+  // (plugin_key, status, event_id) index, cut at the limit, then merged.
+  const branch = (status: string) => `SELECT r.id, r.event_id FROM stream_requests AS r
+       WHERE r.plugin_key = :key AND r.status = '${status}'
+         AND EXISTS (SELECT 1 FROM plugins WHERE key = :key AND prescribes)
+         AND ${readyRest} AND NOT (r.id = ANY(CAST(:held AS text[])))
          AND (r.claim_replica IS NULL OR r.claim_replica = :replica OR r.claim_expires_ms <= :now
            OR r.claim_replica NOT IN (SELECT id FROM replicas WHERE heartbeat_ms > :cutoff))
-       ORDER BY r.event_id, r.id LIMIT :limit
-       FOR UPDATE OF r SKIP LOCKED)
+       ORDER BY r.event_id LIMIT :limit
+       FOR UPDATE OF r SKIP LOCKED`;
+  const result = (await db.raw(
+    `WITH waiting AS MATERIALIZED (${branch("WAITING")}),
+       running AS MATERIALIZED (${branch("RUNNING")}),
+       picked AS (SELECT id FROM (SELECT * FROM waiting UNION ALL SELECT * FROM running) AS u
+         ORDER BY event_id, id LIMIT :limit)
      UPDATE stream_requests AS r SET claim_replica = :replica, claim_expires_ms = :until
      FROM picked, memberships AS m, projects AS p
      WHERE r.id = picked.id AND m.id = r.membership_id AND p.id = r.project_id
