@@ -99,7 +99,9 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
     const sessions = new PluginSessions(2 * config.onlineInquiryIntervalMs);
     const committer = new GroupCommitter({ db, logger, metrics });
     const dispatcher = new Dispatcher({
-      claims: shared ? new SharedClaims(db, claimContext) : new SingleReplicaClaims(db),
+      claims: shared
+        ? new SharedClaims(db, committer, claimContext)
+        : new SingleReplicaClaims(db, committer),
       sessions,
       feed,
       logger,
@@ -107,11 +109,15 @@ export async function startCore(config: CoreConfig, logger: Logger): Promise<Run
       capacity: config.maxInFlightPerStream,
       leaseMs: config.deliveryLeaseMs,
       requests: {
-        claims: shared ? new SharedClaims(db, claimContext) : new SingleReplicaClaims(db),
+        claims: shared
+          ? new SharedClaims(db, committer, claimContext)
+          : new SingleReplicaClaims(db, committer),
         timeoutMs: config.prescriptionTimeoutMs,
       },
       stream: {
-        claims: shared ? new SharedClaims(db, claimContext) : new SingleReplicaClaims(db),
+        claims: shared
+          ? new SharedClaims(db, committer, claimContext)
+          : new SingleReplicaClaims(db, committer),
         timeoutMs: config.streamPrescriptionTimeoutMs,
       },
     });

@@ -31,6 +31,9 @@ async function run(
     signal: stop.signal,
     reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
     partSize,
+    // As many requests at once as the core sends a stream (CORE_MAX_INFLIGHT_PER_STREAM): each
+    // answer waits for its ack (a durable commit), so one at a time would leave the model idle.
+    prescriptionConcurrency: 16,
     onTrainingData: async (job, ctx) => {
       await ctx.accept();
       await ctx.started();

@@ -61,6 +61,9 @@ describeEachDialect("migration 009 (live prescriptions)", (dialect) => {
       const [b] = await db("stream_events").insert(event("c2")).returning("id");
       expect(Number((b as { id: number }).id)).toBeGreaterThan(Number((a as { id: number }).id));
 
+      // 010, then 009.
+      await db.migrate.down({ migrationSource: migrations });
+      expect(await db.schema.hasTable("stream_events")).toBe(true);
       await db.migrate.down({ migrationSource: migrations });
       expect(await db.schema.hasTable("stream_events")).toBe(false);
       expect(await db.schema.hasTable("stream_requests")).toBe(false);

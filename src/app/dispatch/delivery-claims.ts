@@ -26,6 +26,7 @@ import {
   releaseStreamRequests,
   type StreamDeliveryRow,
 } from "../../store/sql/stream-deliveries.js";
+import type { GroupCommitter } from "../reports/group-commit.js";
 
 export interface DeliveryClaims {
   /**
@@ -68,12 +69,33 @@ export interface StreamClaims {
     untilMs: number,
   ): Promise<StreamDeliveryRow[]>;
   releaseStreamRequests(ids: readonly string[]): Promise<void>;
+  /**
+   * Stores the first delivery of WAITING requests (RUNNING, deadline `timeoutMs` from now) in
+   * the group committer's next transaction. The caller need not wait: a request answered
+   * before this commits stays answered (only WAITING requests change), and one whose mark is
+   * lost in a crash keeps its deadline from posting and is delivered again.
+   */
   markStreamDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void>;
+}
+
+function markInNextCommit(
+  committer: GroupCommitter,
+  ids: readonly string[],
+  nowMs: number,
+  timeoutMs: number,
+): Promise<void> {
+  if (ids.length === 0) return Promise.resolve();
+  return committer.runOnDriver((ctx) =>
+    markStreamRequestsDelivered(ctx.conn, ids, nowMs, timeoutMs),
+  );
 }
 
 /** The only replica: every WAITING membership is ours. */
 export class SingleReplicaClaims implements DeliveryClaims, RequestClaims, StreamClaims {
-  constructor(private readonly db: Knex) {}
+  constructor(
+    private readonly db: Knex,
+    private readonly committer: GroupCommitter,
+  ) {}
 
   claimNext(key: string, count: number, held: readonly number[]): Promise<WaitingDeliveryRow[]> {
     return readNextWaitingDeliveries(this.db, key, count, new Set(held));
@@ -106,7 +128,7 @@ export class SingleReplicaClaims implements DeliveryClaims, RequestClaims, Strea
   async releaseStreamRequests(): Promise<void> {}
 
   markStreamDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
-    return markStreamRequestsDelivered(this.db, ids, nowMs, timeoutMs);
+    return markInNextCommit(this.committer, ids, nowMs, timeoutMs);
   }
 }
 
@@ -114,6 +136,7 @@ export class SingleReplicaClaims implements DeliveryClaims, RequestClaims, Strea
 export class SharedClaims implements DeliveryClaims, RequestClaims, StreamClaims {
   constructor(
     private readonly db: Knex,
+    private readonly committer: GroupCommitter,
     private readonly context: () => ClaimContext,
   ) {}
 
@@ -161,6 +184,6 @@ export class SharedClaims implements DeliveryClaims, RequestClaims, StreamClaims
   }
 
   markStreamDelivered(ids: readonly string[], nowMs: number, timeoutMs: number): Promise<void> {
-    return markStreamRequestsDelivered(this.db, ids, nowMs, timeoutMs);
+    return markInNextCommit(this.committer, ids, nowMs, timeoutMs);
   }
 }

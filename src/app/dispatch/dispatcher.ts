@@ -76,6 +76,8 @@ export class Dispatcher {
   private readonly unsubscribe: (() => void)[];
   private readonly expiryTimer: NodeJS.Timeout;
   private stopped = false;
+  /** Keys to dispatch once the current batch of notifications is through (`dispatchSoon`). */
+  private readonly soon = new Set<string>();
 
   constructor(private readonly deps: DispatcherDeps) {
     this.leases = new InstanceLeases(deps.capacity);
@@ -88,7 +90,7 @@ export class Dispatcher {
       }),
       deps.feed.onRequestDone((key, requestId) => {
         this.sent.delete(requestId);
-        if (this.leases.release(requestId) !== undefined) this.dispatch(key);
+        if (this.leases.release(requestId) !== undefined) this.dispatchSoon(key);
       }),
     ];
     this.expiryTimer = setInterval(
@@ -178,6 +180,21 @@ export class Dispatcher {
       });
     this.running.set(key, round);
     return round;
+  }
+
+  /**
+   * `dispatch(key)` after the notifications of this turn of the event loop: the answers of one
+   * commit each free a lease, and one round then hands out all that room at once.
+   */
+  private dispatchSoon(key: string): void {
+    if (this.soon.size === 0) {
+      setImmediate(() => {
+        const keys = [...this.soon];
+        this.soon.clear();
+        for (const soonKey of keys) this.dispatch(soonKey);
+      });
+    }
+    this.soon.add(key);
   }
 
   private async handOut(key: string): Promise<void> {
@@ -293,13 +310,9 @@ export class Dispatcher {
       else unused.push(row.id);
     }
     const first = granted.filter(({ row }) => row.first_delivered_ms === null).map((g) => g.row.id);
-    try {
-      await stream.claims.markStreamDelivered(first, Date.now(), stream.timeoutMs);
-    } catch (error) {
-      for (const { row } of granted) this.leases.release(row.id);
-      await stream.claims.releaseStreamRequests(claimed.map((row) => row.id));
-      throw error;
-    }
+    stream.claims.markStreamDelivered(first, Date.now(), stream.timeoutMs).catch((error) => {
+      this.deps.logger.warn({ err: error, key }, "could not store live requests as delivered");
+    });
     for (const { row, session } of granted) {
       session.sendPrescriptionRequest(streamRequestOf(row)).catch(() => {
         // The stream closed: sessionClosed() releases the lease and dispatches again.

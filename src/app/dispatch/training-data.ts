@@ -7,6 +7,23 @@ import type {
   TrainingDataMessage,
 } from "../plugins/plugin-sessions.js";
 
+const parsedDefinitions = new Map<string, ReturnType<typeof effectiveDefinitionFromJson>>();
+
+/**
+ * A project's effective definition from its stored JSON, parsed once per distinct text (a live
+ * request carries it, and a project's requests go out by the thousand). Never mutated.
+ */
+function definitionOf(json: string | null) {
+  if (json === null) return undefined;
+  let definition = parsedDefinitions.get(json);
+  if (!definition) {
+    if (parsedDefinitions.size >= 64) parsedDefinitions.clear();
+    definition = effectiveDefinitionFromJson(json);
+    parsedDefinitions.set(json, definition);
+  }
+  return definition;
+}
+
 export function trainingDataOf(row: WaitingDeliveryRow): TrainingDataMessage {
   return {
     projectId: row.project_id,
@@ -14,10 +31,7 @@ export function trainingDataOf(row: WaitingDeliveryRow): TrainingDataMessage {
     trainingDfName: row.training_blob_id,
     additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
     parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
-    definition:
-      row.effective_definition_json === null
-        ? undefined
-        : effectiveDefinitionFromJson(row.effective_definition_json),
+    definition: definitionOf(row.effective_definition_json),
   };
 }
 
@@ -30,10 +44,7 @@ export function prescriptionRequestOf(row: RequestDeliveryRow): PrescriptionRequ
     input: { kind: "dataset", datasetName: row.cases_blob_id },
     additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
     parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
-    definition:
-      row.effective_definition_json === null
-        ? undefined
-        : effectiveDefinitionFromJson(row.effective_definition_json),
+    definition: definitionOf(row.effective_definition_json),
   };
 }
 
@@ -50,9 +61,6 @@ export function streamRequestOf(row: StreamDeliveryRow): PrescriptionRequestMess
     },
     additionalInfo: JSON.parse(row.additional_info_json) as Record<string, unknown>,
     parameters: JSON.parse(row.parameters_json) as Record<string, unknown>,
-    definition:
-      row.effective_definition_json === null
-        ? undefined
-        : effectiveDefinitionFromJson(row.effective_definition_json),
+    definition: definitionOf(row.effective_definition_json),
   };
 }

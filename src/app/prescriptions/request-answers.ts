@@ -21,7 +21,6 @@ import {
 } from "../../domain/prescriptions/request-transitions.js";
 import { hasNul } from "../../domain/text-checks.js";
 import type { ReportContext } from "../../store/commits/transactions.js";
-import { driverOf } from "../../store/sql/prepared.js";
 import {
   caseOrdinals,
   insertPrescriptions,
@@ -35,7 +34,7 @@ import type { ChangeFeed } from "../change-feed/change-feed.js";
 import type { GroupCommitter } from "../reports/group-commit.js";
 import type { AnswerResult, PrescriptionAnswer } from "./answer-types.js";
 import { moveRequest } from "./request-changes.js";
-import { answerStreamRequest, isStreamRequestId } from "./stream/stream-answers.js";
+import { isStreamRequestId, streamAnswers } from "./stream/stream-answers.js";
 
 export type { AnswerResult, PrescriptionAnswer } from "./answer-types.js";
 
@@ -52,15 +51,11 @@ export function applyPrescriptionAnswer(
   reporterKey: string,
   answer: PrescriptionAnswer,
 ): Promise<AnswerResult> {
-  return deps.committer.run(async (work) => {
-    if (isStreamRequestId(answer.requestId)) {
-      const streamCtx = { trx: work.trx, afterCommit: work.afterCommit, ...deps };
-      return answerStreamRequest(streamCtx, reporterKey, answer, Date.now());
-    }
-    const ctx: ReportContext = {
-      conn: await driverOf(work.trx),
-      afterCommit: (effect) => work.afterCommit(effect),
-    };
+  if (isStreamRequestId(answer.requestId)) {
+    const item = { feed: deps.feed, leaseMs: deps.leaseMs, reporterKey, answer, nowMs: Date.now() };
+    return deps.committer.runBatched(streamAnswers, item);
+  }
+  return deps.committer.runOnDriver(async (ctx) => {
     return answerIn(ctx, deps, reporterKey, answer, Date.now());
   });
 }

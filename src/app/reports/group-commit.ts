@@ -29,12 +29,33 @@ import {
 import { type ReportInput, refusalOf } from "./report-checks.js";
 
 export type Work<T> = (ctx: WorkContext) => Promise<T>;
+/**
+ * Applies consecutive units of one kind together in the batch's transaction (a few statements
+ * for all of them); one result per item, in order.
+ */
+export interface BatchHandler<I, R> {
+  apply(ctx: ReportContext, items: readonly I[]): Promise<R[]>;
+}
+
+/** Work written against the driver connection (prepared statements, no query builder). */
+export type DriverWork<T> = (ctx: ReportContext) => Promise<T>;
 
 type Unit =
   | {
       readonly kind: "work";
       readonly work: Work<unknown>;
       /** Project rows the work changes: locked in ascending order before any work runs. */
+      readonly projectIds: readonly number[];
+    }
+  | {
+      readonly kind: "driver-work";
+      readonly work: DriverWork<unknown>;
+      readonly projectIds: readonly number[];
+    }
+  | {
+      readonly kind: "batched";
+      readonly handler: BatchHandler<unknown, unknown>;
+      readonly item: unknown;
       readonly projectIds: readonly number[];
     }
   | { readonly kind: "report"; readonly item: ReportItem };
@@ -83,6 +104,43 @@ export class GroupCommitter {
   run<T>(work: Work<T>, projectIds: readonly number[] = []): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       this.enqueue({ kind: "work", work, projectIds, resolve: resolve as Resolve, reject });
+    });
+  }
+
+  /**
+   * `run` for work on the driver connection: a batch of such units and reports commits without
+   * knex's transaction machinery (on SQLite), which costs more than a short unit itself.
+   */
+  runOnDriver<T>(work: DriverWork<T>, projectIds: readonly number[] = []): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.enqueue({
+        kind: "driver-work",
+        work: work as DriverWork<unknown>,
+        projectIds,
+        resolve: resolve as Resolve,
+        reject,
+      });
+    });
+  }
+
+  /**
+   * Applies `item` in the next batch together with the other items of `handler` next to it
+   * (on the driver connection, like `runOnDriver`); resolves with its result once committed.
+   */
+  runBatched<I, R>(
+    handler: BatchHandler<I, R>,
+    item: I,
+    projectIds: readonly number[] = [],
+  ): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.enqueue({
+        kind: "batched",
+        handler: handler as BatchHandler<unknown, unknown>,
+        item,
+        projectIds,
+        resolve: resolve as Resolve,
+        reject,
+      });
     });
   }
 
@@ -136,7 +194,7 @@ export class GroupCommitter {
     let durable: Promise<void>;
     try {
       // Reports alone need no knex transaction (units of work are given one).
-      ({ durable } = batch.every((pending) => pending.kind === "report")
+      ({ durable } = batch.every((pending) => pending.kind !== "work")
         ? await this.commits.runOnDriver((conn) =>
             applyBatch(batch, results, { conn, afterCommit }),
           )
@@ -190,6 +248,25 @@ async function applyBatch(
       locked = undefined;
       continue;
     }
+    if (pending.kind === "driver-work") {
+      results[i++] = await pending.work(ctx);
+      locked = undefined;
+      continue;
+    }
+    if (pending.kind === "batched") {
+      const handler = pending.handler;
+      let end = i + 1;
+      while (end < batch.length) {
+        const next = batch[end] as Pending;
+        if (next.kind !== "batched" || next.handler !== handler) break;
+        end++;
+      }
+      const items = batch.slice(i, end).map((p) => (p as { item: unknown }).item);
+      const out = await handler.apply(ctx, items);
+      for (const result of out) results[i++] = result;
+      locked = undefined;
+      continue;
+    }
     let end = i + 1;
     while (end < batch.length && batch[end]?.kind === "report") end++;
     const items = batch.slice(i, end).map((p) => (p as { item: ReportItem }).item);
@@ -199,7 +276,7 @@ async function applyBatch(
 }
 
 function projectIdsOf(pending: Pending): readonly number[] {
-  return pending.kind === "work" ? pending.projectIds : [pending.item.input.projectId];
+  return pending.kind === "report" ? [pending.item.input.projectId] : pending.projectIds;
 }
 
 /**

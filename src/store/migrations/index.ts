@@ -8,6 +8,7 @@ import * as eventLogDefinitions from "./006-event-log-definitions.js";
 import * as prescriptions from "./007-prescriptions.js";
 import * as projectLifecycle from "./008-project-lifecycle.js";
 import * as livePrescriptions from "./009-live-prescriptions.js";
+import * as streamReadyOrder from "./010-stream-ready-order.js";
 
 interface Migration {
   up(db: Knex): Promise<void>;
@@ -25,6 +26,7 @@ const ordered: [string, Migration][] = [
   ["007-prescriptions", prescriptions],
   ["008-project-lifecycle", projectLifecycle],
   ["009-live-prescriptions", livePrescriptions],
+  ["010-stream-ready-order", streamReadyOrder],
 ];
 
 export const migrations: Knex.MigrationSource<[string, Migration]> = {

@@ -1,7 +1,12 @@
 import type { Knex } from "knex";
 import type { ProjectRow } from "../rows.js";
 import { type MembershipStatusRow, readMembershipStatuses } from "./memberships.js";
-import { type DriverConnection, pgQuery, sqliteStatement } from "./prepared.js";
+import {
+  type DriverConnection,
+  pgQuery,
+  sqliteStatement,
+  withPooledConnection,
+} from "./prepared.js";
 
 export type NewProjectRow = Omit<
   ProjectRow,
@@ -30,6 +35,19 @@ export async function insertProject(db: Knex, row: NewProjectRow): Promise<numbe
 
 export async function findProject(db: Knex, id: number): Promise<ProjectRow | undefined> {
   return db<ProjectRow>("projects").where({ id }).first();
+}
+
+/** Whether the project exists: one prepared statement (readers ask it on every wake-up). */
+export function projectExists(db: Knex, id: number): Promise<boolean> {
+  return withPooledConnection(db, async (conn) =>
+    conn.dialect === "postgres"
+      ? (
+          await pgQuery(conn.client, "tc_project_exists", "SELECT 1 FROM projects WHERE id = $1", [
+            id,
+          ])
+        ).length > 0
+      : sqliteStatement(conn.db, "SELECT 1 FROM projects WHERE id = ?").get(id) !== undefined,
+  );
 }
 
 export async function findProjectByRequestId(

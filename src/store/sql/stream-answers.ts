@@ -1,5 +1,10 @@
-/** Storing a plugin's answer to a live (stream) request, in the caller's transaction. */
-import type { Knex } from "knex";
+/**
+ * Storing plugins' answers to live (stream) requests, in the caller's transaction, on its
+ * driver connection: a batch of answers reads its requests in one statement and writes them
+ * back with one per table (PostgreSQL; on SQLite a prepared statement per row, which costs a
+ * few µs there).
+ */
+import { type DriverConnection, pgQuery, sqliteStatement } from "./prepared.js";
 
 export interface StreamRequestStateRow {
   id: string;
@@ -10,76 +15,140 @@ export interface StreamRequestStateRow {
   status: string;
   detail: string;
   deadline_ms: number | null;
+  claim_replica: string | null;
+  claim_expires_ms: number | null;
   type: string | null;
   output_json: string | null;
   result_detail: string | null;
   model_json: string | null;
+  updated_ms: number;
 }
 
-/** The request, locked until the transaction ends (PostgreSQL); undefined when unknown. */
-export async function lockStreamRequest(
-  trx: Knex,
-  id: string,
-): Promise<StreamRequestStateRow | undefined> {
-  const query = trx<StreamRequestStateRow>("stream_requests").where({ id });
-  if (trx.client.config.client === "pg") query.forUpdate();
-  const row = await query.first();
-  return (
-    row && {
+const stateColumns = `id, event_id, project_id, plugin_key, case_id, status, detail, deadline_ms,
+  claim_replica, claim_expires_ms, type, output_json, result_detail, model_json, updated_ms`;
+
+/** The requests among `ids` that exist, locked until the transaction ends (PostgreSQL). */
+export async function lockStreamRequests(
+  conn: DriverConnection,
+  ids: readonly string[],
+): Promise<Map<string, StreamRequestStateRow>> {
+  const out = new Map<string, StreamRequestStateRow>();
+  if (ids.length === 0) return out;
+  let rows: StreamRequestStateRow[];
+  if (conn.dialect === "postgres") {
+    rows = await pgQuery<StreamRequestStateRow>(
+      conn.client,
+      "tc_lock_stream_requests",
+      `SELECT ${stateColumns} FROM stream_requests WHERE id = ANY($1::text[]) ORDER BY id
+       FOR UPDATE`,
+      [ids],
+    );
+  } else {
+    const select = sqliteStatement(
+      conn.db,
+      `SELECT ${stateColumns} FROM stream_requests WHERE id = ?`,
+    );
+    rows = [];
+    for (const id of ids) {
+      const row = select.get(id) as StreamRequestStateRow | undefined;
+      if (row) rows.push(row);
+    }
+  }
+  for (const row of rows) {
+    out.set(row.id, {
       ...row,
       event_id: Number(row.event_id),
       project_id: Number(row.project_id),
       deadline_ms: row.deadline_ms === null ? null : Number(row.deadline_ms),
-    }
-  );
+      claim_expires_ms: row.claim_expires_ms === null ? null : Number(row.claim_expires_ms),
+      updated_ms: Number(row.updated_ms),
+    });
+  }
+  return out;
 }
 
-export interface StreamRequestUpdate {
-  readonly status: string;
-  readonly detail: string;
-  readonly finished: boolean;
-  /** The one prescription, when this answer brought it. */
-  readonly result?: {
-    readonly type: string;
-    readonly outputJson: string;
-    readonly detail: string;
-    readonly modelJson: string;
-  };
-  readonly claimUntilMs?: number;
-  readonly nowMs: number;
+/** The columns an answer or a deadline changes, in the order of the statements below. */
+const written = [
+  "status",
+  "detail",
+  "updated_ms",
+  "deadline_ms",
+  "claim_replica",
+  "claim_expires_ms",
+  "type",
+  "output_json",
+  "result_detail",
+  "model_json",
+] as const;
+const pgTypes = [
+  "text",
+  "text",
+  "bigint",
+  "bigint",
+  "text",
+  "bigint",
+  "text",
+  "text",
+  "text",
+  "text",
+];
+
+/** Writes the requests' new states (every changing column, as given). */
+export async function writeStreamRequests(
+  conn: DriverConnection,
+  rows: readonly StreamRequestStateRow[],
+): Promise<void> {
+  if (rows.length === 0) return;
+  if (conn.dialect === "postgres") {
+    const sets = written.map((column) => `${column} = v.${column}`).join(", ");
+    const arrays = written.map((_, i) => `$${i + 2}::${pgTypes[i]}[]`).join(", ");
+    await pgQuery(
+      conn.client,
+      "tc_write_stream_requests",
+      `UPDATE stream_requests AS r SET ${sets}
+       FROM unnest($1::text[], ${arrays}) AS v(id, ${written.join(", ")})
+       WHERE r.id = v.id`,
+      [rows.map((row) => row.id), ...written.map((column) => rows.map((row) => row[column]))],
+    );
+    return;
+  }
+  const update = sqliteStatement(
+    conn.db,
+    `UPDATE stream_requests SET ${written.map((column) => `${column} = ?`).join(", ")}
+     WHERE id = ?`,
+  );
+  for (const row of rows) update.run(...written.map((column) => row[column]), row.id);
 }
 
 /**
- * Stores the request's new state; a finished request no longer counts in its event's
- * `pending`. Returns the event's pending count after the update.
+ * Counts finished requests out of their events' `pending` (`finished`: event id → how many);
+ * returns each event's pending count after it.
  */
-export async function updateStreamRequest(
-  trx: Knex,
-  request: StreamRequestStateRow,
-  update: StreamRequestUpdate,
-): Promise<number> {
-  await trx("stream_requests")
-    .where({ id: request.id })
-    .update({
-      status: update.status,
-      detail: update.detail,
-      updated_ms: update.nowMs,
-      ...(update.finished
-        ? { deadline_ms: null, claim_replica: null, claim_expires_ms: null }
-        : update.claimUntilMs !== undefined
-          ? { claim_expires_ms: update.claimUntilMs }
-          : {}),
-      ...(update.result
-        ? {
-            type: update.result.type,
-            output_json: update.result.outputJson,
-            result_detail: update.result.detail,
-            model_json: update.result.modelJson,
-          }
-        : {}),
-    });
-  if (!update.finished) return -1;
-  await trx("stream_events").where({ id: request.event_id }).decrement("pending", 1);
-  const row = await trx("stream_events").select("pending").where({ id: request.event_id }).first();
-  return Number((row as { pending: number | string } | undefined)?.pending ?? 0);
+export async function finishStreamEvents(
+  conn: DriverConnection,
+  finished: ReadonlyMap<number, number>,
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (finished.size === 0) return out;
+  if (conn.dialect === "postgres") {
+    const rows = await pgQuery<{ id: string; pending: number }>(
+      conn.client,
+      "tc_finish_stream_events",
+      `UPDATE stream_events AS e SET pending = e.pending - v.n
+       FROM unnest($1::bigint[], $2::int[]) AS v(id, n) WHERE e.id = v.id
+       RETURNING e.id, e.pending`,
+      [[...finished.keys()], [...finished.values()]],
+    );
+    for (const row of rows) out.set(Number(row.id), Number(row.pending));
+    return out;
+  }
+  const update = sqliteStatement(
+    conn.db,
+    "UPDATE stream_events SET pending = pending - ? WHERE id = ? RETURNING pending",
+  ).pluck();
+  for (const [eventId, n] of finished) {
+    const pending = update.get(n, eventId) as number | undefined;
+    if (pending !== undefined) out.set(eventId, Number(pending));
+  }
+  return out;
 }

@@ -6,6 +6,12 @@
  */
 import type { Knex } from "knex";
 import type { ClaimContext } from "./claims.js";
+import {
+  type DriverConnection,
+  pgQuery,
+  sqliteStatement,
+  withSqliteConnection,
+} from "./prepared.js";
 
 /** What a PrescriptionRequest with a case prefix needs of a stream request. */
 export interface StreamDeliveryRow {
@@ -23,44 +29,92 @@ export interface StreamDeliveryRow {
   prefix: string[];
 }
 
-const ready = `r.status IN ('WAITING', 'RUNNING') AND pl.prescribes
-  AND (r.deadline_ms IS NULL OR r.deadline_ms > :now)
+/** Besides its status: a request is ready when before its deadline and first of its case. */
+const readyRest = `(r.deadline_ms IS NULL OR r.deadline_ms > :now)
   AND NOT EXISTS (SELECT 1 FROM stream_requests AS o WHERE o.membership_id = r.membership_id
     AND o.case_id = r.case_id AND o.event_id < r.event_id AND o.status IN ('WAITING', 'RUNNING'))`;
+
+/**
+ * The WAITING and the RUNNING (their instance gone) requests of a key that are ready,
+ * each read in event order from the (plugin_key, status, event_id) index and cut at the limit,
+ * then merged, so a round reads about as many rows as it hands out.
+ */
+const sqliteReadySql = `SELECT id FROM (
+    SELECT id, event_id FROM (SELECT r.id, r.event_id FROM stream_requests AS r
+      WHERE r.plugin_key = :key AND r.status = 'WAITING' AND ${readyRest}
+      ORDER BY r.event_id LIMIT CAST(:limit AS INTEGER))
+    UNION ALL
+    SELECT id, event_id FROM (SELECT r.id, r.event_id FROM stream_requests AS r
+      WHERE r.plugin_key = :key AND r.status = 'RUNNING' AND ${readyRest}
+      ORDER BY r.event_id LIMIT CAST(:limit AS INTEGER)))
+  ORDER BY event_id, id LIMIT CAST(:limit AS INTEGER)`;
 
 const columns = `r.id, r.event_id, r.project_id, r.membership_id, r.case_id, m.model_name,
   m.parameters_json, m.additional_info_json, p.effective_definition_json, r.first_delivered_ms`;
 
 type Row = Omit<StreamDeliveryRow, "prefix">;
 
-/** Up to `count` ready requests of `key`, oldest event first, other than `held`. One replica. */
-export async function readNextStreamDeliveries(
+/**
+ * Up to `count` ready requests of `key`, oldest event first, other than `held`, with their case
+ * prefixes. One replica (SQLite), on one pooled connection through the driver: the ids first
+ * (index only), then the rows and the prefixes of their cases, three prepared statements
+ * whatever the count. (`LIMIT CAST(? AS INTEGER)`: see `readNextWaitingDeliveries`.)
+ */
+export function readNextStreamDeliveries(
   db: Knex,
   key: string,
   count: number,
   held: readonly string[],
   nowMs: number,
 ): Promise<StreamDeliveryRow[]> {
-  if (count <= 0) return [];
-  const skip = new Set(held);
-  const ids = (
-    (await db.raw(
-      `SELECT r.id FROM stream_requests AS r JOIN plugins AS pl ON pl.key = r.plugin_key
-       WHERE r.plugin_key = :key AND ${ready} ORDER BY r.event_id, r.id LIMIT :limit`,
-      { key, now: nowMs, limit: count + skip.size },
-    )) as { id: string }[]
-  )
-    .map((row) => row.id)
-    .filter((id) => !skip.has(id))
-    .slice(0, count);
-  if (ids.length === 0) return [];
-  const rows: Row[] = await db("stream_requests as r")
-    .join("memberships as m", "m.id", "r.membership_id")
-    .join("projects as p", "p.id", "r.project_id")
-    .whereIn("r.id", ids)
-    .orderBy("r.event_id")
-    .select(db.raw(columns));
-  return withPrefixes(db, rows);
+  if (count <= 0) return Promise.resolve([]);
+  return withSqliteConnection(db, (conn) => {
+    const prescribes = sqliteStatement(conn, "SELECT prescribes FROM plugins WHERE key = ?")
+      .pluck()
+      .get(key);
+    if (!prescribes) return [];
+    const skip = new Set(held);
+    const ids = (
+      sqliteStatement(conn, sqliteReadySql)
+        .pluck()
+        .all({ key, now: nowMs, limit: count + skip.size }) as string[]
+    )
+      .filter((id) => !skip.has(id))
+      .slice(0, count);
+    if (ids.length === 0) return [];
+    const rows = JSON.parse(
+      sqliteStatement(
+        conn,
+        `SELECT json_group_array(json_object('id', r.id, 'event_id', r.event_id,
+           'project_id', r.project_id, 'membership_id', r.membership_id, 'case_id', r.case_id,
+           'model_name', m.model_name, 'parameters_json', m.parameters_json,
+           'additional_info_json', m.additional_info_json,
+           'effective_definition_json', p.effective_definition_json,
+           'first_delivered_ms', r.first_delivered_ms))
+         FROM stream_requests AS r JOIN memberships AS m ON m.id = r.membership_id
+         JOIN projects AS p ON p.id = r.project_id
+         WHERE r.id IN (SELECT value FROM json_each(?))`,
+      )
+        .pluck()
+        .get(JSON.stringify(ids)) as string,
+    ) as Row[];
+    rows.sort((a, b) => a.event_id - b.event_id || (a.id < b.id ? -1 : 1));
+    const prefixes = sqliteStatement(
+      conn,
+      `SELECT json_group_array(json_array(id, case_id, normalized_json)) FROM (
+         SELECT id, case_id, normalized_json FROM stream_events
+         WHERE project_id = ? AND case_id IN (SELECT value FROM json_each(?))
+         ORDER BY time_ms, id)`,
+    ).pluck();
+    const found: EventOfCase[] = [];
+    for (const [projectId, cases] of casesByProject(rows)) {
+      const json = prefixes.get(projectId, JSON.stringify([...cases])) as string;
+      for (const [id, caseId, normalized] of JSON.parse(json) as [number, string, string][]) {
+        found.push({ projectId, id, caseId, json: normalized });
+      }
+    }
+    return withPrefixes(rows, found);
+  });
 }
 
 /** Claims up to `count` ready requests of `key` for this replica until `untilMs`. PostgreSQL. */
@@ -73,14 +127,21 @@ export async function claimNextStreamRequests(
   untilMs: number,
 ): Promise<StreamDeliveryRow[]> {
   if (count <= 0) return [];
-  const result = (await db.raw(
-    `WITH picked AS MATERIALIZED (
-       SELECT r.id FROM stream_requests AS r JOIN plugins AS pl ON pl.key = r.plugin_key
-       WHERE r.plugin_key = :key AND ${ready} AND NOT (r.id = ANY(CAST(:held AS text[])))
+  // As on SQLite, the WAITING and the RUNNING requests are each read in event order from the
+  // (plugin_key, status, event_id) index, cut at the limit, then merged.
+  const branch = (status: string) => `SELECT r.id, r.event_id FROM stream_requests AS r
+       WHERE r.plugin_key = :key AND r.status = '${status}'
+         AND EXISTS (SELECT 1 FROM plugins WHERE key = :key AND prescribes)
+         AND ${readyRest} AND NOT (r.id = ANY(CAST(:held AS text[])))
          AND (r.claim_replica IS NULL OR r.claim_replica = :replica OR r.claim_expires_ms <= :now
            OR r.claim_replica NOT IN (SELECT id FROM replicas WHERE heartbeat_ms > :cutoff))
-       ORDER BY r.event_id, r.id LIMIT :limit
-       FOR UPDATE OF r SKIP LOCKED)
+       ORDER BY r.event_id LIMIT :limit
+       FOR UPDATE OF r SKIP LOCKED`;
+  const result = (await db.raw(
+    `WITH waiting AS MATERIALIZED (${branch("WAITING")}),
+       running AS MATERIALIZED (${branch("RUNNING")}),
+       picked AS (SELECT id FROM (SELECT * FROM waiting UNION ALL SELECT * FROM running) AS u
+         ORDER BY event_id, id LIMIT :limit)
      UPDATE stream_requests AS r SET claim_replica = :replica, claim_expires_ms = :until
      FROM picked, memberships AS m, projects AS p
      WHERE r.id = picked.id AND m.id = r.membership_id AND p.id = r.project_id
@@ -96,7 +157,28 @@ export async function claimNextStreamRequests(
     },
   )) as { rows: Row[] };
   const rows = result.rows.sort((a, b) => Number(a.event_id) - Number(b.event_id));
-  return withPrefixes(db, rows);
+  const found: EventOfCase[] = [];
+  for (const [projectId, cases] of casesByProject(rows)) {
+    const events: { id: number | string; case_id: string; normalized_json: string }[] = await db(
+      "stream_events",
+    )
+      .select("id", "case_id", "normalized_json")
+      .where({ project_id: projectId })
+      .whereIn("case_id", [...cases])
+      .orderBy([
+        { column: "time_ms", order: "asc" },
+        { column: "id", order: "asc" },
+      ]);
+    for (const event of events) {
+      found.push({
+        projectId,
+        id: Number(event.id),
+        caseId: event.case_id,
+        json: event.normalized_json,
+      });
+    }
+  }
+  return withPrefixes(rows, found);
 }
 
 /** Ends this replica's claims on the given requests (their holder went away). */
@@ -111,24 +193,36 @@ export async function releaseStreamRequests(
   await query.update({ claim_replica: null, claim_expires_ms: null });
 }
 
-/** The first delivery of WAITING requests: RUNNING, the deadline counted from now. */
+const markSql = `UPDATE stream_requests SET status = 'RUNNING', first_delivered_ms = $1,
+  deadline_ms = $2, updated_ms = $1
+  WHERE id IN (SELECT value FROM json_each($3)) AND status = 'WAITING' AND first_delivered_ms IS NULL`;
+
+/**
+ * The first delivery of WAITING requests: RUNNING, the deadline counted from now; one
+ * statement, in the caller's transaction.
+ */
 export async function markStreamRequestsDelivered(
-  db: Knex,
+  conn: DriverConnection,
   ids: readonly string[],
   nowMs: number,
   timeoutMs: number,
 ): Promise<void> {
   if (ids.length === 0) return;
-  await db("stream_requests")
-    .whereIn("id", ids)
-    .andWhere({ status: "WAITING" })
-    .whereNull("first_delivered_ms")
-    .update({
-      status: "RUNNING",
-      first_delivered_ms: nowMs,
-      deadline_ms: nowMs + timeoutMs,
-      updated_ms: nowMs,
-    });
+  const values = [nowMs, nowMs + timeoutMs, JSON.stringify(ids)];
+  if (conn.dialect === "postgres") {
+    await pgQuery(
+      conn.client,
+      "tc_mark_stream_delivered",
+      markSql.replace("json_each($3)", "json_array_elements_text($3::json)"),
+      values,
+    );
+    return;
+  }
+  sqliteStatement(conn.db, markSql.replace(/\$(\d)/g, "@p$1")).run({
+    p1: values[0],
+    p2: values[1],
+    p3: values[2],
+  });
 }
 
 /** Unfinished stream requests whose deadline passed, oldest deadline first. */
@@ -146,8 +240,14 @@ export function listOverdueStreamRequests(
     .limit(limit);
 }
 
-/** The rows with their case prefixes: one query for every case of the batch. */
-async function withPrefixes(db: Knex, rows: readonly Row[]): Promise<StreamDeliveryRow[]> {
+interface EventOfCase {
+  readonly projectId: number;
+  readonly id: number;
+  readonly caseId: string;
+  readonly json: string;
+}
+
+function casesByProject(rows: readonly Row[]): Map<number, Set<string>> {
   const byProject = new Map<number, Set<string>>();
   for (const row of rows) {
     const projectId = Number(row.project_id);
@@ -155,24 +255,17 @@ async function withPrefixes(db: Knex, rows: readonly Row[]): Promise<StreamDeliv
     cases.add(row.case_id);
     byProject.set(projectId, cases);
   }
-  const events = new Map<string, { id: number; json: string }[]>();
-  for (const [projectId, cases] of byProject) {
-    const found: { id: number | string; case_id: string; normalized_json: string }[] = await db(
-      "stream_events",
-    )
-      .select("id", "case_id", "normalized_json")
-      .where({ project_id: projectId })
-      .whereIn("case_id", [...cases])
-      .orderBy([
-        { column: "time_ms", order: "asc" },
-        { column: "id", order: "asc" },
-      ]);
-    for (const event of found) {
-      const key = `${projectId}\u0000${event.case_id}`;
-      const list = events.get(key) ?? [];
-      list.push({ id: Number(event.id), json: event.normalized_json });
-      events.set(key, list);
-    }
+  return byProject;
+}
+
+/** The rows with their case prefixes, from the events of their cases (in time order). */
+function withPrefixes(rows: readonly Row[], found: readonly EventOfCase[]): StreamDeliveryRow[] {
+  const events = new Map<string, EventOfCase[]>();
+  for (const event of found) {
+    const key = `${event.projectId}\u0000${event.caseId}`;
+    const list = events.get(key);
+    if (list) list.push(event);
+    else events.set(key, [event]);
   }
   return rows.map((row) => {
     const eventId = Number(row.event_id);

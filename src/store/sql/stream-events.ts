@@ -3,6 +3,7 @@
  * by WatchPrescriptions in id order, deleted by ClearEvents and retention.
  */
 import type { Knex } from "knex";
+import { driverOf, pgQuery, sqliteStatement, withPooledConnection } from "./prepared.js";
 
 export interface NewStreamEvent {
   readonly project_id: number;
@@ -64,9 +65,34 @@ export async function eventIdsOfPost(
  * the caller holds the project's lock, so no other call adds events of the project meanwhile).
  */
 export async function insertStreamEvents(
-  trx: Knex,
+  trx: Knex.Transaction,
   rows: readonly NewStreamEvent[],
 ): Promise<number[]> {
+  const conn = await driverOf(trx);
+  if (conn.dialect === "sqlite") {
+    // One prepared statement run per row: each run gives its row id, and costs a few µs where
+    // the query builder's multi-row INSERT costs that per value.
+    const insert = sqliteStatement(
+      conn.db,
+      `INSERT INTO stream_events (project_id, case_id, attributes_json, normalized_json, time_ms,
+         case_completed, request_id, pending, posted_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    return rows.map((row) =>
+      Number(
+        insert.run(
+          row.project_id,
+          row.case_id,
+          row.attributes_json,
+          row.normalized_json,
+          row.time_ms,
+          row.case_completed ? 1 : 0,
+          row.request_id,
+          row.pending,
+          row.posted_ms,
+        ).lastInsertRowid,
+      ),
+    );
+  }
   const ids: number[] = [];
   for (let i = 0; i < rows.length; i += 200) {
     const inserted = await trx("stream_events")
@@ -86,58 +112,112 @@ export async function insertStreamEvent(trx: Knex, row: NewStreamEvent): Promise
 }
 
 export async function insertStreamRequests(
-  trx: Knex,
+  trx: Knex.Transaction,
   rows: readonly NewStreamRequest[],
 ): Promise<void> {
+  const conn = await driverOf(trx);
+  if (conn.dialect === "sqlite") {
+    const insert = sqliteStatement(
+      conn.db,
+      `INSERT INTO stream_requests (id, event_id, project_id, membership_id, plugin_key, case_id,
+         status, deadline_ms, created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    for (const row of rows) {
+      insert.run(
+        row.id,
+        row.event_id,
+        row.project_id,
+        row.membership_id,
+        row.plugin_key,
+        row.case_id,
+        row.status,
+        row.deadline_ms,
+        row.created_ms,
+        row.updated_ms,
+      );
+    }
+    return;
+  }
   for (let i = 0; i < rows.length; i += 500) {
     await trx("stream_requests").insert(rows.slice(i, i + 500));
   }
 }
 
-/** Up to `limit` events of a project after `afterId`, in id order. */
-export async function readEventsAfter(
+/** Complete events (every request finished) and their requests, as a reader shows them. */
+export interface CompleteEvents {
+  readonly events: StreamEventRow[];
+  /** The requests of `events`, by event id then plugin key. */
+  readonly results: StreamResultRow[];
+}
+
+const eventColumns = `id, project_id, case_id, attributes_json, normalized_json, time_ms,
+  case_completed, request_id, pending, posted_ms`;
+const resultColumns = `id, event_id, plugin_key, status, detail, type, output_json,
+  result_detail, model_json`;
+/** The events after $2 up to (not including) the first one still pending, at most $3. */
+const completeEventsSql = `SELECT ${eventColumns} FROM stream_events
+  WHERE project_id = $1 AND id > $2 AND id < COALESCE((SELECT MIN(id) FROM stream_events
+    WHERE project_id = $1 AND id > $2 AND pending > 0), 9223372036854775807)
+  ORDER BY id LIMIT $3`;
+const resultsSql = `SELECT ${resultColumns} FROM stream_requests
+  WHERE event_id > $2 AND event_id <= $3 AND project_id = $1 ORDER BY event_id, plugin_key`;
+
+/**
+ * Up to `limit` events of a project after `afterId`, in id order, up to the first one not
+ * complete, with their requests: two statements (prepared) whatever the count.
+ */
+export async function readCompleteEventsAfter(
   db: Knex,
   projectId: number,
   afterId: number,
   limit: number,
-): Promise<StreamEventRow[]> {
-  const rows: StreamEventRow[] = await db("stream_events")
-    .where({ project_id: projectId })
-    .andWhere("id", ">", afterId)
-    .orderBy("id")
-    .limit(limit);
-  return rows.map((row) => ({
-    ...row,
-    id: Number(row.id),
-    project_id: Number(row.project_id),
-    time_ms: Number(row.time_ms),
-    posted_ms: Number(row.posted_ms),
-    pending: Number(row.pending),
-    case_completed: Boolean(row.case_completed),
-  }));
-}
-
-/** The requests of the given events, with their answers. */
-export async function resultsOfEvents(
-  db: Knex,
-  eventIds: readonly number[],
-): Promise<StreamResultRow[]> {
-  if (eventIds.length === 0) return [];
-  const rows: StreamResultRow[] = await db("stream_requests")
-    .select(
-      "id",
-      "event_id",
-      "plugin_key",
-      "status",
-      "detail",
-      "type",
-      "output_json",
-      "result_detail",
-      "model_json",
-    )
-    .whereIn("event_id", eventIds)
-    .orderBy(["event_id", "plugin_key"]);
-  return rows.map((row) => ({ ...row, event_id: Number(row.event_id) }));
+): Promise<CompleteEvents> {
+  const found = await withPooledConnection(db, async (conn) => {
+    if (conn.dialect === "postgres") {
+      const events = await pgQuery<StreamEventRow>(
+        conn.client,
+        "tc_complete_stream_events",
+        completeEventsSql,
+        [projectId, afterId, limit],
+      );
+      const last = events.at(-1);
+      const results = last
+        ? await pgQuery<StreamResultRow>(conn.client, "tc_stream_results", resultsSql, [
+            projectId,
+            afterId,
+            last.id,
+          ])
+        : [];
+      return { events, results };
+    }
+    const events = sqliteStatement(
+      conn.db,
+      completeEventsSql
+        .replace(/\$(\d)/g, "@p$1")
+        .replace("LIMIT @p3", "LIMIT CAST(@p3 AS INTEGER)"),
+    ).all({ p1: projectId, p2: afterId, p3: limit }) as StreamEventRow[];
+    const last = events.at(-1);
+    const results = last
+      ? (sqliteStatement(conn.db, resultsSql.replace(/\$(\d)/g, "@p$1")).all({
+          p1: projectId,
+          p2: afterId,
+          p3: last.id,
+        }) as StreamResultRow[])
+      : [];
+    return { events, results };
+  });
+  return {
+    events: found.events.map((row) => ({
+      ...row,
+      id: Number(row.id),
+      project_id: Number(row.project_id),
+      time_ms: Number(row.time_ms),
+      posted_ms: Number(row.posted_ms),
+      pending: Number(row.pending),
+      case_completed: Boolean(row.case_completed),
+    })),
+    results: found.results.map((row) => ({ ...row, event_id: Number(row.event_id) })),
+  };
 }
 
 /** The oldest event id kept for a project; undefined when none is. */

@@ -1,12 +1,16 @@
 /**
- * A plugin's answer to a live (stream) request, with the ack rules of dataset requests (see
+ * Plugins' answers to live (stream) requests, with the ack rules of dataset requests (see
  * `request-answers.ts`): an unknown request NOT_FOUND, another key's PERMISSION_DENIED, an
  * exact repeat OK changing nothing, any other answer to a finished request (or past its
  * deadline) FAILED_PRECONDITION, a case other than the request's or a malformed prescription
  * INVALID_ARGUMENT. A stream request carries one case: its answer is one prescription. When
- * the request finishes, its event may be complete: readers are told after commit.
+ * a request finishes, its event may be complete: readers are told after commit.
+ *
+ * The answers that share a group-commit batch are applied together (`streamAnswers`): their
+ * requests are read (and locked) in one statement, each answer is judged in arrival order
+ * against the state the earlier ones left, and the changes are written with a few statements
+ * for the whole batch, as plugin reports are.
  */
-import type { Knex } from "knex";
 import type { ErrorCode } from "../../../domain/errors.js";
 import {
   checkPart,
@@ -22,13 +26,16 @@ import {
   type RequestStatus,
 } from "../../../domain/prescriptions/request-transitions.js";
 import { hasNul } from "../../../domain/text-checks.js";
-import { isDeletedProject } from "../../../store/sql/project-deletion.js";
+import type { ReportContext } from "../../../store/commits/transactions.js";
+import { deletedProjectsAmong } from "../../../store/sql/project-deletion.js";
 import {
-  lockStreamRequest,
+  finishStreamEvents,
+  lockStreamRequests,
   type StreamRequestStateRow,
-  updateStreamRequest,
+  writeStreamRequests,
 } from "../../../store/sql/stream-answers.js";
 import type { ChangeFeed } from "../../change-feed/change-feed.js";
+import type { BatchHandler } from "../../reports/group-commit.js";
 import type { AnswerResult, PrescriptionAnswer } from "../answer-types.js";
 
 /** Stream request ids start so; dataset requests' with `req_`. */
@@ -38,32 +45,81 @@ export function isStreamRequestId(id: string): boolean {
   return id.startsWith(streamRequestPrefix);
 }
 
-export interface StreamAnswerContext {
-  readonly trx: Knex;
-  readonly afterCommit: (effect: () => void) => void;
+/** One answer to apply, with what applying it needs. */
+export interface StreamAnswerItem {
   readonly feed: ChangeFeed;
+  /** How long an answered part keeps this replica's claim on the request (PostgreSQL). */
   readonly leaseMs: number;
+  readonly reporterKey: string;
+  readonly answer: PrescriptionAnswer;
+  readonly nowMs: number;
 }
 
-export async function answerStreamRequest(
-  ctx: StreamAnswerContext,
-  reporterKey: string,
-  answer: PrescriptionAnswer,
-  nowMs: number,
-): Promise<AnswerResult> {
-  const request = await lockStreamRequest(ctx.trx, answer.requestId);
-  if (!request) {
-    const projectId = projectOfRequestId(answer.requestId);
-    if (projectId !== undefined && (await isDeletedProject(ctx.trx, projectId))) {
-      return refused("FAILED_PRECONDITION", `project ${projectId} was deleted`);
+/** A judged answer: its result, and the request's new state when it changed. */
+interface Judged {
+  readonly result: AnswerResult;
+  readonly changed?: StreamRequestStateRow;
+}
+
+/** Applies a batch's stream answers in its transaction (see the file's comment). */
+export const streamAnswers: BatchHandler<StreamAnswerItem, AnswerResult> = {
+  async apply(ctx: ReportContext, items: readonly StreamAnswerItem[]): Promise<AnswerResult[]> {
+    const ids = [...new Set(items.map((item) => item.answer.requestId))];
+    const current = await lockStreamRequests(ctx.conn, ids);
+    const changed = new Map<string, StreamRequestStateRow>();
+    /** Finished requests per event: each no longer counts in its event's `pending`. */
+    const finishedPerEvent = new Map<number, number>();
+    const done: { key: string; id: string; feed: ChangeFeed }[] = [];
+    const results: AnswerResult[] = [];
+    for (const item of items) {
+      const request = current.get(item.answer.requestId);
+      const judged = request
+        ? judge(request, item)
+        : { result: await unknownRequest(ctx, item.answer.requestId) };
+      results.push(judged.result);
+      const next = judged.changed;
+      if (!next || !request) continue;
+      current.set(next.id, next);
+      changed.set(next.id, next);
+      const wasOpen = !isFinishedRequestStatus(request.status as RequestStatus);
+      if (wasOpen && isFinishedRequestStatus(next.status as RequestStatus)) {
+        finishedPerEvent.set(next.event_id, (finishedPerEvent.get(next.event_id) ?? 0) + 1);
+        done.push({ key: next.plugin_key, id: next.id, feed: item.feed });
+      }
     }
-    return refused("NOT_FOUND", `request_id "${answer.requestId.slice(0, 100)}" is unknown`);
+    await writeStreamRequests(ctx.conn, [...changed.values()]);
+    const pending = await finishStreamEvents(ctx.conn, finishedPerEvent);
+    const feed = items[0]?.feed;
+    ctx.afterCommit(() => {
+      for (const { key, id, feed: itemFeed } of done) itemFeed.requestDone(key, id);
+      const complete = new Set<number>();
+      for (const request of changed.values()) {
+        if (pending.get(request.event_id) === 0) complete.add(request.project_id);
+      }
+      for (const projectId of complete) feed?.streamChanged(projectId);
+    });
+    return results;
+  },
+};
+
+async function unknownRequest(ctx: ReportContext, requestId: string): Promise<AnswerResult> {
+  const projectId = projectOfRequestId(requestId);
+  if (projectId !== undefined && (await deletedProjectsAmong(ctx.conn, [projectId])).size > 0) {
+    return refused("FAILED_PRECONDITION", `project ${projectId} was deleted`);
   }
+  return refused("NOT_FOUND", `request_id "${requestId.slice(0, 100)}" is unknown`);
+}
+
+/** The ack rules for one answer to a known request, against its current state. Pure. */
+function judge(request: StreamRequestStateRow, item: StreamAnswerItem): Judged {
+  const { answer, reporterKey, nowMs } = item;
   if (request.plugin_key !== reporterKey) {
-    return refused(
-      "PERMISSION_DENIED",
-      `request ${request.id} belongs to plugin "${request.plugin_key}", not "${reporterKey}"`,
-    );
+    return {
+      result: refused(
+        "PERMISSION_DENIED",
+        `request ${request.id} belongs to plugin "${request.plugin_key}", not "${reporterKey}"`,
+      ),
+    };
   }
   const state = {
     status: request.status as RequestStatus,
@@ -75,12 +131,14 @@ export async function answerStreamRequest(
     const event: RequestEvent = { kind: "error", detail };
     const malformed = detail.length > maxDetailLength || hasNul(detail);
     if (malformed && applyRequestEvent(state, event).outcome === "changed") {
-      return refused(
-        "INVALID_ARGUMENT",
-        `request ${request.id}: detail must be at most ${maxDetailLength} characters, without NUL`,
-      );
+      return {
+        result: refused(
+          "INVALID_ARGUMENT",
+          `request ${request.id}: detail must be at most ${maxDetailLength} characters, without NUL`,
+        ),
+      };
     }
-    return decide(ctx, request, state, event, nowMs, undefined);
+    return decide(request, state, event, item, undefined);
   }
   const checked = checkPart(answer.prescriptions);
   const rows = checked.ok ? checked.rows : [];
@@ -92,56 +150,69 @@ export async function answerStreamRequest(
     ours.every((row) => stored !== undefined && sameStoredPrescription(stored, row));
   const event: RequestEvent = { kind: "part", last: answer.last, allStored };
   if (applyRequestEvent(state, event).outcome === "changed") {
-    if (!checked.ok) return refused("INVALID_ARGUMENT", `request ${request.id}: ${checked.reason}`);
+    if (!checked.ok) {
+      return { result: refused("INVALID_ARGUMENT", `request ${request.id}: ${checked.reason}`) };
+    }
     const other = rows.find((row) => row.caseId !== request.case_id);
     if (other) {
-      return refused(
-        "INVALID_ARGUMENT",
-        `request ${request.id}: case "${other.caseId.slice(0, 100)}" is not the request's case ("${request.case_id.slice(0, 100)}"); nothing of the part was stored`,
-      );
+      return {
+        result: refused(
+          "INVALID_ARGUMENT",
+          `request ${request.id}: case "${other.caseId.slice(0, 100)}" is not the request's case ("${request.case_id.slice(0, 100)}"); nothing of the part was stored`,
+        ),
+      };
     }
   }
   const fresh = stored === undefined ? ours[0] : undefined;
-  return decide(ctx, request, state, event, nowMs, fresh);
+  return decide(request, state, event, item, fresh);
 }
 
-async function decide(
-  ctx: StreamAnswerContext,
+function decide(
   request: StreamRequestStateRow,
   state: { status: RequestStatus; detail: string; deadlinePassed: boolean },
   event: RequestEvent,
-  nowMs: number,
+  item: StreamAnswerItem,
   fresh: StoredPrescription | undefined,
-): Promise<AnswerResult> {
+): Judged {
   const outcome = applyRequestEvent(state, event);
   if (outcome.outcome === "rejected") {
-    return refused("FAILED_PRECONDITION", `request ${request.id}: ${outcome.reason}`);
+    return { result: refused("FAILED_PRECONDITION", `request ${request.id}: ${outcome.reason}`) };
   }
   const open = (s: RequestStatus) => s === "WAITING" || s === "RUNNING";
   if (outcome.outcome === "duplicate") {
     const status = state.status;
-    return { code: "OK", changed: false, open: open(status), status, stored: 0, jobId: "" };
+    return {
+      result: { code: "OK", changed: false, open: open(status), status, stored: 0, jobId: "" },
+    };
   }
   const finished = isFinishedRequestStatus(outcome.status);
-  const pending = await updateStreamRequest(ctx.trx, request, {
+  const changed: StreamRequestStateRow = {
+    ...request,
     status: outcome.status,
     detail: outcome.detail,
-    finished,
-    result: fresh,
-    claimUntilMs: nowMs + ctx.leaseMs,
-    nowMs,
-  });
-  ctx.afterCommit(() => {
-    if (finished) ctx.feed.requestDone(request.plugin_key, request.id);
-    if (pending === 0) ctx.feed.streamChanged(request.project_id);
-  });
+    updated_ms: item.nowMs,
+    ...(finished
+      ? { deadline_ms: null, claim_replica: null, claim_expires_ms: null }
+      : { claim_expires_ms: item.nowMs + item.leaseMs }),
+    ...(fresh
+      ? {
+          type: fresh.type,
+          output_json: fresh.outputJson,
+          result_detail: fresh.detail,
+          model_json: fresh.modelJson,
+        }
+      : {}),
+  };
   return {
-    code: "OK",
-    changed: true,
-    open: open(outcome.status),
-    status: outcome.status,
-    stored: fresh ? 1 : 0,
-    jobId: "",
+    result: {
+      code: "OK",
+      changed: true,
+      open: open(outcome.status),
+      status: outcome.status,
+      stored: fresh ? 1 : 0,
+      jobId: "",
+    },
+    changed,
   };
 }
 

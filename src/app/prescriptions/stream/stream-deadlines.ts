@@ -9,7 +9,11 @@ import {
   type RequestStatus,
 } from "../../../domain/prescriptions/request-transitions.js";
 import type { Logger } from "../../../logger.js";
-import { lockStreamRequest, updateStreamRequest } from "../../../store/sql/stream-answers.js";
+import {
+  finishStreamEvents,
+  lockStreamRequests,
+  writeStreamRequests,
+} from "../../../store/sql/stream-answers.js";
 import { listOverdueStreamRequests } from "../../../store/sql/stream-deliveries.js";
 import type { ChangeFeed } from "../../change-feed/change-feed.js";
 import type { GroupCommitter } from "../../reports/group-commit.js";
@@ -38,8 +42,8 @@ export async function sweepStreamDeadlines(
   for (;;) {
     const overdue = await listOverdueStreamRequests(deps.db, nowMs, batchSize);
     for (const candidate of overdue) {
-      const timedOut = await deps.committer.run(async (work) => {
-        const request = await lockStreamRequest(work.trx, candidate.id);
+      const timedOut = await deps.committer.runOnDriver(async (work) => {
+        const request = (await lockStreamRequests(work.conn, [candidate.id])).get(candidate.id);
         if (!request || request.deadline_ms === null || request.deadline_ms > nowMs) return false;
         const detail = streamTimedOutDetail(deps.streamPrescriptionTimeoutMs);
         const outcome = applyRequestEvent(
@@ -47,15 +51,21 @@ export async function sweepStreamDeadlines(
           { kind: "deadline", detail },
         );
         if (outcome.outcome !== "changed") return false;
-        const pending = await updateStreamRequest(work.trx, request, {
-          status: outcome.status,
-          detail: outcome.detail,
-          finished: true,
-          nowMs: Date.now(),
-        });
+        await writeStreamRequests(work.conn, [
+          {
+            ...request,
+            status: outcome.status,
+            detail: outcome.detail,
+            updated_ms: Date.now(),
+            deadline_ms: null,
+            claim_replica: null,
+            claim_expires_ms: null,
+          },
+        ]);
+        const pending = await finishStreamEvents(work.conn, new Map([[request.event_id, 1]]));
         work.afterCommit(() => {
           deps.feed.requestDone(request.plugin_key, request.id);
-          if (pending === 0) deps.feed.streamChanged(request.project_id);
+          if (pending.get(request.event_id) === 0) deps.feed.streamChanged(request.project_id);
         });
         return true;
       });

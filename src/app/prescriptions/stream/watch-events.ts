@@ -7,11 +7,10 @@
  */
 import type { Knex } from "knex";
 import { AppError } from "../../../domain/errors.js";
-import { findProject } from "../../../store/sql/projects.js";
+import { findProject, projectExists } from "../../../store/sql/projects.js";
 import {
   oldestEventId,
-  readEventsAfter,
-  resultsOfEvents,
+  readCompleteEventsAfter,
   type StreamEventRow,
   type StreamResultRow,
   streamProjectState,
@@ -76,30 +75,26 @@ export async function* watchEvents(
         continue;
       }
       changed = false;
-      // DeleteProject announces a change of the project's stream: its readers end NOT_FOUND.
-      if (!(await findProject(db, projectId))) {
-        throw new AppError("NOT_FOUND", `project ${projectId} was deleted`);
-      }
+      let sent = 0;
       for (;;) {
-        const events = await readEventsAfter(db, projectId, cursor, batchSize);
-        const complete: StreamEventRow[] = [];
+        const { events, results } = await readCompleteEventsAfter(db, projectId, cursor, batchSize);
+        let next = 0;
         for (const event of events) {
-          if (event.pending > 0) break;
-          complete.push(event);
-        }
-        const results = await resultsOfEvents(
-          db,
-          complete.map((event) => event.id),
-        );
-        for (const event of complete) {
           if (signal.aborted) return;
-          yield viewOf(
-            event,
-            results.filter((result) => result.event_id === event.id),
-          );
+          const own: StreamResultRow[] = [];
+          while (next < results.length && (results[next] as StreamResultRow).event_id <= event.id) {
+            const result = results[next++] as StreamResultRow;
+            if (result.event_id === event.id) own.push(result);
+          }
+          yield viewOf(event, own);
           cursor = event.id;
+          sent++;
         }
-        if (complete.length < batchSize) break;
+        if (events.length < batchSize) break;
+      }
+      // DeleteProject announces a change of the project's stream: its readers end NOT_FOUND.
+      if (sent === 0 && !(await projectExists(db, projectId))) {
+        throw new AppError("NOT_FOUND", `project ${projectId} was deleted`);
       }
     }
   } finally {
