@@ -44,7 +44,7 @@ const activities = ["register", "check", "review", "approve", "notify", "archive
 const cases = 1000;
 const batchSize = 100;
 /** Default for `--window`: events posted and not yet at the reader, at most. */
-const defaultWindow = 100;
+const defaultWindow = 1000;
 /** Default for `--rate`: events per second of the latency phase. */
 const defaultLatencyRate = 200;
 const targets = { sqlite: 2000, postgres: 1000 } as const;

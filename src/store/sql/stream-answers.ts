@@ -107,7 +107,7 @@ export async function writeStreamRequests(
       "tc_write_stream_requests",
       `UPDATE stream_requests AS r SET ${sets}
        FROM unnest($1::text[], ${arrays}) AS v(id, ${written.join(", ")})
-       WHERE r.id = v.id`,
+       WHERE r.id = ANY($1::text[]) AND r.id = v.id`,
       [rows.map((row) => row.id), ...written.map((column) => rows.map((row) => row[column]))],
     );
     return;
@@ -135,7 +135,7 @@ export async function finishStreamEvents(
       conn.client,
       "tc_finish_stream_events",
       `UPDATE stream_events AS e SET pending = e.pending - v.n
-       FROM unnest($1::bigint[], $2::int[]) AS v(id, n) WHERE e.id = v.id
+       FROM unnest($1::bigint[], $2::int[]) AS v(id, n) WHERE e.id = ANY($1::bigint[]) AND e.id = v.id
        RETURNING e.id, e.pending`,
       [[...finished.keys()], [...finished.values()]],
     );

@@ -208,16 +208,17 @@ export async function markStreamRequestsDelivered(
   timeoutMs: number,
 ): Promise<void> {
   if (ids.length === 0) return;
-  const values = [nowMs, nowMs + timeoutMs, JSON.stringify(ids)];
   if (conn.dialect === "postgres") {
+    // `= ANY` of an array, not a set from JSON: the planner then seeks each id in the index.
     await pgQuery(
       conn.client,
       "tc_mark_stream_delivered",
-      markSql.replace("json_each($3)", "json_array_elements_text($3::json)"),
-      values,
+      markSql.replace("IN (SELECT value FROM json_each($3))", "= ANY($3::text[])"),
+      [nowMs, nowMs + timeoutMs, ids],
     );
     return;
   }
+  const values = [nowMs, nowMs + timeoutMs, JSON.stringify(ids)];
   sqliteStatement(conn.db, markSql.replace(/\$(\d)/g, "@p$1")).run({
     p1: values[0],
     p2: values[1],
