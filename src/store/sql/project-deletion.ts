@@ -51,10 +51,6 @@ export async function deleteProjectRows(
   await trx("deleted_projects").insert({ id: projectId, deleted_ms: nowMs });
 }
 
-export async function isDeletedProject(db: Knex, projectId: number): Promise<boolean> {
-  return (await db("deleted_projects").where({ id: projectId }).first("id")) !== undefined;
-}
-
 /** Those of `ids` that name deleted projects (on a report batch's connection). */
 export async function deletedProjectsAmong(
   conn: DriverConnection,

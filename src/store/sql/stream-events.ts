@@ -105,12 +105,6 @@ export async function insertStreamEvents(
   return ids;
 }
 
-/** Stores one event; its id. */
-export async function insertStreamEvent(trx: Knex, row: NewStreamEvent): Promise<number> {
-  const [inserted] = await trx("stream_events").insert(row).returning("id");
-  return Number((inserted as { id: number | string }).id);
-}
-
 export async function insertStreamRequests(
   trx: Knex.Transaction,
   rows: readonly NewStreamRequest[],
