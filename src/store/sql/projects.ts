@@ -60,13 +60,16 @@ export async function findProjectByRequestId(
 /**
  * Locks a project row for the rest of the transaction (PostgreSQL; SQLite transactions are
  * serialized anyway), so two reports on one project derive its status one after the other.
+ * FOR NO KEY UPDATE: it still excludes every other such lock, but not the key-share locks that
+ * inserting rows which refer to the project takes (events, requests), which FOR UPDATE would
+ * wait for.
  */
 export async function lockProject(
   trx: Knex.Transaction,
   id: number,
 ): Promise<ProjectRow | undefined> {
   const query = trx<ProjectRow>("projects").where({ id });
-  if (trx.client.config.client === "pg") query.forUpdate();
+  if (trx.client.config.client === "pg") query.forNoKeyUpdate();
   return query.first();
 }
 
