@@ -14,7 +14,6 @@
  *    reader (p50, p99), beside the bare grpc-js unary round trip of the same run.
  */
 
-import { loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
 import { credentials } from "@grpc/grpc-js";
 import {
@@ -29,6 +28,16 @@ import { type EchoResult, echoRows, measureEcho } from "./echo.js";
 import { bareUnary } from "./latency.js";
 import { type BenchArgs, type Dialect, parseBenchArgs } from "./lib/args.js";
 import { openDatabases } from "./lib/databases.js";
+import {
+  type Attributes,
+  eventAt,
+  liveCases,
+  liveKeys,
+  trainingCsv,
+  unary,
+  uptime,
+  waitFor,
+} from "./lib/live-stream.js";
 import { cpuSecondsOf, forkWorker, startCoreChild, type Worker } from "./lib/processes.js";
 import {
   describeMachine,
@@ -38,10 +47,10 @@ import {
   wallMs,
   writeResults,
 } from "./lib/report.js";
+import { type CrossReplicaResult, crossReplicaRun } from "./streaming-replicas.js";
 
-const keys = ["bench-live-a", "bench-live-b", "bench-live-c"];
-const activities = ["register", "check", "review", "approve", "notify", "archive"];
-const cases = 1000;
+const keys = liveKeys;
+const cases = liveCases;
 const batchSize = 100;
 /** Default for `--window`: events posted and not yet at the reader, at most. */
 const defaultWindow = 1000;
@@ -50,8 +59,6 @@ const defaultLatencyRate = 200;
 const targets = { sqlite: 2000, postgres: 1000 } as const;
 const targetP50Ms = 5;
 const targetP99Ms = 20;
-
-type Attributes = Record<string, string>;
 
 export interface StreamingResult {
   readonly dialect: Dialect;
@@ -76,52 +83,6 @@ export interface StreamingResult {
   };
   readonly loadBefore: string;
   readonly loadAfter: string;
-}
-
-const uptime = () =>
-  loadavg()
-    .map((l) => l.toFixed(2))
-    .join(" ");
-
-function unary<T>(start: (done: (error: Error | null, value: T) => void) => unknown): Promise<T> {
-  return new Promise((resolve, reject) =>
-    start((error, value) => (error ? reject(error) : resolve(value))),
-  );
-}
-
-async function waitFor(check: () => Promise<boolean> | boolean, what: string, timeoutMs = 60_000) {
-  for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; ) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`${what} within ${timeoutMs} ms`);
-}
-
-/** The training set: 200 cases of 5 events, the columns the events are posted with. */
-function trainingCsv(): Buffer {
-  const lines = ["case,activity,timestamp"];
-  for (let c = 0; c < 200; c++) {
-    for (let e = 0; e < 5; e++) {
-      const at = new Date(Date.UTC(2023, 0, 1) + c * 60_000 + e * 3_600_000).toISOString();
-      lines.push(`t${c},${activities[(c + e) % activities.length]},${at}`);
-    }
-  }
-  return Buffer.from(`${lines.join("\n")}\n`);
-}
-
-/** The `n`-th event of a stream round-robin over `cases` cases named `prefix…`. */
-function eventAt(prefix: string, n: number): { attributes: Attributes; caseCompleted: boolean } {
-  const c = n % cases;
-  const e = Math.floor(n / cases);
-  const at = new Date(Date.UTC(2024, 0, 1) + c * 1000 + e * 60_000).toISOString();
-  return {
-    attributes: {
-      case: `${prefix}${c}`,
-      activity: activities[(c + e) % activities.length] as string,
-      timestamp: at,
-    },
-    caseCompleted: false,
-  };
 }
 
 async function streamingRun(
@@ -314,12 +275,14 @@ async function streamingRun(
 
 /**
  * `npm run bench -- streaming [--pg URL|auto] [--only-pg] [--seconds S] [--latency-seconds S]
+ * [--replica-rate R] [--no-replicas]
  * [--window N] [--rate R] [--profile DIR] [--sql-times FILE]`
  */
 export async function run(argv: readonly string[]): Promise<void> {
   const args = parseBenchArgs(argv);
   console.log(describeMachine(machine()));
   const results: StreamingResult[] = [];
+  let replicas: CrossReplicaResult | undefined;
   const databases = await openDatabases(args);
   try {
     for (const dialect of args.dialects) {
@@ -330,6 +293,14 @@ export async function run(argv: readonly string[]): Promise<void> {
         results.push(await streamingRun(args, dialect, database.url, databaseCpu));
       } finally {
         await database.drop();
+      }
+      if (dialect === "postgres" && !args.values["no-replicas"]) {
+        const shared = await databases.create(dialect);
+        try {
+          replicas = await crossReplicaRun(args, shared.url);
+        } finally {
+          await shared.drop();
+        }
       }
     }
   } finally {
@@ -387,10 +358,31 @@ export async function run(argv: readonly string[]): Promise<void> {
       target: "-",
     },
   ]);
+  if (replicas) {
+    printTable(
+      "cross-replica latency (PostgreSQL): PostEvents returned on replica A → at the reader on replica C, plugins on replica B",
+      [
+        {
+          "events/s": replicas.rate,
+          events: replicas.events,
+          missed: replicas.missed,
+          "fully prescribed": replicas.fullyPrescribed,
+          ...replicas.arrivalMs,
+          load: replicas.load,
+        },
+      ],
+    );
+  }
   for (const r of results) {
     if (r.missingDetail)
       console.log(`${r.dialect}: not fully prescribed, e.g.: ${r.missingDetail}`);
   }
   printTable("bare grpc-js bidi echo (the ceiling; ratio uses the higher)", echoRows(echo));
-  writeResults("streaming", { streaming: results, echo, echoCeiling: echoBest, bareUnary: bare });
+  writeResults("streaming", {
+    streaming: results,
+    crossReplica: replicas,
+    echo,
+    echoCeiling: echoBest,
+    bareUnary: bare,
+  });
 }

@@ -34,6 +34,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       rate: { type: "string" },
       "sql-times": { type: "string" },
       "latency-seconds": { type: "string" },
+      "replica-rate": { type: "string" },
+      "no-replicas": { type: "boolean" },
     },
   });
   const pg = typeof values.pg === "string" ? values.pg : undefined;
