@@ -11,9 +11,11 @@ import { fileURLToPath } from "node:url";
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 export interface PluginEvent {
-  readonly event: "trained" | "delivered" | "progress" | "answered" | "stopped";
+  readonly event: "trained" | "delivered" | "progress" | "answered" | "held" | "stopped";
   readonly requestId?: string;
   readonly answered?: number;
+  /** Requests held so far ("held"). */
+  readonly held?: number;
   readonly projectId?: number;
 }
 
@@ -25,6 +27,10 @@ export interface PluginProcessOptions {
   /** The plugin pauses `pauseMs` after every `pauseEvery` cases. */
   readonly pauseEvery?: number;
   readonly pauseMs?: number;
+  /** Having answered this many requests, the plugin holds every later one unanswered. */
+  readonly holdAfter?: number;
+  /** Prescription requests handled at the same time (default 1). */
+  readonly prescriptionConcurrency?: number;
 }
 
 export class PluginProcess {
