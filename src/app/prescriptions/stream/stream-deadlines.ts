@@ -12,6 +12,7 @@ import type { Logger } from "../../../logger.js";
 import {
   finishStreamEvents,
   lockStreamRequests,
+  type StreamRequestStateRow,
   writeStreamRequests,
 } from "../../../store/sql/stream-answers.js";
 import { listOverdueStreamRequests } from "../../../store/sql/stream-deliveries.js";
@@ -41,41 +42,53 @@ export async function sweepStreamDeadlines(
   let expired = 0;
   for (;;) {
     const overdue = await listOverdueStreamRequests(deps.db, nowMs, batchSize);
-    for (const candidate of overdue) {
-      const timedOut = await deps.committer.runOnDriver(async (work) => {
-        const request = (await lockStreamRequests(work.conn, [candidate.id])).get(candidate.id);
-        if (!request || request.deadline_ms === null || request.deadline_ms > nowMs) return false;
-        const detail = streamTimedOutDetail(deps.streamPrescriptionTimeoutMs);
+    if (overdue.length === 0) return expired;
+    // One transaction for the whole batch: a backlog of expired requests (a plugin gone, a
+    // burst beyond what the plugins answer) reaches the readers at the rate of batches.
+    const timedOut = await deps.committer.runOnDriver(async (work) => {
+      const requests = await lockStreamRequests(
+        work.conn,
+        overdue.map((candidate) => candidate.id),
+      );
+      const detail = streamTimedOutDetail(deps.streamPrescriptionTimeoutMs);
+      const changed: StreamRequestStateRow[] = [];
+      const finishedPerEvent = new Map<number, number>();
+      for (const request of requests.values()) {
+        if (request.deadline_ms === null || request.deadline_ms > nowMs) continue;
         const outcome = applyRequestEvent(
           { status: request.status as RequestStatus, detail: request.detail, deadlinePassed: true },
           { kind: "deadline", detail },
         );
-        if (outcome.outcome !== "changed") return false;
-        await writeStreamRequests(work.conn, [
-          {
-            ...request,
-            status: outcome.status,
-            detail: outcome.detail,
-            updated_ms: Date.now(),
-            deadline_ms: null,
-            claim_replica: null,
-            claim_expires_ms: null,
-          },
-        ]);
-        const pending = await finishStreamEvents(work.conn, new Map([[request.event_id, 1]]));
-        work.afterCommit(() => {
-          deps.feed.requestDone(request.plugin_key, request.id);
-          if (pending.get(request.event_id) === 0) deps.feed.streamChanged(request.project_id);
+        if (outcome.outcome !== "changed") continue;
+        changed.push({
+          ...request,
+          status: outcome.status,
+          detail: outcome.detail,
+          updated_ms: Date.now(),
+          deadline_ms: null,
+          claim_replica: null,
+          claim_expires_ms: null,
         });
-        return true;
-      });
-      if (timedOut) {
-        expired++;
-        deps.logger.debug(
-          { eventId: candidate.event_id, requestId: candidate.id, key: candidate.plugin_key },
-          "live prescription request timed out",
-        );
+        finishedPerEvent.set(request.event_id, (finishedPerEvent.get(request.event_id) ?? 0) + 1);
       }
+      await writeStreamRequests(work.conn, changed);
+      const pending = await finishStreamEvents(work.conn, finishedPerEvent);
+      work.afterCommit(() => {
+        const complete = new Set<number>();
+        for (const request of changed) {
+          deps.feed.requestDone(request.plugin_key, request.id);
+          if (pending.get(request.event_id) === 0) complete.add(request.project_id);
+        }
+        for (const projectId of complete) deps.feed.streamChanged(projectId);
+      });
+      return changed;
+    });
+    expired += timedOut.length;
+    for (const request of timedOut) {
+      deps.logger.debug(
+        { eventId: request.event_id, requestId: request.id, key: request.plugin_key },
+        "live prescription request timed out",
+      );
     }
     if (overdue.length < batchSize) return expired;
   }
