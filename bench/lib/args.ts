@@ -34,6 +34,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       rate: { type: "string" },
       "sql-times": { type: "string" },
       "latency-seconds": { type: "string" },
+      events: { type: "string" },
+      bare: { type: "boolean" },
+      "ack-delay-ms": { type: "string" },
+      "idle-seconds": { type: "string" },
     },
   });
   const pg = typeof values.pg === "string" ? values.pg : undefined;
