@@ -6,14 +6,16 @@
  */
 import { type ClientDuplexStream, type ServiceError, status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type {
-  Ack,
-  ConnectRequest,
-  ConnectResponse,
-  PluginServiceClient,
-  PrescriptionRequest,
-  TrainingData,
+import {
+  type Ack,
+  type ConnectRequest,
+  type ConnectResponse,
+  type PluginServiceClient,
+  PluginServiceService,
+  type PrescriptionRequest,
+  type TrainingData,
 } from "../gen/trainingcore/v1/plugin_service.js";
+import { decodeConnectResponse } from "./connect-response-decoding.js";
 
 export type Report = NonNullable<ConnectRequest["message"]>;
 export type AckCallback = (ack: Ack) => void;
@@ -45,7 +47,9 @@ export class Link {
     private readonly events: LinkEvents,
     private readonly logger: Logger,
   ) {
-    this.call = client.connect();
+    const { path, requestSerialize } = PluginServiceService.connect;
+    // `client.connect()` with a faster decoder for live PrescriptionRequests.
+    this.call = client.makeBidiStreamRequest(path, requestSerialize, decodeConnectResponse);
     this.ended = new Promise((resolve) => {
       const finish = (end: StreamEnd) => {
         if (this.closedSignal.signal.aborted) return;

@@ -12,6 +12,7 @@ import type { CasePrescription } from "../gen/trainingcore/v1/prescription.js";
 import { definitionFromProto } from "./definition.js";
 import type { ReportKind } from "./errors.js";
 import type { Report } from "./link.js";
+import { RecentSet } from "./recent-set.js";
 import { casesOf } from "./running-cases.js";
 import { settlesWithin } from "./timing.js";
 import type {
@@ -60,10 +61,22 @@ function requestOf(message: PrescriptionRequest): PrescriptionJob {
   };
 }
 
-/** A case-prefix event (a Struct of strings) as the CSV would hold it. */
+/**
+ * A case-prefix event (a Struct of strings) as the CSV would hold it. The decoded Struct is ours
+ * and usually holds only non-empty strings already: then it is the event itself.
+ */
 function eventOf(struct: Record<string, unknown> | undefined): Record<string, string> {
+  if (struct === undefined) return {};
+  for (const column in struct) {
+    const value = struct[column];
+    if (typeof value !== "string" || value === "") return copiedEventOf(struct);
+  }
+  return struct as Record<string, string>;
+}
+
+function copiedEventOf(struct: Record<string, unknown>): Record<string, string> {
   const event: Record<string, string> = {};
-  for (const [column, value] of Object.entries(struct ?? {})) {
+  for (const [column, value] of Object.entries(struct)) {
     if (value !== null && value !== undefined && value !== "") event[column] = String(value);
   }
   return event;
@@ -163,7 +176,7 @@ class Answer {
 export class PrescriptionRunner {
   private readonly queue: PrescriptionJob[] = [];
   private readonly active = new Set<string>();
-  private readonly finished = new Set<string>();
+  private readonly finished = new RecentSet<string>(rememberedRequests);
   /** Every started request until its answer was acked (or given up). */
   private readonly running = new Map<string, Promise<void>>();
   /** Handlers running now: a request whose handler returned waits for its acks outside. */
@@ -210,10 +223,6 @@ export class PrescriptionRunner {
         this.running.delete(request.requestId);
         this.active.delete(request.requestId);
         this.finished.add(request.requestId);
-        if (this.finished.size > rememberedRequests) {
-          const oldest = this.finished.values().next();
-          if (!oldest.done) this.finished.delete(oldest.value);
-        }
         release();
       });
       this.running.set(request.requestId, done);
