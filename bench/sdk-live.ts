@@ -4,9 +4,10 @@
  * plugin (`bench/lib/prescription-plugin-worker.ts`, `runPlugin` with a trivial model, in a
  * process of its own), keeps `--window` case-prefix PrescriptionRequests outstanding (each the
  * shape the core sends: a case of `--events` normalized events, the parameters and the
- * event-log definition) and acks every answer at once. Prints the plugin's CPU per request
+ * event-log definition), or sends them at `--rate`, and acks every report at once (or
+ * `--ack-delay-ms` later, like a core that commits first). Prints the plugin's CPU per request
  * (PrescriptionRequest → PrescriptionResult → Ack), the requests per second, and the CPU of
- * the plugin connected but idle (ms per second).
+ * the plugin connected but idle (ms per second). `--bare`: a plugin without the SDK instead.
  */
 import { once } from "node:events";
 import { Server, ServerCredentials, type ServerDuplexStream } from "@grpc/grpc-js";
@@ -100,7 +101,10 @@ class FakeCore {
   }
 }
 
-/** `npm run bench -- sdk-live [--seconds S] [--window N] [--rate R] [--events N,M] [--idle-seconds S] [--profile DIR]` */
+/**
+ * `npm run bench -- sdk-live [--seconds S] [--window N] [--rate R] [--ack-delay-ms MS]
+ * [--events N,M] [--idle-seconds S] [--bare] [--profile DIR]`
+ */
 export async function run(argv: readonly string[]): Promise<void> {
   const args = parseBenchArgs(argv);
   const seconds = Number(args.values.seconds ?? 10);
@@ -176,6 +180,7 @@ export async function run(argv: readonly string[]): Promise<void> {
       core.onAnswer = () => {};
       clearTimeout(pacer);
       rows.push({
+        plugin: args.values.bare ? "bare" : "SDK",
         rate: rate > 0 ? rate : "-",
         "events per case": events,
         window,
@@ -183,7 +188,7 @@ export async function run(argv: readonly string[]): Promise<void> {
         requests: answered,
         "requests/s": answered / elapsed,
         "plugin CPU ms/request": (cpu * 1000) / answered,
-        "harness CPU ms/request": (harness.user + harness.system) / 1000 / answered,
+        "bench CPU ms/request": (harness.user + harness.system) / 1000 / answered,
         "idle plugin CPU ms/s": idleMsPerSecond,
       });
       plugin.send({ type: "stop" });
@@ -196,6 +201,6 @@ export async function run(argv: readonly string[]): Promise<void> {
       server.forceShutdown();
     }
   }
-  printTable("SDK plugin, live prescription requests against a fake core that acks at once", rows);
+  printTable("one plugin, live prescription requests, against a fake core", rows);
   writeResults("sdk-live", { rows });
 }
