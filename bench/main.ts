@@ -16,6 +16,7 @@ const benchmarks: Record<string, () => Promise<Benchmark>> = {
   "normalize-throughput": () => import("./normalize-throughput.js"),
   prescriptions: () => import("./prescriptions.js"),
   streaming: () => import("./streaming.js"),
+  "sdk-live": () => import("./sdk-live.js"),
 };
 
 const [name, ...argv] = process.argv.slice(2);

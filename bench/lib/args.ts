@@ -36,6 +36,10 @@ export function parseBenchArgs(argv: readonly string[]): BenchArgs {
       "latency-seconds": { type: "string" },
       "replica-rate": { type: "string" },
       "no-replicas": { type: "boolean" },
+      events: { type: "string" },
+      bare: { type: "boolean" },
+      "ack-delay-ms": { type: "string" },
+      "idle-seconds": { type: "string" },
     },
   });
   const pg = typeof values.pg === "string" ? values.pg : undefined;

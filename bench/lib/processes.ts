@@ -198,11 +198,12 @@ export interface Worker<Out> {
 export function forkWorker<Out extends { type: string }>(
   script: string,
   args: string[] = [],
+  execArgv: string[] = [],
 ): Worker<Out> {
   const child = track(
     fork(`${repoRoot}bench/lib/${script}`, args, {
       cwd: repoRoot,
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", ...execArgv],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     }),
   );

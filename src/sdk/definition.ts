@@ -98,11 +98,15 @@ export function toProtoColumnDefinition(definition: ColumnDefinition): ProtoColu
   return ProtoColumnDefinition[`COLUMN_DEFINITION_${definition}`];
 }
 
+/** The name of each protocol value, computed once (a request carries its definition). */
+const columnDefinitionNames: ReadonlyMap<number, ColumnDefinition> = new Map(
+  columnDefinitions.map((name) => [toProtoColumnDefinition(name), name]),
+);
+
 export function fromProtoColumnDefinition(
   value: ProtoColumnDefinition,
 ): ColumnDefinition | "UNSPECIFIED" {
-  const name = withoutPrefix(ProtoColumnDefinition[value], "COLUMN_DEFINITION_");
-  return isColumnDefinition(name) ? name : "UNSPECIFIED";
+  return columnDefinitionNames.get(value) ?? "UNSPECIFIED";
 }
 
 function fromProtoOperator(value: ProtoOperator): Operator | "UNSPECIFIED" {

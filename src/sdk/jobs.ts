@@ -10,6 +10,7 @@ import type { TrainingData } from "../gen/trainingcore/v1/plugin_service.js";
 import { definitionFromProto } from "./definition.js";
 import { PluginReportError, type ReportKind } from "./errors.js";
 import type { Report } from "./link.js";
+import { RecentSet } from "./recent-set.js";
 import { settlesWithin } from "./timing.js";
 import type { JobContext, TrainedModel, TrainingDataHandler, TrainingJob } from "./types.js";
 
@@ -67,8 +68,8 @@ export class JobRunner {
   private readonly queue: TrainingJob[] = [];
   /** Queued and running jobs. */
   private readonly active = new Set<number>();
-  /** Recently finished jobs, oldest first. */
-  private readonly finished = new Set<number>();
+  /** Recently finished jobs. */
+  private readonly finished = new RecentSet<number>(rememberedJobs);
   private readonly running = new Map<number, Promise<void>>();
   private readonly stopping = new AbortController();
 
@@ -114,10 +115,6 @@ export class JobRunner {
 
   private remember(pluginId: number): void {
     this.finished.add(pluginId);
-    if (this.finished.size > rememberedJobs) {
-      const oldest = this.finished.values().next();
-      if (!oldest.done) this.finished.delete(oldest.value);
-    }
   }
 
   private async execute(job: TrainingJob): Promise<void> {

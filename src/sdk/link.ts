@@ -1,19 +1,21 @@
 /**
  * One `PluginService.Connect` stream: numbers the requests 1, 2, 3, ..., writes them in order
- * with backpressure, routes every Ack to the callback of its request, hands TrainingData,
- * PrescriptionRequest and OnlineInquiry messages on, and reports how the stream ended.
+ * with backpressure (while the stream's buffer is full, requests wait for `drain`), routes every
+ * Ack to the callback of its request, hands TrainingData, PrescriptionRequest and OnlineInquiry
+ * messages on, and reports how the stream ended.
  */
-import { once } from "node:events";
 import { type ClientDuplexStream, type ServiceError, status } from "@grpc/grpc-js";
 import type { Logger } from "pino";
-import type {
-  Ack,
-  ConnectRequest,
-  ConnectResponse,
-  PluginServiceClient,
-  PrescriptionRequest,
-  TrainingData,
+import {
+  type Ack,
+  type ConnectRequest,
+  type ConnectResponse,
+  type PluginServiceClient,
+  PluginServiceService,
+  type PrescriptionRequest,
+  type TrainingData,
 } from "../gen/trainingcore/v1/plugin_service.js";
+import { decodeConnectResponse } from "./connect-response-decoding.js";
 
 export type Report = NonNullable<ConnectRequest["message"]>;
 export type AckCallback = (ack: Ack) => void;
@@ -36,14 +38,18 @@ export class Link {
   private readonly awaitingAck = new Map<number, AckCallback>();
   private readonly closedSignal = new AbortController();
   private nextSequence = 1;
-  private writes: Promise<void> = Promise.resolve();
+  /** Requests waiting for the stream's buffer to drain, in order. */
+  private readonly waiting: ConnectRequest[] = [];
+  private blocked = false;
 
   constructor(
     client: PluginServiceClient,
     private readonly events: LinkEvents,
     private readonly logger: Logger,
   ) {
-    this.call = client.connect();
+    const { path, requestSerialize } = PluginServiceService.connect;
+    // `client.connect()` with a faster decoder for live PrescriptionRequests.
+    this.call = client.makeBidiStreamRequest(path, requestSerialize, decodeConnectResponse);
     this.ended = new Promise((resolve) => {
       const finish = (end: StreamEnd) => {
         if (this.closedSignal.signal.aborted) return;
@@ -59,6 +65,7 @@ export class Link {
       );
     });
     this.call.on("data", (response: ConnectResponse) => this.receive(response));
+    this.call.on("drain", () => this.drained());
   }
 
   get isOpen(): boolean {
@@ -73,7 +80,9 @@ export class Link {
     const sequence = this.nextSequence++;
     if (!this.isOpen) return sequence;
     this.awaitingAck.set(sequence, onAck);
-    this.writes = this.writes.then(() => this.write({ sequence, message }));
+    const request = { sequence, message };
+    if (this.blocked) this.waiting.push(request);
+    else this.blocked = !this.call.write(request);
     return sequence;
   }
 
@@ -86,11 +95,14 @@ export class Link {
     if (this.isOpen) this.call.cancel();
   }
 
-  private async write(request: ConnectRequest): Promise<void> {
-    if (!this.isOpen) return;
-    if (this.call.write(request)) return;
-    // The buffer is full: wait until it drains (or the stream ends) before the next write.
-    await once(this.call, "drain", { signal: this.closedSignal.signal }).catch(() => {});
+  /** The buffer drained: writes the waiting requests until it is full again. */
+  private drained(): void {
+    this.blocked = false;
+    let written = 0;
+    while (!this.blocked && written < this.waiting.length && this.isOpen) {
+      this.blocked = !this.call.write(this.waiting[written++] as ConnectRequest);
+    }
+    this.waiting.splice(0, written);
   }
 
   private receive(response: ConnectResponse): void {

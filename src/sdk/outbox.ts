@@ -28,7 +28,10 @@ interface Entry {
 }
 
 export class Outbox {
-  private entries: Entry[] = [];
+  /** Every report without an Ack (or refusal), in the order they were made. */
+  private entries = new Set<Entry>();
+  /** The reports of each order key, oldest first: only the oldest may be on its way. */
+  private readonly byKey = new Map<number | string, Entry[]>();
   private link: Link | undefined;
   private closedWith: Error | undefined;
   private idleWaiters: (() => void)[] = [];
@@ -39,7 +42,7 @@ export class Outbox {
   ) {}
 
   get size(): number {
-    return this.entries.length;
+    return this.entries.size;
   }
 
   /**
@@ -54,7 +57,7 @@ export class Outbox {
   ): Promise<void> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     return new Promise((resolve, reject) => {
-      this.entries.push({
+      const entry: Entry = {
         kind,
         pluginId,
         orderKey,
@@ -64,15 +67,24 @@ export class Outbox {
         sentOn: undefined,
         retryTimer: undefined,
         retries: 0,
-      });
-      this.flush();
+      };
+      this.entries.add(entry);
+      const queue = this.byKey.get(orderKey);
+      if (queue) {
+        queue.push(entry);
+      } else {
+        this.byKey.set(orderKey, [entry]);
+        this.send(entry);
+      }
     });
   }
 
   /** A registered stream: sends, in order, every report that has no Ack yet. */
   attach(link: Link): void {
     this.link = link;
-    this.flush();
+    for (const entry of this.entries) {
+      if (this.byKey.get(entry.orderKey)?.[0] === entry) this.send(entry);
+    }
   }
 
   /** The stream ended: its reports without an Ack wait for the next one. */
@@ -83,7 +95,7 @@ export class Outbox {
 
   /** Resolves once no report awaits an Ack. */
   idle(): Promise<void> {
-    if (this.entries.length === 0) return Promise.resolve();
+    if (this.entries.size === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
@@ -91,7 +103,8 @@ export class Outbox {
   close(error: Error): void {
     this.closedWith ??= error;
     const entries = this.entries;
-    this.entries = [];
+    this.entries = new Set();
+    this.byKey.clear();
     for (const entry of entries) {
       clearTimeout(entry.retryTimer);
       entry.reject(error);
@@ -99,18 +112,12 @@ export class Outbox {
     this.notifyIdle();
   }
 
-  private flush(): void {
+  /** Sends `entry` (the oldest of its key) on the current stream, unless it is on its way. */
+  private send(entry: Entry): void {
     const link = this.link;
-    if (!link?.isOpen) return;
-    const blocked = new Set<number | string>();
-    for (const entry of this.entries) {
-      // Only the oldest report of each job (or request) may be on its way.
-      if (blocked.has(entry.orderKey)) continue;
-      blocked.add(entry.orderKey);
-      if (entry.sentOn || entry.retryTimer) continue;
-      entry.sentOn = link;
-      link.send(entry.message, (ack) => this.acked(entry, link, ack));
-    }
+    if (!link?.isOpen || entry.sentOn || entry.retryTimer) return;
+    entry.sentOn = link;
+    link.send(entry.message, (ack) => this.acked(entry, link, ack));
   }
 
   private acked(entry: Entry, link: Link, ack: Ack): void {
@@ -124,11 +131,19 @@ export class Outbox {
       );
       entry.retryTimer = setTimeout(() => {
         entry.retryTimer = undefined;
-        this.flush();
+        this.send(entry);
       }, delayMs);
       return;
     }
-    this.entries = this.entries.filter((e) => e !== entry);
+    this.entries.delete(entry);
+    const queue = this.byKey.get(entry.orderKey);
+    if (queue) {
+      // The entry is the oldest of its key (only the oldest is ever sent).
+      queue.shift();
+      const next = queue[0];
+      if (next) this.send(next);
+      else this.byKey.delete(entry.orderKey);
+    }
     if (ack.code === status.OK) {
       entry.resolve();
     } else {
@@ -138,8 +153,7 @@ export class Outbox {
       );
       entry.reject(new PluginReportError(ack.code, ack.message, entry.kind, entry.pluginId));
     }
-    this.flush();
-    if (this.entries.length === 0) this.notifyIdle();
+    if (this.entries.size === 0) this.notifyIdle();
   }
 
   private notifyIdle(): void {

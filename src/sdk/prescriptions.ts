@@ -12,6 +12,7 @@ import type { CasePrescription } from "../gen/trainingcore/v1/prescription.js";
 import { definitionFromProto } from "./definition.js";
 import type { ReportKind } from "./errors.js";
 import type { Report } from "./link.js";
+import { RecentSet } from "./recent-set.js";
 import { casesOf } from "./running-cases.js";
 import { settlesWithin } from "./timing.js";
 import type {
@@ -60,10 +61,22 @@ function requestOf(message: PrescriptionRequest): PrescriptionJob {
   };
 }
 
-/** A case-prefix event (a Struct of strings) as the CSV would hold it. */
+/**
+ * A case-prefix event (a Struct of strings) as the CSV would hold it. The decoded Struct is ours
+ * and usually holds only non-empty strings already: then it is the event itself.
+ */
 function eventOf(struct: Record<string, unknown> | undefined): Record<string, string> {
+  if (struct === undefined) return {};
+  for (const column in struct) {
+    const value = struct[column];
+    if (typeof value !== "string" || value === "") return copiedEventOf(struct);
+  }
+  return struct as Record<string, string>;
+}
+
+function copiedEventOf(struct: Record<string, unknown>): Record<string, string> {
   const event: Record<string, string> = {};
-  for (const [column, value] of Object.entries(struct ?? {})) {
+  for (const [column, value] of Object.entries(struct)) {
     if (value !== null && value !== undefined && value !== "") event[column] = String(value);
   }
   return event;
@@ -163,8 +176,11 @@ class Answer {
 export class PrescriptionRunner {
   private readonly queue: PrescriptionJob[] = [];
   private readonly active = new Set<string>();
-  private readonly finished = new Set<string>();
+  private readonly finished = new RecentSet<string>(rememberedRequests);
+  /** Every started request until its answer was acked (or given up). */
   private readonly running = new Map<string, Promise<void>>();
+  /** Handlers running now: a request whose handler returned waits for its acks outside. */
+  private handling = 0;
   private readonly stopping = new AbortController();
 
   constructor(private readonly deps: PrescriptionRunnerDeps) {}
@@ -190,29 +206,39 @@ export class PrescriptionRunner {
   }
 
   private pump(): void {
-    while (this.running.size < this.deps.concurrency && !this.stopping.signal.aborted) {
+    while (this.handling < this.deps.concurrency && !this.stopping.signal.aborted) {
       const request = this.queue.shift();
       if (!request) return;
-      const done = this.execute(request).finally(() => {
+      this.handling++;
+      let released = false;
+      // The next request may start once this one's handler is done and its answer submitted:
+      // waiting for the core's Ack must not hold a slot (it is a commit away).
+      const release = () => {
+        if (released) return;
+        released = true;
+        this.handling--;
+        this.pump();
+      };
+      const done = this.execute(request, release).finally(() => {
         this.running.delete(request.requestId);
         this.active.delete(request.requestId);
         this.finished.add(request.requestId);
-        if (this.finished.size > rememberedRequests) {
-          const oldest = this.finished.values().next();
-          if (!oldest.done) this.finished.delete(oldest.value);
-        }
-        this.pump();
+        release();
       });
       this.running.set(request.requestId, done);
     }
   }
 
-  private async execute(request: PrescriptionJob): Promise<void> {
-    const logger = this.deps.logger.child({
-      projectId: request.projectId,
-      pluginId: request.pluginId,
-      requestId: request.requestId,
-    });
+  /** Runs the handler, calls `release` once it is done with the request, then awaits the acks. */
+  private async execute(request: PrescriptionJob, release: () => void): Promise<void> {
+    // A child logger per request costs more than a live request's answer: made only when used.
+    let requestLogger: Logger | undefined;
+    const logger = () =>
+      (requestLogger ??= this.deps.logger.child({
+        projectId: request.projectId,
+        pluginId: request.pluginId,
+        requestId: request.requestId,
+      }));
     const answer = new Answer(request, this.deps);
     const signal = this.stopping.signal;
     const ctx: PrescriptionContext = {
@@ -233,30 +259,33 @@ export class PrescriptionRunner {
     };
     // Live requests come by the thousand: their progress is debug.
     const level = request.case ? "debug" : "info";
-    logger[level]("prescription request started");
+    const progress = this.deps.logger.isLevelEnabled(level);
+    if (progress) logger()[level]("prescription request started");
     try {
       await this.deps.handler(request, ctx);
       if (!answer.final) {
         answer.final = true;
         answer.sendPart(true);
       }
+      release();
       await answer.settled();
-      logger[level]("prescription request answered");
+      if (progress) logger()[level]("prescription request answered");
     } catch (error) {
       if (signal.aborted) {
-        logger.info("prescription request left for the core to hand out again (stopping)");
+        logger().info("prescription request left for the core to hand out again (stopping)");
         return;
       }
       if (answer.final) {
-        logger.warn({ err: error }, "prescription request failed after its final answer");
+        logger().warn({ err: error }, "prescription request failed after its final answer");
         return;
       }
-      logger.warn({ err: error }, "onPrescription failed");
+      logger().warn({ err: error }, "onPrescription failed");
       answer.sendPart(false);
       answer.final = true;
       answer.sendError(messageOf(error));
+      release();
       await answer.settled().catch((refused: unknown) => {
-        logger.warn({ err: refused }, "could not report the failure");
+        logger().warn({ err: refused }, "could not report the failure");
       });
     }
   }
