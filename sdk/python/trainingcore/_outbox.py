@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 import grpc
 
@@ -21,6 +21,8 @@ log = logging.getLogger("trainingcore")
 
 OK = grpc.StatusCode.OK.value[0]
 UNAVAILABLE = grpc.StatusCode.UNAVAILABLE.value[0]
+# Guards every Pending's callbacks (held for a list append or swap only).
+_callbacks_lock = threading.Lock()
 
 
 class Pending:
@@ -38,14 +40,31 @@ class Pending:
         self.retries = 0
         self.error: Optional[BaseException] = None
         self._done = threading.Event()
+        self._callbacks: list[Callable[[Pending], None]] = []
 
     @property
     def done(self) -> bool:
         return self._done.is_set()
 
+    def add_done_callback(self, callback: Callable[[Pending], None]) -> None:
+        """Calls ``callback(self)`` once settled (at once when it is). It runs on the thread
+        that settles, holding the outbox's lock: keep it short and never call the outbox."""
+        with _callbacks_lock:
+            if not self._done.is_set():
+                self._callbacks.append(callback)
+                return
+        callback(self)
+
     def settle(self, error: Optional[BaseException]) -> None:
         self.error = error
-        self._done.set()
+        with _callbacks_lock:
+            self._done.set()
+            callbacks, self._callbacks = self._callbacks, []
+        for callback in callbacks:
+            try:
+                callback(self)
+            except Exception:  # noqa: BLE001 - one callback must not keep the others from running
+                log.exception("plugin=%d %s: a done callback failed", self.plugin_id, self.kind)
 
     def wait(self) -> None:
         """Blocks until acked with code 0; raises ``PluginReportError`` or the close reason."""

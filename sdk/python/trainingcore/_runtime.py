@@ -11,6 +11,7 @@ import signal
 import threading
 import time
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any, Optional, Union
 
@@ -344,7 +345,7 @@ class Plugin:
         context = JobContext(job, self._outbox, self._download, self._upload, self._stopping)
         run_job(self._on_training_data, context)
 
-    def _run_request(self, request: PrescriptionRequest) -> None:
+    def _run_request(self, request: PrescriptionRequest) -> Future[None]:
         assert self._on_prescription is not None
         context = PrescriptionContext(
             request,
@@ -354,7 +355,7 @@ class Plugin:
             self._model_path,
             self._stopping,
         )
-        run_request(self._on_prescription, context)
+        return run_request(self._on_prescription, context)
 
 
 def run_plugin(
