@@ -247,7 +247,14 @@ class PluginStream {
       const ack = await answered;
       this.unacked--;
       if (!this.writer.isOpen) return;
-      await this.writer.write(ack);
+      try {
+        await this.writer.write(ack);
+      } catch (error) {
+        // The stream closed while the ack waited for room: the plugin re-sends what it did not
+        // see acked. Anything else stays an error of the chain.
+        if (!this.writer.isOpen) return;
+        throw error;
+      }
       if (ack.message?.$case === "ack") {
         this.deps.metrics.messageSent("ack");
         this.deps.metrics.ackWritten(ack.message.value.code, receivedMs);
