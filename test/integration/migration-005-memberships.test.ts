@@ -1,6 +1,5 @@
 // Migration 005 renames `assignments` to `memberships` (and the replica claim columns) on a
 // database that already holds projects: every row keeps its values, and the store reads them.
-import knexFactory, { type Knex } from "knex";
 import { afterEach, expect, it } from "vitest";
 import { openStore } from "../../src/store/connect.js";
 import { migrations } from "../../src/store/migrations/index.js";
@@ -11,16 +10,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
-
-function knexFor(url: string): Knex {
-  return url.startsWith("sqlite:")
-    ? knexFactory({
-        client: "better-sqlite3",
-        connection: { filename: url.slice("sqlite:".length) },
-        useNullAsDefault: true,
-      })
-    : knexFactory({ client: "pg", connection: url });
-}
+import { knexFor } from "../helpers/knex-for.js";
 
 /** Applies the migrations before 005 and stores one project with two memberships. */
 async function seedBeforeRename(url: string): Promise<void> {

@@ -1,6 +1,5 @@
 // Migration 009 adds the live-prescription tables; it rolls back and applies again, and the
 // event ids it gives keep increasing.
-import knexFactory, { type Knex } from "knex";
 import { afterEach, expect, it } from "vitest";
 import { migrations } from "../../src/store/migrations/index.js";
 import {
@@ -8,16 +7,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
-
-function knexFor(url: string): Knex {
-  return url.startsWith("sqlite:")
-    ? knexFactory({
-        client: "better-sqlite3",
-        connection: { filename: url.slice("sqlite:".length) },
-        useNullAsDefault: true,
-      })
-    : knexFactory({ client: "pg", connection: url });
-}
+import { knexFor } from "../helpers/knex-for.js";
 
 describeEachDialect("migration 009 (live prescriptions)", (dialect) => {
   let database: TestDatabase | undefined;

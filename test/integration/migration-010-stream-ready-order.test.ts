@@ -1,6 +1,6 @@
 // Migration 010 swaps two indexes of stream_requests for ones that serve the delivery order and
 // the "earlier request open" probe; it rolls back to the old ones and applies again.
-import knexFactory, { type Knex } from "knex";
+import type { Knex } from "knex";
 import { afterEach, expect, it } from "vitest";
 import { migrations } from "../../src/store/migrations/index.js";
 import {
@@ -8,16 +8,7 @@ import {
   describeEachDialect,
   type TestDatabase,
 } from "../helpers/databases.js";
-
-function knexFor(url: string): Knex {
-  return url.startsWith("sqlite:")
-    ? knexFactory({
-        client: "better-sqlite3",
-        connection: { filename: url.slice("sqlite:".length) },
-        useNullAsDefault: true,
-      })
-    : knexFactory({ client: "pg", connection: url });
-}
+import { knexFor } from "../helpers/knex-for.js";
 
 async function indexesOf(db: Knex, table: string): Promise<string[]> {
   if (db.client.config.client === "pg") {
