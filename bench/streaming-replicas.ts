@@ -11,12 +11,20 @@ import {
   type PrescribedEvent,
   PrescriptionServiceClient,
 } from "../src/gen/trainingcore/v1/prescription_service.js";
-import { ProjectStatus } from "../src/gen/trainingcore/v1/project.js";
 import { ProjectServiceClient } from "../src/gen/trainingcore/v1/project_service.js";
-import { createProjectRequest } from "../test/helpers/projects.js";
 import type { BenchArgs } from "./lib/args.js";
-import { eventAt, liveKeys, trainingCsv, unary, uptime, waitFor } from "./lib/live-stream.js";
-import { type CoreChild, forkWorker, startCoreChild, type Worker } from "./lib/processes.js";
+import {
+  createTrainedLiveProject,
+  eventAt,
+  liveKeys,
+  startLivePlugins,
+  stopLivePlugins,
+  unary,
+  uptime,
+  waitFor,
+  waitForLivePlugins,
+} from "./lib/live-stream.js";
+import { type CoreChild, startCoreChild, type Worker } from "./lib/processes.js";
 import { summary, wallMs } from "./lib/report.js";
 
 export interface CrossReplicaResult {
@@ -43,42 +51,9 @@ export async function crossReplicaRun(args: BenchArgs, url: string): Promise<Cro
     const poster = new PrescriptionServiceClient(postTo.address, creds);
     const reader = new PrescriptionServiceClient(readOn.address, creds);
     clients.push(projects, pluginSide, poster, reader);
-    for (const key of liveKeys) {
-      const worker = forkWorker<{ type: string }>("prescription-plugin-worker.ts");
-      worker.send({ type: "run", address: pluginsOn.address, key, quiet: true });
-      plugins.push(worker);
-    }
-    await waitFor(async () => {
-      const listed = await unary<{ plugins: { key: string; instances: number }[] }>((done) =>
-        pluginSide.listPlugins({}, done),
-      );
-      return liveKeys.every((key) => listed.plugins.some((p) => p.key === key && p.instances > 0));
-    }, "the plugins did not register");
-    const created = await unary<{ project?: { id: number } }>((done) =>
-      projects.createProject(
-        createProjectRequest({
-          name: "streaming bench, replicas",
-          datasetCsv: trainingCsv(),
-          pluginKeys: liveKeys,
-          holdoutFraction: 0,
-          definition: {
-            columns: {},
-            caseAttributes: [],
-            positiveOutcome: undefined,
-            negativeOutcome: undefined,
-            treatment: undefined,
-          },
-        }),
-        done,
-      ),
-    );
-    const projectId = created.project?.id as number;
-    await waitFor(async () => {
-      const got = await unary<{ project?: { status: ProjectStatus } }>((done) =>
-        projects.getProject({ projectId }, done),
-      );
-      return got.project?.status === ProjectStatus.PROJECT_STATUS_TRAINED;
-    }, "the project was not TRAINED");
+    plugins.push(...startLivePlugins(pluginsOn.address));
+    await waitForLivePlugins(pluginSide);
+    const projectId = await createTrainedLiveProject(projects, "streaming bench, replicas");
 
     const arrivals = new Map<number, number>();
     let fullyPrescribed = 0;
@@ -125,10 +100,7 @@ export async function crossReplicaRun(args: BenchArgs, url: string): Promise<Cro
       load: uptime(),
     };
   } finally {
-    for (const worker of plugins) {
-      worker.send({ type: "stop" });
-      setTimeout(() => worker.kill(), 2000).unref();
-    }
+    stopLivePlugins(plugins);
     for (const client of clients) client.close();
     await Promise.all(cores.map((core) => core.stop()));
   }

@@ -21,24 +21,25 @@ import {
   type PrescribedEvent,
   PrescriptionServiceClient,
 } from "../src/gen/trainingcore/v1/prescription_service.js";
-import { ProjectStatus } from "../src/gen/trainingcore/v1/project.js";
 import { ProjectServiceClient } from "../src/gen/trainingcore/v1/project_service.js";
-import { createProjectRequest } from "../test/helpers/projects.js";
 import { type EchoResult, echoRows, measureEcho } from "./echo.js";
 import { bareUnary } from "./latency.js";
 import { type BenchArgs, type Dialect, parseBenchArgs } from "./lib/args.js";
 import { openDatabases } from "./lib/databases.js";
 import {
   type Attributes,
+  createTrainedLiveProject,
   eventAt,
   liveCases,
   liveKeys,
-  trainingCsv,
+  startLivePlugins,
+  stopLivePlugins,
   unary,
   uptime,
   waitFor,
+  waitForLivePlugins,
 } from "./lib/live-stream.js";
-import { cpuSecondsOf, forkWorker, startCoreChild, type Worker } from "./lib/processes.js";
+import { cpuSecondsOf, startCoreChild, type Worker } from "./lib/processes.js";
 import {
   describeMachine,
   machine,
@@ -113,43 +114,9 @@ async function streamingRun(
   const live = new PrescriptionServiceClient(core.address, creds);
   const reader = new PrescriptionServiceClient(core.address, creds);
   try {
-    for (const key of keys) {
-      const worker = forkWorker<{ type: string }>("prescription-plugin-worker.ts");
-      worker.send({ type: "run", address: core.address, key, quiet: true });
-      plugins.push(worker);
-    }
-    await waitFor(async () => {
-      const listed = await unary<{ plugins: { key: string; instances: number }[] }>((done) =>
-        projects.listPlugins({}, done),
-      );
-      return keys.every((key) => listed.plugins.some((p) => p.key === key && p.instances > 0));
-    }, "the plugins did not register");
-    const created = await unary<{ project?: { id: number } }>((done) =>
-      projects.createProject(
-        createProjectRequest({
-          name: "streaming bench",
-          datasetCsv: trainingCsv(),
-          pluginKeys: keys,
-          holdoutFraction: 0,
-          // Empty: the columns are inferred (case, activity, timestamp).
-          definition: {
-            columns: {},
-            caseAttributes: [],
-            positiveOutcome: undefined,
-            negativeOutcome: undefined,
-            treatment: undefined,
-          },
-        }),
-        done,
-      ),
-    );
-    const projectId = created.project?.id as number;
-    await waitFor(async () => {
-      const got = await unary<{ project?: { status: ProjectStatus } }>((done) =>
-        projects.getProject({ projectId }, done),
-      );
-      return got.project?.status === ProjectStatus.PROJECT_STATUS_TRAINED;
-    }, "the project was not TRAINED");
+    plugins.push(...startLivePlugins(core.address));
+    await waitForLivePlugins(projects);
+    const projectId = await createTrainedLiveProject(projects, "streaming bench");
 
     // The reader: every event from 0, with its arrival time.
     let shown = 0;
@@ -262,10 +229,7 @@ async function streamingRun(
       loadAfter: uptime(),
     };
   } finally {
-    for (const worker of plugins) {
-      worker.send({ type: "stop" });
-      setTimeout(() => worker.kill(), 2000).unref();
-    }
+    stopLivePlugins(plugins);
     projects.close();
     live.close();
     reader.close();

@@ -3,6 +3,10 @@
  * posted (round-robin over 1,000 cases), and small waiting helpers.
  */
 import { loadavg } from "node:os";
+import { ProjectStatus } from "../../src/gen/trainingcore/v1/project.js";
+import type { ProjectServiceClient } from "../../src/gen/trainingcore/v1/project_service.js";
+import { createProjectRequest } from "../../test/helpers/projects.js";
+import { forkWorker, type Worker } from "./processes.js";
 
 export const liveKeys = ["bench-live-a", "bench-live-b", "bench-live-c"];
 const activities = ["register", "check", "review", "approve", "notify", "archive"];
@@ -63,4 +67,64 @@ export function eventAt(
     },
     caseCompleted: false,
   };
+}
+
+/** One SDK plugin process per live key, connected to `address` (trivial model, quiet). */
+export function startLivePlugins(address: string): Worker<{ type: string }>[] {
+  return liveKeys.map((key) => {
+    const worker = forkWorker<{ type: string }>("prescription-plugin-worker.ts");
+    worker.send({ type: "run", address, key, quiet: true });
+    return worker;
+  });
+}
+
+/** Stops the plugin processes (killed after 2 s if they linger). */
+export function stopLivePlugins(plugins: readonly Worker<{ type: string }>[]): void {
+  for (const worker of plugins) {
+    worker.send({ type: "stop" });
+    setTimeout(() => worker.kill(), 2000).unref();
+  }
+}
+
+/** Waits until every live key has an instance connected to the core `client` talks to. */
+export function waitForLivePlugins(client: ProjectServiceClient): Promise<void> {
+  return waitFor(async () => {
+    const listed = await unary<{ plugins: { key: string; instances: number }[] }>((done) =>
+      client.listPlugins({}, done),
+    );
+    return liveKeys.every((key) => listed.plugins.some((p) => p.key === key && p.instances > 0));
+  }, "the plugins did not register");
+}
+
+/** Creates the live project (columns inferred: case, activity, timestamp); its id once TRAINED. */
+export async function createTrainedLiveProject(
+  client: ProjectServiceClient,
+  name: string,
+): Promise<number> {
+  const created = await unary<{ project?: { id: number } }>((done) =>
+    client.createProject(
+      createProjectRequest({
+        name,
+        datasetCsv: trainingCsv(),
+        pluginKeys: liveKeys,
+        holdoutFraction: 0,
+        definition: {
+          columns: {},
+          caseAttributes: [],
+          positiveOutcome: undefined,
+          negativeOutcome: undefined,
+          treatment: undefined,
+        },
+      }),
+      done,
+    ),
+  );
+  const projectId = created.project?.id as number;
+  await waitFor(async () => {
+    const got = await unary<{ project?: { status: ProjectStatus } }>((done) =>
+      client.getProject({ projectId }, done),
+    );
+    return got.project?.status === ProjectStatus.PROJECT_STATUS_TRAINED;
+  }, "the project was not TRAINED");
+  return projectId;
 }

@@ -29,14 +29,13 @@ import { hasNul } from "../../../domain/text-checks.js";
 import type { ReportContext } from "../../../store/commits/transactions.js";
 import { deletedProjectsAmong } from "../../../store/sql/project-deletion.js";
 import {
-  finishStreamEvents,
   lockStreamRequests,
   type StreamRequestStateRow,
-  writeStreamRequests,
 } from "../../../store/sql/stream-answers.js";
 import type { ChangeFeed } from "../../change-feed/change-feed.js";
 import type { BatchHandler } from "../../reports/group-commit.js";
 import type { AnswerResult, PrescriptionAnswer } from "../answer-types.js";
+import { storeStreamRequests } from "./stream-request-writes.js";
 
 /** Stream request ids start so; dataset requests' with `req_`. */
 export const streamRequestPrefix = "sr_";
@@ -67,9 +66,7 @@ export const streamAnswers: BatchHandler<StreamAnswerItem, AnswerResult> = {
     const ids = [...new Set(items.map((item) => item.answer.requestId))];
     const current = await lockStreamRequests(ctx.conn, ids);
     const changed = new Map<string, StreamRequestStateRow>();
-    /** Finished requests per event: each no longer counts in its event's `pending`. */
-    const finishedPerEvent = new Map<number, number>();
-    const done: { key: string; id: string; feed: ChangeFeed }[] = [];
+    const finished: StreamRequestStateRow[] = [];
     const results: AnswerResult[] = [];
     for (const item of items) {
       const request = current.get(item.answer.requestId);
@@ -82,22 +79,10 @@ export const streamAnswers: BatchHandler<StreamAnswerItem, AnswerResult> = {
       current.set(next.id, next);
       changed.set(next.id, next);
       const wasOpen = !isFinishedRequestStatus(request.status as RequestStatus);
-      if (wasOpen && isFinishedRequestStatus(next.status as RequestStatus)) {
-        finishedPerEvent.set(next.event_id, (finishedPerEvent.get(next.event_id) ?? 0) + 1);
-        done.push({ key: next.plugin_key, id: next.id, feed: item.feed });
-      }
+      if (wasOpen && isFinishedRequestStatus(next.status as RequestStatus)) finished.push(next);
     }
-    await writeStreamRequests(ctx.conn, [...changed.values()]);
-    const pending = await finishStreamEvents(ctx.conn, finishedPerEvent);
     const feed = items[0]?.feed;
-    ctx.afterCommit(() => {
-      for (const { key, id, feed: itemFeed } of done) itemFeed.requestDone(key, id);
-      const complete = new Set<number>();
-      for (const request of changed.values()) {
-        if (pending.get(request.event_id) === 0) complete.add(request.project_id);
-      }
-      for (const projectId of complete) feed?.streamChanged(projectId);
-    });
+    if (feed) await storeStreamRequests(ctx, feed, [...changed.values()], finished);
     return results;
   },
 };

@@ -10,14 +10,13 @@ import {
 } from "../../../domain/prescriptions/request-transitions.js";
 import type { Logger } from "../../../logger.js";
 import {
-  finishStreamEvents,
   lockStreamRequests,
   type StreamRequestStateRow,
-  writeStreamRequests,
 } from "../../../store/sql/stream-answers.js";
 import { listOverdueStreamRequests } from "../../../store/sql/stream-deliveries.js";
 import type { ChangeFeed } from "../../change-feed/change-feed.js";
 import type { GroupCommitter } from "../../reports/group-commit.js";
+import { storeStreamRequests } from "./stream-request-writes.js";
 
 const batchSize = 200;
 
@@ -52,7 +51,6 @@ export async function sweepStreamDeadlines(
       );
       const detail = streamTimedOutDetail(deps.streamPrescriptionTimeoutMs);
       const changed: StreamRequestStateRow[] = [];
-      const finishedPerEvent = new Map<number, number>();
       for (const request of requests.values()) {
         if (request.deadline_ms === null || request.deadline_ms > nowMs) continue;
         const outcome = applyRequestEvent(
@@ -69,18 +67,9 @@ export async function sweepStreamDeadlines(
           claim_replica: null,
           claim_expires_ms: null,
         });
-        finishedPerEvent.set(request.event_id, (finishedPerEvent.get(request.event_id) ?? 0) + 1);
       }
-      await writeStreamRequests(work.conn, changed);
-      const pending = await finishStreamEvents(work.conn, finishedPerEvent);
-      work.afterCommit(() => {
-        const complete = new Set<number>();
-        for (const request of changed) {
-          deps.feed.requestDone(request.plugin_key, request.id);
-          if (pending.get(request.event_id) === 0) complete.add(request.project_id);
-        }
-        for (const projectId of complete) deps.feed.streamChanged(projectId);
-      });
+      // A deadline finishes every request it changes.
+      await storeStreamRequests(work, deps.feed, changed, changed);
       return changed;
     });
     expired += timedOut.length;
